@@ -1,0 +1,139 @@
+//! The whole command-line surface (clap derive); doc comments are the help text.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "scaffold",
+    version,
+    about = "Create and maintain Nakama Go plugin repos whose Docker build never misses a package",
+    after_help = "Examples:\n  scaffold new mygame                 ask for the rest on a terminal\n  scaffold new mygame --yes           take every default (Nakama 3.40.0, package `profile`)\n  scaffold add-package inventory      add inventory/, wire it, update the Dockerfile\n  scaffold sync --check               in CI: fail when the Dockerfile or wiring is stale\n  scaffold doctor --fix               find and fix what breaks a plugin build\n\nExit codes: 0 ok, 1 failure or problems found, 2 usage error."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Print only errors, warnings and what was asked for (diffs, lists)
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Print one JSON object describing what was done (files created, changed, skipped, warnings)
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// When to use colours (NO_COLOR is honoured under `auto`)
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a Nakama Go plugin repo
+    #[command(
+        after_help = "Examples:\n  scaffold new mygame\n  scaffold new mygame --yes\n  scaffold new mygame --module github.com/acme/mygame --nakama 3.38.0 --package inventory --no-git\n  scaffold new mygame --yes --dry-run"
+    )]
+    New(NewArgs),
+    /// Add a Go package folder: starter RPC code and test, wiring, Dockerfile COPY line
+    #[command(
+        name = "add-package",
+        after_help = "Examples:\n  scaffold add-package inventory\n  scaffold add-package wallet --rpc wallet_get --rpc wallet_add\n  scaffold add-package stats --dry-run"
+    )]
+    AddPackage(AddPackageArgs),
+    /// Rebuild the Dockerfile's package block and packages_gen.go from the folders on disk
+    #[command(
+        after_help = "Examples:\n  scaffold sync              after making a folder by hand\n  scaffold sync --check      in CI: exit 1 with a diff when stale\n  scaffold sync --adopt      add scaffold to a plugin repo made by hand"
+    )]
+    Sync(SyncArgs),
+    /// Print a shell completion script
+    #[command(
+        after_help = "Examples:\n  scaffold completions bash > ~/.local/share/bash-completion/completions/scaffold\n  scaffold completions zsh > \"${fpath[1]}/_scaffold\""
+    )]
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// Folder to create (default: the project name, in the current folder)
+    pub dir: Option<PathBuf>,
+    /// Project name (default: the folder's name)
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Go module path (default: example.com/<name>)
+    #[arg(long)]
+    pub module: Option<String>,
+    /// Nakama release to pin; sets both image tags, nakama-common and the go line
+    #[arg(long, value_name = "VERSION")]
+    pub nakama: Option<String>,
+    /// First package to add (default: profile)
+    #[arg(long, value_name = "NAME", conflicts_with = "no_package")]
+    pub package: Option<String>,
+    /// Do not add a first package
+    #[arg(long)]
+    pub no_package: bool,
+    /// Start a git repository with a first commit (the default)
+    #[arg(long, conflicts_with = "no_git")]
+    pub git: bool,
+    /// Do not start a git repository
+    #[arg(long)]
+    pub no_git: bool,
+    /// Take the default for every question not given as a flag
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Write into an existing non-empty folder (existing files are never overwritten)
+    #[arg(long)]
+    pub force: bool,
+    /// List what would be written, and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AddPackageArgs {
+    /// Package (and folder) name: a lower-case Go identifier
+    pub name: String,
+    /// RPC id to register (repeatable; default: <name>_echo)
+    #[arg(long = "rpc", value_name = "ID")]
+    pub rpcs: Vec<String>,
+    /// Print the diff of every change, and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Replace a hand-edited Dockerfile package block
+    #[arg(long)]
+    pub force: bool,
+    /// Run in this folder instead of the current one
+    #[arg(short = 'C', long = "dir", value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Change nothing; exit 1 with a diff when anything is out of date
+    #[arg(long, conflicts_with = "dry_run")]
+    pub check: bool,
+    /// Print the diff of every change, and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Adopt a plugin repo made by hand: write scaffold.toml and add the Dockerfile block
+    #[arg(long)]
+    pub adopt: bool,
+    /// Replace a hand-edited Dockerfile package block
+    #[arg(long)]
+    pub force: bool,
+    /// Run in this folder instead of the current one
+    #[arg(short = 'C', long = "dir", value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+}

@@ -1,0 +1,130 @@
+//! `scaffold add-package NAME`: the package's starter files, then the same regeneration as
+//! `sync` over the planned tree, all checked before anything is written.
+
+use crate::cli::AddPackageArgs;
+use crate::plan::Plan;
+use crate::regen::{self, Mode};
+use crate::ui::{colour_diff, Report, Ui};
+use crate::{gomod, names, packages, project, starter};
+use anyhow::{bail, Context, Result};
+use std::path::Path;
+
+pub fn run(args: AddPackageArgs, ui: Ui) -> Result<()> {
+    names::check_package_name(&args.name)?;
+    let root = project::find_root(&args.dir)?;
+    project::load(&root)?;
+    let plan = plan(&root, &args.name, &args.rpcs, args.force)?;
+    finish(
+        "add-package",
+        &root,
+        plan.0,
+        plan.1,
+        args.dry_run,
+        ui,
+        &format!("package {}", args.name),
+    )
+}
+
+/// Plans a new package and the regeneration, refusing anything that would clash.
+pub fn plan(root: &Path, name: &str, rpcs: &[String], force: bool) -> Result<(Plan, Vec<String>)> {
+    let folder = root.join(name);
+    if folder.exists() {
+        bail!(
+            "{} already exists; pick another name, or run `scaffold sync` to wire a folder you made by hand",
+            folder.display()
+        );
+    }
+    for required in ["main.go", "Dockerfile", "go.mod"] {
+        if !root.join(required).is_file() {
+            bail!(
+                "no {required} in {}; restore it from git (`git checkout -- {required}`) before adding packages",
+                root.display()
+            );
+        }
+    }
+    let gomod_text = std::fs::read_to_string(root.join("go.mod")).context("cannot read go.mod")?;
+    let module = gomod::parse(&gomod_text)?.module;
+
+    let ids: Vec<String> = if rpcs.is_empty() {
+        vec![starter::default_rpc(name)]
+    } else {
+        rpcs.to_vec()
+    };
+    let mut handlers = std::collections::BTreeMap::new();
+    for id in &ids {
+        names::check_rpc_id(id).map_err(anyhow::Error::msg)?;
+        if let Some(other) = handlers.insert(names::rpc_handler_name(id), id) {
+            bail!("RPC ids `{other}` and `{id}` are the same id; give each RPC a distinct id");
+        }
+    }
+    // Nakama refuses a second registration of an id at load time; catch it now instead.
+    let existing = packages::discover(root, &Default::default())?;
+    for pkg in &existing {
+        if let Some(id) = ids.iter().find(|id| pkg.rpc_ids.contains(id)) {
+            bail!(
+                "RPC id `{id}` is already registered by {}/; pick another with --rpc ID",
+                pkg.folder
+            );
+        }
+    }
+
+    let mut plan = Plan::new(root);
+    for f in starter::render("rpc", name, &module, &ids)? {
+        plan.create(f.path, f.contents);
+    }
+    let outcome = regen::plan(
+        root,
+        &module,
+        &mut plan,
+        Mode {
+            force,
+            adopt: false,
+        },
+    )?;
+    Ok((plan, outcome.warnings))
+}
+
+/// Shows or writes a plan, and reports it the way every maintaining command does.
+pub fn finish(
+    command: &str,
+    root: &Path,
+    plan: Plan,
+    warnings: Vec<String>,
+    dry_run: bool,
+    ui: Ui,
+    what: &str,
+) -> Result<()> {
+    let report = Report {
+        command: command.into(),
+        root: root.display().to_string(),
+        dry_run,
+        created: plan.created(),
+        changed: plan.changed(),
+        skipped: Vec::new(),
+        warnings,
+    };
+    if dry_run {
+        ui.out(&colour_diff(&plan.diff()));
+    } else {
+        plan.apply()?;
+    }
+    if !ui.json {
+        let verb = if dry_run { "Would add" } else { "Added" };
+        if plan.is_empty() {
+            ui.status("Fresh", "nothing to change");
+        } else if command == "add-package" {
+            ui.status(verb, what);
+        }
+        for f in &report.created {
+            ui.status(if dry_run { "Would create" } else { "Created" }, f);
+        }
+        for f in &report.changed {
+            ui.status(if dry_run { "Would update" } else { "Updated" }, f);
+        }
+    }
+    for w in &report.warnings {
+        ui.warn(w);
+    }
+    ui.report(&report);
+    Ok(())
+}

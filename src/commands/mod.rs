@@ -1,0 +1,6 @@
+//! One module per subcommand; each only turns its arguments into calls on the library modules.
+
+pub mod add_package;
+pub mod completions;
+pub mod new;
+pub mod sync;

@@ -1,0 +1,124 @@
+//! `scaffold sync`: rebuild packages_gen.go and the Dockerfile block from the folders on disk;
+//! `--check` for CI, `--adopt` for plugin repos made by hand.
+
+use crate::cli::SyncArgs;
+use crate::plan::Plan;
+use crate::project::{self, Answers, Origin, Record};
+use crate::regen::{self, Mode};
+use crate::ui::{colour_diff, Ui};
+use crate::{dockerfile, gomod, versions};
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+
+/// Exit status of `sync --check` when something is stale.
+pub struct Stale;
+
+impl std::fmt::Display for Stale {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("out of date: run `scaffold sync` and commit the result")
+    }
+}
+impl std::fmt::Debug for Stale {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+impl std::error::Error for Stale {}
+
+pub fn run(args: SyncArgs, ui: Ui) -> Result<()> {
+    let (root, mut plan) = if args.adopt {
+        adopt_root(&args.dir)?
+    } else {
+        let root = project::find_root(&args.dir)?;
+        project::load(&root)?;
+        let plan = Plan::new(&root);
+        (root, plan)
+    };
+    let module = module_of(&root)?;
+    let outcome = regen::plan(
+        &root,
+        &module,
+        &mut plan,
+        Mode {
+            force: args.force,
+            adopt: args.adopt,
+        },
+    )?;
+    if args.check {
+        if plan.is_empty() {
+            ui.status(
+                "Fresh",
+                "the Dockerfile block and packages_gen.go match the folders",
+            );
+            return Ok(());
+        }
+        ui.out(&colour_diff(&plan.diff()));
+        return Err(Stale.into());
+    }
+    super::add_package::finish("sync", &root, plan, outcome.warnings, args.dry_run, ui, "")
+}
+
+fn module_of(root: &Path) -> Result<String> {
+    let text = std::fs::read_to_string(root.join("go.mod")).with_context(|| {
+        format!(
+            "no go.mod in {}; a Go plugin repo needs one (`go mod init`)",
+            root.display()
+        )
+    })?;
+    Ok(gomod::parse(&text)?.module)
+}
+
+/// For `--adopt`: the repo is the given folder; scaffold.toml is planned from go.mod and the
+/// Dockerfile's image tags when the repo has none.
+fn adopt_root(dir: &Path) -> Result<(PathBuf, Plan)> {
+    let root = dir
+        .canonicalize()
+        .with_context(|| format!("cannot open {}", dir.display()))?;
+    let mut plan = Plan::new(&root);
+    if root.join(project::FILE).exists() {
+        project::load(&root)?;
+        return Ok((root, plan));
+    }
+    let module = module_of(&root)?;
+    let docker = std::fs::read_to_string(root.join("Dockerfile"))
+        .with_context(|| format!("no Dockerfile in {}; nothing to adopt", root.display()))?;
+    let nakama = image_tag(&docker)
+        .filter(|v| versions::find(v).is_ok())
+        .unwrap_or_else(|| versions::default_release().nakama.clone());
+    if dockerfile::find(&docker)
+        .map_err(|e| anyhow::anyhow!("Dockerfile: {e}"))?
+        .is_some()
+    {
+        bail!("the Dockerfile already has a package block but there is no scaffold.toml; restore scaffold.toml from git");
+    }
+    let name = root
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "plugin".into());
+    let record = Record {
+        scaffold: Origin {
+            version: env!("CARGO_PKG_VERSION").into(),
+            template: "adopted".into(),
+        },
+        project: Answers {
+            name,
+            module,
+            nakama,
+        },
+    };
+    plan.put(project::FILE, record.to_toml())?;
+    Ok((root, plan))
+}
+
+/// The Nakama version of the first `heroiclabs/nakama-pluginbuilder` or `heroiclabs/nakama` tag.
+pub fn image_tag(dockerfile: &str) -> Option<String> {
+    dockerfile.lines().find_map(|l| {
+        let l = l.trim();
+        let rest = l.get(..5).filter(|p| p.eq_ignore_ascii_case("FROM "))?;
+        let _ = rest;
+        let image = l[5..].split_whitespace().find(|w| !w.starts_with("--"))?;
+        let (repo, tag) = image.split_once(':')?;
+        (repo.ends_with("heroiclabs/nakama-pluginbuilder") || repo.ends_with("heroiclabs/nakama"))
+            .then(|| tag.to_string())
+    })
+}

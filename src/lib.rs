@@ -1,0 +1,54 @@
+//! scaffold: creates and maintains Nakama Go plugin repositories.
+//!
+//! The binary (`main.rs`) parses flags and calls [`run`]; everything else is a plain module
+//! that tests and benchmarks use directly.
+
+pub mod cli;
+pub mod commands;
+pub mod diff;
+pub mod dockerfile;
+pub mod git;
+pub mod gomod;
+pub mod names;
+pub mod packages;
+pub mod plan;
+pub mod project;
+pub mod prompts;
+pub mod regen;
+pub mod starter;
+pub mod template;
+pub mod text;
+pub mod ui;
+pub mod versions;
+pub mod wiring;
+
+use cli::{Cli, ColorChoice, Command};
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let colours = match cli.global.color {
+        ColorChoice::Always => Some(true),
+        ColorChoice::Never => Some(false),
+        ColorChoice::Auto if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => {
+            Some(false)
+        }
+        ColorChoice::Auto => None,
+    };
+    if let Some(on) = colours {
+        console::set_colors_enabled(on);
+        console::set_colors_enabled_stderr(on);
+    }
+    let ui = ui::Ui {
+        quiet: cli.global.quiet,
+        json: cli.global.json,
+    };
+    match cli.command {
+        Command::New(args) => commands::new::run(args, ui),
+        Command::AddPackage(args) => commands::add_package::run(args, ui),
+        Command::Sync(args) => commands::sync::run(args, ui),
+        Command::Completions { shell } => {
+            commands::completions::run(shell);
+            Ok(())
+        }
+    }
+}

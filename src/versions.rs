@@ -1,0 +1,111 @@
+//! The built-in release table: which nakama-common, Go and protobuf each Nakama release needs.
+
+use anyhow::{anyhow, Context, Result};
+use serde::Deserialize;
+use std::sync::OnceLock;
+
+/// One Nakama release and the versions a plugin for it must be built with.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct Release {
+    pub nakama: String,
+    pub nakama_common: String,
+    pub go: String,
+    pub protobuf: String,
+}
+
+#[derive(Deserialize)]
+struct Table {
+    release: Vec<Release>,
+}
+
+const TABLE: &str = include_str!("../scaffolds/versions.toml");
+
+/// Every known release, newest first (the order of `scaffolds/versions.toml`).
+pub fn releases() -> &'static [Release] {
+    static PARSED: OnceLock<Vec<Release>> = OnceLock::new();
+    PARSED.get_or_init(|| {
+        // The table is compiled in and covered by tests, so a parse failure is a build defect.
+        toml::from_str::<Table>(TABLE)
+            .expect("scaffolds/versions.toml is valid")
+            .release
+    })
+}
+
+/// The release `scaffold new` uses when none is asked for: the newest.
+pub fn default_release() -> &'static Release {
+    &releases()[0]
+}
+
+/// Looks a release up by its Nakama version; accepts a leading `v`.
+pub fn find(version: &str) -> Result<&'static Release> {
+    let wanted = version.trim().trim_start_matches('v');
+    releases()
+        .iter()
+        .find(|r| r.nakama == wanted)
+        .ok_or_else(|| {
+            anyhow!(
+                "unknown Nakama version `{version}`; known versions: {}",
+                known_list()
+            )
+        })
+}
+
+/// The release whose nakama-common is `common`, newest first, if any.
+pub fn by_common(common: &str) -> Option<&'static Release> {
+    releases().iter().find(|r| r.nakama_common == common)
+}
+
+/// The known versions as one comma-separated line, for error messages.
+pub fn known_list() -> String {
+    releases()
+        .iter()
+        .map(|r| r.nakama.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The go.sum a fresh repo of this release gets from `go mod tidy`, when it was recorded
+/// (scripts/gen-gosum.sh); `None` for releases whose modules the proxy did not serve.
+pub fn go_sum(release: &Release) -> Option<&'static str> {
+    crate::template::GOSUM_DIR
+        .get_file(format!("{}.sum", release.nakama))
+        .and_then(|f| f.contents_utf8())
+}
+
+/// Parses `3.40.0` into comparable numbers.
+pub fn parse_semver(v: &str) -> Result<(u64, u64, u64)> {
+    let v = v.trim().trim_start_matches('v');
+    let mut parts = v.split('.').map(|p| p.parse::<u64>());
+    let mut next = || -> Result<u64> {
+        parts
+            .next()
+            .unwrap_or(Ok(0))
+            .with_context(|| format!("`{v}` is not a version number"))
+    };
+    Ok((next()?, next()?, next()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_newest_first_and_complete() {
+        let versions: Vec<_> = releases()
+            .iter()
+            .map(|r| parse_semver(&r.nakama).unwrap())
+            .collect();
+        let mut sorted = versions.clone();
+        sorted.sort_by(|a, b| b.cmp(a));
+        assert_eq!(versions, sorted);
+        assert_eq!(default_release().nakama, "3.40.0");
+        assert_eq!(releases().last().unwrap().nakama, "3.25.0");
+    }
+
+    #[test]
+    fn finds_with_or_without_v() {
+        assert_eq!(find("v3.38.0").unwrap().nakama_common, "v1.45.0");
+        let err = find("3.99.0").unwrap_err().to_string();
+        assert!(err.contains("known versions: 3.40.0"), "{err}");
+    }
+}

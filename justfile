@@ -1,0 +1,45 @@
+# Recipes people use; each is a thin wrapper so the README's commands also work without just.
+
+# Build, then make a demo repo with every default
+default: setup
+
+# Install what a fresh machine lacks, build, and run `scaffold new --yes` into a temp folder
+setup:
+    bash scripts/setup.sh
+
+# Every test: cargo tests (with the Go checks), helper tests, version truth, real-Nakama e2e
+test:
+    bash scripts/test.sh
+
+# Only the Rust tests (fast)
+unit:
+    cargo test --all-targets
+
+# Formatting and clippy, as CI holds them
+lint:
+    cargo fmt --check
+    cargo clippy --all-targets -- -D warnings
+    ! grep -rnE 'dbg!|todo!\(|unimplemented!' src
+
+# The real-server proof alone
+e2e:
+    cargo build --quiet
+    SCAFFOLD_BIN="$PWD/target/debug/scaffold" bash tests/e2e/nakama.sh
+
+# The version table against every release's go.mod (Go module proxy)
+versions:
+    bash tests/e2e/versions.sh
+
+# Benchmarks: rendering, `new`, and `add-package` at 10..1000 packages
+bench:
+    cargo bench
+
+# Regenerate the recorded go.sum files after changing scaffolds/versions.toml
+gosum:
+    bash scripts/gen-gosum.sh
+
+# What CI runs
+ci: lint test
+
+fmt:
+    cargo fmt

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Sets up a fresh machine for scaffold: the system packages the tests use (gcc for cgo plugins,
+# PostgreSQL for the real-server proof), `just`, and a release build of scaffold. With no
+# argument it then runs the main job: `scaffold new` with every default into a temp folder.
+#   scripts/setup.sh            set up, build, and make a demo repo
+#   scripts/setup.sh --deps     set up only (what .ci/run uses)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+need_apt=()
+command -v gcc >/dev/null || need_apt+=(gcc)
+command -v git >/dev/null || need_apt+=(git)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+command -v curl >/dev/null || need_apt+=(curl)
+if ((${#need_apt[@]})); then
+  echo "==> installing ${need_apt[*]} (Debian packages)"
+  export DEBIAN_FRONTEND=noninteractive
+  $([ "$(id -u)" = 0 ] || echo sudo) apt-get update -qq
+  $([ "$(id -u)" = 0 ] || echo sudo) apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+command -v go >/dev/null || { echo "error: Go is not installed; install Go 1.26 (https://go.dev/dl/) and run this again" >&2; exit 1; }
+command -v cargo >/dev/null || { echo "error: Rust is not installed; install it with rustup and run this again" >&2; exit 1; }
+if ! command -v just >/dev/null; then
+  echo "==> installing just (PyPI: rust-just)"
+  python3 -m pip install --quiet rust-just || echo "warning: could not install just; use the scripts/ commands directly" >&2
+fi
+
+[ "${1:-}" = "--deps" ] && exit 0
+
+echo "==> building scaffold (release)"
+cargo build --release --quiet
+demo="$(mktemp -d)/mygame"
+echo "==> scaffold new $demo --yes"
+./target/release/scaffold new "$demo" --yes
+echo "==> made $demo:"
+(cd "$demo" && find . -path ./.git -prune -o -type f -print | sort)

@@ -18,7 +18,18 @@ fn scaffold(dir: &Path, args: &[&str]) {
 /// A repo with `n` packages, made the cheap way: one package by the tool, copies by hand, one sync.
 fn repo_with(n: usize) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
-    scaffold(tmp.path(), &["new", "g", "--yes", "--no-git", "--quiet", "--package", "p0"]);
+    scaffold(
+        tmp.path(),
+        &[
+            "new",
+            "g",
+            "--yes",
+            "--no-git",
+            "--quiet",
+            "--package",
+            "p0",
+        ],
+    );
     let root = tmp.path().join("g");
     let src = std::fs::read_to_string(root.join("p0/p0.go")).unwrap();
     for i in 1..n {

@@ -55,6 +55,20 @@ pub enum Command {
         after_help = "Examples:\n  scaffold sync              after making a folder by hand\n  scaffold sync --check      in CI: exit 1 with a diff when stale\n  scaffold sync --adopt      add scaffold to a plugin repo made by hand"
     )]
     Sync(SyncArgs),
+    /// Move the repo to another Nakama release: image tags, nakama-common, protobuf, go line
+    #[command(
+        after_help = "Examples:\n  scaffold upgrade --list\n  scaffold upgrade --nakama 3.40.0 --dry-run\n  scaffold upgrade --nakama 3.40.0\n  scaffold upgrade --nakama 3.38.0 --allow-dirty --no-go"
+    )]
+    Upgrade(UpgradeArgs),
+    /// Take a package out of the wiring and the Dockerfile block (and delete it with --delete)
+    #[command(
+        name = "remove-package",
+        after_help = "Examples:\n  scaffold remove-package stats            keep stats/ on disk, out of the build\n  scaffold remove-package stats --delete   delete stats/ too"
+    )]
+    RemovePackage(RemovePackageArgs),
+    /// Print the man page (roff) to stdout
+    #[command(hide = true)]
+    Man,
     /// Print a shell completion script
     #[command(
         after_help = "Examples:\n  scaffold completions bash > ~/.local/share/bash-completion/completions/scaffold\n  scaffold completions zsh > \"${fpath[1]}/_scaffold\""
@@ -130,6 +144,46 @@ pub struct SyncArgs {
     /// Adopt a plugin repo made by hand: write scaffold.toml and add the Dockerfile block
     #[arg(long)]
     pub adopt: bool,
+    /// Replace a hand-edited Dockerfile package block
+    #[arg(long)]
+    pub force: bool,
+    /// Run in this folder instead of the current one
+    #[arg(short = 'C', long = "dir", value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct UpgradeArgs {
+    /// The Nakama release to move to
+    #[arg(long, value_name = "VERSION", required_unless_present = "list")]
+    pub nakama: Option<String>,
+    /// Print the known releases and their pins, and change nothing
+    #[arg(long)]
+    pub list: bool,
+    /// Upgrade even when the git work tree has uncommitted changes
+    #[arg(long)]
+    pub allow_dirty: bool,
+    /// Do not run `go mod tidy` / `go mod vendor` afterwards
+    #[arg(long)]
+    pub no_go: bool,
+    /// Print the diff, and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Run in this folder instead of the current one
+    #[arg(short = 'C', long = "dir", value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RemovePackageArgs {
+    /// The package folder to take out
+    pub name: String,
+    /// Delete the folder as well
+    #[arg(long)]
+    pub delete: bool,
+    /// Print the diff, and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
     /// Replace a hand-edited Dockerfile package block
     #[arg(long)]
     pub force: bool,

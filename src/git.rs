@@ -30,3 +30,24 @@ pub fn init_and_commit(dir: &Path, message: &str) -> Result<()> {
         .context("the first git commit failed")?;
     Ok(())
 }
+
+/// The changed or untracked files of the work tree holding `dir` (ignored files excluded);
+/// `None` when `dir` is not in a git work tree.
+pub fn dirty_files(dir: &Path) -> Result<Option<Vec<String>>> {
+    let repo = match Repository::discover(dir) {
+        Ok(r) if !r.is_bare() => r,
+        _ => return Ok(None),
+    };
+    let mut opts = git2::StatusOptions::new();
+    opts.include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .include_ignored(false);
+    let statuses = repo.statuses(Some(&mut opts))?;
+    Ok(Some(
+        statuses
+            .iter()
+            .filter(|s| s.status() != git2::Status::CURRENT)
+            .filter_map(|s| s.path().map(str::to_string))
+            .collect(),
+    ))
+}

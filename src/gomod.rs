@@ -81,3 +81,92 @@ mod tests {
         assert!(parse("go 1.22\n").is_err());
     }
 }
+
+/// Sets the version of a required module in go.mod text, in place (single-line or block form),
+/// keeping comments, layout and line endings. Returns `None` when `path` is not required.
+pub fn set_require(text: &str, path: &str, version: &str) -> Option<String> {
+    let mut in_block = false;
+    let mut found = false;
+    let out: Vec<String> = text
+        .split_inclusive('\n')
+        .map(|raw| {
+            let code = raw.split("//").next().unwrap_or("").trim();
+            let words: Vec<&str> = code.split_whitespace().collect();
+            let target = if in_block {
+                if code == ")" {
+                    in_block = false;
+                }
+                words.first().map(|w| unquote(w)) == Some(path) && words.len() >= 2
+            } else if words.first() == Some(&"require") {
+                if words.get(1) == Some(&"(") {
+                    in_block = true;
+                    false
+                } else {
+                    words.get(1).map(|w| unquote(w)) == Some(path) && words.len() >= 3
+                }
+            } else {
+                false
+            };
+            if !target {
+                return raw.to_string();
+            }
+            found = true;
+            let old = if in_block || !code.starts_with("require") {
+                words[1]
+            } else {
+                words[2]
+            };
+            replace_word(raw, old, version)
+        })
+        .collect();
+    found.then(|| out.concat())
+}
+
+/// Sets the `go` directive's version, keeping the rest of the text as it is.
+pub fn set_go(text: &str, version: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|raw| {
+            let words: Vec<&str> = raw.split_whitespace().collect();
+            match words.as_slice() {
+                ["go", old, ..] => replace_word(raw, old, version),
+                _ => raw.to_string(),
+            }
+        })
+        .collect()
+}
+
+/// Replaces the first whole-word occurrence of `old` in a line.
+fn replace_word(line: &str, old: &str, new: &str) -> String {
+    let mut start = 0;
+    while let Some(i) = line[start..].find(old) {
+        let at = start + i;
+        let before_ok = at == 0 || line.as_bytes()[at - 1].is_ascii_whitespace();
+        let end = at + old.len();
+        let after_ok = end == line.len() || line.as_bytes()[end].is_ascii_whitespace();
+        if before_ok && after_ok {
+            return format!("{}{}{}", &line[..at], new, &line[end..]);
+        }
+        start = end;
+    }
+    line.to_string()
+}
+
+#[cfg(test)]
+mod edit_tests {
+    use super::*;
+
+    #[test]
+    fn edits_requires_and_go_line_in_place() {
+        let text = "module m\r\n\r\ngo 1.24.5\r\n\r\nrequire github.com/heroiclabs/nakama-common v1.38.0\r\n\r\nrequire (\r\n\tgoogle.golang.org/protobuf v1.36.6 // indirect\r\n)\r\n";
+        let a = set_require(text, "github.com/heroiclabs/nakama-common", "v1.47.0").unwrap();
+        let b = set_require(&a, "google.golang.org/protobuf", "v1.36.11").unwrap();
+        let c = set_go(&b, "1.26.5");
+        assert_eq!(
+            c,
+            text.replace("v1.38.0", "v1.47.0")
+                .replace("v1.36.6", "v1.36.11")
+                .replace("1.24.5", "1.26.5")
+        );
+        assert!(set_require(text, "example.com/none", "v1").is_none());
+    }
+}

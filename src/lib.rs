@@ -9,6 +9,7 @@ pub mod diff;
 pub mod dockerfile;
 pub mod git;
 pub mod gomod;
+pub mod images;
 pub mod names;
 pub mod packages;
 pub mod plan;
@@ -46,6 +47,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::New(args) => commands::new::run(args, ui),
         Command::AddPackage(args) => commands::add_package::run(args, ui),
         Command::Sync(args) => commands::sync::run(args, ui),
+        Command::Upgrade(args) => commands::upgrade::run(args, ui),
+        Command::RemovePackage(args) => commands::remove_package::run(args, ui),
+        Command::Man => commands::completions::man(),
         Command::Completions { shell } => {
             commands::completions::run(shell);
             Ok(())

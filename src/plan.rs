@@ -19,6 +19,8 @@ pub struct Change {
 pub struct Plan {
     pub root: PathBuf,
     pub changes: Vec<Change>,
+    /// Folders to delete whole (`remove-package --delete`), relative to `root`.
+    pub removals: Vec<PathBuf>,
 }
 
 impl Plan {
@@ -26,6 +28,7 @@ impl Plan {
         Plan {
             root: root.into(),
             changes: Vec::new(),
+            removals: Vec::new(),
         }
     }
 
@@ -60,7 +63,15 @@ impl Plan {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.changes.is_empty()
+        self.changes.is_empty() && self.removals.is_empty()
+    }
+
+    /// The folders this plan deletes, `/`-separated with a trailing `/`.
+    pub fn removed(&self) -> Vec<String> {
+        self.removals
+            .iter()
+            .map(|p| format!("{}/", slash(p)))
+            .collect()
     }
 
     pub fn created(&self) -> Vec<String> {
@@ -86,30 +97,59 @@ impl Plan {
     pub fn diff(&self) -> String {
         let mut changes: Vec<&Change> = self.changes.iter().collect();
         changes.sort_by(|a, b| a.path.cmp(&b.path));
-        changes
+        let removed = self
+            .removals
             .iter()
-            .map(|c| {
+            .map(|r| format!("deleted folder {}/\n", slash(r)));
+        removed
+            .chain(changes.iter().map(|c| {
                 let old = c
                     .before
                     .as_deref()
                     .map(String::from_utf8_lossy)
                     .unwrap_or_default();
                 crate::diff::file(&slash(&c.path), &old, &String::from_utf8_lossy(&c.after))
-            })
+            }))
             .collect()
     }
 
     /// Writes every change, or none: all files are staged as temp files first, then renamed;
     /// if a rename fails, the files already renamed get their old contents back.
     pub fn apply(&self) -> Result<()> {
+        // Folders to delete are first moved aside (a rename, undone on failure) and only
+        // deleted once every file is in place.
+        let mut aside: Vec<(PathBuf, PathBuf)> = Vec::new();
+        for rel in &self.removals {
+            let from = self.root.join(rel);
+            let to = self.root.join(format!(
+                ".scaffold-removing-{}",
+                slash(rel).replace('/', "-")
+            ));
+            if let Err(e) = fs::rename(&from, &to) {
+                for (from, to) in aside.iter().rev() {
+                    let _ = fs::rename(to, from);
+                }
+                return Err(e).with_context(|| {
+                    format!("cannot remove {}; nothing was changed", from.display())
+                });
+            }
+            aside.push((from, to));
+        }
         let mut made_dirs: Vec<PathBuf> = Vec::new();
         let result = self.stage_and_commit(&mut made_dirs);
         if result.is_err() {
             for dir in made_dirs.iter().rev() {
                 let _ = fs::remove_dir(dir);
             }
+            for (from, to) in aside.iter().rev() {
+                let _ = fs::rename(to, from);
+            }
+            return result;
         }
-        result
+        for (_, to) in &aside {
+            fs::remove_dir_all(to).with_context(|| format!("cannot delete {}", to.display()))?;
+        }
+        Ok(())
     }
 
     fn stage_and_commit(&self, made_dirs: &mut Vec<PathBuf>) -> Result<()> {

@@ -12,6 +12,22 @@ pub const FILE: &str = "scaffold.toml";
 pub struct Record {
     pub scaffold: Origin,
     pub project: Answers,
+    #[serde(default, skip_serializing_if = "Packages::is_empty")]
+    pub packages: Packages,
+}
+
+/// Package folders the user took out of the build without deleting them
+/// (`remove-package` without `--delete`): neither copied nor registered.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Packages {
+    #[serde(default)]
+    pub excluded: Vec<String>,
+}
+
+impl Packages {
+    fn is_empty(&self) -> bool {
+        self.excluded.is_empty()
+    }
 }
 
 /// What made the repo.

@@ -32,7 +32,12 @@ pub fn plan(root: &Path, module: &str, plan: &mut Plan, mode: Mode) -> Result<Ou
         .iter()
         .map(|c| (c.path.clone(), c.after.as_slice()))
         .collect();
-    let pkgs = packages::discover(root, &overlay)?;
+    let mut excluded = excluded_folders(root, &overlay);
+    excluded.extend(plan.removals.iter().map(|r| crate::plan::slash(r)));
+    let pkgs: Vec<PackageDir> = packages::discover(root, &overlay)?
+        .into_iter()
+        .filter(|p| !excluded.contains(&p.folder))
+        .collect();
     let mut warnings = Vec::new();
     for p in pkgs.iter().filter(|p| p.odd_register) {
         warnings.push(format!(
@@ -72,6 +77,16 @@ pub fn plan(root: &Path, module: &str, plan: &mut Plan, mode: Mode) -> Result<Ou
         packages: pkgs,
         warnings,
     })
+}
+
+/// The folders scaffold.toml (as planned, or on disk) takes out of the build.
+fn excluded_folders(root: &Path, overlay: &Overlay) -> Vec<String> {
+    read_planned(root, overlay, crate::project::FILE)
+        .ok()
+        .flatten()
+        .and_then(|t| toml::from_str::<crate::project::Record>(&t).ok())
+        .map(|r| r.packages.excluded)
+        .unwrap_or_default()
 }
 
 /// A file's text as planned, or as on disk; `None` when neither has it.

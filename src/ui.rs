@@ -19,6 +19,8 @@ pub struct Report {
     pub created: Vec<String>,
     pub changed: Vec<String>,
     pub skipped: Vec<String>,
+    /// Folders deleted (`remove-package --delete`).
+    pub deleted: Vec<String>,
     pub warnings: Vec<String>,
 }
 
@@ -71,4 +73,21 @@ pub fn colour_diff(diff: &str) -> String {
             s + "\n"
         })
         .collect()
+}
+
+/// A spinner with the step's name and elapsed time on a terminal; nothing otherwise (the
+/// caller prints a plain line when the step ends).
+pub fn spinner(ui: Ui, label: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if ui.quiet || ui.json || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            .expect("a valid template"),
+    );
+    bar.set_message(label.to_string());
+    bar.enable_steady_tick(std::time::Duration::from_millis(100));
+    bar
 }

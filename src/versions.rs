@@ -1,11 +1,11 @@
 //! The built-in release table: which nakama-common, Go and protobuf each Nakama release needs.
 
 use anyhow::{anyhow, Context, Result};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
 /// One Nakama release and the versions a plugin for it must be built with.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Release {
     pub nakama: String,
     pub nakama_common: String,

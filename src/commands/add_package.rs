@@ -101,6 +101,7 @@ pub fn finish(
         created: plan.created(),
         changed: plan.changed(),
         skipped: Vec::new(),
+        deleted: plan.removed(),
         warnings,
     };
     if dry_run {
@@ -117,6 +118,9 @@ pub fn finish(
         }
         for f in &report.created {
             ui.status(if dry_run { "Would create" } else { "Created" }, f);
+        }
+        for f in &report.deleted {
+            ui.status(if dry_run { "Would delete" } else { "Deleted" }, f);
         }
         for f in &report.changed {
             ui.status(if dry_run { "Would update" } else { "Updated" }, f);

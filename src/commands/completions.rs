@@ -1,4 +1,4 @@
-//! `scaffold completions SHELL`: the completion script, from the same clap definition.
+//! `scaffold completions SHELL` and the man page: both generated from the clap definition.
 
 use crate::cli::Cli;
 use clap::CommandFactory;
@@ -10,4 +10,10 @@ pub fn run(shell: clap_complete::Shell) {
         "scaffold",
         &mut std::io::stdout(),
     );
+}
+
+/// The roff man page (`just man` writes it to target/scaffold.1).
+pub fn man() -> anyhow::Result<()> {
+    clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+    Ok(())
 }

@@ -3,4 +3,6 @@
 pub mod add_package;
 pub mod completions;
 pub mod new;
+pub mod remove_package;
 pub mod sync;
+pub mod upgrade;

@@ -130,6 +130,7 @@ pub fn plan(r: &Resolved) -> Result<Plan> {
             module: r.module.clone(),
             nakama: rel.nakama.clone(),
         },
+        packages: Default::default(),
     };
     plan.create(crate::project::FILE, record.to_toml());
     if let Some(pkg) = &r.package {

@@ -105,6 +105,7 @@ fn adopt_root(dir: &Path) -> Result<(PathBuf, Plan)> {
             module,
             nakama,
         },
+        packages: Default::default(),
     };
     plan.put(project::FILE, record.to_toml())?;
     Ok((root, plan))

@@ -1,0 +1,101 @@
+//! `scaffold remove-package NAME`: take a package out of the wiring and the Dockerfile block;
+//! delete its folder only with `--delete`. Refused while other code still imports it.
+
+use crate::cli::RemovePackageArgs;
+use crate::plan::Plan;
+use crate::regen::{self, Mode};
+use crate::ui::Ui;
+use crate::{gomod, packages, project};
+use anyhow::{bail, Context, Result};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+pub fn run(args: RemovePackageArgs, ui: Ui) -> Result<()> {
+    let root = project::find_root(&args.dir)?;
+    let mut record = project::load(&root)?;
+    let name = args.name.trim_end_matches('/');
+    if name.contains(['/', '\\']) || name == ".." || name.starts_with('.') {
+        bail!(
+            "`{}` is not a top-level package folder; give its name, e.g. `inventory`",
+            args.name
+        );
+    }
+    if !root.join(name).is_dir() {
+        bail!("there is no package folder {name}/ in {}", root.display());
+    }
+    let module =
+        gomod::parse(&fs::read_to_string(root.join("go.mod")).context("cannot read go.mod")?)?
+            .module;
+    let importers = importers_of(&root, &module, name)?;
+    if !importers.is_empty() {
+        bail!(
+            "{name}/ is still imported by {}; remove those imports first",
+            importers.join(", ")
+        );
+    }
+    let mut plan = Plan::new(&root);
+    if args.delete {
+        plan.removals.push(PathBuf::from(name));
+        record.packages.excluded.retain(|e| e != name);
+    } else if !record.packages.excluded.iter().any(|e| e == name) {
+        record.packages.excluded.push(name.to_string());
+        record.packages.excluded.sort();
+    }
+    plan.put(project::FILE, record.to_toml())?;
+    let outcome = regen::plan(
+        &root,
+        &module,
+        &mut plan,
+        Mode {
+            force: args.force,
+            adopt: false,
+        },
+    )?;
+    let mut warnings = outcome.warnings;
+    if !args.delete {
+        warnings.push(format!(
+            "{name}/ stays on disk, out of the build; delete it with `scaffold remove-package {name} --delete`, or bring it back by removing it from `excluded` in scaffold.toml and running `scaffold sync`"
+        ));
+    }
+    super::add_package::finish(
+        "remove-package",
+        &root,
+        plan,
+        warnings,
+        args.dry_run,
+        ui,
+        &format!("package {name}"),
+    )
+}
+
+/// The Go files outside `name/` that import it (or a package below it), as `path:line`.
+fn importers_of(root: &Path, module: &str, name: &str) -> Result<Vec<String>> {
+    let prefix = format!("{module}/{name}");
+    let mut found = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir)? {
+            let entry = entry?;
+            let path = entry.path();
+            let file_name = entry.file_name().to_string_lossy().into_owned();
+            let rel = path.strip_prefix(root).unwrap_or(&path);
+            if entry.file_type()?.is_dir() {
+                let top = dir == root;
+                if !(packages::skipped_folder(&file_name) || (top && file_name == name)) {
+                    stack.push(path);
+                }
+            } else if file_name.ends_with(".go") && rel != Path::new(crate::wiring::FILE) {
+                let text = fs::read_to_string(&path)?;
+                for (i, line) in text.lines().enumerate() {
+                    let quoted = line.split('"').nth(1).unwrap_or("");
+                    let imports = quoted == prefix || quoted.starts_with(&format!("{prefix}/"));
+                    if imports && !line.trim_start().starts_with("//") {
+                        found.push(format!("{}:{}", crate::plan::slash(rel), i + 1));
+                    }
+                }
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}

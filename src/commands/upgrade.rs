@@ -1,0 +1,178 @@
+//! `scaffold upgrade --nakama V`: move a repo to another release in one reviewable step (both
+//! image tags, nakama-common, protobuf, the go line, go.sum when it is ours, scaffold.toml).
+
+use crate::cli::UpgradeArgs;
+use crate::plan::Plan;
+use crate::ui::{colour_diff, Ui};
+use crate::{git, gomod, images, project, versions};
+use anyhow::{bail, Context, Result};
+use std::path::Path;
+use std::process::Command;
+
+pub fn run(args: UpgradeArgs, ui: Ui) -> Result<()> {
+    if args.list {
+        return list(ui);
+    }
+    let Some(wanted) = args.nakama.as_deref() else {
+        bail!("say which release: `scaffold upgrade --nakama VERSION` (`--list` shows them)");
+    };
+    let release = versions::find(wanted)?;
+    let root = project::find_root(&args.dir)?;
+    let record = project::load(&root)?;
+    if !args.allow_dirty && !args.dry_run {
+        if let Some(dirty) = git::dirty_files(&root)? {
+            if !dirty.is_empty() {
+                bail!(
+                    "the git work tree has uncommitted changes ({}); commit or stash them so the upgrade is reviewable on its own, or pass --allow-dirty",
+                    summarise(&dirty)
+                );
+            }
+        }
+    }
+    let plan = plan(&root, &record, release)?;
+    if !ui.quiet && !ui.json {
+        ui.out(&colour_diff(&plan.diff()));
+    }
+    let changed = plan.changed();
+    if args.dry_run {
+        return super::add_package::finish("upgrade", &root, plan, vec![], true, ui, "");
+    }
+    plan.apply()?;
+    let mut warnings = Vec::new();
+    if !args.no_go && !changed.is_empty() {
+        warnings.extend(run_go(&root, release, ui)?);
+    }
+    ui.status(
+        "Upgraded",
+        &format!(
+            "to Nakama {} (nakama-common {}, Go {})",
+            release.nakama, release.nakama_common, release.go
+        ),
+    );
+    for w in &warnings {
+        ui.warn(w);
+    }
+    ui.report(&crate::ui::Report {
+        command: "upgrade".into(),
+        root: root.display().to_string(),
+        changed,
+        warnings,
+        ..Default::default()
+    });
+    Ok(())
+}
+
+/// Plans every file change of the move to `release`.
+pub fn plan(root: &Path, record: &project::Record, release: &versions::Release) -> Result<Plan> {
+    let mut plan = Plan::new(root);
+    let docker = std::fs::read_to_string(root.join("Dockerfile"))
+        .with_context(|| format!("no Dockerfile in {}", root.display()))?;
+    if images::find(&docker).is_empty() {
+        bail!("the Dockerfile names no heroiclabs/nakama or nakama-pluginbuilder image to move");
+    }
+    plan.put("Dockerfile", images::retag(&docker, &release.nakama))?;
+    for compose in [
+        "docker-compose.yml",
+        "docker-compose.yaml",
+        "compose.yml",
+        "compose.yaml",
+    ] {
+        if let Ok(text) = std::fs::read_to_string(root.join(compose)) {
+            plan.put(compose, images::retag(&text, &release.nakama))?;
+        }
+    }
+    let gomod_text = std::fs::read_to_string(root.join("go.mod")).context("cannot read go.mod")?;
+    let mut text = gomod::set_require(&gomod_text, "github.com/heroiclabs/nakama-common", &release.nakama_common)
+        .context("go.mod does not require github.com/heroiclabs/nakama-common; add it (`go get github.com/heroiclabs/nakama-common@VERSION`) first")?;
+    if let Some(t) = gomod::set_require(&text, "google.golang.org/protobuf", &release.protobuf) {
+        text = t;
+    }
+    plan.put("go.mod", gomod::set_go(&text, &release.go))?;
+    // go.sum is replaced only while it is still the one scaffold recorded; otherwise `go mod
+    // tidy` (run after the write) brings it up to date.
+    let old_release = versions::find(&record.project.nakama).ok();
+    let current_sum = std::fs::read_to_string(root.join("go.sum")).ok();
+    if let (Some(old), Some(new_sum)) = (old_release, versions::go_sum(release)) {
+        if current_sum.as_deref() == versions::go_sum(old) || current_sum.is_none() {
+            plan.put("go.sum", new_sum)?;
+        }
+    }
+    let mut updated = record.clone();
+    updated.project.nakama = release.nakama.clone();
+    plan.put(project::FILE, updated.to_toml())?;
+    Ok(plan)
+}
+
+/// `go mod tidy` (and `go mod vendor` when the repo vendors), with a spinner on a terminal.
+fn run_go(root: &Path, release: &versions::Release, ui: Ui) -> Result<Vec<String>> {
+    if Command::new("go").arg("version").output().is_err() {
+        return Ok(vec![
+            "Go is not on PATH; run `go mod tidy` yourself before building".into(),
+        ]);
+    }
+    let mut steps = vec![vec!["mod", "tidy"]];
+    if root.join("vendor").is_dir() {
+        steps.push(vec!["mod", "vendor"]);
+    }
+    for step in steps {
+        let label = format!("go {}", step.join(" "));
+        let spinner = crate::ui::spinner(ui, &label);
+        let out = Command::new("go")
+            .args(&step)
+            .current_dir(root)
+            .output()
+            .with_context(|| format!("cannot run {label}"))?;
+        spinner.finish_and_clear();
+        if !out.status.success() {
+            bail!(
+                "{label} failed after the upgrade was written (review it with `git diff`): {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        ui.status("Ran", &label);
+    }
+    // A dependency may have raised a module Nakama shares; say so, the plugin would not load.
+    let after = gomod::parse(&std::fs::read_to_string(root.join("go.mod"))?)?;
+    let mut warnings = Vec::new();
+    for (path, want) in [
+        (
+            "github.com/heroiclabs/nakama-common",
+            &release.nakama_common,
+        ),
+        ("google.golang.org/protobuf", &release.protobuf),
+    ] {
+        if let Some(got) = after.require(path) {
+            if got != want {
+                warnings.push(format!("after `go mod tidy`, go.mod requires {path} {got}, but Nakama {} is built with {want}; the plugin will not load until they match", release.nakama));
+            }
+        }
+    }
+    Ok(warnings)
+}
+
+fn list(ui: Ui) -> Result<()> {
+    if ui.json {
+        println!("{}", serde_json::to_string_pretty(versions::releases())?);
+        return Ok(());
+    }
+    println!(
+        "{:<8} {:<14} {:<8} protobuf",
+        "nakama", "nakama-common", "go"
+    );
+    for r in versions::releases() {
+        println!(
+            "{:<8} {:<14} {:<8} {}",
+            r.nakama, r.nakama_common, r.go, r.protobuf
+        );
+    }
+    Ok(())
+}
+
+fn summarise(files: &[String]) -> String {
+    let shown: Vec<&str> = files.iter().take(3).map(String::as_str).collect();
+    if files.len() > 3 {
+        format!("{} and {} more", shown.join(", "), files.len() - 3)
+    } else {
+        shown.join(", ")
+    }
+}

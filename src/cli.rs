@@ -47,7 +47,7 @@ pub enum Command {
     /// Add a Go package folder: starter RPC code and test, wiring, Dockerfile COPY line
     #[command(
         name = "add-package",
-        after_help = "Examples:\n  scaffold add-package inventory\n  scaffold add-package wallet --rpc wallet_get --rpc wallet_add\n  scaffold add-package stats --dry-run"
+        after_help = "Examples:\n  scaffold add-package inventory\n  scaffold add-package wallet --rpc wallet_get --rpc wallet_add\n  scaffold add-package lobby --kind match\n  scaffold add-package --list-kinds\n  scaffold add-package stats --dry-run"
     )]
     AddPackage(AddPackageArgs),
     /// Rebuild the Dockerfile's package block and packages_gen.go from the folders on disk
@@ -118,8 +118,15 @@ pub struct NewArgs {
 #[derive(Debug, Args)]
 pub struct AddPackageArgs {
     /// Package (and folder) name: a lower-case Go identifier
-    pub name: String,
-    /// RPC id to register (repeatable; default: <name>_echo)
+    #[arg(required_unless_present = "list_kinds")]
+    pub name: Option<String>,
+    /// What the package holds: rpc, match, hook or http (`--list-kinds` describes them)
+    #[arg(long, default_value = "rpc")]
+    pub kind: String,
+    /// Print the package kinds, one line each, and change nothing
+    #[arg(long)]
+    pub list_kinds: bool,
+    /// RPC id to register, for --kind rpc (repeatable; default: <name>_echo)
     #[arg(long = "rpc", value_name = "ID")]
     pub rpcs: Vec<String>,
     /// Print the diff of every change, and write nothing

@@ -108,12 +108,12 @@ pub fn check_package_name(name: &str) -> Result<(), NameError> {
             .rsplit(['/', '\\'])
             .find(|s| !s.is_empty() && *s != "..")
             .unwrap_or("mypackage");
-        return Err(NameError::Path(name.into(), last.to_lowercase()));
+        return Err(NameError::Path(name.into(), suggest_package(last)));
     }
     let is_ident = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if is_ident && name.chars().any(|c| c.is_ascii_uppercase()) {
-        return Err(NameError::UpperCase(name.into(), name.to_ascii_lowercase()));
+        return Err(NameError::UpperCase(name.into(), suggest_package(name)));
     }
     if !is_ident {
         return Err(NameError::NotIdentifier(name.into()));
@@ -136,6 +136,16 @@ pub fn check_package_name(name: &str) -> Result<(), NameError> {
         return Err(NameError::Reserved(name.into(), why));
     }
     Ok(())
+}
+
+/// A name to suggest instead of `name` that [`check_package_name`] accepts: `Main` must not
+/// suggest the reserved `main`.
+fn suggest_package(name: &str) -> String {
+    let lower = name.to_lowercase();
+    [lower.clone(), format!("my{lower}")]
+        .into_iter()
+        .find(|s| check_package_name(s).is_ok())
+        .unwrap_or_else(|| "mypackage".into())
 }
 
 /// Checks a Go module path the way `go mod init` does (golang.org/x/mod's import-path rules).
@@ -267,6 +277,15 @@ mod tests {
         assert_eq!(
             check_package_name("Profile"),
             Err(NameError::UpperCase("Profile".into(), "profile".into()))
+        );
+        // The suggestion itself must pass: `main` and `type` are refused.
+        assert_eq!(
+            check_package_name("Main"),
+            Err(NameError::UpperCase("Main".into(), "mymain".into()))
+        );
+        assert_eq!(
+            check_package_name("../Type"),
+            Err(NameError::Path("../Type".into(), "mytype".into()))
         );
         assert!(matches!(
             check_package_name("type"),

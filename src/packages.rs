@@ -19,6 +19,8 @@ pub struct PackageDir {
     pub odd_register: bool,
     /// RPC ids passed to `RegisterRpc("...")` in its top-level files.
     pub rpc_ids: Vec<String>,
+    /// Hook registrations (`RegisterAfterAuthenticateDevice`, `RegisterBeforeRt("…")`, ...).
+    pub hooks: Vec<String>,
 }
 
 /// Files planned but not yet on disk, by repo-relative path; they count as present.
@@ -107,6 +109,7 @@ fn inspect(root: &Path, folder: &str, overlay: &Overlay) -> Result<Option<Packag
         registers: false,
         odd_register: false,
         rpc_ids: Vec::new(),
+        hooks: Vec::new(),
     };
     for text in top.values() {
         if pkg.name.is_none() {
@@ -118,6 +121,7 @@ fn inspect(root: &Path, folder: &str, overlay: &Overlay) -> Result<Option<Packag
             None => {}
         }
         pkg.rpc_ids.extend(rpc_ids(text));
+        pkg.hooks.extend(hook_calls(text));
     }
     // A folder of `package main` (a tool) is copied but cannot be imported.
     if pkg.name.as_deref() == Some("main") {
@@ -227,8 +231,10 @@ pub fn register_shape(text: &str) -> Option<bool> {
         .or_else(|| text.starts_with("func Register(").then_some(0))?;
     let rest = &text[at + "func Register(".len()..];
     let close = rest.find(')')?;
+    // A signature broken over lines ends with a comma (gofmt keeps it): no empty parameter.
     let params: Vec<String> = rest[..close]
         .split(',')
+        .filter(|p| !p.trim().is_empty())
         .map(|p| p.split_whitespace().last().unwrap_or("").to_string())
         .collect();
     let result = rest[close + 1..].trim_start();
@@ -251,6 +257,36 @@ pub fn rpc_ids(text: &str) -> Vec<String> {
     out
 }
 
+/// The before/after hook registrations in a Go text, with the realtime message name for
+/// `RegisterBeforeRt("…")`/`RegisterAfterRt("…")`: Nakama keeps one hook of each.
+pub fn hook_calls(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for prefix in ["RegisterBefore", "RegisterAfter"] {
+        let mut rest = text;
+        while let Some(i) = rest.find(prefix) {
+            let tail = &rest[i..];
+            let name_len = tail
+                .find(|c: char| !c.is_ascii_alphanumeric())
+                .unwrap_or(tail.len());
+            let name = &tail[..name_len];
+            rest = &tail[name_len..];
+            if !rest.starts_with('(') {
+                continue;
+            }
+            let arg = rest[1..].trim_start();
+            let id = arg
+                .strip_prefix('"')
+                .and_then(|a| a.split('"').next())
+                .filter(|_| name.ends_with("Rt"));
+            out.push(match id {
+                Some(id) => format!("{name}(\"{id}\")"),
+                None => name.to_string(),
+            });
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,11 +302,25 @@ mod tests {
     fn register_shapes() {
         let good = "package p\n\nfunc Register(ctx context.Context, logger runtime.Logger, db *sql.DB, nk runtime.NakamaModule, initializer runtime.Initializer) error {\n";
         assert_eq!(register_shape(good), Some(true));
+        let multi_line = "package p\n\nfunc Register(\n\tctx context.Context,\n\tlogger runtime.Logger,\n\tdb *sql.DB,\n\tnk runtime.NakamaModule,\n\tinitializer runtime.Initializer,\n) error {\n";
+        assert_eq!(register_shape(multi_line), Some(true));
         assert_eq!(
             register_shape("package p\nfunc Register(i runtime.Initializer) error {}"),
             Some(false)
         );
         assert_eq!(register_shape("package p\nfunc register() {}"), None);
+    }
+
+    #[test]
+    fn finds_hook_calls() {
+        let src = "initializer.RegisterAfterAuthenticateDevice(f)\ninitializer.RegisterBeforeRt(\"ChannelMessageSend\", g)\nfunc RegisterBeforeX";
+        assert_eq!(
+            hook_calls(src),
+            vec![
+                "RegisterBeforeRt(\"ChannelMessageSend\")",
+                "RegisterAfterAuthenticateDevice"
+            ]
+        );
     }
 
     #[test]

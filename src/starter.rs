@@ -46,3 +46,28 @@ pub fn render(
         },
     )
 }
+
+/// The built-in package kinds and their one-line descriptions, from `kinds/<kind>/manifest.toml`.
+pub fn kinds() -> Vec<(&'static str, String)> {
+    #[derive(serde::Deserialize)]
+    struct Manifest {
+        description: String,
+    }
+    let Some(dir) = template::BUILTIN.get_dir("kinds") else {
+        return Vec::new();
+    };
+    let mut out: Vec<(&'static str, String)> = dir
+        .dirs()
+        .filter_map(|d| {
+            let kind = d.path().file_name()?.to_str()?;
+            let manifest = d
+                .get_file(d.path().join("manifest.toml"))?
+                .contents_utf8()?;
+            let m: Manifest = toml::from_str(manifest).ok()?;
+            Some((kind, m.description))
+        })
+        .collect();
+    // rpc first: it is the default.
+    out.sort_by_key(|(k, _)| (*k != "rpc", *k));
+    out
+}

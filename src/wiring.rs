@@ -7,8 +7,21 @@ use crate::packages::PackageDir;
 
 pub const FILE: &str = "packages_gen.go";
 
-/// Names a package may not take in this file without an alias: they are its own imports.
-const TAKEN: [&str; 4] = ["context", "sql", "runtime", "fmt"];
+/// Names a package may not take in this file without an alias: its own imports, and the
+/// parameters and variable of `registerPackages`, which would shadow the import (`db.Register`
+/// would then mean the `*sql.DB`).
+const TAKEN: [&str; 10] = [
+    "context",
+    "sql",
+    "runtime",
+    "fmt",
+    "ctx",
+    "logger",
+    "db",
+    "nk",
+    "initializer",
+    "err",
+];
 
 /// The whole text of packages_gen.go (gofmt-clean) for a module and its package folders.
 pub fn render(module: &str, packages: &[PackageDir]) -> String {
@@ -83,6 +96,7 @@ mod tests {
             registers: true,
             odd_register: false,
             rpc_ids: vec![],
+            hooks: vec![],
         }
     }
 
@@ -103,5 +117,9 @@ mod tests {
             out.contains("\t\"example.com/g/inventory\"\n\truntimepkg \"example.com/g/runtime\"\n")
         );
         assert!(out.contains("runtimepkg.Register("));
+        // A package named like a parameter of registerPackages would be shadowed by it.
+        let out = render("example.com/g", &[pkg("db", "db")]);
+        assert!(out.contains("\tdbpkg \"example.com/g/db\"\n"));
+        assert!(out.contains("dbpkg.Register(ctx, logger, db, nk, initializer)"));
     }
 }

@@ -10,10 +10,29 @@ use anyhow::{bail, Context, Result};
 use std::path::Path;
 
 pub fn run(args: AddPackageArgs, ui: Ui) -> Result<()> {
-    names::check_package_name(&args.name)?;
+    if args.list_kinds {
+        return list_kinds(ui);
+    }
+    let name = args.name.as_deref().unwrap_or_default();
+    names::check_package_name(name)?;
+    let kinds = starter::kinds();
+    if !kinds.iter().any(|(k, _)| *k == args.kind) {
+        let known: Vec<&str> = kinds.iter().map(|(k, _)| *k).collect();
+        bail!(
+            "unknown package kind `{}`; known kinds: {} (see `scaffold add-package --list-kinds`)",
+            args.kind,
+            known.join(", ")
+        );
+    }
+    if args.kind != "rpc" && !args.rpcs.is_empty() {
+        bail!(
+            "--rpc applies to --kind rpc; a {} package registers its own ids (see `scaffold add-package --list-kinds`)",
+            args.kind
+        );
+    }
     let root = project::find_root(&args.dir)?;
     project::load(&root)?;
-    let plan = plan(&root, &args.name, &args.rpcs, args.force)?;
+    let plan = plan(&root, name, &args.kind, &args.rpcs, args.force)?;
     finish(
         "add-package",
         &root,
@@ -21,12 +40,36 @@ pub fn run(args: AddPackageArgs, ui: Ui) -> Result<()> {
         plan.1,
         args.dry_run,
         ui,
-        &format!("package {}", args.name),
+        &format!("{} package {name}", args.kind),
     )
 }
 
+/// The hook registrations (`RegisterBefore…`/`RegisterAfter…`) a Go text makes.
+fn hook_registrations(code: &str) -> Vec<String> {
+    packages::hook_calls(code)
+}
+
+fn list_kinds(ui: Ui) -> Result<()> {
+    let kinds = starter::kinds();
+    if ui.json {
+        let map: std::collections::BTreeMap<_, _> = kinds.into_iter().collect();
+        println!("{}", serde_json::to_string_pretty(&map)?);
+    } else {
+        for (kind, description) in kinds {
+            println!("{kind:<6} {description}");
+        }
+    }
+    Ok(())
+}
+
 /// Plans a new package and the regeneration, refusing anything that would clash.
-pub fn plan(root: &Path, name: &str, rpcs: &[String], force: bool) -> Result<(Plan, Vec<String>)> {
+pub fn plan(
+    root: &Path,
+    name: &str,
+    kind: &str,
+    rpcs: &[String],
+    force: bool,
+) -> Result<(Plan, Vec<String>)> {
     let folder = root.join(name);
     if folder.exists() {
         bail!(
@@ -45,10 +88,9 @@ pub fn plan(root: &Path, name: &str, rpcs: &[String], force: bool) -> Result<(Pl
     let gomod_text = std::fs::read_to_string(root.join("go.mod")).context("cannot read go.mod")?;
     let module = gomod::parse(&gomod_text)?.module;
 
-    let ids: Vec<String> = if rpcs.is_empty() {
-        vec![starter::default_rpc(name)]
-    } else {
-        rpcs.to_vec()
+    let ids: Vec<String> = match (kind, rpcs.is_empty()) {
+        ("rpc", true) => vec![starter::default_rpc(name)],
+        _ => rpcs.to_vec(),
     };
     let mut handlers = std::collections::BTreeMap::new();
     for id in &ids {
@@ -57,19 +99,38 @@ pub fn plan(root: &Path, name: &str, rpcs: &[String], force: bool) -> Result<(Pl
             bail!("RPC ids `{other}` and `{id}` are the same id; give each RPC a distinct id");
         }
     }
-    // Nakama refuses a second registration of an id at load time; catch it now instead.
+    let files = starter::render(kind, name, &module, &ids)?;
+    let new_code: String = files
+        .iter()
+        .filter(|f| !f.path.to_string_lossy().ends_with("_test.go"))
+        .map(|f| String::from_utf8_lossy(&f.contents).into_owned())
+        .collect();
+    // Nakama refuses a second registration of an RPC id, and keeps one hook per API: catch
+    // both now rather than at load time.
     let existing = packages::discover(root, &Default::default())?;
     for pkg in &existing {
-        if let Some(id) = ids.iter().find(|id| pkg.rpc_ids.contains(id)) {
+        if let Some(id) = packages::rpc_ids(&new_code)
+            .iter()
+            .find(|id| pkg.rpc_ids.contains(id))
+        {
             bail!(
                 "RPC id `{id}` is already registered by {}/; pick another with --rpc ID",
+                pkg.folder
+            );
+        }
+        if let Some(hook) = hook_registrations(&new_code)
+            .into_iter()
+            .find(|h| pkg.hooks.contains(h))
+        {
+            bail!(
+                "{}/ already calls {hook}; Nakama keeps one such hook, so extend that package instead",
                 pkg.folder
             );
         }
     }
 
     let mut plan = Plan::new(root);
-    for f in starter::render("rpc", name, &module, &ids)? {
+    for f in files {
         plan.create(f.path, f.contents);
     }
     let outcome = regen::plan(

@@ -14,6 +14,9 @@ fn default_answers(dir: std::path::PathBuf) -> Resolved {
         release: versions::default_release(),
         package: Some("profile".into()),
         git: true,
+        template: scaffold::template::Template::builtin(),
+        origin: scaffold::project::Origin::builtin(),
+        answers: Default::default(),
     }
 }
 

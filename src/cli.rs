@@ -41,7 +41,7 @@ pub enum ColorChoice {
 pub enum Command {
     /// Create a Nakama Go plugin repo
     #[command(
-        after_help = "Examples:\n  scaffold new mygame\n  scaffold new mygame --yes\n  scaffold new mygame --module github.com/acme/mygame --nakama 3.38.0 --package inventory --no-git\n  scaffold new mygame --yes --dry-run"
+        after_help = "Examples:\n  scaffold new mygame\n  scaffold new mygame --yes\n  scaffold new mygame --module github.com/acme/mygame --nakama 3.38.0 --package inventory --no-git\n  scaffold new mygame --yes --dry-run\n  scaffold new mygame --from acme                     an alias from ~/.config/scaffold/config.toml\n  scaffold new mygame --from file:///srv/git/acme-scaffold.git#v3 --set studio=acme"
     )]
     New(NewArgs),
     /// Add a Go package folder: starter RPC code and test, wiring, Dockerfile COPY line
@@ -69,6 +69,22 @@ pub enum Command {
     /// Print the man page (roff) to stdout
     #[command(hide = true)]
     Man,
+    /// Show the built-in scaffold and the team scaffolds named in the config file
+    #[command(
+        after_help = "Examples:\n  scaffold list\n  scaffold list --json\n\nAliases live in $XDG_CONFIG_HOME/scaffold/config.toml:\n  module_prefix = \"github.com/acme\"\n  nakama = \"3.38.0\"\n  [aliases]\n  acme = \"https://git.example.com/acme/scaffold.git#v3\""
+    )]
+    List,
+    /// Write the built-in scaffold to a folder, as the start of a team scaffold
+    #[command(
+        after_help = "Examples:\n  scaffold eject acme-scaffold\n  scaffold new mygame --from ./acme-scaffold"
+    )]
+    Eject(EjectArgs),
+    /// Render a scaffold with its defaults and check it (strict templates, go vet/test/build)
+    #[command(
+        name = "check-template",
+        after_help = "Examples:\n  scaffold check-template ./acme-scaffold\n  scaffold check-template file:///srv/git/acme-scaffold.git#main --no-go"
+    )]
+    CheckTemplate(CheckTemplateArgs),
     /// Print a shell completion script
     #[command(
         after_help = "Examples:\n  scaffold completions bash > ~/.local/share/bash-completion/completions/scaffold\n  scaffold completions zsh > \"${fpath[1]}/_scaffold\""
@@ -83,6 +99,19 @@ pub enum Command {
 pub struct NewArgs {
     /// Folder to create (default: the project name, in the current folder)
     pub dir: Option<PathBuf>,
+    /// A team scaffold: a folder, a git URL (`file://`, `https://`) with an optional
+    /// `#branch|tag|commit`, or an alias from the config file (see `scaffold list`)
+    #[arg(long, value_name = "SCAFFOLD")]
+    pub from: Option<String>,
+    /// The folder inside the scaffold's repository that holds it
+    #[arg(long, value_name = "PATH", requires = "from")]
+    pub subdir: Option<String>,
+    /// Answer one of the scaffold's own variables (repeatable)
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
+    /// Answers to the scaffold's variables from a TOML or JSON file
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
     /// Project name (default: the folder's name)
     #[arg(long)]
     pub name: Option<String>,
@@ -197,4 +226,22 @@ pub struct RemovePackageArgs {
     /// Run in this folder instead of the current one
     #[arg(short = 'C', long = "dir", value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct EjectArgs {
+    /// The folder to write (must not exist, or be empty)
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckTemplateArgs {
+    /// The scaffold: a folder, a git URL with an optional #ref, or an alias
+    pub path: String,
+    /// The folder inside the scaffold's repository that holds it
+    #[arg(long, value_name = "PATH")]
+    pub subdir: Option<String>,
+    /// Only render; skip go vet, go test and the plugin build
+    #[arg(long)]
+    pub no_go: bool,
 }

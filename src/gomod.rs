@@ -122,17 +122,43 @@ pub fn set_require(text: &str, path: &str, version: &str) -> Option<String> {
     found.then(|| out.concat())
 }
 
-/// Sets the `go` directive's version, keeping the rest of the text as it is.
+/// Sets the `go` directive's version, keeping the rest of the text as it is. A go.mod without
+/// one gets it after the `module` line: left out, Go would write its own version there, which
+/// the pluginbuilder (`GOTOOLCHAIN=local`) refuses when it is newer than its Go.
 pub fn set_go(text: &str, version: &str) -> String {
-    text.split_inclusive('\n')
+    let mut found = false;
+    let out: String = text
+        .split_inclusive('\n')
         .map(|raw| {
-            let words: Vec<&str> = raw.split_whitespace().collect();
-            match words.as_slice() {
-                ["go", old, ..] => replace_word(raw, old, version),
+            let code = raw.split("//").next().unwrap_or("");
+            match code.split_whitespace().collect::<Vec<_>>().as_slice() {
+                ["go", old] => {
+                    found = true;
+                    replace_word(raw, old, version)
+                }
                 _ => raw.to_string(),
             }
         })
-        .collect()
+        .collect();
+    if found {
+        return out;
+    }
+    let eol = crate::text::eol_of(text);
+    let mut lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let Some(at) = lines.iter().position(|l| {
+        l.split("//").next().unwrap_or("").split_whitespace().next() == Some("module")
+    }) else {
+        return out;
+    };
+    // A module line without a final newline needs one before the new directive.
+    let fixed;
+    if !lines[at].ends_with('\n') {
+        fixed = format!("{}{eol}", lines[at]);
+        lines[at] = &fixed;
+    }
+    let directive = format!("{eol}go {version}{eol}");
+    lines.insert(at + 1, &directive);
+    lines.concat()
 }
 
 /// Replaces the first whole-word occurrence of `old` in a line.
@@ -142,7 +168,10 @@ fn replace_word(line: &str, old: &str, new: &str) -> String {
         let at = start + i;
         let before_ok = at == 0 || line.as_bytes()[at - 1].is_ascii_whitespace();
         let end = at + old.len();
-        let after_ok = end == line.len() || line.as_bytes()[end].is_ascii_whitespace();
+        // `v1.45.0//indirect` (no space) is legal go.mod too.
+        let after_ok = end == line.len()
+            || line.as_bytes()[end].is_ascii_whitespace()
+            || line[end..].starts_with("//");
         if before_ok && after_ok {
             return format!("{}{}{}", &line[..at], new, &line[end..]);
         }
@@ -168,5 +197,29 @@ mod edit_tests {
                 .replace("1.24.5", "1.26.5")
         );
         assert!(set_require(text, "example.com/none", "v1").is_none());
+    }
+
+    #[test]
+    fn edits_a_version_glued_to_its_comment() {
+        let text =
+            "module m\n\nrequire (\n\tgithub.com/heroiclabs/nakama-common v1.45.0//indirect\n)\n";
+        let out = set_require(text, "github.com/heroiclabs/nakama-common", "v1.47.0").unwrap();
+        assert_eq!(out, text.replace("v1.45.0", "v1.47.0"));
+    }
+
+    #[test]
+    fn adds_a_missing_go_line_after_module() {
+        assert_eq!(
+            set_go("module m // x\n\nrequire a v1\n", "1.26.5"),
+            "module m // x\n\ngo 1.26.5\n\nrequire a v1\n"
+        );
+        assert_eq!(set_go("module m", "1.26.5"), "module m\n\ngo 1.26.5\n");
+        assert_eq!(
+            set_go("module m\r\n", "1.26.5"),
+            "module m\r\n\r\ngo 1.26.5\r\n"
+        );
+        // A `go` line with a trailing comment is edited, not duplicated.
+        let text = "module m\n\ngo 1.24.5 // pinned\n";
+        assert_eq!(set_go(text, "1.26.5"), "module m\n\ngo 1.26.5 // pinned\n");
     }
 }

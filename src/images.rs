@@ -1,6 +1,8 @@
 //! The Nakama image references in a Dockerfile or compose file (`heroiclabs/nakama:<tag>` and
 //! `heroiclabs/nakama-pluginbuilder:<tag>`): reading their tags and moving them to a release.
 
+use std::ops::Range;
+
 /// An image reference that names a Nakama image, with its 1-based line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageRef {
@@ -9,57 +11,116 @@ pub struct ImageRef {
     pub tag: String,
 }
 
-const BUILDER: &str = "heroiclabs/nakama-pluginbuilder";
-const SERVER: &str = "heroiclabs/nakama";
+const NAME: &str = "heroiclabs/nakama";
+const BUILDER_SUFFIX: &str = "-pluginbuilder";
 
-/// Splits a word into (repository, tag) when it names a Nakama image with a tag.
-fn nakama_image(word: &str) -> Option<(bool, &str, usize)> {
-    let word = word.trim_matches(|c| c == '"' || c == '\'');
-    let (repo, tag) = word.rsplit_once(':')?;
-    let tag = tag.split('@').next().unwrap_or(tag);
-    let builder = repo.ends_with(BUILDER);
-    if !(builder || repo.ends_with(SERVER)) || tag.is_empty() {
-        return None;
+/// One reference inside a line: where its tag is, and its `@sha256:...` digest if pinned.
+struct Found {
+    builder: bool,
+    tag: Range<usize>,
+    digest: Option<Range<usize>>,
+}
+
+/// Characters of a repository path component (`[a-z0-9]` joined by `.`, `_`, `-`).
+fn name_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-')
+}
+
+/// The Nakama image references of one line. A reference must start a path component
+/// (`acme-heroiclabs/nakama` is another image), and its tag is Docker's tag grammar
+/// (`[\w][\w.-]{0,127}`), so text around it (`${IMAGE:-heroiclabs/nakama:3.38.0}`) stays put and
+/// a tag from a variable (`:${NAKAMA_VERSION}`) is not one.
+fn scan(line: &str) -> Vec<Found> {
+    let bytes = line.as_bytes();
+    if line.trim_start().starts_with('#') {
+        return Vec::new();
     }
-    let repo_end = repo.len() + 1;
-    Some((builder, tag, repo_end))
+    let mut out = Vec::new();
+    for (at, _) in line.match_indices(NAME) {
+        let starts_component = match at {
+            0 => true,
+            // `${VAR:-heroiclabs/nakama:...}`: the `-` belongs to the shell default, not a name.
+            _ if bytes[at - 1] == b'-' => at >= 2 && bytes[at - 2] == b':',
+            _ => !name_char(bytes[at - 1]),
+        };
+        if !starts_component {
+            continue;
+        }
+        let mut i = at + NAME.len();
+        let builder = line[i..].starts_with(BUILDER_SUFFIX);
+        if builder {
+            i += BUILDER_SUFFIX.len();
+        }
+        if bytes.get(i) != Some(&b':') {
+            continue;
+        }
+        let start = i + 1;
+        let len = bytes[start..]
+            .iter()
+            .take_while(|&&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+            .count();
+        if len == 0 || len > 128 || matches!(bytes[start], b'.' | b'-') {
+            continue;
+        }
+        let end = start + len;
+        let digest = (bytes.get(end) == Some(&b'@')).then(|| {
+            let n = bytes[end + 1..]
+                .iter()
+                .take_while(|&&c| {
+                    c.is_ascii_alphanumeric() || matches!(c, b':' | b'+' | b'.' | b'_' | b'-')
+                })
+                .count();
+            end..end + 1 + n
+        });
+        out.push(Found {
+            builder,
+            tag: start..end,
+            digest,
+        });
+    }
+    out
 }
 
 /// Every Nakama image reference in `text`.
 pub fn find(text: &str) -> Vec<ImageRef> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
-        if line.trim_start().starts_with('#') {
-            continue;
-        }
-        for word in line.split_whitespace() {
-            if let Some((builder, tag, _)) = nakama_image(word) {
-                out.push(ImageRef {
-                    line: i + 1,
-                    builder,
-                    tag: tag.to_string(),
-                });
-            }
+        for f in scan(line) {
+            out.push(ImageRef {
+                line: i + 1,
+                builder: f.builder,
+                tag: line[f.tag].to_string(),
+            });
         }
     }
     out
 }
 
-/// Sets the tag of every Nakama image reference to `version`, keeping everything else.
+/// The 1-based lines where `retag(text, version)` drops a digest (`:3.38.0@sha256:...`): it
+/// names the old image, and Docker would keep pulling that one whatever the tag says.
+pub fn dropped_digests(text: &str, version: &str) -> Vec<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| {
+            scan(line)
+                .iter()
+                .any(|f| f.digest.is_some() && line[f.tag.clone()] != *version)
+        })
+        .map(|(i, _)| i + 1)
+        .collect()
+}
+
+/// Sets the tag of every Nakama image reference to `version` (dropping a digest that pinned
+/// another tag), keeping every other byte.
 pub fn retag(text: &str, version: &str) -> String {
     text.split_inclusive('\n')
         .map(|line| {
-            if line.trim_start().starts_with('#') {
-                return line.to_string();
-            }
             let mut out = line.to_string();
-            for word in line.split_whitespace() {
-                if let Some((_, tag, _)) = nakama_image(word) {
-                    if tag != version {
-                        let bare = word.trim_matches(|c| c == '"' || c == '\'');
-                        let new = format!("{}{version}", &bare[..bare.len() - tag.len()]);
-                        out = out.replacen(bare, &new, 1);
-                    }
+            // Back to front, so earlier ranges stay valid.
+            for f in scan(line).iter().rev() {
+                if line[f.tag.clone()] != *version {
+                    let end = f.digest.as_ref().map_or(f.tag.end, |d| d.end);
+                    out.replace_range(f.tag.start..end, version);
                 }
             }
             out
@@ -78,7 +139,46 @@ mod tests {
         assert_eq!(found.len(), 3);
         assert!(found[0].builder && found[0].line == 2 && found[0].tag == "3.38.0");
         let out = retag(text, "3.40.0");
-        assert_eq!(out, text.replace("3.38.0", "3.40.0"));
+        assert_eq!(
+            out,
+            text.replace("nakama-pluginbuilder:3.38.0", "nakama-pluginbuilder:3.40.0")
+                .replace("nakama:3.38.0", "nakama:3.40.0")
+        );
+        assert!(out.starts_with("# heroiclabs/nakama:1.0.0"));
         assert_eq!(retag(&out, "3.40.0"), out);
+    }
+
+    #[test]
+    fn keeps_text_around_the_tag() {
+        let compose = "    image: ${NAKAMA_IMAGE:-heroiclabs/nakama:3.38.0}\n";
+        assert_eq!(
+            retag(compose, "3.40.0"),
+            "    image: ${NAKAMA_IMAGE:-heroiclabs/nakama:3.40.0}\n"
+        );
+        let list =
+            "image: [\"heroiclabs/nakama:3.38.0\",\"heroiclabs/nakama-pluginbuilder:3.38.0\"]\r\n";
+        assert_eq!(retag(list, "3.40.0"), list.replace("3.38.0", "3.40.0"));
+    }
+
+    #[test]
+    fn leaves_other_images_and_variable_tags() {
+        let text = "FROM acme-heroiclabs/nakama:3.38.0\nFROM myheroiclabs/nakama:3.38.0\nFROM heroiclabs/nakama-common:1\nARG V=3.38.0\nFROM heroiclabs/nakama:${V}\nFROM heroiclabs/nakama\n";
+        assert!(find(text).is_empty());
+        assert_eq!(retag(text, "3.40.0"), text);
+    }
+
+    #[test]
+    fn drops_a_digest_that_pinned_the_old_tag() {
+        let text = "FROM heroiclabs/nakama:3.38.0@sha256:0123abcd AS x\nFROM heroiclabs/nakama-pluginbuilder:3.38.0\n";
+        assert_eq!(find(text).len(), 2);
+        assert_eq!(dropped_digests(text, "3.40.0"), vec![1]);
+        let moved = retag(text, "3.40.0");
+        assert_eq!(
+            moved,
+            "FROM heroiclabs/nakama:3.40.0 AS x\nFROM heroiclabs/nakama-pluginbuilder:3.40.0\n"
+        );
+        // A digest already on the wanted tag stays.
+        assert_eq!(retag(text, "3.38.0"), text);
+        assert!(dropped_digests(text, "3.38.0").is_empty());
     }
 }

@@ -3,19 +3,23 @@
 //! The binary (`main.rs`) parses flags and calls [`run`]; everything else is a plain module
 //! that tests and benchmarks use directly.
 
+pub mod answers;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod diff;
 pub mod dockerfile;
 pub mod git;
 pub mod gomod;
 pub mod images;
+pub mod manifest;
 pub mod names;
 pub mod packages;
 pub mod plan;
 pub mod project;
 pub mod prompts;
 pub mod regen;
+pub mod source;
 pub mod starter;
 pub mod template;
 pub mod text;
@@ -50,6 +54,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Upgrade(args) => commands::upgrade::run(args, ui),
         Command::RemovePackage(args) => commands::remove_package::run(args, ui),
         Command::Man => commands::completions::man(),
+        Command::List => commands::templates::list(ui),
+        Command::Eject(args) => commands::templates::eject(args, ui),
+        Command::CheckTemplate(args) => commands::templates::check(args, ui),
         Command::Completions { shell } => {
             commands::completions::run(shell);
             Ok(())

@@ -3,15 +3,19 @@
 
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub const FILE: &str = "scaffold.toml";
 
 /// The contents of a repo's scaffold.toml.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Record {
     pub scaffold: Origin,
     pub project: Answers,
+    /// Answers to the scaffold's own variables (team scaffolds).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub answers: BTreeMap<String, toml::Value>,
     #[serde(default, skip_serializing_if = "Packages::is_empty")]
     pub packages: Packages,
 }
@@ -37,6 +41,24 @@ pub struct Origin {
     pub version: String,
     /// `builtin:nakama-go`, or where a team scaffold came from.
     pub template: String,
+    /// The commit the scaffold was rendered from, so `add-package` uses the same templates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// The folder inside the scaffold's repository that holds it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subdir: Option<String>,
+}
+
+impl Origin {
+    /// The record of the built-in scaffold, written by this version.
+    pub fn builtin() -> Origin {
+        Origin {
+            version: env!("CARGO_PKG_VERSION").into(),
+            template: crate::template::BUILTIN_SOURCE.into(),
+            commit: None,
+            subdir: None,
+        }
+    }
 }
 
 /// The answers the repo was made with.

@@ -30,7 +30,8 @@ pub fn module_path(default: &str) -> Result<String> {
         .interact_text()?)
 }
 
-pub fn nakama_version() -> Result<String> {
+/// Offers the release table, newest first, with `default` selected.
+pub fn nakama_version(default: &str) -> Result<String> {
     let items: Vec<String> = versions::releases()
         .iter()
         .map(|r| {
@@ -43,7 +44,12 @@ pub fn nakama_version() -> Result<String> {
     let i = Select::with_theme(&ColorfulTheme::default())
         .with_prompt("Nakama version")
         .items(&items)
-        .default(0)
+        .default(
+            versions::releases()
+                .iter()
+                .position(|r| r.nakama == default)
+                .unwrap_or(0),
+        )
         .interact()?;
     Ok(versions::releases()[i].nakama.clone())
 }
@@ -71,4 +77,45 @@ pub fn git_init() -> Result<bool> {
         .with_prompt("Start a git repository?")
         .default(true)
         .interact()?)
+}
+
+/// Asks for one of a scaffold's own variables.
+pub fn variable(
+    var: &crate::manifest::Variable,
+    default: Option<&toml::Value>,
+) -> Result<toml::Value> {
+    use crate::manifest::VarKind;
+    let theme = ColorfulTheme::default();
+    Ok(match var.kind {
+        VarKind::Bool => toml::Value::Boolean(
+            Confirm::with_theme(&theme)
+                .with_prompt(&var.prompt)
+                .default(default.and_then(|d| d.as_bool()).unwrap_or(false))
+                .interact()?,
+        ),
+        VarKind::Choice => {
+            let at = default
+                .and_then(|d| d.as_str())
+                .and_then(|d| var.choices.iter().position(|c| c == d))
+                .unwrap_or(0);
+            let i = Select::with_theme(&theme)
+                .with_prompt(&var.prompt)
+                .items(&var.choices)
+                .default(at)
+                .interact()?;
+            toml::Value::String(var.choices[i].clone())
+        }
+        VarKind::String => {
+            let mut input = Input::<String>::with_theme(&theme)
+                .with_prompt(&var.prompt)
+                .validate_with(|s: &String| {
+                    crate::answers::check(var, &toml::Value::String(s.clone()))
+                        .map_err(|e| e.to_string())
+                });
+            if let Some(d) = default.and_then(|d| d.as_str()) {
+                input = input.default(d.to_string());
+            }
+            toml::Value::String(input.interact_text()?)
+        }
+    })
 }

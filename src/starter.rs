@@ -1,9 +1,10 @@
 //! Starter code for a new package, rendered from the built-in scaffold's `kinds/<kind>/`.
 
 use crate::names;
-use crate::template::{self, RenderedFile};
+use crate::template::{RenderedFile, Template};
 use anyhow::Result;
 use serde::Serialize;
+use serde_json::{Map, Value};
 
 #[derive(Serialize)]
 struct Rpc {
@@ -11,63 +12,46 @@ struct Rpc {
     handler: String,
 }
 
-#[derive(Serialize)]
-struct Data<'a> {
-    package: &'a str,
-    module: &'a str,
-    rpcs: Vec<Rpc>,
-}
-
 /// The default RPC id of a package: `<name>_echo`.
 pub fn default_rpc(package: &str) -> String {
     format!("{package}_echo")
 }
 
-/// The files of a new package `name` of the given kind, registering `rpc_ids`.
+/// The files of a new package `name` of the given kind, registering `rpc_ids`. The kind comes
+/// from the repo's scaffold, or from the built-in one when that scaffold does not define it.
+/// `answers` (the repo's recorded answers) are visible to the templates too.
 pub fn render(
+    template: &Template,
     kind: &str,
     name: &str,
-    module: &str,
     rpc_ids: &[String],
+    answers: &Map<String, Value>,
 ) -> Result<Vec<RenderedFile>> {
-    let rpcs = rpc_ids
+    let rpcs: Vec<Rpc> = rpc_ids
         .iter()
         .map(|id| Rpc {
             id: id.clone(),
             handler: names::rpc_handler_name(id),
         })
         .collect();
-    template::render_builtin(
-        &format!("kinds/{kind}"),
-        &Data {
-            package: name,
-            module,
-            rpcs,
-        },
-    )
+    let mut data = answers.clone();
+    data.insert("package".into(), Value::String(name.into()));
+    data.insert("rpcs".into(), serde_json::to_value(&rpcs)?);
+    let sub = format!("kinds/{kind}");
+    if template.kinds().iter().any(|(k, _)| k == kind) {
+        template.render(&sub, &data)
+    } else {
+        Template::builtin().render(&sub, &data)
+    }
 }
 
-/// The built-in package kinds and their one-line descriptions, from `kinds/<kind>/manifest.toml`.
-pub fn kinds() -> Vec<(&'static str, String)> {
-    #[derive(serde::Deserialize)]
-    struct Manifest {
-        description: String,
+/// The package kinds of a scaffold, with the built-in ones it does not override.
+pub fn kinds(template: &Template) -> Vec<(String, String)> {
+    let mut all = template.kinds();
+    for (k, d) in Template::builtin().kinds() {
+        if !all.iter().any(|(have, _)| *have == k) {
+            all.push((k, d));
+        }
     }
-    let Some(dir) = template::BUILTIN.get_dir("kinds") else {
-        return Vec::new();
-    };
-    let mut out: Vec<(&'static str, String)> = dir
-        .dirs()
-        .filter_map(|d| {
-            let kind = d.path().file_name()?.to_str()?;
-            let manifest = d
-                .get_file(d.path().join("manifest.toml"))?
-                .contents_utf8()?;
-            let m: Manifest = toml::from_str(manifest).ok()?;
-            Some((kind, m.description))
-        })
-        .collect();
-    // rpc first: it is the default.
-    out.sort_by_key(|(k, _)| (*k != "rpc", *k));
-    out
+    all
 }

@@ -1,12 +1,15 @@
-//! The embedded scaffolds and the handlebars engine that renders them.
+//! Scaffolds and the handlebars engine that renders them: the built-in one (compiled in) and
+//! team scaffolds (a folder on disk), held the same way so one engine serves both.
 //!
 //! Only files ending in `.hbs` are rendered (the suffix is dropped); everything else is copied
-//! byte for byte, so a template may hold text that merely looks like handlebars.
+//! byte for byte, so a template may hold CI YAML with `${{ }}` or Go `text/template` files.
 
+use crate::manifest::{self, Manifest};
 use anyhow::{bail, Context, Result};
 use handlebars::Handlebars;
 use include_dir::{include_dir, Dir, DirEntry};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 /// The built-in scaffold, compiled into the binary.
@@ -15,11 +18,21 @@ pub static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/scaffolds/n
 /// go.sum files per release, recorded by scripts/gen-gosum.sh.
 pub static GOSUM_DIR: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/scaffolds/gosum");
 
+/// What `scaffold.toml` records for the built-in scaffold.
+pub const BUILTIN_SOURCE: &str = "builtin:nakama-go";
+
 /// A rendered file: a repo-relative path and its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderedFile {
     pub path: PathBuf,
     pub contents: Vec<u8>,
+}
+
+/// A scaffold held in memory: its manifest and every file, by path inside the scaffold.
+#[derive(Debug, Clone)]
+pub struct Template {
+    pub manifest: Manifest,
+    pub files: BTreeMap<PathBuf, Vec<u8>>,
 }
 
 /// A strict handlebars engine: an unknown variable is an error, never an empty string, and
@@ -31,53 +44,162 @@ pub fn engine() -> Handlebars<'static> {
     hb
 }
 
-/// Renders every file below `sub` of the built-in scaffold (e.g. `project`, `kinds/rpc`).
-pub fn render_builtin<T: Serialize>(sub: &str, data: &T) -> Result<Vec<RenderedFile>> {
-    let dir = BUILTIN
-        .get_dir(sub)
-        .with_context(|| format!("the built-in scaffold has no `{sub}` folder"))?;
-    let hb = engine();
-    let mut out = Vec::new();
-    collect(dir, Path::new(sub), &hb, data, &mut out)?;
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(out)
+impl Template {
+    /// The built-in scaffold.
+    pub fn builtin() -> Template {
+        let mut files = BTreeMap::new();
+        collect_builtin(&BUILTIN, &mut files);
+        let text = BUILTIN
+            .get_file(manifest::FILE)
+            .and_then(|f| f.contents_utf8())
+            .expect("the built-in scaffold has a manifest");
+        let manifest =
+            manifest::parse(text, "builtin:template.toml").expect("the built-in manifest is valid");
+        Template { manifest, files }
+    }
+
+    /// A team scaffold from a folder. Symbolic links are followed only while they stay inside
+    /// the folder: a template must not read the rest of the disk.
+    pub fn from_dir(dir: &Path) -> Result<Template> {
+        let root = dir
+            .canonicalize()
+            .with_context(|| format!("cannot open the scaffold folder {}", dir.display()))?;
+        let manifest_path = root.join(manifest::FILE);
+        let text = std::fs::read_to_string(&manifest_path).with_context(|| {
+            format!(
+                "{} has no {}; a scaffold folder needs one (see `scaffold eject` for an example)",
+                dir.display(),
+                manifest::FILE
+            )
+        })?;
+        let manifest = manifest::parse(&text, &manifest_path.display().to_string())?;
+        let mut files = BTreeMap::new();
+        walk(&root, &root, &mut files)?;
+        Ok(Template { manifest, files })
+    }
+
+    /// The package kinds this scaffold defines, with their descriptions.
+    pub fn kinds(&self) -> Vec<(String, String)> {
+        #[derive(serde::Deserialize)]
+        struct KindManifest {
+            description: String,
+        }
+        let mut out: Vec<(String, String)> = self
+            .files
+            .iter()
+            .filter_map(|(path, bytes)| {
+                let mut parts = path.components();
+                let first = parts.next()?.as_os_str().to_str()?;
+                let kind = parts.next()?.as_os_str().to_str()?.to_string();
+                let file = parts.next()?.as_os_str().to_str()?;
+                if first != "kinds" || file != "manifest.toml" || parts.next().is_some() {
+                    return None;
+                }
+                let text = std::str::from_utf8(bytes).ok()?;
+                let m: KindManifest = toml::from_str(text).ok()?;
+                Some((kind, m.description))
+            })
+            .collect();
+        // rpc first: it is the default.
+        out.sort_by(|a, b| (a.0 != "rpc", &a.0).cmp(&(b.0 != "rpc", &b.0)));
+        out
+    }
+
+    /// Renders every file below `sub` (e.g. `project`, `kinds/rpc`), sorted by path.
+    pub fn render<T: Serialize>(&self, sub: &str, data: &T) -> Result<Vec<RenderedFile>> {
+        let hb = engine();
+        let prefix = Path::new(sub);
+        let mut out = Vec::new();
+        let mut any = false;
+        for (path, bytes) in &self.files {
+            let Ok(rel) = path.strip_prefix(prefix) else {
+                continue;
+            };
+            any = true;
+            // Manifests describe a template; they are not part of what it generates.
+            if rel == Path::new("manifest.toml") {
+                continue;
+            }
+            let shown = crate::plan::slash(path);
+            let (rel, render) = match rel.to_str().and_then(|s| s.strip_suffix(".hbs")) {
+                Some(stripped) => (PathBuf::from(stripped), true),
+                None => (rel.to_path_buf(), false),
+            };
+            let path = render_path(&hb, &rel, data)
+                .with_context(|| format!("template file name `{shown}`"))?;
+            let contents = if render {
+                let text = std::str::from_utf8(bytes)
+                    .with_context(|| format!("template `{shown}` is not UTF-8"))?;
+                hb.render_template(text, data)
+                    .map_err(|e| anyhow::anyhow!("template `{shown}`: {}", one_line(&e)))?
+                    .into_bytes()
+            } else {
+                bytes.clone()
+            };
+            out.push(RenderedFile { path, contents });
+        }
+        if !any {
+            bail!("the scaffold has no `{sub}` folder");
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
+    }
 }
 
-fn collect<T: Serialize>(
-    dir: &Dir<'static>,
-    root: &Path,
-    hb: &Handlebars<'static>,
-    data: &T,
-    out: &mut Vec<RenderedFile>,
-) -> Result<()> {
+/// Renders every file below `sub` of the built-in scaffold.
+pub fn render_builtin<T: Serialize>(sub: &str, data: &T) -> Result<Vec<RenderedFile>> {
+    Template::builtin().render(sub, data)
+}
+
+/// A handlebars error as one line: its reason and where, without the source excerpt.
+fn one_line(e: &handlebars::RenderError) -> String {
+    let text = e.to_string();
+    let first = text.lines().next().unwrap_or("").to_string();
+    match e.line_no {
+        Some(line) if !first.contains("line") => format!("line {line}: {first}"),
+        _ => first,
+    }
+}
+
+fn collect_builtin(dir: &Dir<'static>, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
     for entry in dir.entries() {
         match entry {
-            DirEntry::Dir(d) => collect(d, root, hb, data, out)?,
+            DirEntry::Dir(d) => collect_builtin(d, out),
             DirEntry::File(f) => {
-                let rel = f.path().strip_prefix(root).unwrap_or(f.path());
-                // Manifests describe a template; they are not part of what it generates.
-                if rel == Path::new("manifest.toml") {
-                    continue;
-                }
-                let shown = f.path().display().to_string();
-                let (rel, render) = match rel.to_str().and_then(|s| s.strip_suffix(".hbs")) {
-                    Some(stripped) => (PathBuf::from(stripped), true),
-                    None => (rel.to_path_buf(), false),
-                };
-                let path = render_path(hb, &rel, data)
-                    .with_context(|| format!("template file name `{shown}`"))?;
-                let contents = if render {
-                    let text = f
-                        .contents_utf8()
-                        .with_context(|| format!("template `{shown}` is not UTF-8"))?;
-                    hb.render_template(text, data)
-                        .with_context(|| format!("rendering template `{shown}`"))?
-                        .into_bytes()
-                } else {
-                    f.contents().to_vec()
-                };
-                out.push(RenderedFile { path, contents });
+                out.insert(f.path().to_path_buf(), f.contents().to_vec());
             }
+        }
+    }
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) -> Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .collect::<std::io::Result<_>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name();
+        if name == ".git" {
+            continue;
+        }
+        let path = entry.path();
+        let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+        let target = path
+            .canonicalize()
+            .with_context(|| format!("{} is a broken link", rel.display()))?;
+        if !target.starts_with(root) {
+            bail!(
+                "{} links outside the scaffold folder ({}); templates may only link inside themselves",
+                rel.display(),
+                target.display()
+            );
+        }
+        if target.is_dir() {
+            walk(root, &path, out)?;
+        } else {
+            let bytes =
+                std::fs::read(&target).with_context(|| format!("cannot read {}", rel.display()))?;
+            out.insert(rel, bytes);
         }
     }
     Ok(())
@@ -85,14 +207,19 @@ fn collect<T: Serialize>(
 
 /// Renders the variables in a file name and refuses any result that could leave the destination.
 fn render_path<T: Serialize>(hb: &Handlebars<'static>, rel: &Path, data: &T) -> Result<PathBuf> {
-    let text = rel.to_string_lossy().replace('\\', "/");
-    let rendered = hb.render_template(&text, data)?;
+    let text = crate::plan::slash(rel);
+    let rendered = hb
+        .render_template(&text, data)
+        .map_err(|e| anyhow::anyhow!("{}", one_line(&e)))?;
     let path = PathBuf::from(&rendered);
     for c in path.components() {
         match c {
             Component::Normal(_) => {}
             _ => bail!("`{rendered}` would be written outside the destination"),
         }
+    }
+    if rendered.contains('\\') {
+        bail!("`{rendered}` would be written outside the destination");
     }
     Ok(path)
 }
@@ -125,5 +252,15 @@ mod tests {
             .render_template("{{v}}", &json!({"v": "<a & \"b\">"}))
             .unwrap();
         assert_eq!(out, "<a & \"b\">");
+    }
+
+    #[test]
+    fn builtin_kinds_rpc_first() {
+        let kinds: Vec<String> = Template::builtin()
+            .kinds()
+            .into_iter()
+            .map(|k| k.0)
+            .collect();
+        assert_eq!(kinds, ["rpc", "hook", "http", "match"]);
     }
 }

@@ -4,26 +4,24 @@
 use crate::cli::AddPackageArgs;
 use crate::plan::Plan;
 use crate::regen::{self, Mode};
+use crate::template::Template;
 use crate::ui::{colour_diff, Report, Ui};
-use crate::{gomod, names, packages, project, starter};
+use crate::{gomod, names, packages, project, source, starter};
 use anyhow::{bail, Context, Result};
+use serde_json::{Map, Value};
 use std::path::Path;
 
 pub fn run(args: AddPackageArgs, ui: Ui) -> Result<()> {
     if args.list_kinds {
-        return list_kinds(ui);
+        // Inside a repo, its own scaffold's kinds; elsewhere the built-in ones.
+        let template = match project::find_root(&args.dir) {
+            Ok(root) => source::recorded(&project::load(&root)?.scaffold)?,
+            Err(_) => Template::builtin(),
+        };
+        return list_kinds(&template, ui);
     }
     let name = args.name.as_deref().unwrap_or_default();
     names::check_package_name(name)?;
-    let kinds = starter::kinds();
-    if !kinds.iter().any(|(k, _)| *k == args.kind) {
-        let known: Vec<&str> = kinds.iter().map(|(k, _)| *k).collect();
-        bail!(
-            "unknown package kind `{}`; known kinds: {} (see `scaffold add-package --list-kinds`)",
-            args.kind,
-            known.join(", ")
-        );
-    }
     if args.kind != "rpc" && !args.rpcs.is_empty() {
         bail!(
             "--rpc applies to --kind rpc; a {} package registers its own ids (see `scaffold add-package --list-kinds`)",
@@ -31,8 +29,21 @@ pub fn run(args: AddPackageArgs, ui: Ui) -> Result<()> {
         );
     }
     let root = project::find_root(&args.dir)?;
-    project::load(&root)?;
-    let plan = plan(&root, name, &args.kind, &args.rpcs, args.force)?;
+    let record = project::load(&root)?;
+    let template = source::recorded(&record.scaffold)?;
+    let kinds = starter::kinds(&template);
+    if !kinds.iter().any(|(k, _)| *k == args.kind) {
+        let known: Vec<&str> = kinds.iter().map(|(k, _)| k.as_str()).collect();
+        bail!(
+            "unknown package kind `{}`; known kinds: {} (see `scaffold add-package --list-kinds`)",
+            args.kind,
+            known.join(", ")
+        );
+    }
+    let answers = record_data(&record);
+    let plan = plan(
+        &root, &template, &answers, name, &args.kind, &args.rpcs, args.force,
+    )?;
     finish(
         "add-package",
         &root,
@@ -44,13 +55,31 @@ pub fn run(args: AddPackageArgs, ui: Ui) -> Result<()> {
     )
 }
 
+/// The repo's recorded answers as template data, for team kinds that use them.
+fn record_data(record: &project::Record) -> Map<String, Value> {
+    let mut data = Map::new();
+    data.insert("name".into(), Value::String(record.project.name.clone()));
+    data.insert(
+        "module".into(),
+        Value::String(record.project.module.clone()),
+    );
+    data.insert(
+        "nakama".into(),
+        Value::String(record.project.nakama.clone()),
+    );
+    for (k, v) in &record.answers {
+        data.insert(k.clone(), serde_json::to_value(v).unwrap_or(Value::Null));
+    }
+    data
+}
+
 /// The hook registrations (`RegisterBefore…`/`RegisterAfter…`) a Go text makes.
 fn hook_registrations(code: &str) -> Vec<String> {
     packages::hook_calls(code)
 }
 
-fn list_kinds(ui: Ui) -> Result<()> {
-    let kinds = starter::kinds();
+fn list_kinds(template: &Template, ui: Ui) -> Result<()> {
+    let kinds = starter::kinds(template);
     if ui.json {
         let map: std::collections::BTreeMap<_, _> = kinds.into_iter().collect();
         println!("{}", serde_json::to_string_pretty(&map)?);
@@ -65,6 +94,8 @@ fn list_kinds(ui: Ui) -> Result<()> {
 /// Plans a new package and the regeneration, refusing anything that would clash.
 pub fn plan(
     root: &Path,
+    template: &Template,
+    answers: &Map<String, Value>,
     name: &str,
     kind: &str,
     rpcs: &[String],
@@ -99,7 +130,9 @@ pub fn plan(
             bail!("RPC ids `{other}` and `{id}` are the same id; give each RPC a distinct id");
         }
     }
-    let files = starter::render(kind, name, &module, &ids)?;
+    let mut answers = answers.clone();
+    answers.insert("module".into(), Value::String(module.clone()));
+    let files = starter::render(template, kind, name, &ids, &answers)?;
     let new_code: String = files
         .iter()
         .filter(|f| !f.path.to_string_lossy().ends_with("_test.go"))

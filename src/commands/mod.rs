@@ -5,4 +5,5 @@ pub mod completions;
 pub mod new;
 pub mod remove_package;
 pub mod sync;
+pub mod templates;
 pub mod upgrade;

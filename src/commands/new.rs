@@ -5,10 +5,12 @@ use crate::cli::NewArgs;
 use crate::plan::Plan;
 use crate::project::{Answers, Origin, Record};
 use crate::regen::{self, Mode};
+use crate::template::Template;
 use crate::ui::{Report, Ui};
-use crate::{git, names, prompts, starter, template, versions};
+use crate::{answers, config, git, manifest, names, prompts, source, starter, versions};
 use anyhow::{bail, Context, Result};
-use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Every answer, resolved before anything touches the disk.
@@ -20,24 +22,57 @@ pub struct Resolved {
     pub release: &'static versions::Release,
     pub package: Option<String>,
     pub git: bool,
+    /// The scaffold to render and where it came from.
+    pub template: Template,
+    pub origin: Origin,
+    /// Answers to the scaffold's own variables.
+    pub answers: BTreeMap<String, toml::Value>,
 }
 
-#[derive(Serialize)]
-struct Data<'a> {
-    name: &'a str,
-    module: &'a str,
-    nakama: &'a str,
-    nakama_common: &'a str,
-    go_version: &'a str,
-    protobuf: &'a str,
+impl Resolved {
+    /// The answers as handlebars data: the built-in ones, then the scaffold's own.
+    pub fn data(&self) -> Map<String, Value> {
+        let rel = self.release;
+        let mut data = Map::new();
+        for (k, v) in [
+            ("name", &self.name),
+            ("module", &self.module),
+            ("nakama", &rel.nakama),
+            ("nakama_common", &rel.nakama_common),
+            ("go_version", &rel.go),
+            ("protobuf", &rel.protobuf),
+        ] {
+            data.insert(k.into(), Value::String(v.clone()));
+        }
+        for (k, v) in &self.answers {
+            data.insert(k.clone(), serde_json::to_value(v).unwrap_or(Value::Null));
+        }
+        data
+    }
 }
 
 fn missing(what: &str, flag: &str) -> anyhow::Error {
     anyhow::anyhow!("no terminal to ask for the {what}: pass {flag}, or --yes to take the defaults")
 }
 
-/// Turns flags (and, on a terminal, answers) into one checked set of values.
+/// Turns flags (and, on a terminal, answers) into one checked set of values. The scaffold is
+/// fetched first, so a bad `--from` fails before anyone types an answer.
 pub fn resolve(args: &NewArgs) -> Result<Resolved> {
+    let config = config::load()?;
+    let fetched = match &args.from {
+        Some(spec) => source::fetch(&source::parse(spec, &config), args.subdir.as_deref())?,
+        None => source::Fetched {
+            template: Template::builtin(),
+            origin: Origin::builtin(),
+        },
+    };
+    let given = answers::Given {
+        sets: answers::parse_sets(&args.sets)?,
+        file: match &args.answers {
+            Some(path) => answers::read_file(path)?,
+            None => Default::default(),
+        },
+    };
     let ask = !args.yes && prompts::interactive();
     let must = !args.yes && !ask;
     let dir_name = args
@@ -55,7 +90,12 @@ pub fn resolve(args: &NewArgs) -> Result<Resolved> {
     names::check_project_name(&name).map_err(anyhow::Error::msg)?;
     let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from(&name));
 
-    let default_module = format!("example.com/{}", name.to_ascii_lowercase());
+    let prefix = config.module_prefix.as_deref().unwrap_or("example.com");
+    let default_module = format!(
+        "{}/{}",
+        prefix.trim_end_matches('/'),
+        name.to_ascii_lowercase()
+    );
     let module = match &args.module {
         Some(m) => m.clone(),
         None if ask => prompts::module_path(&default_module)?,
@@ -64,11 +104,20 @@ pub fn resolve(args: &NewArgs) -> Result<Resolved> {
     };
     names::check_module_path(&module).map_err(anyhow::Error::msg)?;
 
+    let default_nakama = match &config.nakama {
+        Some(v) => versions::find(v).with_context(|| {
+            format!(
+                "`nakama` in {}",
+                config::path().unwrap_or_default().display()
+            )
+        })?,
+        None => versions::default_release(),
+    };
     let nakama = match &args.nakama {
         Some(v) => v.clone(),
-        None if ask => prompts::nakama_version()?,
+        None if ask => prompts::nakama_version(&default_nakama.nakama)?,
         None if must => return Err(missing("Nakama version", "--nakama VERSION")),
-        None => versions::default_release().nakama.clone(),
+        None => default_nakama.nakama.clone(),
     };
     let release = versions::find(&nakama)?;
 
@@ -92,50 +141,57 @@ pub fn resolve(args: &NewArgs) -> Result<Resolved> {
         _ if must => return Err(missing("git choice", "--git or --no-git")),
         _ => true,
     };
-    Ok(Resolved {
+    let mut resolved = Resolved {
         dir,
         name,
         module,
         release,
         package,
         git,
-    })
+        template: fetched.template,
+        origin: fetched.origin,
+        answers: BTreeMap::new(),
+    };
+    let how = if ask {
+        answers::Missing::Ask
+    } else if must {
+        answers::Missing::Refuse
+    } else {
+        answers::Missing::TakeDefault
+    };
+    resolved.answers =
+        answers::resolve(&resolved.template.manifest, &resolved.data(), &given, how)?;
+    Ok(resolved)
 }
 
 /// Every file of the new repo, in memory.
 pub fn plan(r: &Resolved) -> Result<Plan> {
     let rel = r.release;
-    let data = Data {
-        name: &r.name,
-        module: &r.module,
-        nakama: &rel.nakama,
-        nakama_common: &rel.nakama_common,
-        go_version: &rel.go,
-        protobuf: &rel.protobuf,
-    };
+    let data = r.data();
     let mut plan = Plan::new(&r.dir);
-    for f in template::render_builtin("project", &data)? {
-        plan.create(f.path, f.contents);
+    let skipped = skip_set(&r.template.manifest, &r.answers)?;
+    for f in r.template.render("project", &data)? {
+        if !skipped.is_match(&f.path) {
+            plan.create(f.path, f.contents);
+        }
     }
-    if let Some(sum) = versions::go_sum(rel) {
+    if let Some(sum) = versions::go_sum(rel).filter(|_| plain_gomod(&plan)) {
         plan.create("go.sum", sum);
     }
     let record = Record {
-        scaffold: Origin {
-            version: env!("CARGO_PKG_VERSION").into(),
-            template: "builtin:nakama-go".into(),
-        },
+        scaffold: r.origin.clone(),
         project: Answers {
             name: r.name.clone(),
             module: r.module.clone(),
             nakama: rel.nakama.clone(),
         },
+        answers: r.answers.clone(),
         packages: Default::default(),
     };
     plan.create(crate::project::FILE, record.to_toml());
     if let Some(pkg) = &r.package {
         let rpcs = [starter::default_rpc(pkg)];
-        for f in starter::render("rpc", pkg, &r.module, &rpcs)? {
+        for f in starter::render(&r.template, "rpc", pkg, &rpcs, &data)? {
             plan.create(f.path, f.contents);
         }
     }
@@ -224,6 +280,44 @@ pub fn run(args: NewArgs, ui: Ui) -> Result<()> {
     }
     ui.report(&report);
     Ok(())
+}
+
+/// The paths the manifest leaves out for these answers (`[[skip]]` with `if`/`unless`).
+fn skip_set(
+    manifest: &manifest::Manifest,
+    answers: &BTreeMap<String, toml::Value>,
+) -> Result<globset::GlobSet> {
+    let mut set = globset::GlobSetBuilder::new();
+    for skip in &manifest.skips {
+        let truth = |var: &String| answers.get(var).and_then(|v| v.as_bool()).unwrap_or(false);
+        let applies = skip.if_var.as_ref().is_some_and(truth)
+            || skip.unless.as_ref().is_some_and(|v| !truth(v));
+        if applies {
+            for p in &skip.paths {
+                set.add(globset::Glob::new(p).with_context(|| format!("skip pattern `{p}`"))?);
+                // A folder pattern skips what is inside it too.
+                set.add(globset::Glob::new(&format!(
+                    "{}/**",
+                    p.trim_end_matches('/')
+                ))?);
+            }
+        }
+    }
+    Ok(set.build()?)
+}
+
+/// True when the planned go.mod requires only what the built-in one does, so the recorded
+/// go.sum is complete for it.
+fn plain_gomod(plan: &Plan) -> bool {
+    let Some(change) = plan.changes.iter().find(|c| c.path == Path::new("go.mod")) else {
+        return false;
+    };
+    let Ok(gm) = crate::gomod::parse(&String::from_utf8_lossy(&change.after)) else {
+        return false;
+    };
+    gm.requires.iter().all(|(p, _, _)| {
+        p == "github.com/heroiclabs/nakama-common" || p == "google.golang.org/protobuf"
+    })
 }
 
 /// Refuses a destination that is a file, or a non-empty folder without --force.

@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 pub fn run(args: RemovePackageArgs, ui: Ui) -> Result<()> {
     let root = project::find_root(&args.dir)?;
     let mut record = project::load(&root)?;
-    let name = args.name.trim_end_matches('/');
-    if name.contains(['/', '\\']) || name == ".." || name.starts_with('.') {
+    // Shell completion offers `inventory/` and `./inventory/`; both name the folder.
+    let name = args.name.trim_start_matches("./").trim_end_matches('/');
+    if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
         bail!(
             "`{}` is not a top-level package folder; give its name, e.g. `inventory`",
             args.name
@@ -22,6 +23,14 @@ pub fn run(args: RemovePackageArgs, ui: Ui) -> Result<()> {
     }
     if !root.join(name).is_dir() {
         bail!("there is no package folder {name}/ in {}", root.display());
+    }
+    // Only a folder the build would copy can be taken out of it: not docs/, vendor/ or a
+    // nested module.
+    let packages = packages::discover(&root, &Default::default())?;
+    if !packages.iter().any(|p| p.folder == name) {
+        bail!(
+            "{name}/ is not a package folder of this module (no Go code, a nested module, or a folder Go skips); nothing to remove"
+        );
     }
     let module =
         gomod::parse(&fs::read_to_string(root.join("go.mod")).context("cannot read go.mod")?)?

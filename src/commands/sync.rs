@@ -97,14 +97,15 @@ fn adopt_root(dir: &Path) -> Result<(PathBuf, Plan)> {
         .unwrap_or_else(|| "plugin".into());
     let record = Record {
         scaffold: Origin {
-            version: env!("CARGO_PKG_VERSION").into(),
             template: "adopted".into(),
+            ..Origin::builtin()
         },
         project: Answers {
             name,
             module,
             nakama,
         },
+        answers: Default::default(),
         packages: Default::default(),
     };
     plan.put(project::FILE, record.to_toml())?;

@@ -30,31 +30,54 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> Result<()> {
         }
     }
     let plan = plan(&root, &record, release)?;
+    let mut warnings = digest_warnings(&root, release);
+    if args.dry_run {
+        // `finish` prints the diff and the would-be changes, and writes nothing.
+        return super::add_package::finish("upgrade", &root, plan, warnings, true, ui, "");
+    }
     if !ui.quiet && !ui.json {
         ui.out(&colour_diff(&plan.diff()));
     }
-    let changed = plan.changed();
-    if args.dry_run {
-        return super::add_package::finish("upgrade", &root, plan, vec![], true, ui, "");
-    }
+    let mut created = plan.created();
+    let mut changed = plan.changed();
     plan.apply()?;
-    let mut warnings = Vec::new();
-    if !args.no_go && !changed.is_empty() {
+    if !args.no_go && !plan.is_empty() {
+        // `go mod tidy` may rewrite go.mod and go.sum again; the report says so.
+        let read = |f: &str| std::fs::read(root.join(f)).ok();
+        let before = [read("go.mod"), read("go.sum")];
         warnings.extend(run_go(&root, release, ui)?);
+        for (file, old) in ["go.mod", "go.sum"].into_iter().zip(before) {
+            let listed = created.iter().chain(&changed).any(|f| f == file);
+            if !listed && read(file) != old {
+                if old.is_none() {
+                    &mut created
+                } else {
+                    &mut changed
+                }
+                .push(file.to_string());
+            }
+        }
+        created.sort();
+        changed.sort();
     }
-    ui.status(
-        "Upgraded",
-        &format!(
-            "to Nakama {} (nakama-common {}, Go {})",
-            release.nakama, release.nakama_common, release.go
-        ),
-    );
+    if plan.is_empty() {
+        ui.status("Fresh", &format!("already on Nakama {}", release.nakama));
+    } else {
+        ui.status(
+            "Upgraded",
+            &format!(
+                "to Nakama {} (nakama-common {}, Go {})",
+                release.nakama, release.nakama_common, release.go
+            ),
+        );
+    }
     for w in &warnings {
         ui.warn(w);
     }
     ui.report(&crate::ui::Report {
         command: "upgrade".into(),
         root: root.display().to_string(),
+        created,
         changed,
         warnings,
         ..Default::default()
@@ -62,21 +85,40 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> Result<()> {
     Ok(())
 }
 
+/// Image references pinned by digest: `retag` drops the digest (it names the old image).
+fn digest_warnings(root: &Path, release: &versions::Release) -> Vec<String> {
+    let mut out = Vec::new();
+    for file in ["Dockerfile"].iter().chain(COMPOSE_FILES.iter()) {
+        let Ok(text) = std::fs::read_to_string(root.join(file)) else {
+            continue;
+        };
+        for line in images::dropped_digests(&text, &release.nakama) {
+            out.push(format!(
+                "{file}:{line}: the image's @sha256 digest pinned the old release and was dropped; pin Nakama {} again with the digest `docker buildx imagetools inspect` shows",
+                release.nakama
+            ));
+        }
+    }
+    out
+}
+
+const COMPOSE_FILES: [&str; 4] = [
+    "docker-compose.yml",
+    "docker-compose.yaml",
+    "compose.yml",
+    "compose.yaml",
+];
+
 /// Plans every file change of the move to `release`.
 pub fn plan(root: &Path, record: &project::Record, release: &versions::Release) -> Result<Plan> {
     let mut plan = Plan::new(root);
     let docker = std::fs::read_to_string(root.join("Dockerfile"))
         .with_context(|| format!("no Dockerfile in {}", root.display()))?;
     if images::find(&docker).is_empty() {
-        bail!("the Dockerfile names no heroiclabs/nakama or nakama-pluginbuilder image to move");
+        bail!("the Dockerfile names no heroiclabs/nakama or heroiclabs/nakama-pluginbuilder image with a tag to move (a tag from an ARG is not moved: set the ARG's default by hand)");
     }
     plan.put("Dockerfile", images::retag(&docker, &release.nakama))?;
-    for compose in [
-        "docker-compose.yml",
-        "docker-compose.yaml",
-        "compose.yml",
-        "compose.yaml",
-    ] {
+    for compose in COMPOSE_FILES {
         if let Ok(text) = std::fs::read_to_string(root.join(compose)) {
             plan.put(compose, images::retag(&text, &release.nakama))?;
         }
@@ -134,6 +176,19 @@ fn run_go(root: &Path, release: &versions::Release, ui: Ui) -> Result<Vec<String
     // A dependency may have raised a module Nakama shares; say so, the plugin would not load.
     let after = gomod::parse(&std::fs::read_to_string(root.join("go.mod"))?)?;
     let mut warnings = Vec::new();
+    // Or raised the go line past the pluginbuilder's Go, which refuses it (GOTOOLCHAIN=local).
+    if let Some(go) = &after.go {
+        let newer = match (
+            versions::parse_semver(go),
+            versions::parse_semver(&release.go),
+        ) {
+            (Ok(got), Ok(want)) => got > want,
+            _ => false,
+        };
+        if newer {
+            warnings.push(format!("after `go mod tidy`, go.mod says `go {go}`, newer than Go {} in nakama-pluginbuilder:{}; the Docker build will fail with `go.mod requires go >= {go}` until the dependency that needs it is lowered (`go mod graph` shows it) and the go line is {} again", release.go, release.nakama, release.go));
+        }
+    }
     for (path, want) in [
         (
             "github.com/heroiclabs/nakama-common",

@@ -1,0 +1,246 @@
+//! Answers to a scaffold's own variables: from `--set key=value`, `--answers FILE`, a prompt
+//! on a terminal, or the default (which may refer to earlier answers), checked against the
+//! variable's type and validation regex.
+
+use crate::manifest::{Manifest, VarKind, Variable, BUILTIN_VARS};
+use anyhow::{bail, Context, Result};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Where answers may come from, besides prompts.
+#[derive(Debug, Default)]
+pub struct Given {
+    pub sets: BTreeMap<String, String>,
+    pub file: BTreeMap<String, toml::Value>,
+}
+
+/// Parses `--set key=value` pairs.
+pub fn parse_sets(sets: &[String]) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for s in sets {
+        let Some((k, v)) = s.split_once('=') else {
+            bail!("--set `{s}` is not key=value; write e.g. `--set studio=acme`");
+        };
+        out.insert(k.trim().to_string(), v.to_string());
+    }
+    Ok(out)
+}
+
+/// Reads `--answers FILE` (TOML, or JSON when the name ends in .json).
+pub fn read_file(path: &Path) -> Result<BTreeMap<String, toml::Value>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if path.extension().is_some_and(|e| e == "json") {
+        let v: BTreeMap<String, Value> = serde_json::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{}:{}: {e}", path.display(), e.line()))?;
+        Ok(v.into_iter()
+            .filter_map(|(k, v)| Some((k, toml::Value::try_from(v).ok()?)))
+            .collect())
+    } else {
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message()))
+    }
+}
+
+/// How to get an answer nobody gave.
+#[derive(Debug, Clone, Copy)]
+pub enum Missing {
+    Ask,
+    TakeDefault,
+    Refuse,
+}
+
+/// Resolves every variable of `manifest` in order; `base` holds the built-in answers (name,
+/// module, ...) that defaults may refer to.
+pub fn resolve(
+    manifest: &Manifest,
+    base: &Map<String, Value>,
+    given: &Given,
+    missing: Missing,
+) -> Result<BTreeMap<String, toml::Value>> {
+    let known: Vec<&str> = manifest.variables.iter().map(|v| v.name.as_str()).collect();
+    for key in given.sets.keys().chain(given.file.keys()) {
+        if BUILTIN_VARS.contains(&key.as_str()) {
+            bail!(
+                "`{key}` is set with its own flag (--{}), not --set",
+                key.replace('_', "-")
+            );
+        }
+        if !known.contains(&key.as_str()) {
+            bail!(
+                "the scaffold has no variable `{key}`; its variables: {}",
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            );
+        }
+    }
+    let mut context = base.clone();
+    let mut out = BTreeMap::new();
+    for var in &manifest.variables {
+        let value = if let Some(raw) = given.sets.get(&var.name) {
+            from_text(var, raw)?
+        } else if let Some(v) = given.file.get(&var.name) {
+            let text = match v {
+                toml::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            from_text(var, &text)?
+        } else {
+            let default = default_of(var, &context)?;
+            match missing {
+                Missing::Ask => crate::prompts::variable(var, default.as_ref())?,
+                Missing::TakeDefault => default.with_context(|| {
+                    format!("variable `{}` has no default; pass --set {}=VALUE", var.name, var.name)
+                })?,
+                Missing::Refuse => bail!(
+                    "no terminal to ask for `{}` ({}): pass --set {}=VALUE, --answers FILE, or --yes to take the defaults",
+                    var.name,
+                    var.prompt,
+                    var.name
+                ),
+            }
+        };
+        check(var, &value)?;
+        context.insert(
+            var.name.clone(),
+            serde_json::to_value(&value).unwrap_or(Value::Null),
+        );
+        out.insert(var.name.clone(), value);
+    }
+    Ok(out)
+}
+
+/// The default, rendered against earlier answers when it is a string.
+fn default_of(var: &Variable, context: &Map<String, Value>) -> Result<Option<toml::Value>> {
+    Ok(match &var.default {
+        Some(toml::Value::String(s)) => {
+            let rendered = crate::template::engine()
+                .render_template(s, context)
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "the default of `{}` refers to an unknown answer: {}",
+                        var.name,
+                        e.to_string().lines().next().unwrap_or("")
+                    )
+                })?;
+            Some(from_text(var, &rendered)?)
+        }
+        Some(other) => Some(other.clone()),
+        None if var.kind == VarKind::Bool => Some(toml::Value::Boolean(false)),
+        None if var.kind == VarKind::Choice => {
+            var.choices.first().cloned().map(toml::Value::String)
+        }
+        None => None,
+    })
+}
+
+/// Turns typed text into a value of the variable's type.
+pub fn from_text(var: &Variable, raw: &str) -> Result<toml::Value> {
+    Ok(match var.kind {
+        VarKind::Bool => match raw.trim().to_ascii_lowercase().as_str() {
+            "true" | "yes" | "y" | "1" => toml::Value::Boolean(true),
+            "false" | "no" | "n" | "0" => toml::Value::Boolean(false),
+            _ => bail!(
+                "`{}` is a yes/no answer; `{raw}` is neither (use true or false)",
+                var.name
+            ),
+        },
+        _ => toml::Value::String(raw.to_string()),
+    })
+}
+
+/// Checks a value against the variable's choices and validation regex.
+pub fn check(var: &Variable, value: &toml::Value) -> Result<()> {
+    if let (VarKind::Choice, toml::Value::String(s)) = (var.kind, value) {
+        if !var.choices.contains(s) {
+            bail!(
+                "`{s}` is not a choice of `{}`; choose one of: {}",
+                var.name,
+                var.choices.join(", ")
+            );
+        }
+    }
+    if let (Some(re), toml::Value::String(s)) = (&var.validate, value) {
+        let re = regex::Regex::new(re)?;
+        if !re.is_match(s) {
+            bail!(
+                "`{s}` is not a valid `{}`: {}",
+                var.name,
+                var.validate_message
+                    .clone()
+                    .unwrap_or_else(|| format!("it must match {}", re.as_str()))
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest() -> Manifest {
+        crate::manifest::parse(
+            r#"
+name = "t"
+[[variable]]
+name = "studio"
+prompt = "Studio"
+default = "{{name}}-studio"
+validate = "^[a-z-]+$"
+validate_message = "lower case and dashes"
+[[variable]]
+name = "ci"
+prompt = "CI?"
+type = "bool"
+[[variable]]
+name = "region"
+prompt = "Region"
+type = "choice"
+choices = ["eu", "us"]
+"#,
+            "t",
+        )
+        .unwrap()
+    }
+
+    fn base() -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("name".into(), Value::String("game".into()));
+        m
+    }
+
+    #[test]
+    fn defaults_refer_to_earlier_answers() {
+        let out = resolve(
+            &manifest(),
+            &base(),
+            &Given::default(),
+            Missing::TakeDefault,
+        )
+        .unwrap();
+        assert_eq!(out["studio"].as_str(), Some("game-studio"));
+        assert_eq!(out["ci"].as_bool(), Some(false));
+        assert_eq!(out["region"].as_str(), Some("eu"));
+    }
+
+    #[test]
+    fn sets_are_typed_and_checked() {
+        let mut given = Given {
+            sets: parse_sets(&["ci=yes".into(), "region=us".into()]).unwrap(),
+            ..Default::default()
+        };
+        let out = resolve(&manifest(), &base(), &given, Missing::TakeDefault).unwrap();
+        assert_eq!(out["ci"].as_bool(), Some(true));
+        given.sets.insert("studio".into(), "Bad Name".into());
+        let err = resolve(&manifest(), &base(), &given, Missing::TakeDefault).unwrap_err();
+        assert!(err.to_string().contains("lower case and dashes"), "{err}");
+        given.sets = parse_sets(&["nope=1".into()]).unwrap();
+        assert!(resolve(&manifest(), &base(), &given, Missing::TakeDefault).is_err());
+        let err = resolve(&manifest(), &base(), &Given::default(), Missing::Refuse).unwrap_err();
+        assert!(err.to_string().contains("--set studio=VALUE"), "{err}");
+    }
+}

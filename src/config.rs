@@ -1,0 +1,50 @@
+//! The user's config file, `$XDG_CONFIG_HOME/scaffold/config.toml`: scaffold aliases for
+//! onboarding (`scaffold new mygame --from acme`) and personal defaults.
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `acme = "https://git.example.com/acme/scaffold#v3"`
+    #[serde(default)]
+    pub aliases: BTreeMap<String, String>,
+    /// Module paths default to `<module_prefix>/<name>` instead of `example.com/<name>`.
+    #[serde(default)]
+    pub module_prefix: Option<String>,
+    /// The Nakama release `new` defaults to instead of the newest.
+    #[serde(default)]
+    pub nakama: Option<String>,
+}
+
+/// Where the config file lives: `$XDG_CONFIG_HOME/scaffold/config.toml`, else
+/// `~/.config/scaffold/config.toml`.
+pub fn path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("scaffold").join("config.toml"))
+}
+
+/// Reads the config; a missing file is an empty config, a broken one an error naming it.
+pub fn load() -> Result<Config> {
+    let Some(path) = path() else {
+        return Ok(Config::default());
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    toml::from_str(&text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].lines().count().max(1))
+            .unwrap_or(1);
+        anyhow::anyhow!("{}:{line}: {}", path.display(), e.message())
+    })
+}

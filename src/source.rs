@@ -1,0 +1,244 @@
+//! Where a scaffold comes from: the built-in one, a folder, or a git repository (`file://` or
+//! https, at a branch, tag or commit), cloned with git2 into a temporary folder that is removed
+//! on every path.
+
+use crate::config::Config;
+use crate::project::Origin;
+use crate::template::{Template, BUILTIN_SOURCE};
+use anyhow::{bail, Context, Result};
+use git2::{build::RepoBuilder, FetchOptions, Oid, Repository};
+use std::path::{Path, PathBuf};
+
+/// A scaffold ready to render, and what to record about where it came from.
+pub struct Fetched {
+    pub template: Template,
+    pub origin: Origin,
+}
+
+/// A `--from` value after alias expansion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Spec {
+    Builtin,
+    Folder(PathBuf),
+    Git {
+        url: String,
+        reference: Option<String>,
+    },
+}
+
+/// Parses `--from`: an alias from the config, `builtin`, a git URL (`file://`, `https://`,
+/// `ssh://`, `git@`) with an optional `#ref`, or a folder (`path#ref` clones the folder's repo).
+pub fn parse(spec: &str, config: &Config) -> Spec {
+    let expanded = config
+        .aliases
+        .get(spec)
+        .cloned()
+        .unwrap_or_else(|| spec.to_string());
+    if expanded == "builtin" || expanded == BUILTIN_SOURCE {
+        return Spec::Builtin;
+    }
+    let (base, reference) = match expanded.rsplit_once('#') {
+        Some((b, r)) if !r.is_empty() => (b.to_string(), Some(r.to_string())),
+        _ => (expanded.clone(), None),
+    };
+    let is_url = base.contains("://") || base.starts_with("git@");
+    if is_url || reference.is_some() {
+        return Spec::Git {
+            url: base,
+            reference,
+        };
+    }
+    Spec::Folder(PathBuf::from(base))
+}
+
+/// Fetches a scaffold; `subdir` picks a folder inside it.
+pub fn fetch(spec: &Spec, subdir: Option<&str>) -> Result<Fetched> {
+    if let Some(sub) = subdir {
+        check_subdir(sub)?;
+    }
+    match spec {
+        Spec::Builtin => Ok(Fetched {
+            template: Template::builtin(),
+            origin: Origin::builtin(),
+        }),
+        Spec::Folder(dir) => {
+            let root = dir
+                .canonicalize()
+                .with_context(|| format!("scaffold folder {} does not exist", dir.display()))?;
+            let template = Template::from_dir(&join_sub(&root, subdir))?;
+            // A folder that is a git work tree records its commit, for the record's sake.
+            let commit = Repository::open(&root).ok().and_then(|r| {
+                let id = r.head().ok()?.peel_to_commit().ok()?.id();
+                Some(id.to_string())
+            });
+            Ok(Fetched {
+                template,
+                origin: Origin {
+                    version: env!("CARGO_PKG_VERSION").into(),
+                    template: root.display().to_string(),
+                    commit,
+                    subdir: subdir.map(str::to_string),
+                },
+            })
+        }
+        Spec::Git { url, reference } => {
+            let tmp = tempfile::Builder::new()
+                .prefix("scaffold-template-")
+                .tempdir()
+                .context("cannot make a temporary folder")?;
+            let commit = clone(url, reference.as_deref(), tmp.path())?;
+            let template = Template::from_dir(&join_sub(tmp.path(), subdir))?;
+            let shown = match reference {
+                Some(r) => format!("{url}#{r}"),
+                None => url.clone(),
+            };
+            Ok(Fetched {
+                template,
+                origin: Origin {
+                    version: env!("CARGO_PKG_VERSION").into(),
+                    template: shown,
+                    commit: Some(commit),
+                    subdir: subdir.map(str::to_string),
+                },
+            })
+        }
+    }
+}
+
+/// The scaffold a repo was made from, at the commit it recorded (not whatever is newest).
+pub fn recorded(origin: &Origin) -> Result<Template> {
+    if origin.template == BUILTIN_SOURCE || origin.template == "adopted" {
+        return Ok(Template::builtin());
+    }
+    let base = origin
+        .template
+        .rsplit_once('#')
+        .map(|(b, _)| b.to_string())
+        .unwrap_or_else(|| origin.template.clone());
+    let spec = match &origin.commit {
+        Some(commit) => Spec::Git {
+            url: base,
+            reference: Some(commit.clone()),
+        },
+        None => Spec::Folder(PathBuf::from(base)),
+    };
+    Ok(fetch(&spec, origin.subdir.as_deref())
+        .with_context(|| format!("cannot fetch this repo's scaffold {}", origin.template))?
+        .template)
+}
+
+fn check_subdir(sub: &str) -> Result<()> {
+    let p = Path::new(sub);
+    if sub.is_empty()
+        || p.components()
+            .any(|c| !matches!(c, std::path::Component::Normal(_)))
+    {
+        bail!("--subdir `{sub}` must be a relative path inside the scaffold, without `..`");
+    }
+    Ok(())
+}
+
+fn join_sub(root: &Path, subdir: Option<&str>) -> PathBuf {
+    match subdir {
+        Some(s) => root.join(s),
+        None => root.to_path_buf(),
+    }
+}
+
+/// Clones `url` into `dest` and checks out `reference` (branch, tag or commit); returns the
+/// commit id. Shallow where the transport allows it (https with a branch or tag).
+fn clone(url: &str, reference: Option<&str>, dest: &Path) -> Result<String> {
+    let looks_like_commit =
+        reference.is_some_and(|r| r.len() >= 7 && r.chars().all(|c| c.is_ascii_hexdigit()));
+    let mut fetch = FetchOptions::new();
+    if url.starts_with("https://") && !looks_like_commit {
+        fetch.depth(1);
+    }
+    let mut builder = RepoBuilder::new();
+    builder.fetch_options(fetch);
+    if let (Some(r), false) = (reference, looks_like_commit) {
+        // Cloning the branch directly keeps the shallow clone small; tags fall back below.
+        if url.starts_with("https://") {
+            builder.branch(r);
+        }
+    }
+    let source = if url.contains("://") || url.starts_with("git@") {
+        url.to_string()
+    } else {
+        // A local path with #ref: clone the folder's repository.
+        Path::new(url)
+            .canonicalize()
+            .with_context(|| format!("scaffold repository {url} does not exist"))?
+            .display()
+            .to_string()
+    };
+    let repo = match builder.clone(&source, dest) {
+        Ok(r) => r,
+        // A tag cannot be cloned as a branch: clone whole, then look the ref up.
+        Err(_) if reference.is_some() && url.starts_with("https://") => {
+            let _ = std::fs::remove_dir_all(dest);
+            std::fs::create_dir_all(dest)?;
+            RepoBuilder::new()
+                .clone(&source, dest)
+                .map_err(|e| anyhow::anyhow!("cannot clone {url}: {}", e.message()))?
+        }
+        Err(e) => bail!("cannot clone {url}: {}", e.message()),
+    };
+    let commit = match reference {
+        None => repo.head()?.peel_to_commit()?,
+        Some(r) => resolve(&repo, r)
+            .with_context(|| format!("{url} has no branch, tag or commit `{r}`"))?,
+    };
+    repo.checkout_tree(
+        commit.as_object(),
+        Some(git2::build::CheckoutBuilder::new().force()),
+    )?;
+    repo.set_head_detached(commit.id())?;
+    Ok(commit.id().to_string())
+}
+
+fn resolve<'r>(repo: &'r Repository, reference: &str) -> Result<git2::Commit<'r>> {
+    for candidate in [
+        format!("refs/remotes/origin/{reference}"),
+        format!("refs/tags/{reference}"),
+        reference.to_string(),
+    ] {
+        if let Ok(obj) = repo.revparse_single(&candidate) {
+            return Ok(obj.peel_to_commit()?);
+        }
+    }
+    if let Ok(oid) = Oid::from_str(reference) {
+        return Ok(repo.find_commit(oid)?);
+    }
+    bail!("not found")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_specs() {
+        let mut config = Config::default();
+        config
+            .aliases
+            .insert("acme".into(), "https://git.example/acme#v3".into());
+        assert_eq!(
+            parse("acme", &config),
+            Spec::Git {
+                url: "https://git.example/acme".into(),
+                reference: Some("v3".into())
+            }
+        );
+        assert_eq!(parse("builtin", &config), Spec::Builtin);
+        assert_eq!(parse("./team", &config), Spec::Folder("./team".into()));
+        assert_eq!(
+            parse("./team#main", &config),
+            Spec::Git {
+                url: "./team".into(),
+                reference: Some("main".into())
+            }
+        );
+        assert!(check_subdir("../x").is_err());
+    }
+}

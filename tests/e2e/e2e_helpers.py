@@ -3,7 +3,11 @@
 
   e2e_helpers.py port                 one free TCP port on 127.0.0.1
   e2e_helpers.py block N              first port B of N consecutive free ports B..B+N-1
-  e2e_helpers.py post URL BODY        POST BODY (as given) and print "STATUS<TAB>RESPONSE"
+  e2e_helpers.py post URL BODY [TOKEN]
+                                      POST BODY (as given; with a Bearer TOKEN when given) and
+                                      print "STATUS<TAB>RESPONSE"
+  e2e_helpers.py auth BASE_URL        sign a new device account in (server key defaultkey) and
+                                      print its session token
   e2e_helpers.py get URL              GET and print "STATUS<TAB>RESPONSE"
   e2e_helpers.py wait URL SECS PID    poll GET URL until 200; fail if PID exits or time runs out
   e2e_helpers.py rpc-ok BODY ID PAYLOAD_JSON
@@ -11,7 +15,13 @@
                                       {"rpc":ID,"echo":PAYLOAD} in compact JSON
   e2e_helpers.py rpc-error BODY MESSAGE
                                       exit 0 when BODY is an error whose message is MESSAGE
+  e2e_helpers.py rpc-json BODY JSON   exit 0 when BODY's payload is JSON equal to JSON
+  e2e_helpers.py rpc-field BODY NAME  exit 0 when BODY's payload is an object with a non-empty
+                                      string NAME
 """
+
+import base64
+import uuid
 
 import json
 import os
@@ -53,11 +63,13 @@ def free_block(n):
     raise SystemExit("no block of %d free ports found" % n)
 
 
-def request(method, url, body=None, timeout=10):
+def request(method, url, body=None, timeout=10, auth=None):
     data = body.encode("utf-8") if body is not None else None
     req = urllib.request.Request(url, data=data, method=method)
     if data is not None:
         req.add_header("Content-Type", "application/json")
+    if auth:
+        req.add_header("Authorization", auth)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             return resp.status, resp.read().decode("utf-8", "replace")
@@ -99,6 +111,42 @@ def wait(url, secs, pid):
     return 1
 
 
+def auth(base):
+    basic = "Basic " + base64.b64encode(b"defaultkey:").decode()
+    body = json.dumps({"id": "e2e-" + uuid.uuid4().hex})
+    status, text = request("POST", base + "/v2/account/authenticate/device?create=true",
+                           body, auth=basic)
+    if status != 200:
+        print("authenticate/device: HTTP %d %s" % (status, text), file=sys.stderr)
+        return 1
+    print(json.loads(text)["token"])
+    return 0
+
+
+def payload_of(body):
+    try:
+        return json.loads(json.loads(body)["payload"])
+    except (ValueError, KeyError, TypeError):
+        print("not an RPC answer with a JSON payload: %s" % body, file=sys.stderr)
+        return None
+
+
+def rpc_json(body, expected):
+    got = payload_of(body)
+    if got is None or got != json.loads(expected):
+        print("payload %r, want %s" % (got, expected), file=sys.stderr)
+        return 1
+    return 0
+
+
+def rpc_field(body, name):
+    got = payload_of(body)
+    if not isinstance(got, dict) or not isinstance(got.get(name), str) or not got[name]:
+        print("payload %r has no non-empty %r" % (got, name), file=sys.stderr)
+        return 1
+    return 0
+
+
 def rpc_ok(body, rpc_id, payload_json):
     try:
         got = json.loads(body)["payload"]
@@ -131,15 +179,25 @@ def main(argv):
         print(free_port())
     elif cmd == "block":
         print(free_block(int(argv[2])))
-    elif cmd in ("post", "get"):
-        status, text = request(cmd.upper(), argv[2], argv[3] if cmd == "post" else None)
+    elif cmd == "post":
+        token = argv[4] if len(argv) > 4 else None
+        status, text = request("POST", argv[2], argv[3], auth="Bearer " + token if token else None)
         print("%d\t%s" % (status, text))
+    elif cmd == "get":
+        status, text = request("GET", argv[2])
+        print("%d\t%s" % (status, text))
+    elif cmd == "auth":
+        return auth(argv[2])
     elif cmd == "wait":
         return wait(argv[2], float(argv[3]), int(argv[4]))
     elif cmd == "rpc-ok":
         return rpc_ok(argv[2], argv[3], argv[4])
     elif cmd == "rpc-error":
         return rpc_error(argv[2], argv[3])
+    elif cmd == "rpc-json":
+        return rpc_json(argv[2], argv[3])
+    elif cmd == "rpc-field":
+        return rpc_field(argv[2], argv[3])
     else:
         print(__doc__, file=sys.stderr)
         return 2

@@ -29,11 +29,16 @@ pub enum Spec {
 /// Parses `--from`: an alias from the config, `builtin`, a git URL (`file://`, `https://`,
 /// `ssh://`, `git@`) with an optional `#ref`, or a folder (`path#ref` clones the folder's repo).
 pub fn parse(spec: &str, config: &Config) -> Spec {
-    let expanded = config
-        .aliases
-        .get(spec)
-        .cloned()
-        .unwrap_or_else(|| spec.to_string());
+    // `acme#v4` is the alias `acme` at another ref than the one the config pins.
+    let expanded = match (config.aliases.get(spec), spec.rsplit_once('#')) {
+        (Some(target), _) => target.clone(),
+        (None, Some((alias, r))) if !r.is_empty() && config.aliases.contains_key(alias) => {
+            let target = &config.aliases[alias];
+            let base = target.rsplit_once('#').map_or(target.as_str(), |(b, _)| b);
+            format!("{base}#{r}")
+        }
+        _ => spec.to_string(),
+    };
     if expanded == "builtin" || expanded == BUILTIN_SOURCE {
         return Spec::Builtin;
     }
@@ -41,8 +46,7 @@ pub fn parse(spec: &str, config: &Config) -> Spec {
         Some((b, r)) if !r.is_empty() => (b.to_string(), Some(r.to_string())),
         _ => (expanded.clone(), None),
     };
-    let is_url = base.contains("://") || base.starts_with("git@");
-    if is_url || reference.is_some() {
+    if is_url(&base) || reference.is_some() {
         return Spec::Git {
             url: base,
             reference,
@@ -65,9 +69,14 @@ pub fn fetch(spec: &Spec, subdir: Option<&str>) -> Result<Fetched> {
             let root = dir
                 .canonicalize()
                 .with_context(|| format!("scaffold folder {} does not exist", dir.display()))?;
-            let template = Template::from_dir(&join_sub(&root, subdir))?;
-            // A folder that is a git work tree records its commit, for the record's sake.
+            let template = Template::from_dir(&join_sub(&root, subdir)?)?;
+            // A folder that is a git work tree records its commit, so later commands use these
+            // templates; not when it has changes, as then no commit holds what was rendered.
+            crate::git::prepare(false);
             let commit = Repository::open(&root).ok().and_then(|r| {
+                if has_changes(&r, subdir) {
+                    return None;
+                }
                 let id = r.head().ok()?.peel_to_commit().ok()?.id();
                 Some(id.to_string())
             });
@@ -87,11 +96,23 @@ pub fn fetch(spec: &Spec, subdir: Option<&str>) -> Result<Fetched> {
                 .tempdir()
                 .context("cannot make a temporary folder")?;
             let commit = clone(url, reference.as_deref(), tmp.path())?;
-            let template = Template::from_dir(&join_sub(tmp.path(), subdir))?;
-            let shown = match reference {
-                Some(r) => format!("{url}#{r}"),
-                None => url.clone(),
+            // A local repository is recorded by its absolute path: later commands run in the
+            // new repo, where a relative path means something else.
+            let at = if is_url(url) {
+                url.clone()
+            } else {
+                local_repo(url)?.display().to_string()
             };
+            let shown = match reference {
+                Some(r) => format!("{at}#{r}"),
+                None => at,
+            };
+            // `url#ref:path`, as git names a file at a revision.
+            let in_messages = match subdir {
+                Some(sub) => format!("{shown}:{sub}/"),
+                None => format!("{shown}:"),
+            };
+            let template = Template::from_dir_shown(&join_sub(tmp.path(), subdir)?, &in_messages)?;
             Ok(Fetched {
                 template,
                 origin: Origin {
@@ -138,16 +159,55 @@ fn check_subdir(sub: &str) -> Result<()> {
     Ok(())
 }
 
-fn join_sub(root: &Path, subdir: Option<&str>) -> PathBuf {
-    match subdir {
-        Some(s) => root.join(s),
-        None => root.to_path_buf(),
+/// The scaffold's folder: `root`, or `subdir` inside it. A subdir that is a link leading out
+/// of the repository is refused, as any other link out of a scaffold is.
+fn join_sub(root: &Path, subdir: Option<&str>) -> Result<PathBuf> {
+    let Some(sub) = subdir else {
+        return Ok(root.to_path_buf());
+    };
+    let dir = root.join(sub);
+    let real = dir
+        .canonicalize()
+        .with_context(|| format!("the scaffold has no folder `{sub}` (--subdir)"))?;
+    let root = root.canonicalize()?;
+    if !real.starts_with(&root) {
+        bail!(
+            "--subdir `{sub}` links outside the scaffold's repository ({}); templates may only link inside themselves",
+            real.display()
+        );
     }
+    Ok(dir)
+}
+
+/// True when the work tree has changes (under `subdir`, when given) that no commit holds.
+fn has_changes(repo: &Repository, subdir: Option<&str>) -> bool {
+    let mut opts = git2::StatusOptions::new();
+    opts.include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .include_ignored(false);
+    if let Some(sub) = subdir {
+        opts.pathspec(sub);
+    }
+    repo.statuses(Some(&mut opts))
+        .map(|s| !s.is_empty())
+        .unwrap_or(true)
+}
+
+fn is_url(url: &str) -> bool {
+    url.contains("://") || url.starts_with("git@")
+}
+
+/// A local repository given by path (`./team#main`), made absolute.
+fn local_repo(path: &str) -> Result<PathBuf> {
+    Path::new(path)
+        .canonicalize()
+        .with_context(|| format!("scaffold repository {path} does not exist"))
 }
 
 /// Clones `url` into `dest` and checks out `reference` (branch, tag or commit); returns the
 /// commit id. Shallow where the transport allows it (https with a branch or tag).
 fn clone(url: &str, reference: Option<&str>, dest: &Path) -> Result<String> {
+    crate::git::prepare(url.starts_with("https://"));
     let looks_like_commit =
         reference.is_some_and(|r| r.len() >= 7 && r.chars().all(|c| c.is_ascii_hexdigit()));
     let mut fetch = FetchOptions::new();
@@ -162,15 +222,11 @@ fn clone(url: &str, reference: Option<&str>, dest: &Path) -> Result<String> {
             builder.branch(r);
         }
     }
-    let source = if url.contains("://") || url.starts_with("git@") {
+    let source = if is_url(url) {
         url.to_string()
     } else {
         // A local path with #ref: clone the folder's repository.
-        Path::new(url)
-            .canonicalize()
-            .with_context(|| format!("scaffold repository {url} does not exist"))?
-            .display()
-            .to_string()
+        local_repo(url)?.display().to_string()
     };
     let repo = match builder.clone(&source, dest) {
         Ok(r) => r,
@@ -240,5 +296,13 @@ mod tests {
             }
         );
         assert!(check_subdir("../x").is_err());
+        // An alias at another ref than the pinned one.
+        assert_eq!(
+            parse("acme#v4", &config),
+            Spec::Git {
+                url: "https://git.example/acme".into(),
+                reference: Some("v4".into())
+            }
+        );
     }
 }

@@ -28,13 +28,13 @@ impl Ui {
     /// A progress or result line (stderr keeps stdout clean for diffs and JSON).
     pub fn status(&self, verb: &str, what: &str) {
         if !self.quiet && !self.json {
-            eprintln!("{:>12} {what}", style(verb).green().bold());
+            eprintln!("{:>12} {what}", style(verb).green().bold().for_stderr());
         }
     }
 
     pub fn warn(&self, msg: &str) {
         if !self.json {
-            eprintln!("{} {msg}", style("warning:").yellow().bold());
+            eprintln!("{} {msg}", style("warning:").yellow().bold().for_stderr());
         }
     }
 

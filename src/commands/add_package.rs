@@ -67,6 +67,16 @@ fn record_data(record: &project::Record) -> Map<String, Value> {
         "nakama".into(),
         Value::String(record.project.nakama.clone()),
     );
+    // The same pins `new` gives templates, so a kind renders here as it did there.
+    if let Ok(rel) = crate::versions::find(&record.project.nakama) {
+        for (k, v) in [
+            ("nakama_common", &rel.nakama_common),
+            ("go_version", &rel.go),
+            ("protobuf", &rel.protobuf),
+        ] {
+            data.insert(k.into(), Value::String(v.clone()));
+        }
+    }
     for (k, v) in &record.answers {
         data.insert(k.clone(), serde_json::to_value(v).unwrap_or(Value::Null));
     }
@@ -76,6 +86,17 @@ fn record_data(record: &project::Record) -> Map<String, Value> {
 /// The hook registrations (`RegisterBefore…`/`RegisterAfter…`) a Go text makes.
 fn hook_registrations(code: &str) -> Vec<String> {
     packages::hook_calls(code)
+}
+
+/// The names of the top-level functions (not methods) a Go text declares.
+fn top_level_funcs(code: &str) -> Vec<String> {
+    code.lines()
+        .filter_map(|l| l.strip_prefix("func "))
+        .filter(|rest| !rest.starts_with('('))
+        .filter_map(|rest| rest.split(['(', '[', ' ']).next())
+        .filter(|name| !name.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 fn list_kinds(template: &Template, ui: Ui) -> Result<()> {
@@ -138,6 +159,27 @@ pub fn plan(
         .filter(|f| !f.path.to_string_lossy().ends_with("_test.go"))
         .map(|f| String::from_utf8_lossy(&f.contents).into_owned())
         .collect();
+    // The kind's own code may use an id or a handler already (`--rpc save` next to the rpc
+    // kind's RpcSave): a second registration silently replaces the first, a second func
+    // does not compile.
+    let mut seen = std::collections::BTreeSet::new();
+    if let Some(id) = packages::rpc_ids(&new_code)
+        .into_iter()
+        .find(|id| !seen.insert(id.clone()))
+    {
+        bail!("RPC id `{id}` would be registered twice: the {kind} package registers it itself; pick another with --rpc ID");
+    }
+    let mut funcs = std::collections::BTreeSet::new();
+    if let Some(func) = top_level_funcs(&new_code)
+        .into_iter()
+        .find(|f| !funcs.insert(f.clone()))
+    {
+        let by = ids.iter().find(|id| names::rpc_handler_name(id) == func);
+        match by {
+            Some(id) => bail!("RPC id `{id}` needs the handler `{func}`, which the {kind} package declares itself; pick another with --rpc ID"),
+            None => bail!("the {kind} package would declare `{func}` twice; check the template"),
+        }
+    }
     // Nakama refuses a second registration of an RPC id, and keeps one hook per API: catch
     // both now rather than at load time.
     let existing = packages::discover(root, &Default::default())?;
@@ -151,9 +193,13 @@ pub fn plan(
                 pkg.folder
             );
         }
-        if let Some(hook) = hook_registrations(&new_code)
-            .into_iter()
-            .find(|h| pkg.hooks.contains(h))
+        // Nakama lower-cases realtime message ids (`RegisterBeforeRt("channelmessagesend")`
+        // is the hook `RegisterBeforeRt("ChannelMessageSend")` replaces without a word).
+        let new_hooks = hook_registrations(&new_code);
+        if let Some(hook) = pkg
+            .hooks
+            .iter()
+            .find(|have| new_hooks.iter().any(|h| h.eq_ignore_ascii_case(have)))
         {
             bail!(
                 "{}/ already calls {hook}; Nakama keeps one such hook, so extend that package instead",

@@ -20,13 +20,12 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> Result<()> {
     let root = project::find_root(&args.dir)?;
     let record = project::load(&root)?;
     if !args.allow_dirty && !args.dry_run {
-        if let Some(dirty) = git::dirty_files(&root)? {
-            if !dirty.is_empty() {
-                bail!(
-                    "the git work tree has uncommitted changes ({}); commit or stash them so the upgrade is reviewable on its own, or pass --allow-dirty",
-                    summarise(&dirty)
-                );
-            }
+        let dirty = dirty_under(&root)?;
+        if !dirty.is_empty() {
+            bail!(
+                "the git work tree has uncommitted changes ({}); commit or stash them so the upgrade is reviewable on its own, or pass --allow-dirty",
+                summarise(&dirty)
+            );
         }
     }
     let plan = plan(&root, &record, release)?;
@@ -141,8 +140,50 @@ pub fn plan(root: &Path, record: &project::Record, release: &versions::Release) 
     }
     let mut updated = record.clone();
     updated.project.nakama = release.nakama.clone();
-    plan.put(project::FILE, updated.to_toml())?;
+    let text = std::fs::read_to_string(root.join(project::FILE)).unwrap_or_default();
+    plan.put(project::FILE, record_text(&text, &updated))?;
     Ok(plan)
+}
+
+/// scaffold.toml with only `[project] nakama` edited in place, so the user's comments and
+/// layout stay; the whole record written afresh when that edit does not give `updated`.
+fn record_text(text: &str, updated: &project::Record) -> String {
+    let mut table = String::new();
+    let edited: String = text
+        .split_inclusive('\n')
+        .map(|line| {
+            let t = line.trim();
+            if let Some(header) = t.strip_prefix('[') {
+                table = header.split(']').next().unwrap_or("").trim().to_string();
+            }
+            let is_key = t.split('=').next().map(str::trim) == Some("nakama");
+            if table != "project" || !is_key {
+                return line.to_string();
+            }
+            // The value between the first pair of quotes after `=`.
+            let Some(eq) = line.find('=') else {
+                return line.to_string();
+            };
+            let after = &line[eq + 1..];
+            let Some(open) = after.find('"') else {
+                return line.to_string();
+            };
+            let Some(len) = after[open + 1..].find('"') else {
+                return line.to_string();
+            };
+            let start = eq + 1 + open + 1;
+            format!(
+                "{}{}{}",
+                &line[..start],
+                updated.project.nakama,
+                &line[start + len..]
+            )
+        })
+        .collect();
+    match toml::from_str::<project::Record>(&edited) {
+        Ok(r) if r == *updated => edited,
+        _ => updated.to_toml(),
+    }
 }
 
 /// `go mod tidy` (and `go mod vendor` when the repo vendors), with a spinner on a terminal.
@@ -221,6 +262,28 @@ fn list(ui: Ui) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The uncommitted files inside the repo at `root` (paths from the work tree's top). The plugin
+/// is often one folder of a bigger work tree (a game's client beside it); changes out there do
+/// not mix into the upgrade's diff.
+fn dirty_under(root: &Path) -> Result<Vec<String>> {
+    let Some(dirty) = git::dirty_files(root)? else {
+        return Ok(Vec::new());
+    };
+    crate::git::prepare(false);
+    let top = git2::Repository::discover(root)
+        .ok()
+        .and_then(|r| r.workdir().and_then(|w| w.canonicalize().ok()));
+    let inside = top
+        .as_deref()
+        .and_then(|t| root.strip_prefix(t).ok())
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    Ok(dirty
+        .into_iter()
+        .filter(|f| Path::new(f).starts_with(&inside))
+        .collect())
 }
 
 fn summarise(files: &[String]) -> String {

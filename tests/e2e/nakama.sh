@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Real-server proof: a repo made by `scaffold new` + `add-package` builds as its Dockerfile's
-# builder stage builds it, passes `nakama check`, loads into a real Nakama on PostgreSQL, and
-# answers every RPC it registers over HTTP; the same repo built against the previous
-# release's nakama-common is refused by `nakama check`.
+# Real-server proof: a repo made by `scaffold new` + `add-package` (rpc packages, and one
+# package of every other kind: match, hook, http) builds as its Dockerfile's builder stage
+# builds it, passes `nakama check`, loads into a real Nakama on PostgreSQL, answers every RPC
+# it registers over HTTP, and each kind does its job in that server: the match RPCs create and
+# list a running match, the hook gives a new device account its storage object once and
+# refuses a malformed chat message on the realtime socket, the HTTP endpoint answers. The same
+# repo built against the previous release's nakama-common is refused by `nakama check`.
 #
 # Env:
 #   SCAFFOLD_BIN         scaffold binary (default <repo>/target/debug/scaffold)
@@ -69,9 +72,14 @@ cleanup() {
     if [ "$finished" != 1 ] && [ "$rc" -eq 0 ]; then rc=1; fi
     [ "$rc" -ne 0 ] || rm -rf "$cache/last-failure"
     if [ "$rc" -ne 0 ]; then
-        echo "FAILED at step: $current_step (exit $rc)"
-        [ -z "$failed_cmd" ] || echo "failed command: $failed_cmd"
-        if [ -n "$current_log" ] && [ -s "$current_log" ]; then
+        if [ "$finished" = 1 ]; then
+            # Every step ran: the FAIL lines above say what went wrong.
+            echo "FAILED: $failed check(s) (see FAIL above)"
+        else
+            echo "FAILED at step: $current_step (exit $rc)"
+            [ -z "$failed_cmd" ] || echo "failed command: $failed_cmd"
+        fi
+        if [ "$finished" != 1 ] && [ -n "$current_log" ] && [ -s "$current_log" ]; then
             echo "---- last lines of $(basename "$current_log") ----"
             tail -n 40 "$current_log"
             echo "----"
@@ -227,22 +235,34 @@ else
 fi
 
 # ---------------------------------------------------------------------------------------
-step "generate the repo (scaffold new + add-package inventory, stats)"
+# One package of each kind besides rpc (the starter profile, inventory and stats are rpc).
+match_pkg=lobby hook_pkg=welcome http_pkg=api
+step "generate the repo (scaffold new + add-package inventory, stats; $match_pkg, $hook_pkg, $http_pkg kinds)"
 game="$tmp/game"
 run "$SCAFFOLD_BIN" new "$game" --yes --no-git --module example.com/game --nakama "$default_nakama"
 cd "$game"
 run "$SCAFFOLD_BIN" add-package inventory
 run "$SCAFFOLD_BIN" add-package stats
+run "$SCAFFOLD_BIN" add-package "$match_pkg" --kind match
+run "$SCAFFOLD_BIN" add-package "$hook_pkg" --kind hook
+run "$SCAFFOLD_BIN" add-package "$http_pkg" --kind http
 cp go.mod "$tmp/go.mod.generated"; cp go.sum "$tmp/go.sum.generated" 2>/dev/null || : >"$tmp/go.sum.generated"
 run "$go_bin" mod tidy
 check "generated go.mod and go.sum are already tidy" \
     bash -c 'diff -u "$1/go.mod.generated" go.mod && diff -u "$1/go.sum.generated" go.sum' _ "$tmp"
-for f in go.mod go.sum main.go Dockerfile profile inventory stats; do
+all_pkgs=(profile inventory stats "$match_pkg" "$hook_pkg" "$http_pkg")
+for f in go.mod go.sum main.go Dockerfile "${all_pkgs[@]}"; do
     [ -e "$f" ] || { echo "generated repo lacks $f" >>"$current_log"; exit 1; }
 done
 mapfile -t rpc_ids < <(grep -rhoE --include='*.go' 'RegisterRpc\("[^"]+"' . | sed -E 's/.*\("//; s/"$//' | sort -u)
 module_line="$(grep -rhoE --include='*.go' 'logger\.Info\("[^"]* module loaded"\)' . | head -1 | sed -E 's/^logger\.Info\("//; s/"\)$//')"
+# What the other kinds register, read from their code as the server will see it.
+count_calls() { { grep -rhoE --include='*.go' --exclude='*_test.go' "$1" . || true; } | wc -l | tr -d ' '; }
+match_calls="$(count_calls 'RegisterMatch\(')"
+hook_calls="$(count_calls 'Register(Before|After)[A-Za-z]*\(')"
+http_path="$(sed -nE 's/^const Path = "([^"]+)"$/\1/p' "$http_pkg/$http_pkg.go")"
 echo "  RPCs registered in the code: ${rpc_ids[*]:-none}"
+echo "  match handlers: $match_calls, hooks: $hook_calls, HTTP path: ${http_path:-none}"
 echo "  module log line: ${module_line:-none}"
 [ ${#rpc_ids[@]} -gt 0 ] || { echo "no RegisterRpc(\"...\") in the generated Go files" >>"$current_log"; exit 1; }
 
@@ -257,7 +277,7 @@ check "Dockerfile builder runs go build -trimpath -buildmode=plugin" \
     grep -qE 'go build .*-trimpath.*-buildmode=plugin|go build .*-buildmode=plugin.*-trimpath' <<<"$builder_run"
 (cd "$build_dir" && "$go_bin" build -trimpath -buildmode=plugin -o backend.so .) >>"$current_log" 2>&1
 pass "plugin builds from the Docker build context alone"
-for pkg in profile inventory stats; do
+for pkg in "${all_pkgs[@]}"; do
     check "build context holds $pkg/ (the Dockerfile copies it)" test -f "$build_dir/$pkg/$pkg.go"
 done
 # Negative control for the harness itself: the same Dockerfile without the stats COPY line
@@ -326,6 +346,30 @@ for id in "${rpc_ids[@]}"; do
     check "log: Registered Go runtime RPC $id" \
         grep -qF "\"msg\":\"Registered Go runtime RPC function invocation\",\"id\":\"$id\"" "$nakama_log"
 done
+# The match kind registers its handler under the package name; Nakama lists Go match handlers
+# once the runtime is up. The hook kind's hooks and the http kind's route have their own lines.
+registered="$(grep -cF '"msg":"Registered Go runtime Match creation function invocation"' "$nakama_log" || true)"
+if [ "$registered" -eq "$match_calls" ]; then
+    pass "log: $registered Go match handlers registered (= RegisterMatch calls in the code)"
+else
+    fail "log: $registered Go match handlers registered, code has $match_calls"
+fi
+check "log: Registered Go runtime Match creation function $match_pkg" \
+    grep -qF "\"msg\":\"Registered Go runtime Match creation function invocation\",\"name\":\"$match_pkg\"" "$nakama_log"
+registered="$(grep -cE '"msg":"Registered Go runtime (Before|After) function invocation"' "$nakama_log" || true)"
+if [ "$registered" -eq "$hook_calls" ]; then
+    pass "log: $registered Go hooks registered (= RegisterBefore/RegisterAfter calls in the code)"
+else
+    fail "log: $registered Go hooks registered, code has $hook_calls"
+fi
+check "log: Registered Go runtime After function authenticatedevice" \
+    grep -qF '"msg":"Registered Go runtime After function invocation","id":"authenticatedevice"' "$nakama_log"
+# Nakama 3.40.0 logs the stored, lower-cased id and trims "*rtapi.Envelope_" (capital E) from
+# it, which does not match: the realtime prefix stays in this line.
+check "log: Registered Go runtime Before function *rtapi.envelope_channelmessagesend" \
+    grep -qF '"msg":"Registered Go runtime Before function invocation","id":"*rtapi.envelope_channelmessagesend"' "$nakama_log"
+check "log: Registered custom HTTP handler ${http_path:-?}" \
+    grep -qF "\"msg\":\"Registered custom HTTP handler\",\"path_pattern\":\"$http_path\"" "$nakama_log"
 check "log: Node version $default_nakama, runtime $go_version" \
     grep -qE "\"msg\":\"Node\",\"name\":\"e2e\",\"version\":\"${default_nakama//./\\.}\\+[^\"]*\",\"runtime\":\"$go_version\"" "$nakama_log"
 check "log: Startup done" grep -qF '"msg":"Startup done"' "$nakama_log"
@@ -381,6 +425,26 @@ for id in "${rpc_ids[@]}"; do
     *_load)
         [[ " ${rpc_ids[*]} " == *" ${id%_load}_save "* ]] || fail "$id has no ${id%_load}_save"
         ;; # checked with its _save
+    *_create) # the match kind: create a match, then find it in the listing
+        pkg="${id%_create}"
+        if [[ " ${rpc_ids[*]} " != *" ${pkg}_list "* ]]; then fail "$id has no ${pkg}_list"; continue; fi
+        call "${pkg}_list" '"{}"'
+        expect "${pkg}_list before any match: {\"match_ids\":[]}" 200 rpc-json '{"match_ids":[]}'
+        call "$id" '"{}"'
+        expect "$id answers {\"match_id\":\"...\"}" 200 rpc-field match_id
+        match_id="$("$py" "$helpers" rpc-get "$body" match_id 2>>"$current_log" || true)"
+        if [ -n "$match_id" ]; then
+            answer="$("$py" "$helpers" poll-list "$api/${pkg}_list?http_key=defaulthttpkey" match_ids "$match_id" 5)"
+            status="${answer%%$'\t'*}" body="${answer#*$'\t'}"
+            echo "${pkg}_list (polled) -> $status $body" >>"$current_log"
+            expect "${pkg}_list answers {\"match_ids\":[...]} holding $match_id" 200 rpc-list match_ids "$match_id"
+            check "log: Match started ($match_id)" \
+                grep -qE "\"msg\":\"Match started\".*\"mid\":\"${match_id%%.*}\"" "$nakama_log"
+        fi
+        ;;
+    *_list)
+        [[ " ${rpc_ids[*]} " == *" ${id%_list}_create "* ]] || fail "$id has no ${id%_list}_create"
+        ;; # checked with its _create
     *)
         fail "no contract known for RPC $id: teach tests/e2e/nakama.sh its kind"
         ;;
@@ -389,6 +453,110 @@ done
 answer="$("$py" "$helpers" post "$api/${rpc_ids[0]}?http_key=wrongkey" '"{}"')"
 echo "${rpc_ids[0]} wrong key -> $answer" >>"$current_log"
 check "wrong http_key is refused (401)" test "${answer%%$'\t'*}" = 401
+
+# ---------------------------------------------------------------------------------------
+step "hook kind: device sign-in gives the player one $hook_pkg object"
+base_url="http://127.0.0.1:$http_port"
+device="e2e-hook-$RANDOM$RANDOM"
+initial='{"coins":100,"level":1}' progress='{"coins":42,"level":3}'
+# read_initial TOKEN: the signed-in player's $hook_pkg/initial object; sets status and body.
+read_initial() {
+    local answer
+    answer="$("$py" "$helpers" storage-read "$base_url" "$1" "$hook_pkg" initial)"
+    status="${answer%%$'\t'*}" body="${answer#*$'\t'}"
+    echo "read $hook_pkg/initial -> $status $body" >>"$current_log"
+}
+# object_version VALUE: the version of the object just read when it holds VALUE, else empty.
+object_version() {
+    [ "$status" = 200 ] || return 0
+    "$py" "$helpers" storage-object "$body" "$hook_pkg" initial "$user_id" "$1" 1 0 2>>"$current_log" || true
+}
+token="$("$py" "$helpers" auth "$base_url" "$device" 2>>"$current_log" || true)"
+if [ -z "$token" ]; then
+    fail "device $device signs in (POST /v2/account/authenticate/device?create=true)"
+else
+    pass "device $device signs in (POST /v2/account/authenticate/device?create=true)"
+    user_id="$("$py" "$helpers" uid "$token")"
+    read_initial "$token"
+    version="$(object_version "$initial")"
+    if [ -n "$version" ]; then
+        pass "the after-hook wrote $hook_pkg/initial = $initial (read 1, write 0), version $version"
+    else
+        fail "the after-hook wrote $hook_pkg/initial = $initial (read 1, write 0)" "HTTP $status $body"
+    fi
+    answer="$("$py" "$helpers" fetch GET "$base_url/v2/storage/$hook_pkg?user_id=$user_id" "" "$token")"
+    echo "list $hook_pkg -> $answer" >>"$current_log"
+    body="${answer#*$'\t'}" body="${body#*$'\t'}"
+    check "GET /v2/storage/$hook_pkg?user_id=... lists exactly that object" \
+        "$py" "$helpers" storage-object "$body" "$hook_pkg" initial "$user_id" "$initial" 1 0
+    # Server-write-only: the player's own write is refused and changes nothing.
+    answer="$("$py" "$helpers" fetch PUT "$base_url/v2/storage" \
+        "{\"objects\":[{\"collection\":\"$hook_pkg\",\"key\":\"initial\",\"value\":\"{\\\"coins\\\":999999}\"}]}" "$token")"
+    echo "player write $hook_pkg/initial -> $answer" >>"$current_log"
+    read_initial "$token"
+    if [ "${answer%%$'\t'*}" = 400 ] && [ -n "$version" ] && [ "$(object_version "$initial")" = "$version" ]; then
+        pass "the player cannot overwrite it (permission_write 0): HTTP 400, object unchanged"
+    else
+        fail "the player cannot overwrite it (permission_write 0)" "write: $answer; read: HTTP $status $body"
+    fi
+    # The game moves the player on (as server code would write it; here straight in the
+    # database). Rewriting the same initial value would leave its version as it was, so only
+    # a changed object tells "written once" from "written at every sign-in".
+    moved="$(env PGPASSWORD="$pg_pass" "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d nakama \
+        -v ON_ERROR_STOP=1 -qAt -c "UPDATE storage SET value = '$progress', version = 'e2e-progress'
+            WHERE collection = '$hook_pkg' AND key = 'initial' AND user_id = '$user_id' RETURNING version" \
+        2>>"$current_log" || true)"
+    check "the game moves the player on: $progress (SQL UPDATE)" test "$moved" = e2e-progress
+    token2="$("$py" "$helpers" auth "$base_url" "$device" 2>>"$current_log" || true)"
+    check "the same device signs in again" test -n "$token2"
+    read_initial "${token2:-$token}"
+    if [ "$(object_version "$progress")" = e2e-progress ]; then
+        pass "the second sign-in keeps it: $progress, version e2e-progress (the hook did not reset it)"
+    else
+        fail "the second sign-in keeps $progress" "HTTP $status $body"
+    fi
+fi
+
+# ---------------------------------------------------------------------------------------
+step "hook kind: chat messages through the before-hook on the realtime socket"
+ws_url="ws://127.0.0.1:$http_port/ws"
+# chat CONTENT: send CONTENT as a chat message in room "e2e"; sets envelope.
+chat() {
+    envelope="$("$py" "$helpers" ws-chat "$ws_url" "$token" "$1" 2>>"$current_log" || true)"
+    echo "chat ${1:0:60}$([ ${#1} -le 60 ] || echo "... (${#1} bytes)") -> ${envelope:-no answer}" >>"$current_log"
+}
+if [ -z "$token" ]; then
+    fail "realtime checks need the session of the hook step"
+else
+    chat '{"text":"hello"}'
+    check "a JSON-object chat message passes (channel_message_ack)" "$py" "$helpers" rt-ack "$envelope"
+    chat 'not json'
+    check "a chat message that is not a JSON object is refused: \"message content must be a JSON object\"" \
+        "$py" "$helpers" rt-error "$envelope" "message content must be a JSON object"
+    chat "{\"text\":\"$(head -c 3000 /dev/zero | tr '\0' x)\"}"
+    check "a chat message over 2048 bytes (under the socket limit) is refused: \"message too large\"" \
+        "$py" "$helpers" rt-error "$envelope" "message too large"
+fi
+
+# ---------------------------------------------------------------------------------------
+step "http kind: GET ${http_path:-/?}"
+check "the $http_pkg package serves /$http_pkg/status (const Path)" test "$http_path" = "/$http_pkg/status"
+answer="$("$py" "$helpers" fetch GET "$base_url$http_path")"
+echo "GET $http_path -> $answer" >>"$current_log"
+status="${answer%%$'\t'*}" rest="${answer#*$'\t'}"
+ctype="${rest%%$'\t'*}" body="${rest#*$'\t'}"
+if [ "$status" = 200 ] && "$py" "$helpers" json-eq "$body" "{\"package\":\"$http_pkg\",\"status\":\"ok\"}" 2>>"$current_log"; then
+    pass "GET $http_path answers 200 {\"package\":\"$http_pkg\",\"status\":\"ok\"}"
+else
+    fail "GET $http_path answers 200 {\"package\":\"$http_pkg\",\"status\":\"ok\"}" "HTTP $status $body"
+fi
+check "its Content-Type is application/json" test "$ctype" = application/json
+answer="$("$py" "$helpers" fetch POST "$base_url$http_path" '{}')"
+echo "POST $http_path -> $answer" >>"$current_log"
+check "POST $http_path is not served by the GET handler (HTTP ${answer%%$'\t'*})" test "${answer%%$'\t'*}" != 200
+
+# ---------------------------------------------------------------------------------------
+step "server log after every call"
 if grep -E '"level":"(error|fatal|panic|dpanic)"' "$nakama_log" >>"$current_log"; then
     fail "server log has error-level lines" "$(grep -m3 -E '"level":"(error|fatal|panic|dpanic)"' "$nakama_log")"
 else

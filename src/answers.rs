@@ -31,15 +31,39 @@ pub fn parse_sets(sets: &[String]) -> Result<BTreeMap<String, String>> {
 pub fn read_file(path: &Path) -> Result<BTreeMap<String, toml::Value>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if path.extension().is_some_and(|e| e == "json") {
+    let answers: BTreeMap<String, toml::Value> = if path.extension().is_some_and(|e| e == "json") {
         let v: BTreeMap<String, Value> = serde_json::from_str(&text)
             .map_err(|e| anyhow::anyhow!("{}:{}: {e}", path.display(), e.line()))?;
-        Ok(v.into_iter()
-            .filter_map(|(k, v)| Some((k, toml::Value::try_from(v).ok()?)))
-            .collect())
+        let mut out = BTreeMap::new();
+        for (k, v) in v {
+            // A null has no TOML form; dropping it would turn an answer into a silent default.
+            let value = toml::Value::try_from(&v)
+                .ok()
+                .filter(|_| !v.is_null())
+                .with_context(|| {
+                    format!(
+                        "{}: `{k}` is {v}; give a string or true/false",
+                        path.display()
+                    )
+                })?;
+            out.insert(k, value);
+        }
+        out
     } else {
-        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message()))
+        toml::from_str(&text)
+            .map_err(|e| crate::manifest::toml_error(&path.display().to_string(), &text, &e))?
+    };
+    // Answers are strings or yes/no; a table or a list would be rendered as TOML text.
+    for (k, v) in &answers {
+        if matches!(v, toml::Value::Array(_) | toml::Value::Table(_)) {
+            bail!(
+                "{}: `{k}` is a {}; give a string or true/false",
+                path.display(),
+                v.type_str()
+            );
+        }
     }
+    Ok(answers)
 }
 
 /// How to get an answer nobody gave.
@@ -61,10 +85,13 @@ pub fn resolve(
     let known: Vec<&str> = manifest.variables.iter().map(|v| v.name.as_str()).collect();
     for key in given.sets.keys().chain(given.file.keys()) {
         if BUILTIN_VARS.contains(&key.as_str()) {
-            bail!(
-                "`{key}` is set with its own flag (--{}), not --set",
-                key.replace('_', "-")
-            );
+            // Only name, module and nakama have flags; the rest follow the Nakama release.
+            match key.as_str() {
+                "name" | "module" | "nakama" => {
+                    bail!("`{key}` is set with its own flag (--{key}), not --set")
+                }
+                _ => bail!("`{key}` follows the Nakama release; choose it with --nakama VERSION"),
+            }
         }
         if !known.contains(&key.as_str()) {
             bail!(

@@ -55,6 +55,11 @@ pub enum Command {
         after_help = "Examples:\n  scaffold sync              after making a folder by hand\n  scaffold sync --check      in CI: exit 1 with a diff when stale\n  scaffold sync --adopt      add scaffold to a plugin repo made by hand"
     )]
     Sync(SyncArgs),
+    /// Find (and with --fix, fix) what breaks a Nakama Go plugin's Docker build or load
+    #[command(
+        after_help = "Checks (each id can be allowed with --allow):\n  D001 a package (or go.mod/go.sum) the plugin needs is not copied by the builder stage\n  D002 the build uses vendor/ but it is missing, not copied or stale\n  D003 nakama-common, the image tags and the go line disagree with the Nakama release\n  D004 an import names a folder of this repo under a path that is not the module's\n  D005 the go build line lacks -buildmode=plugin or -trimpath, or cgo is off\n  D006 CRLF line endings or a UTF-8 BOM where they break builds\n  D007 the root package has no InitModule with Nakama's signature\n\nExamples:\n  scaffold doctor                    check the repo in the current folder\n  scaffold doctor path/to/plugin --json\n  scaffold doctor --fix --dry-run    show the safe fixes as a diff\n  scaffold doctor --fix              apply them: COPY lines, versions, line endings\n  scaffold doctor --allow D006       in CI: accept one check's problems\n\nExit codes: 0 clean, 1 problems found, 2 doctor could not run (no go.mod or Dockerfile)."
+    )]
+    Doctor(DoctorArgs),
     /// Move the repo to another Nakama release: image tags, nakama-common, protobuf, go line
     #[command(
         after_help = "Examples:\n  scaffold upgrade --list\n  scaffold upgrade --nakama 3.40.0 --dry-run\n  scaffold upgrade --nakama 3.40.0\n  scaffold upgrade --nakama 3.38.0 --allow-dirty --no-go"
@@ -66,6 +71,12 @@ pub enum Command {
         after_help = "Examples:\n  scaffold remove-package stats            keep stats/ on disk, out of the build\n  scaffold remove-package stats --delete   delete stats/ too"
     )]
     RemovePackage(RemovePackageArgs),
+    /// Run the plugin in a real Nakama on PostgreSQL, built with the release's exact Go;
+    /// rebuild and restart on every save
+    #[command(
+        after_help = "Examples:\n  scaffold dev                          free ports, a throw-away PostgreSQL, Ctrl-C stops all\n  scaffold dev --port 7350              the API on 7350 (gRPC on 7349)\n  scaffold dev --keep-data              keep the database and logs when stopping\n  scaffold dev --database-address 'postgres:localdb@127.0.0.1:5432/nakama?sslmode=disable'\n  scaffold dev -- --logger.level DEBUG  pass flags on to nakama\n\nThe first run builds Nakama from source with the release's Go (minutes, once per release);\nit is cached in $XDG_CACHE_HOME/scaffold/nakama (default ~/.cache)."
+    )]
+    Dev(DevArgs),
     /// Print the man page (roff) to stdout
     #[command(hide = true)]
     Man,
@@ -244,4 +255,41 @@ pub struct CheckTemplateArgs {
     /// Only render; skip go vet, go test and the plugin build
     #[arg(long)]
     pub no_go: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DevArgs {
+    /// The HTTP API port (gRPC takes the one below it); default: free ports
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+    /// Use this running PostgreSQL (user:password@host:port/database?sslmode=disable) instead of
+    /// a throw-away one
+    #[arg(long, value_name = "ADDRESS")]
+    pub database_address: Option<String>,
+    /// Keep the session folder (database, plugin, server log) when stopping
+    #[arg(long)]
+    pub keep_data: bool,
+    /// Run in this folder instead of the current one
+    #[arg(short = 'C', long = "dir", value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// Flags for nakama, after `--` (they win over scaffold's own)
+    #[arg(last = true, value_name = "NAKAMA_FLAGS")]
+    pub nakama_args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// The plugin repo to check: the folder holding go.mod and the Dockerfile
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Apply the safe fixes (missing package COPY lines, one Nakama release for the image tags
+    /// and nakama-common, LF line endings, no BOM) and show their diff
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix: print the diff, and write nothing
+    #[arg(long, requires = "fix")]
+    pub dry_run: bool,
+    /// Accept a check's problems (repeatable): `--allow D003`
+    #[arg(long = "allow", value_name = "ID")]
+    pub allow: Vec<String>,
 }

@@ -40,11 +40,6 @@ pub fn load() -> Result<Config> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     };
-    toml::from_str(&text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].lines().count().max(1))
-            .unwrap_or(1);
-        anyhow::anyhow!("{}:{line}: {}", path.display(), e.message())
-    })
+    toml::from_str(&text)
+        .map_err(|e| crate::manifest::toml_error(&path.display().to_string(), &text, &e))
 }

@@ -7,8 +7,12 @@ pub mod answers;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod dev;
 pub mod diff;
 pub mod dockerfile;
+pub mod dockerignore;
+pub mod dockerparse;
+pub mod doctor;
 pub mod git;
 pub mod gomod;
 pub mod images;
@@ -28,6 +32,22 @@ pub mod versions;
 pub mod wiring;
 
 use cli::{Cli, ColorChoice, Command};
+
+/// An error that carries its own exit status, for callers that must tell "could not run" (2)
+/// from "found problems" (1); `main` maps it, every other error exits 1.
+#[derive(Debug)]
+pub struct Exit {
+    pub code: u8,
+    pub message: String,
+}
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Exit {}
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -51,8 +71,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::New(args) => commands::new::run(args, ui),
         Command::AddPackage(args) => commands::add_package::run(args, ui),
         Command::Sync(args) => commands::sync::run(args, ui),
+        Command::Doctor(args) => commands::doctor::run(args, ui),
         Command::Upgrade(args) => commands::upgrade::run(args, ui),
         Command::RemovePackage(args) => commands::remove_package::run(args, ui),
+        Command::Dev(args) => commands::dev::run(args, ui),
         Command::Man => commands::completions::man(),
         Command::List => commands::templates::list(ui),
         Command::Eject(args) => commands::templates::eject(args, ui),

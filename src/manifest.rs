@@ -1,7 +1,7 @@
 //! A scaffold's manifest, `template.toml`: its name, the variables it asks for, the files it
 //! skips by condition, and the `scaffold` version it needs. The built-in scaffold has one too.
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
 pub const FILE: &str = "template.toml";
@@ -71,19 +71,50 @@ pub const BUILTIN_VARS: [&str; 6] = [
     "protobuf",
 ];
 
+/// Names the engine gives a package kind's templates (`scaffold add-package`).
+const KIND_VARS: [&str; 2] = ["package", "rpcs"];
+
+/// A TOML parse error as one `file:line: message` line (toml's messages may span lines).
+pub fn toml_error(shown_path: &str, text: &str, err: &toml::de::Error) -> anyhow::Error {
+    // Count newlines before the span: `lines()` would miss a span at the start of a line.
+    let line = err
+        .span()
+        .map(|s| {
+            let before = &text.as_bytes()[..s.start.min(text.len())];
+            before.iter().filter(|b| **b == b'\n').count() + 1
+        })
+        .unwrap_or(1);
+    let message: Vec<&str> = err
+        .message()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    anyhow::anyhow!("{shown_path}:{line}: {}", message.join("; "))
+}
+
 /// Parses a manifest; errors name the file and line.
 pub fn parse(text: &str, shown_path: &str) -> Result<Manifest> {
-    let m: Manifest = toml::from_str(text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].lines().count().max(1))
-            .unwrap_or(1);
-        anyhow::anyhow!("{shown_path}:{line}: {}", e.message())
-    })?;
+    // `min_scaffold` is checked before the strict parse: a manifest written for a newer
+    // scaffold may use fields this one does not know, and "update scaffold" is the useful
+    // message then, not "unknown field".
+    if let Ok(loose) = toml::from_str::<toml::Table>(text) {
+        if let Some(toml::Value::String(min)) = loose.get("min_scaffold") {
+            check_min(min, shown_path)?;
+        }
+    }
+    let m: Manifest = toml::from_str(text).map_err(|e| toml_error(shown_path, text, &e))?;
+    let mut seen = std::collections::BTreeSet::new();
     for v in &m.variables {
-        if BUILTIN_VARS.contains(&v.name.as_str()) {
+        if BUILTIN_VARS.contains(&v.name.as_str()) || KIND_VARS.contains(&v.name.as_str()) {
             bail!(
                 "{shown_path}: variable `{}` is provided by scaffold itself; rename it",
+                v.name
+            );
+        }
+        if !seen.insert(v.name.as_str()) {
+            bail!(
+                "{shown_path}: variable `{}` is defined twice; keep one `[[variable]]` of that name",
                 v.name
             );
         }
@@ -102,17 +133,45 @@ pub fn parse(text: &str, shown_path: &str) -> Result<Manifest> {
             })?;
         }
     }
-    if let Some(min) = &m.min_scaffold {
-        let need = crate::versions::parse_semver(min)?;
-        let have = crate::versions::parse_semver(env!("CARGO_PKG_VERSION"))?;
-        if need > have {
+    // A skip whose condition names no yes/no variable would silently never apply.
+    for skip in &m.skips {
+        let conditions: Vec<&String> = skip.if_var.iter().chain(&skip.unless).collect();
+        if conditions.is_empty() {
             bail!(
-                "this scaffold needs scaffold {min} or newer (this is {}); update scaffold (`cargo install scaffold`)",
-                env!("CARGO_PKG_VERSION")
+                "{shown_path}: a [[skip]] of {:?} has no `if` or `unless`; name the yes/no variable it depends on",
+                skip.paths
             );
         }
+        for name in conditions {
+            match m.variables.iter().find(|v| &v.name == name) {
+                Some(v) if v.kind == VarKind::Bool => {}
+                Some(_) => bail!(
+                    "{shown_path}: a [[skip]] depends on `{name}`, which is not a yes/no variable (type = \"bool\")"
+                ),
+                None => bail!(
+                    "{shown_path}: a [[skip]] depends on `{name}`, which is not a variable of this scaffold"
+                ),
+            }
+        }
+    }
+    if let Some(min) = &m.min_scaffold {
+        check_min(min, shown_path)?;
     }
     Ok(m)
+}
+
+/// Refuses a scaffold that needs a newer `scaffold` than this one.
+fn check_min(min: &str, shown_path: &str) -> Result<()> {
+    let need = crate::versions::parse_semver(min)
+        .with_context(|| format!("{shown_path}: `min_scaffold`"))?;
+    let have = crate::versions::parse_semver(env!("CARGO_PKG_VERSION"))?;
+    if need > have {
+        bail!(
+            "this scaffold needs scaffold {min} or newer (this is {}); update scaffold (`cargo install scaffold`)",
+            env!("CARGO_PKG_VERSION")
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -132,6 +191,52 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("needs scaffold 99.0.0"), "{err}");
+    }
+
+    #[test]
+    fn error_at_the_start_of_a_line_names_that_line() {
+        let err = parse("name = \"x\"\nfoo = 1\n", "t")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("t:2:"), "{err}");
+    }
+
+    #[test]
+    fn min_scaffold_wins_over_unknown_fields() {
+        let err = parse(
+            "name = \"x\"\nmin_scaffold = \"99.0.0\"\n[hooks]\npost = \"x\"\n",
+            "t",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("needs scaffold 99.0.0"), "{err}");
+    }
+
+    #[test]
+    fn skips_must_name_a_bool_variable() {
+        let head = "name = \"x\"\n[[variable]]\nname = \"ci\"\nprompt = \"CI?\"\ntype = \"bool\"\n[[variable]]\nname = \"studio\"\nprompt = \"s\"\n";
+        assert!(parse(
+            &format!("{head}[[skip]]\npaths = [\".github\"]\nunless = \"ci\"\n"),
+            "t"
+        )
+        .is_ok());
+        for (cond, says) in [
+            ("unless = \"cii\"", "not a variable"),
+            ("if = \"studio\"", "not a yes/no variable"),
+            ("", "has no `if` or `unless`"),
+        ] {
+            let err = parse(&format!("{head}[[skip]]\npaths = [\"a\"]\n{cond}\n"), "t")
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(says), "{cond}: {err}");
+        }
+    }
+
+    #[test]
+    fn refuses_a_variable_defined_twice() {
+        let v = "[[variable]]\nname = \"a\"\nprompt = \"a\"\n";
+        let err = parse(&format!("name = \"x\"\n{v}{v}"), "t").unwrap_err();
+        assert!(err.to_string().contains("defined twice"), "{err}");
     }
 
     #[test]

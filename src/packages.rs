@@ -31,6 +31,16 @@ pub fn skipped_folder(name: &str) -> bool {
     name.starts_with('.') || name.starts_with('_') || name == "vendor" || name == "testdata"
 }
 
+/// Whether Go accepts the folder name as an import path element (golang.org/x/mod's rule), so
+/// it can be imported and written into a Dockerfile COPY line as it is.
+pub fn importable_folder(name: &str) -> bool {
+    !name.is_empty()
+        && !name.ends_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._~+".contains(c))
+}
+
 /// Every top-level package folder of the repo at `root`, sorted by folder name.
 pub fn discover(root: &Path, overlay: &Overlay) -> Result<Vec<PackageDir>> {
     let mut folders = BTreeSet::new();
@@ -321,6 +331,16 @@ mod tests {
                 "RegisterAfterAuthenticateDevice"
             ]
         );
+    }
+
+    #[test]
+    fn importable_folder_names() {
+        for ok in ["stats", "game-state", "v1.2", "a_b", "x~y", "c++"] {
+            assert!(importable_folder(ok), "{ok}");
+        }
+        for bad in ["my stuff", "é", "a:b", "x.", ""] {
+            assert!(!importable_folder(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -34,11 +34,18 @@ pub fn plan(root: &Path, module: &str, plan: &mut Plan, mode: Mode) -> Result<Ou
         .collect();
     let mut excluded = excluded_folders(root, &overlay);
     excluded.extend(plan.removals.iter().map(|r| crate::plan::slash(r)));
-    let pkgs: Vec<PackageDir> = packages::discover(root, &overlay)?
+    let (pkgs, unusable): (Vec<PackageDir>, Vec<PackageDir>) = packages::discover(root, &overlay)?
         .into_iter()
         .filter(|p| !excluded.contains(&p.folder))
-        .collect();
+        .partition(|p| packages::importable_folder(&p.folder));
     let mut warnings = Vec::new();
+    // `COPY my stuff/ my stuff/` would break the Docker build, and Go refuses the import path.
+    for p in &unusable {
+        warnings.push(format!(
+            "{}/ holds Go code, but Go cannot import a folder of that name (use letters, digits and `-._~+`); it is neither copied nor wired until you rename it",
+            p.folder
+        ));
+    }
     for p in pkgs.iter().filter(|p| p.odd_register) {
         warnings.push(format!(
             "{}/ declares a Register that is not `func Register(ctx context.Context, logger runtime.Logger, db *sql.DB, nk runtime.NakamaModule, initializer runtime.Initializer) error`; packages_gen.go does not call it",

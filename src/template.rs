@@ -61,18 +61,23 @@ impl Template {
     /// A team scaffold from a folder. Symbolic links are followed only while they stay inside
     /// the folder: a template must not read the rest of the disk.
     pub fn from_dir(dir: &Path) -> Result<Template> {
+        Self::from_dir_shown(dir, &format!("{}/", dir.display()))
+    }
+
+    /// [`Template::from_dir`], naming the manifest `{prefix}template.toml` in messages (a
+    /// clone's temporary folder is gone by the time anyone reads them; its URL is not).
+    pub fn from_dir_shown(dir: &Path, prefix: &str) -> Result<Template> {
         let root = dir
             .canonicalize()
             .with_context(|| format!("cannot open the scaffold folder {}", dir.display()))?;
         let manifest_path = root.join(manifest::FILE);
         let text = std::fs::read_to_string(&manifest_path).with_context(|| {
             format!(
-                "{} has no {}; a scaffold folder needs one (see `scaffold eject` for an example)",
-                dir.display(),
+                "{prefix}{} is missing; a scaffold folder needs one (see `scaffold eject` for an example)",
                 manifest::FILE
             )
         })?;
-        let manifest = manifest::parse(&text, &manifest_path.display().to_string())?;
+        let manifest = manifest::parse(&text, &format!("{prefix}{}", manifest::FILE))?;
         let mut files = BTreeMap::new();
         walk(&root, &root, &mut files)?;
         Ok(Template { manifest, files })

@@ -2,6 +2,8 @@
 
 pub mod add_package;
 pub mod completions;
+pub mod dev;
+pub mod doctor;
 pub mod new;
 pub mod remove_package;
 pub mod sync;

@@ -3,7 +3,7 @@
 //! check-template PATH` (render a scaffold with its defaults and check the result).
 
 use crate::cli::{CheckTemplateArgs, EjectArgs};
-use crate::commands::new;
+use crate::commands::{add_package, new};
 use crate::plan::Plan;
 use crate::template::Template;
 use crate::ui::Ui;
@@ -44,6 +44,12 @@ pub fn list(ui: Ui) -> Result<()> {
 
 /// Writes the built-in scaffold into DIR, byte for byte.
 pub fn eject(args: EjectArgs, ui: Ui) -> Result<()> {
+    if args.dir.is_file() {
+        bail!(
+            "{} is a file; pick a new folder for the scaffold",
+            args.dir.display()
+        );
+    }
     if args.dir.exists() && std::fs::read_dir(&args.dir)?.next().is_some() {
         bail!(
             "{} already exists and is not empty; pick a new folder for the scaffold",
@@ -92,16 +98,30 @@ pub fn check(args: CheckTemplateArgs, ui: Ui) -> Result<()> {
         &Default::default(),
         crate::answers::Missing::TakeDefault,
     )?;
+    check_kind_manifests(&resolved.template)?;
     let plan = new::plan(&resolved)?;
-    // Every kind must render too, not only the one `new` uses.
-    for (kind, _) in crate::starter::kinds(&resolved.template) {
-        crate::starter::render(&resolved.template, &kind, "probe", &[], &resolved.data())
-            .with_context(|| format!("kind `{kind}`"))?;
-    }
     plan.apply()?;
+    let mut files = plan.changes.len();
+    // Every kind is added as a package, as `add-package --kind` would, so that Go checks the
+    // code of each kind and not only the one `new` starts with.
+    for (kind, _) in crate::starter::kinds(&resolved.template) {
+        let package = probe_package(&kind);
+        let (plan, _) = add_package::plan(
+            &dir,
+            &resolved.template,
+            &resolved.data(),
+            &package,
+            &kind,
+            &[],
+            false,
+        )
+        .with_context(|| format!("kind `{kind}`"))?;
+        plan.apply()?;
+        files += plan.created().len();
+    }
     ui.status(
         "Rendered",
-        &format!("{} files with the defaults", plan.changes.len()),
+        &format!("{files} files with the defaults, one package of each kind"),
     );
     if args.no_go || Command::new("go").arg("version").output().is_err() {
         ui.warn("Go is not on PATH (or --no-go): skipped go vet, go test and the plugin build");
@@ -124,6 +144,38 @@ pub fn check(args: CheckTemplateArgs, ui: Ui) -> Result<()> {
         ui.status("Passed", &format!("go {}", step.join(" ")));
     }
     Ok(())
+}
+
+/// Refuses a `kinds/<kind>/` folder whose manifest.toml is missing or has no description:
+/// such a kind is otherwise silently left out of `add-package --kind`.
+fn check_kind_manifests(template: &Template) -> Result<()> {
+    let described: Vec<String> = template.kinds().into_iter().map(|(k, _)| k).collect();
+    for path in template.files.keys() {
+        let mut parts = path.components();
+        let (Some(first), Some(kind)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let kind = kind.as_os_str().to_string_lossy();
+        if first.as_os_str() == "kinds"
+            && parts.next().is_some()
+            && !described.iter().any(|k| *k == kind)
+        {
+            bail!(
+                "kind `{kind}` is not usable: kinds/{kind}/manifest.toml is missing, or is not TOML with a `description = \"...\"`"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A Go package name for the probe of `kind` (kind folders may hold dashes).
+fn probe_package(kind: &str) -> String {
+    let clean: String = kind
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    format!("check{clean}")
 }
 
 fn run_go(dir: &Path, args: &[&str]) -> Result<()> {

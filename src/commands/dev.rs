@@ -1,0 +1,19 @@
+//! `scaffold dev`: the local loop; the work lives in [`crate::dev`].
+
+use crate::cli::DevArgs;
+use crate::dev::{self, Options};
+use crate::ui::Ui;
+use anyhow::Result;
+
+pub fn run(args: DevArgs, ui: Ui) -> Result<()> {
+    dev::run(
+        Options {
+            dir: args.dir,
+            port: args.port,
+            database_address: args.database_address,
+            keep_data: args.keep_data,
+            nakama_args: args.nakama_args,
+        },
+        ui,
+    )
+}

@@ -1,0 +1,110 @@
+//! `scaffold doctor [DIR]`: report what breaks the plugin build, grouped by file or as JSON;
+//! `--fix` writes the safe fixes atomically (`--dry-run` shows their diff only).
+
+use crate::cli::DoctorArgs;
+use crate::doctor::{self, report, report::Note, report::Report};
+use crate::ui::{colour_diff, Ui};
+use crate::Exit;
+use anyhow::Result;
+
+pub fn run(args: DoctorArgs, ui: Ui) -> Result<()> {
+    let mut allow = Vec::new();
+    for id in &args.allow {
+        let id = id.trim().to_ascii_uppercase();
+        if !doctor::known_id(&id) {
+            let known: Vec<&str> = report::CHECKS.iter().map(|(c, _)| *c).collect();
+            return Err(Exit {
+                code: 2,
+                message: format!(
+                    "--allow {id}: no such check; the checks are {}",
+                    known.join(", ")
+                ),
+            }
+            .into());
+        }
+        allow.push(id);
+    }
+    if !args.fix {
+        let mut r = doctor::diagnose(&args.dir)?.report();
+        r.allow(&allow);
+        show(&r, ui);
+        return verdict(&r.problems, ui, &args);
+    }
+
+    let outcome = doctor::plan_fixes(&args.dir, &allow)?;
+    if !outcome.plan.is_empty() {
+        ui.out(&colour_diff(&outcome.plan.diff()));
+    }
+    if args.dry_run {
+        let fixable = outcome.after.fixed.len();
+        if fixable > 0 {
+            ui.status(
+                "Would fix",
+                &format!("{fixable} problem(s); run without --dry-run to write them"),
+            );
+        }
+        show(&outcome.before, ui);
+        return verdict(&outcome.before.problems, ui, &args);
+    }
+    outcome.plan.apply()?;
+    let mut after = outcome.after;
+    if outcome.plan.changed().iter().any(|f| f == "go.mod") {
+        after.warnings.push(Note {
+            file: "go.mod".into(),
+            line: 1,
+            message: "nakama-common changed: run `go mod tidy` (and `go mod vendor` if you vendor) so go.sum and vendor/ match".into(),
+        });
+    }
+    if !ui.json {
+        for p in &after.fixed {
+            ui.status(
+                "Fixed",
+                &format!("{}:{}: {} {}", p.file, p.line, p.id, p.message),
+            );
+        }
+        if outcome.plan.is_empty() && !after.problems.is_empty() {
+            ui.status(
+                "Unchanged",
+                "none of these problems has a safe automatic fix",
+            );
+        }
+    }
+    show(&after, ui);
+    verdict(&after.problems, ui, &args)
+}
+
+/// Prints the report: the grouped listing on stdout and warnings on stderr, or one JSON object.
+fn show(r: &Report, ui: Ui) {
+    if ui.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(r).expect("a doctor report always serialises")
+        );
+        return;
+    }
+    for w in &r.warnings {
+        ui.warn(&format!("{}:{}: {}", w.file, w.line, w.message));
+    }
+    ui.out(&report::render(&r.problems));
+}
+
+/// Exit 0 when clean; otherwise an error carrying status 1 whose message is the summary.
+fn verdict(problems: &[report::Problem], ui: Ui, args: &DoctorArgs) -> Result<()> {
+    if problems.is_empty() {
+        ui.status(
+            "Healthy",
+            &format!("no problems found in {}", args.dir.display()),
+        );
+        return Ok(());
+    }
+    let fixable = problems.iter().filter(|p| p.fixable).count();
+    let hint = match (fixable, args.fix && !args.dry_run) {
+        (0, _) | (_, true) => String::new(),
+        (n, false) => format!(" ({n} fixable: run `scaffold doctor --fix`)"),
+    };
+    Err(Exit {
+        code: 1,
+        message: format!("{} problem(s) found{hint}", problems.len()),
+    }
+    .into())
+}

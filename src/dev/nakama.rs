@@ -1,0 +1,406 @@
+//! The Nakama server: built once per release with the release's Go and cached, migrated, run
+//! on free ports with the plugin, and watched until healthy.
+
+use super::build::{human, GoEnv, Toolchain};
+use super::logs::format_line;
+use super::process::{detach, is_executable, run_captured, run_checked, tail, Interrupted, Proc};
+use super::Step;
+use crate::versions::Release;
+use anyhow::{anyhow, bail, Context, Result};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+const MODULE: &str = "github.com/heroiclabs/nakama/v3";
+
+/// The user's cache folder: `$XDG_CACHE_HOME`, else `~/Library/Caches` on macOS and
+/// `~/.cache` elsewhere.
+pub fn cache_root() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from) {
+        if dir.is_absolute() {
+            return Ok(dir);
+        }
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .context("HOME is not set, so there is no cache folder; set XDG_CACHE_HOME")?;
+    Ok(if cfg!(target_os = "macos") {
+        home.join("Library/Caches")
+    } else {
+        home.join(".cache")
+    })
+}
+
+/// Where the server of `release` built with the release's Go lives once built.
+pub fn cached_binary(release: &Release) -> Result<PathBuf> {
+    Ok(cache_root()?
+        .join("scaffold/nakama")
+        .join(format!("{}-go{}", release.nakama, release.go))
+        .join("nakama"))
+}
+
+/// Nakama's source as the module proxy serves it.
+pub struct Source {
+    dir: PathBuf,
+    commit: String,
+}
+
+/// Downloads the release's source with the installed go (no toolchain switch), so a release
+/// the proxy does not serve fails before the Go download and the build.
+pub fn fetch_source(env: &GoEnv, release: &Release, stop: &AtomicBool) -> Result<Source> {
+    let spec = format!("{MODULE}@v{}", release.nakama);
+    // Outside any module, so the user's go.mod or go.work plays no part.
+    let (_, json) = run_captured(
+        Command::new(&env.go)
+            .args(["mod", "download", "-json", &spec])
+            .env("GOTOOLCHAIN", "local")
+            .env("GOWORK", "off")
+            .current_dir(std::env::temp_dir()),
+        stop,
+    )?;
+    let unserved = |why: &str| {
+        anyhow!(
+            "cannot fetch Nakama {} ({spec}) from the Go module proxy ({}): {why}\nIf the proxy does not serve that release, point GOPROXY at one that does, or move the repo to a release it serves with `scaffold upgrade --nakama VERSION`",
+            release.nakama,
+            env.goproxy
+        )
+    };
+    let info: serde_json::Value =
+        serde_json::from_str(&json).map_err(|_| unserved(&tail(&json, 20)))?;
+    let Some(dir) = info.get("Dir").and_then(|d| d.as_str()) else {
+        return Err(unserved(
+            info.get("Error")
+                .and_then(|e| e.as_str())
+                .unwrap_or("no source folder in the answer"),
+        ));
+    };
+    let commit = info
+        .pointer("/Origin/Hash")
+        .and_then(|h| h.as_str())
+        .map(|h| h[..h.len().min(7)].to_string())
+        .unwrap_or_else(|| "unknown".into());
+    Ok(Source {
+        dir: PathBuf::from(dir),
+        commit,
+    })
+}
+
+/// Builds the server from `src` with `tc` into `binary`'s folder (minutes, once per release).
+pub fn build_server(
+    tc: &Toolchain,
+    release: &Release,
+    src: &Source,
+    binary: &Path,
+    stop: &AtomicBool,
+    step: &Step,
+) -> Result<()> {
+    let dir = binary.parent().context("the cache path has a folder")?;
+    let parent = dir.parent().context("the cache path has a parent")?;
+    std::fs::create_dir_all(parent)
+        .with_context(|| format!("cannot create {}", parent.display()))?;
+    let label = format!(
+        "Nakama {} with Go {} (first time only; a few minutes)",
+        release.nakama, release.go
+    );
+    let (_, took) = step.long("Building", &label, || {
+        let tmp = tempfile::Builder::new()
+            .prefix(".building-")
+            .tempdir_in(parent)
+            .context("cannot create a build folder in the cache")?;
+        // `go install MODULE@vX` would first ask the proxy for the module's version list (to
+        // report deprecation), which some proxies refuse; building the downloaded module as
+        // the main module is the same build (Nakama's go.mod has no replace lines). The -X
+        // flags are those of Nakama's release build, so its log shows `3.40.0+<commit>`.
+        let ldflags = format!(
+            "-X main.version={} -X main.commitID={}",
+            release.nakama, src.commit
+        );
+        run_checked(
+            tc.command()
+                .args(["install", "-trimpath", "-ldflags", &ldflags, "."])
+                .env("GOBIN", tmp.path())
+                .env("GOWORK", "off")
+                .current_dir(&src.dir),
+            stop,
+            &format!("building Nakama {} with {}", release.nakama, tc.version),
+        )?;
+        let built = tmp.keep();
+        // Renaming a finished folder into place means a half-built server is never cached.
+        if let Err(err) = std::fs::rename(&built, dir) {
+            let _ = std::fs::remove_dir_all(&built);
+            // Another `scaffold dev` may have finished the same build first.
+            if !is_executable(binary) {
+                return Err(err)
+                    .with_context(|| format!("cannot move the build to {}", dir.display()));
+            }
+        }
+        Ok(())
+    })?;
+    step.done(
+        "Built",
+        &format!(
+            "Nakama {} with Go {} in {} (cached in {})",
+            release.nakama,
+            release.go,
+            human(took),
+            dir.display()
+        ),
+    );
+    Ok(())
+}
+
+/// `nakama migrate up`: creates the database if needed and brings its schema to this release.
+pub fn migrate(binary: &Path, address: &str, stop: &AtomicBool) -> Result<()> {
+    run_checked(
+        Command::new(binary).args(["migrate", "up", "--database.address", address]),
+        stop,
+        "`nakama migrate up`",
+    )?;
+    Ok(())
+}
+
+/// The four ports a Nakama node listens on: `api` and `api - 1` (gRPC), `console` and
+/// `console - 3` (its gRPC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ports {
+    pub api: u16,
+    pub console: u16,
+}
+
+impl Ports {
+    /// `--port` for the API, or a free pair; the console gets a free block of its own.
+    pub fn choose(api: Option<u16>) -> Result<Self> {
+        let api = match api {
+            Some(p) => {
+                if p < 2 || !free(p) || !free(p - 1) {
+                    bail!("port {p} or {} (Nakama's gRPC port) is in use or not usable; pick another --port, or leave it out to use free ones", p.wrapping_sub(1));
+                }
+                p
+            }
+            None => free_block(2, &[])? + 1,
+        };
+        let console = free_block(4, &[api - 1, api])? + 3;
+        Ok(Self { api, console })
+    }
+
+    #[cfg(test)]
+    fn all(&self) -> [u16; 4] {
+        [self.api - 1, self.api, self.console - 3, self.console]
+    }
+}
+
+fn free(port: u16) -> bool {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok()
+}
+
+/// The first port of `n` consecutive free ones, none of them in `taken`.
+fn free_block(n: u16, taken: &[u16]) -> Result<u16> {
+    for _ in 0..200 {
+        let base = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
+            .local_addr()?
+            .port();
+        if base.checked_add(n).is_some() && (base..base + n).all(|p| !taken.contains(&p) && free(p))
+        {
+            return Ok(base);
+        }
+    }
+    bail!("no {n} consecutive free ports on 127.0.0.1")
+}
+
+/// A free port for PostgreSQL.
+pub fn free_port() -> Result<u16> {
+    free_block(1, &[])
+}
+
+/// A running Nakama and the threads that print its log.
+pub struct Server {
+    pub proc: Proc,
+    readers: Vec<JoinHandle<()>>,
+}
+
+/// What to start Nakama with.
+pub struct Launch<'a> {
+    pub binary: &'a Path,
+    pub root: &'a Path,
+    pub address: &'a str,
+    pub modules: &'a Path,
+    pub data: &'a Path,
+    pub ports: Ports,
+    pub extra: &'a [String],
+    /// Every raw log line is appended here too.
+    pub log: Arc<Mutex<std::fs::File>>,
+    pub colour: bool,
+}
+
+impl Server {
+    pub fn start(l: &Launch) -> Result<Self> {
+        let mut cmd = Command::new(l.binary);
+        // local.yml first, so the flags below (ports, database, modules) win over it.
+        let config = l.root.join("local.yml");
+        if config.is_file() {
+            cmd.arg("--config").arg(&config);
+        }
+        cmd.arg("--data_dir")
+            .arg(l.data)
+            .args(["--database.address", l.address])
+            .arg("--runtime.path")
+            .arg(l.modules)
+            .args(["--socket.address", "127.0.0.1"])
+            .args(["--socket.port", &l.ports.api.to_string()])
+            .args(["--console.address", "127.0.0.1"])
+            .args(["--console.port", &l.ports.console.to_string()])
+            .args(l.extra)
+            .current_dir(l.root)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        detach(&mut cmd, libc::SIGTERM);
+        let mut proc = Proc::spawn("nakama", &mut cmd, libc::SIGTERM)?;
+        let child = proc.child_mut();
+        let out = child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>);
+        let err = child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>);
+        let readers = [out, err]
+            .into_iter()
+            .flatten()
+            .map(|stream| {
+                let log = Arc::clone(&l.log);
+                let colour = l.colour;
+                std::thread::spawn(move || print_log(stream, &log, colour))
+            })
+            .collect();
+        Ok(Self { proc, readers })
+    }
+
+    /// Polls `/healthcheck` until it answers 200, the server exits, or `limit` passes.
+    pub fn wait_healthy(
+        &mut self,
+        port: u16,
+        stop: &AtomicBool,
+        limit: Duration,
+    ) -> Result<Health> {
+        let start = Instant::now();
+        loop {
+            if stop.load(Ordering::SeqCst) {
+                return Err(Interrupted.into());
+            }
+            if let Some(status) = self.proc.exited() {
+                return Ok(Health::Exited(status));
+            }
+            if healthcheck(port) {
+                return Ok(Health::Ready);
+            }
+            if start.elapsed() > limit {
+                return Ok(Health::Slow);
+            }
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    /// Stops the server and waits until its last log line is printed.
+    pub fn stop(mut self) -> ExitStatus {
+        let status = self.proc.stop(Duration::from_secs(10));
+        self.join();
+        status
+    }
+
+    /// After it exited on its own: let the readers finish printing.
+    pub fn join(&mut self) {
+        for reader in self.readers.drain(..) {
+            let _ = reader.join();
+        }
+    }
+}
+
+/// How a start ended.
+pub enum Health {
+    Ready,
+    Exited(ExitStatus),
+    Slow,
+}
+
+fn print_log(stream: Box<dyn Read + Send>, log: &Mutex<std::fs::File>, colour: bool) {
+    for line in BufReader::new(stream).lines() {
+        let Ok(line) = line else { break };
+        if let Ok(mut file) = log.lock() {
+            let _ = writeln!(file, "{line}");
+        }
+        // Not println!: a closed stdout (`scaffold dev | head`) must not kill this reader,
+        // or the server would block on a full pipe.
+        let _ = writeln!(std::io::stdout().lock(), "{}", format_line(&line, colour));
+    }
+}
+
+/// One `GET /healthcheck` over plain HTTP/1.0 (no client library for one request).
+fn healthcheck(port: u16) -> bool {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(500)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    if stream
+        .write_all(b"GET /healthcheck HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        .is_err()
+    {
+        return false;
+    }
+    let mut status = String::new();
+    BufReader::new(stream).read_line(&mut status).is_ok()
+        && status.split_whitespace().nth(1) == Some("200")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_are_distinct_and_free() {
+        let ports = Ports::choose(None).unwrap();
+        let all = ports.all();
+        for (i, p) in all.iter().enumerate() {
+            assert!(free(*p), "{p} not free");
+            assert!(!all[i + 1..].contains(p), "{all:?}");
+        }
+    }
+
+    #[test]
+    fn busy_port_is_refused() {
+        let taken = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let p = taken.local_addr().unwrap().port();
+        let err = Ports::choose(Some(p)).unwrap_err().to_string();
+        assert!(err.contains(&format!("port {p}")), "{err}");
+    }
+
+    #[test]
+    fn healthcheck_reads_the_status_line() {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            for answer in ["HTTP/1.0 200 OK\r\n\r\n{}", "HTTP/1.0 503 No\r\n\r\n"] {
+                let (mut s, _) = listener.accept().unwrap();
+                let mut req = [0u8; 256];
+                let _ = s.read(&mut req);
+                s.write_all(answer.as_bytes()).unwrap();
+            }
+        });
+        assert!(healthcheck(port));
+        assert!(!healthcheck(port));
+        server.join().unwrap();
+    }
+
+    #[test]
+    fn cache_follows_xdg() {
+        // Only checks the shape; the variable is not changed (tests run in parallel).
+        let root = cache_root().unwrap();
+        assert!(root.is_absolute());
+    }
+}

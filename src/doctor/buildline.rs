@@ -1,0 +1,334 @@
+//! Finds the `go build` in a RUN instruction and reads its flags, the folder it runs in and the
+//! environment it sees (`cd dir &&`, `export X=y`, `CGO_ENABLED=0 go build`, `env X=y go ...`).
+
+use crate::dockerparse::{Args, Instruction};
+
+/// The flags of a `go build` that decide whether a plugin builds and loads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GoFlags {
+    pub buildmode: Option<String>,
+    pub trimpath: Option<bool>,
+    /// `-mod=vendor|mod|readonly`.
+    pub module_mode: Option<String>,
+    pub tags: Vec<String>,
+    /// `-C dir`.
+    pub chdir: Option<String>,
+}
+
+/// One `go build` command found in a RUN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoCommand {
+    /// The words after `build`.
+    pub args: Vec<String>,
+    /// `cd` targets before it in the same script, in order.
+    pub cd: Vec<String>,
+    /// Variables set for it: `export`s before it, then its own `X=y` prefix (in that order).
+    pub env: Vec<(String, String)>,
+}
+
+/// Flags of `go build` that take a value (`-o out` as well as `-o=out`).
+const VALUE_FLAGS: [&str; 19] = [
+    "o",
+    "p",
+    "mod",
+    "modfile",
+    "buildmode",
+    "tags",
+    "ldflags",
+    "gcflags",
+    "asmflags",
+    "gccgoflags",
+    "installsuffix",
+    "pkgdir",
+    "overlay",
+    "pgo",
+    "toolexec",
+    "compiler",
+    "C",
+    "coverpkg",
+    "covermode",
+];
+
+/// Splits a shell script into simple commands of unquoted words, cutting at `&&`, `||`, `;`,
+/// `|`, `&`, parentheses and newlines. Good enough to find a `go build` and what precedes it;
+/// not a shell.
+pub fn commands(script: &str) -> Vec<Vec<String>> {
+    let chars: Vec<char> = script.chars().collect();
+    let mut out = Vec::new();
+    let mut cmd: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut have = false;
+    let mut i = 0;
+    let end_word = |cmd: &mut Vec<String>, cur: &mut String, have: &mut bool| {
+        if *have {
+            cmd.push(std::mem::take(cur));
+            *have = false;
+        }
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\\' if chars.get(i + 1) == Some(&'\n') => i += 2,
+            '\\' => {
+                if let Some(&n) = chars.get(i + 1) {
+                    cur.push(n);
+                }
+                have = true;
+                i += 2;
+            }
+            '\'' => {
+                have = true;
+                i += 1;
+                while i < chars.len() && chars[i] != '\'' {
+                    cur.push(chars[i]);
+                    i += 1;
+                }
+                i += 1;
+            }
+            '"' => {
+                have = true;
+                i += 1;
+                while i < chars.len() && chars[i] != '"' {
+                    if chars[i] == '\\' && matches!(chars.get(i + 1), Some('"' | '\\' | '$' | '`'))
+                    {
+                        i += 1;
+                    }
+                    if let Some(&d) = chars.get(i) {
+                        cur.push(d);
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            '#' if !have => {
+                while i < chars.len() && chars[i] != '\n' {
+                    i += 1;
+                }
+            }
+            // `2>&1` and `&>file` are redirections, not command separators.
+            '&' if cur.ends_with(['>', '<']) || chars.get(i + 1) == Some(&'>') => {
+                cur.push(c);
+                have = true;
+                i += 1;
+            }
+            '\n' | ';' | '&' | '|' | '(' | ')' => {
+                end_word(&mut cmd, &mut cur, &mut have);
+                if !cmd.is_empty() {
+                    out.push(std::mem::take(&mut cmd));
+                }
+                i += 1;
+            }
+            c if c.is_whitespace() => {
+                end_word(&mut cmd, &mut cur, &mut have);
+                i += 1;
+            }
+            c => {
+                cur.push(c);
+                have = true;
+                i += 1;
+            }
+        }
+    }
+    end_word(&mut cmd, &mut cur, &mut have);
+    if !cmd.is_empty() {
+        out.push(cmd);
+    }
+    out
+}
+
+/// The scripts a RUN executes: its shell text and heredoc bodies, or its exec-form command.
+fn scripts(ins: &Instruction) -> Vec<Vec<Vec<String>>> {
+    match &ins.args {
+        Args::Exec(v) => {
+            let shell = v
+                .first()
+                .is_some_and(|w| w.ends_with("sh") && v.get(1).is_some_and(|f| f == "-c"));
+            if shell {
+                vec![commands(v.get(2).map_or("", String::as_str))]
+            } else {
+                vec![vec![v.clone()]]
+            }
+        }
+        Args::Shell(text) => {
+            let mut all = vec![commands(text)];
+            all.extend(ins.heredocs.iter().map(|h| commands(&h.body)));
+            all
+        }
+    }
+}
+
+fn is_assignment(w: &str) -> Option<(String, String)> {
+    let (k, v) = w.split_once('=')?;
+    let ok = !k.is_empty()
+        && !k.starts_with(|c: char| c.is_ascii_digit())
+        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    ok.then(|| (k.to_string(), v.to_string()))
+}
+
+/// Every `go build` in a RUN instruction.
+pub fn go_builds(ins: &Instruction) -> Vec<GoCommand> {
+    let mut found = Vec::new();
+    for script in scripts(ins) {
+        let mut cd = Vec::new();
+        let mut exported: Vec<(String, String)> = Vec::new();
+        for words in script {
+            let mut w = words.as_slice();
+            let mut env = exported.clone();
+            // `env A=b cmd`, `A=b cmd`, and `sudo`-less plain commands.
+            loop {
+                match w.first().map(String::as_str) {
+                    Some("env") => w = &w[1..],
+                    Some(first) => match is_assignment(first) {
+                        Some(kv) => {
+                            env.push(kv);
+                            w = &w[1..];
+                        }
+                        None => break,
+                    },
+                    None => break,
+                }
+            }
+            let Some(cmd) = w.first() else {
+                // Plain assignments set shell variables; treat them like exports.
+                exported = env;
+                continue;
+            };
+            match cmd.as_str() {
+                "cd" => cd.push(w.get(1).cloned().unwrap_or_else(|| "~".into())),
+                "export" => exported.extend(w[1..].iter().filter_map(|a| is_assignment(a))),
+                c if (c == "go" || c.ends_with("/go"))
+                    && w.get(1).map(String::as_str) == Some("build") =>
+                {
+                    found.push(GoCommand {
+                        args: w[2..].to_vec(),
+                        cd: cd.clone(),
+                        env,
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+    found
+}
+
+/// Reads `go build`'s flags (GOFLAGS first, the command line overriding it) and its package
+/// arguments.
+pub fn parse_flags(args: &[String], goflags: Option<&str>) -> (GoFlags, Vec<String>) {
+    let mut flags = GoFlags::default();
+    if let Some(g) = goflags {
+        let words: Vec<String> = g.split_whitespace().map(str::to_string).collect();
+        read(&words, &mut flags);
+    }
+    let packages = read(args, &mut flags);
+    (flags, packages)
+}
+
+fn read(args: &[String], flags: &mut GoFlags) -> Vec<String> {
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        if a == "--" {
+            i += 1;
+            break;
+        }
+        let Some(body) = a.strip_prefix("--").or_else(|| a.strip_prefix('-')) else {
+            break;
+        };
+        let (name, inline) = match body.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_string())),
+            None => (body, None),
+        };
+        let value = if VALUE_FLAGS.contains(&name) && inline.is_none() {
+            i += 1;
+            args.get(i).cloned()
+        } else {
+            inline
+        };
+        match name {
+            "buildmode" => flags.buildmode = value,
+            "trimpath" => {
+                flags.trimpath = Some(match value.as_deref() {
+                    None => true,
+                    Some(v) => v == "true" || v == "1",
+                })
+            }
+            "mod" => flags.module_mode = value,
+            "tags" => {
+                flags.tags = value
+                    .unwrap_or_default()
+                    .split([',', ' '])
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            }
+            "C" => flags.chdir = value,
+            _ => {}
+        }
+        i += 1;
+    }
+    args[i.min(args.len())..].to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dockerparse::parse;
+
+    fn builds(df: &str) -> Vec<GoCommand> {
+        let df = parse(df);
+        df.instructions.iter().flat_map(go_builds).collect()
+    }
+
+    #[test]
+    fn splits_commands() {
+        let c = commands(
+            "cd x && CGO_ENABLED=0 go build -o a.so . 2>&1 | tee log; echo 'a && b' # c && d\nls",
+        );
+        assert_eq!(c[0], vec!["cd", "x"]);
+        assert_eq!(
+            c[1],
+            vec!["CGO_ENABLED=0", "go", "build", "-o", "a.so", ".", "2>&1"]
+        );
+        assert_eq!(c[2], vec!["tee", "log"]);
+        assert_eq!(c[3], vec!["echo", "a && b"]);
+        assert_eq!(c[4], vec!["ls"]);
+    }
+
+    #[test]
+    fn finds_go_build_with_env_and_cd() {
+        let found = builds("FROM x\nRUN export GOFLAGS=-mod=vendor && cd src && \\\n  env CGO_ENABLED=0 /usr/local/go/bin/go build --trimpath --buildmode=plugin -o ./b.so\n");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].cd, vec!["src"]);
+        assert_eq!(
+            found[0].env,
+            vec![
+                ("GOFLAGS".into(), "-mod=vendor".into()),
+                ("CGO_ENABLED".into(), "0".into())
+            ]
+        );
+        let heredoc = builds("FROM x\nRUN <<EOF\nset -e\ngo build -buildmode plugin .\nEOF\n");
+        assert_eq!(heredoc[0].args, vec!["-buildmode", "plugin", "."]);
+        let exec = builds("FROM x\nRUN [\"go\", \"build\", \"-trimpath\"]\nRUN [\"/bin/sh\", \"-c\", \"go build ./cmd\"]\n");
+        assert_eq!(exec.len(), 2);
+        assert!(builds("FROM x\nRUN go mod download && go vet ./...\n").is_empty());
+    }
+
+    #[test]
+    fn reads_flags() {
+        let args: Vec<String> =
+            "--trimpath -mod vendor -o ./backend.so -buildmode=plugin -tags=a,b ./cmd/plugin"
+                .split(' ')
+                .map(String::from)
+                .collect();
+        let (f, pkgs) = parse_flags(&args, Some("-mod=mod -trimpath=false"));
+        assert_eq!(f.buildmode.as_deref(), Some("plugin"));
+        assert_eq!(f.trimpath, Some(true));
+        assert_eq!(f.module_mode.as_deref(), Some("vendor"));
+        assert_eq!(f.tags, vec!["a", "b"]);
+        assert_eq!(pkgs, vec!["./cmd/plugin"]);
+        let (f, pkgs) = parse_flags(&[], Some("-trimpath=false"));
+        assert_eq!(f.trimpath, Some(false));
+        assert!(pkgs.is_empty());
+    }
+}

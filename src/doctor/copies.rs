@@ -1,0 +1,197 @@
+//! D001: a package the plugin needs (or go.mod, go.sum) that the builder stage never copies
+//! into the folder `go build` runs in — the seed bug: `COPY *.go .` and nothing for `profile/`.
+
+use super::imports::not_found_message;
+use super::report::Problem;
+use super::stage::join;
+use super::{Facts, Finding, Remedy};
+use crate::dockerfile;
+
+/// Where the missing COPY lines can go, and whether `--fix` may put them there.
+enum Block {
+    /// The managed block exists, is untouched and sits in the module root: (its 1-based line).
+    Usable(usize),
+    /// No block yet; `dockerfile::adopt` adds one before the build line.
+    Adoptable(usize),
+    /// A person must add the line: (line to point at, why not automatic).
+    Manual(usize, String),
+}
+
+fn block(f: &Facts) -> Block {
+    let Some(b) = &f.model.build else {
+        return Block::Manual(1, String::new());
+    };
+    match dockerfile::find(&f.dockerfile) {
+        Ok(Some(block)) => {
+            let line = block.begin + 1;
+            let stage_line = f.model.stages[b.stage].line;
+            if !dockerfile::untouched(&block) {
+                Block::Manual(line, format!("; the `{}` block (line {line}) was edited by hand, so --fix leaves it alone", dockerfile::BEGIN))
+            } else if line < stage_line || line > b.line {
+                Block::Manual(line, format!("; the `{}` block (line {line}) is not in the builder stage before the build, so --fix leaves it alone", dockerfile::BEGIN))
+            } else if f.model.workdir_at(line).as_deref() != Some(f.modroot.as_str()) {
+                Block::Manual(line, format!("; the `{}` block (line {line}) is not under WORKDIR {}, so --fix leaves it alone", dockerfile::BEGIN, f.modroot))
+            } else {
+                Block::Usable(line)
+            }
+        }
+        Ok(None) if b.stage == 0 => Block::Adoptable(b.line),
+        Ok(None) => Block::Manual(b.line, String::new()),
+        Err(e) => Block::Manual(b.line, format!("; --fix cannot use the package block: {e}")),
+    }
+}
+
+/// The line to add for a package folder, and where.
+fn copy_fix(folder: &str, place: &Block) -> (usize, String, Vec<Remedy>) {
+    let line = format!("COPY {folder}/ {folder}/");
+    match place {
+        Block::Usable(l) => (
+            *l,
+            format!(
+                "add `{line}` to the `{}` block (line {l})",
+                dockerfile::BEGIN
+            ),
+            vec![Remedy::CopyFolder(folder.to_string())],
+        ),
+        Block::Adoptable(l) => (
+            *l,
+            format!("add `{line}` before line {l}"),
+            vec![Remedy::CopyFolder(folder.to_string())],
+        ),
+        Block::Manual(l, why) => (
+            *l,
+            format!("add `{line}` before the go build{why}"),
+            Vec::new(),
+        ),
+    }
+}
+
+pub fn check(f: &Facts) -> Vec<Finding> {
+    let Some(b) = &f.model.build else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let image = &f.model.image;
+    let root = &f.modroot;
+    let ignore_file = f.ignore_file.as_deref().unwrap_or(".dockerignore");
+
+    if !image.files.contains_key(&join(root, "go.mod")) {
+        out.push(Finding::manual(Problem::new(
+            "D001",
+            "Dockerfile",
+            b.line,
+            format!("go.mod is never copied into {root}, where go build runs; the build fails with `go: go.mod file not found`"),
+            format!("add `COPY go.mod go.sum ./` before line {}", b.line),
+        )));
+        return out;
+    }
+    let needs_sum = !f.vendor_mode && !f.gomod.requires.is_empty() && f.repo.is_file("go.sum");
+    if needs_sum && !image.files.contains_key(&join(root, "go.sum")) {
+        out.push(Finding::manual(Problem::new(
+            "D001",
+            "Dockerfile",
+            b.line,
+            format!(
+                "go.sum is never copied into {root}; the build fails with `missing go.sum entry`"
+            ),
+            format!(
+                "add `COPY go.sum ./` next to the go.mod COPY, before line {}",
+                b.line
+            ),
+        )));
+    }
+
+    let place = block(f);
+    for (dir, pkg) in &f.graph.packages {
+        let missing: Vec<&String> = pkg
+            .files
+            .iter()
+            .filter(|file| !image.files.contains_key(&join(root, file)))
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        let what = if dir.is_empty() {
+            format!("{} (the plugin's main package)", missing[0])
+        } else {
+            format!("{dir}/")
+        };
+        let by = pkg
+            .by
+            .as_ref()
+            .map(|(file, _)| format!(" is imported by {file} but"))
+            .unwrap_or_default();
+        let fails = not_found_message(&pkg.path, &f.gomod.module, f.vendor_mode);
+
+        // Hidden by .dockerignore: the file would be there without it.
+        let hidden = missing
+            .iter()
+            .find(|file| f.model.bare.files.contains_key(&join(root, file)))
+            .and_then(|file| f.ignore.decider(file).filter(|p| !p.exception));
+        if let Some(pat) = hidden {
+            let shown = if dir.is_empty() {
+                missing[0].clone()
+            } else {
+                format!("{dir}/")
+            };
+            out.push(Finding::manual(Problem::new(
+                "D001",
+                ignore_file,
+                pat.line,
+                tidy(&format!("{what}{by} is left out of the build context by `{}` (line {}), so the build never sees it", pat.text, pat.line)),
+                format!("delete line {} of {ignore_file}, or add `!{shown}` below it", pat.line),
+            )));
+            continue;
+        }
+
+        if dir.is_empty() {
+            let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
+            out.push(Finding::manual(Problem::new(
+                "D001",
+                "Dockerfile",
+                b.line,
+                format!(
+                    "{} (the plugin's main package) {} never copied into {root}, where go build runs",
+                    names.join(", "),
+                    if names.len() == 1 { "is" } else { "are" }
+                ),
+                format!("add `COPY *.go ./` before line {}", b.line),
+            )));
+            continue;
+        }
+
+        let top = dir.split('/').next().unwrap_or(dir);
+        let (line, fix, remedies) = copy_fix(top, &place);
+        // Copied, but to a folder go build does not look in.
+        let elsewhere = image
+            .files
+            .iter()
+            .find(|(_, p)| missing.iter().any(|m| **m == p.from));
+        let message = if let Some((abs, placed)) = elsewhere {
+            format!(
+                "{what}{by} is copied to the wrong place: line {} puts {} at {abs}, not at {}, so go build (in {root}) fails with `{fails}`",
+                placed.line,
+                placed.from,
+                join(root, &placed.from)
+            )
+        } else if missing.len() < pkg.files.len() {
+            let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
+            format!(
+                "{what}{by} is copied only in part: {} never reaches {root}",
+                names.join(", ")
+            )
+        } else {
+            format!("{what}{by} is never copied into {root}; the build fails with `{fails}`")
+        };
+        out.push(Finding::fixable(
+            Problem::new("D001", "Dockerfile", line, tidy(&message), fix),
+            remedies,
+        ));
+    }
+    out
+}
+
+/// `profile/ is imported by main.go but is never copied` reads better without the second "is".
+fn tidy(message: &str) -> String {
+    message.replacen(" but is ", " but ", 1)
+}

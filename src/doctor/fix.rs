@@ -1,0 +1,183 @@
+//! `--fix`: turns the safe remedies into new file contents, in memory. Per file the order is
+//! fixed (line endings and BOM first, then image tags or the nakama-common line, then the
+//! package block) so the edits never fight, and running it on its own output changes nothing.
+
+use super::encoding::normalize;
+use super::repo::Repo;
+use super::{Finding, Remedy};
+use crate::dockerfile::{self, BlockError};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The planned contents of every file the remedies change (unchanged files left out). With
+/// `with_block` unset, package COPY lines are not added.
+pub fn plan(repo: &Repo, findings: &[Finding], with_block: bool) -> BTreeMap<String, Vec<u8>> {
+    let remedies: Vec<&Remedy> = findings.iter().flat_map(|f| &f.remedies).collect();
+    let mut out: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let current = |out: &BTreeMap<String, Vec<u8>>, file: &str| {
+        out.get(file).cloned().or_else(|| repo.bytes(file))
+    };
+    for r in &remedies {
+        if let Remedy::Normalize { file, eol } = r {
+            if let Some(b) = current(&out, file) {
+                out.insert(file.clone(), normalize(&b, *eol));
+            }
+        }
+    }
+    // Text edits need valid UTF-8; a file that is not is left for a person.
+    let text_of = |out: &BTreeMap<String, Vec<u8>>, file: &str| {
+        current(out, file).and_then(|b| String::from_utf8(b).ok())
+    };
+    if let Some(mut text) = text_of(&out, "Dockerfile") {
+        let before = text.clone();
+        for r in &remedies {
+            if let Remedy::SetImage { line, from, to } = r {
+                text = edit_line(&text, *line, |l| replace_word(l, from, to));
+            }
+        }
+        let folders: BTreeSet<String> = remedies
+            .iter()
+            .filter_map(|r| match r {
+                Remedy::CopyFolder(f) => Some(f.clone()),
+                _ => None,
+            })
+            .collect();
+        if with_block && !folders.is_empty() {
+            if let Some(next) = add_folders(&text, &folders) {
+                text = next;
+            }
+        }
+        if text != before {
+            out.insert("Dockerfile".into(), text.into_bytes());
+        }
+    }
+    if let Some(mut text) = text_of(&out, "go.mod") {
+        let before = text.clone();
+        for r in &remedies {
+            if let Remedy::SetRequire {
+                line,
+                path,
+                from,
+                to,
+            } = r
+            {
+                text = edit_line(&text, *line, |l| match l.find(path.as_str()) {
+                    Some(at) => {
+                        let (head, tail) = l.split_at(at + path.len());
+                        format!("{head}{}", replace_word(tail, from, to))
+                    }
+                    None => l.to_string(),
+                });
+            }
+        }
+        if text != before {
+            out.insert("go.mod".into(), text.into_bytes());
+        }
+    }
+    // Drop files whose planned bytes equal what is on disk (a no-op normalisation).
+    out.retain(|file, bytes| repo.bytes(file).as_deref() != Some(bytes.as_slice()));
+    out
+}
+
+/// The block's folders plus `add`, rewritten in place, or a new block when there is none.
+fn add_folders(text: &str, add: &BTreeSet<String>) -> Option<String> {
+    let mut folders: BTreeSet<String> = add.clone();
+    match dockerfile::find(text) {
+        Ok(Some(block)) => {
+            for l in &block.lines {
+                let mut words = l.split_whitespace();
+                if words.next().is_some_and(|w| w.eq_ignore_ascii_case("COPY")) {
+                    if let Some(src) = words.next() {
+                        folders.insert(src.trim_end_matches('/').to_string());
+                    }
+                }
+            }
+            let folders: Vec<String> = folders.into_iter().collect();
+            dockerfile::rewrite(text, &folders, false).ok()
+        }
+        Ok(None) => {
+            let folders: Vec<String> = folders.into_iter().collect();
+            match dockerfile::rewrite(text, &folders, false) {
+                Err(BlockError::Missing) => dockerfile::adopt(text, &folders),
+                other => other.ok(),
+            }
+        }
+        Err(_) => None,
+    }
+}
+
+/// Applies `f` to 1-based line `line` (without its line ending), keeping everything else.
+fn edit_line(text: &str, line: usize, f: impl Fn(&str) -> String) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for (i, chunk) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            let body = chunk.trim_end_matches(['\n', '\r']);
+            out.push_str(&f(body));
+            out.push_str(&chunk[body.len()..]);
+        } else {
+            out.push_str(chunk);
+        }
+    }
+    out
+}
+
+/// Replaces the first whole-word occurrence of `from` (delimited by blanks or the ends).
+fn replace_word(line: &str, from: &str, to: &str) -> String {
+    let mut at = 0;
+    while let Some(p) = line[at..].find(from) {
+        let start = at + p;
+        let end = start + from.len();
+        let before_ok = blank_or_edge(line[..start].chars().last());
+        let after_ok = blank_or_edge(line[end..].chars().next());
+        if before_ok && after_ok {
+            return format!("{}{to}{}", &line[..start], &line[end..]);
+        }
+        at = end;
+    }
+    line.to_string()
+}
+
+/// A word boundary: the start or end of the line, or a blank.
+fn blank_or_edge(c: Option<char>) -> bool {
+    // Not `Option::is_none_or`: the crate supports Rust 1.80.
+    match c {
+        None => true,
+        Some(c) => c.is_whitespace(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edits_one_line_keeping_endings() {
+        let t = "a x\r\nb x\r\nc";
+        assert_eq!(edit_line(t, 2, |l| l.replace('x', "y")), "a x\r\nb y\r\nc");
+        assert_eq!(edit_line(t, 3, |l| format!("{l}!")), "a x\r\nb x\r\nc!");
+        assert_eq!(edit_line(t, 9, |_| String::new()), t);
+    }
+
+    #[test]
+    fn replaces_whole_words_only() {
+        assert_eq!(
+            replace_word("FROM a:3.4 AS b", "a:3.4", "a:3.5"),
+            "FROM a:3.5 AS b"
+        );
+        assert_eq!(
+            replace_word("x v1.4.0 v1.4.0", "v1.4.0", "v1.5.0"),
+            "x v1.5.0 v1.4.0"
+        );
+        assert_eq!(replace_word("xv1 v1", "v1", "v2"), "xv1 v2");
+    }
+
+    #[test]
+    fn adds_folders_to_block_or_adopts() {
+        let seed = "FROM b AS builder\nCOPY *.go .\nRUN go build -buildmode=plugin\n";
+        let add: BTreeSet<String> = ["profile".to_string()].into();
+        let once = add_folders(seed, &add).unwrap();
+        assert!(once.contains("COPY profile/ profile/\n# scaffold:packages end\nRUN go build"));
+        let more: BTreeSet<String> = ["inventory".to_string()].into();
+        let twice = add_folders(&once, &more).unwrap();
+        assert!(twice.contains("COPY inventory/ inventory/\nCOPY profile/ profile/\n"));
+    }
+}

@@ -1,0 +1,313 @@
+//! The plugin's import graph inside the module (which package folders `go build` compiles,
+//! following imports from the main package), and check D004: an import that names a folder of
+//! this repo under a path that is not the module's.
+
+use super::gosrc::{self, GoFile};
+use super::repo::Repo;
+use super::report::{Note, Problem};
+use super::stage::Model;
+use super::{Facts, Finding};
+use crate::gomod::GoMod;
+use std::collections::{BTreeMap, VecDeque};
+
+/// The first path elements of the standard library: a dotless import under them is std.
+const STD_ROOTS: [&str; 49] = [
+    "archive",
+    "bufio",
+    "builtin",
+    "bytes",
+    "cmp",
+    "compress",
+    "container",
+    "context",
+    "crypto",
+    "database",
+    "debug",
+    "embed",
+    "encoding",
+    "errors",
+    "expvar",
+    "flag",
+    "fmt",
+    "go",
+    "hash",
+    "html",
+    "image",
+    "index",
+    "internal",
+    "io",
+    "iter",
+    "log",
+    "maps",
+    "math",
+    "mime",
+    "net",
+    "os",
+    "path",
+    "plugin",
+    "reflect",
+    "regexp",
+    "runtime",
+    "slices",
+    "sort",
+    "strconv",
+    "strings",
+    "structs",
+    "sync",
+    "syscall",
+    "testing",
+    "text",
+    "time",
+    "unicode",
+    "unique",
+    "unsafe",
+];
+
+/// A package folder of the module the plugin needs.
+#[derive(Debug, Clone, Default)]
+pub struct Pkg {
+    /// The repo paths of the .go files Go compiles for it (tests and excluded files left out).
+    pub files: Vec<String>,
+    /// The file and line that first imports it (`None` for the main package).
+    pub by: Option<(String, usize)>,
+    /// Its import path.
+    pub path: String,
+}
+
+/// An import that names a repo folder under another prefix than the module path (D004).
+#[derive(Debug, Clone)]
+pub struct Foreign {
+    pub file: String,
+    pub line: usize,
+    pub path: String,
+    pub folder: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Graph {
+    /// The main package's folder ("" for the repo root).
+    pub main_dir: String,
+    /// Needed packages by folder ("" for the root).
+    pub packages: BTreeMap<String, Pkg>,
+    /// Every parsed file of those packages.
+    pub parsed: BTreeMap<String, GoFile>,
+    pub foreign: Vec<Foreign>,
+    pub notes: Vec<Note>,
+}
+
+/// The folder of the main package, relative to the repo, and the files when `go build` names
+/// files instead of a package.
+pub fn main_package(model: &Model, modroot: &str, module: &str) -> (String, Option<Vec<String>>) {
+    let Some(b) = &model.build else {
+        return (String::new(), None);
+    };
+    let base = super::repo_path(modroot, &b.dir).unwrap_or_default();
+    let at = |rel: &str| {
+        let joined = crate::dockerignore::clean(&format!("{base}/{rel}"));
+        if joined == "." {
+            String::new()
+        } else {
+            joined.trim_start_matches('/').to_string()
+        }
+    };
+    let files: Vec<&String> = b.packages.iter().filter(|p| p.ends_with(".go")).collect();
+    if !files.is_empty() {
+        let paths: Vec<String> = files.iter().map(|f| at(f)).collect();
+        let dir = super::repo::parent(&paths[0]).to_string();
+        return (dir, Some(paths));
+    }
+    match b.packages.first().map(String::as_str) {
+        None | Some(".") | Some("./...") => (at("."), None),
+        Some(p) if p.starts_with("./") || p.starts_with("../") => {
+            (at(p.trim_end_matches("/...")), None)
+        }
+        Some(p) if p == module => (String::new(), None),
+        Some(p) => match p.strip_prefix(module).and_then(|r| r.strip_prefix('/')) {
+            Some(rel) => (rel.to_string(), None),
+            None => (at("."), None),
+        },
+    }
+}
+
+/// Whether Go treats folder `dir` as a package of this module (not vendor, testdata, `_x`,
+/// `.x`, nor a nested module).
+fn module_folder(repo: &Repo, dir: &str) -> bool {
+    if dir.is_empty() {
+        return true;
+    }
+    let segs: Vec<&str> = dir.split('/').collect();
+    let hidden = segs
+        .iter()
+        .any(|s| s.starts_with(['.', '_']) || *s == "testdata");
+    // A folder with its own go.mod (here or above, below the root) is another module.
+    let nested = (1..=segs.len()).any(|n| repo.is_file(&format!("{}/go.mod", segs[..n].join("/"))));
+    repo.is_dir(dir) && !hidden && segs[0] != "vendor" && !nested
+}
+
+impl Graph {
+    /// Follows imports from the main package through the module's own packages.
+    pub fn build(
+        repo: &Repo,
+        gomod: &GoMod,
+        main_dir: &str,
+        main_files: Option<&[String]>,
+        tags: &[String],
+    ) -> Graph {
+        let mut g = Graph {
+            main_dir: main_dir.to_string(),
+            ..Graph::default()
+        };
+        let module = gomod.module.as_str();
+        let mut queue: VecDeque<(String, Option<(String, usize)>)> = VecDeque::new();
+        queue.push_back((main_dir.to_string(), None));
+        while let Some((dir, by)) = queue.pop_front() {
+            if g.packages.contains_key(&dir) {
+                continue;
+            }
+            let files = match (dir == main_dir, main_files) {
+                (true, Some(list)) => {
+                    let list: Vec<String> =
+                        list.iter().filter(|f| repo.is_file(f)).cloned().collect();
+                    for file in &list {
+                        let parsed = gosrc::parse(&repo.text(file).unwrap_or_default());
+                        g.parsed.insert(file.clone(), parsed);
+                    }
+                    list
+                }
+                _ => g.package_files(repo, &dir, tags),
+            };
+            let path = if dir.is_empty() {
+                module.to_string()
+            } else {
+                format!("{module}/{dir}")
+            };
+            let mut next = Vec::new();
+            for file in &files {
+                let parsed = &g.parsed[file];
+                for imp in &parsed.imports {
+                    next.push((file.clone(), imp.clone()));
+                }
+            }
+            g.packages.insert(dir.clone(), Pkg { files, by, path });
+            for (file, imp) in next {
+                let rel = if imp.path == module {
+                    Some(String::new())
+                } else {
+                    imp.path
+                        .strip_prefix(module)
+                        .and_then(|r| r.strip_prefix('/'))
+                        .map(str::to_string)
+                };
+                match rel {
+                    Some(rel) if module_folder(repo, &rel) => {
+                        queue.push_back((rel, Some((file, imp.line))));
+                    }
+                    Some(rel) if !repo.is_dir(&rel) => g.notes.push(Note {
+                        file: file.clone(),
+                        line: imp.line,
+                        message: format!(
+                            "imports `{}` but the repo has no folder {rel}/",
+                            imp.path
+                        ),
+                    }),
+                    Some(_) => {}
+                    None => {
+                        if let Some(folder) = foreign_folder(repo, gomod, &imp.path) {
+                            g.foreign.push(Foreign {
+                                file: file.clone(),
+                                line: imp.line,
+                                path: imp.path.clone(),
+                                folder: folder.clone(),
+                            });
+                            // Once the import is fixed the folder must also be copied.
+                            queue.push_back((folder, Some((file.clone(), imp.line))));
+                        }
+                    }
+                }
+            }
+        }
+        g
+    }
+
+    /// The .go files Go compiles in `dir`, parsed into `self.parsed`.
+    fn package_files(&mut self, repo: &Repo, dir: &str, tags: &[String]) -> Vec<String> {
+        let mut out = Vec::new();
+        for name in repo.files_in(dir) {
+            if !name.ends_with(".go") || name.ends_with("_test.go") || name.starts_with(['.', '_'])
+            {
+                continue;
+            }
+            let rel = if dir.is_empty() {
+                name.clone()
+            } else {
+                format!("{dir}/{name}")
+            };
+            let parsed = gosrc::parse(&repo.text(&rel).unwrap_or_default());
+            if gosrc::builds(&name, &parsed, tags) {
+                self.parsed.insert(rel.clone(), parsed);
+                out.push(rel);
+            }
+        }
+        out
+    }
+}
+
+/// For an import outside the module: the repo folder it names when a suffix of it is a package
+/// folder here and its prefix is neither the standard library nor a required module.
+fn foreign_folder(repo: &Repo, gomod: &GoMod, path: &str) -> Option<String> {
+    let segs: Vec<&str> = path.split('/').collect();
+    let first = segs.first()?;
+    if path == "C" || (!first.contains('.') && STD_ROOTS.contains(first)) {
+        return None;
+    }
+    let required = gomod
+        .requires
+        .iter()
+        .any(|(p, _, _)| path == p || path.starts_with(&format!("{p}/")));
+    if required {
+        return None;
+    }
+    (1..segs.len())
+        .map(|k| segs[k..].join("/"))
+        .find(|s| module_folder(repo, s) && repo.files_in(s).iter().any(|f| f.ends_with(".go")))
+}
+
+/// What Go says when an import path is not found, by the kind of path.
+pub fn not_found_message(path: &str, module: &str, vendor: bool) -> String {
+    let dotless = !path.split('/').next().unwrap_or("").contains('.');
+    if dotless {
+        format!("package {path} is not in std")
+    } else if vendor {
+        format!(
+            "cannot find module providing package {path}: import lookup disabled by -mod=vendor"
+        )
+    } else if path.starts_with(&format!("{module}/")) {
+        format!("main module ({module}) does not contain package {path}")
+    } else {
+        format!("no required module provides package {path}")
+    }
+}
+
+/// D004: imports of this repo's folders under the wrong prefix.
+pub fn check(f: &Facts) -> Vec<Finding> {
+    let module = &f.gomod.module;
+    f.graph
+        .foreign
+        .iter()
+        .map(|x| {
+            let right = format!("{module}/{}", x.folder);
+            Finding::manual(Problem::new(
+                "D004",
+                &x.file,
+                x.line,
+                format!(
+                    "imports `{}`, which names the folder {}/, but the module is `{module}`: Go looks for it outside the module and fails with `{}`",
+                    x.path,
+                    x.folder,
+                    not_found_message(&x.path, module, f.vendor_mode)
+                ),
+                format!("import \"{right}\" instead of \"{}\"", x.path),
+            ))
+        })
+        .collect()
+}

@@ -1,0 +1,324 @@
+//! `scaffold doctor`: reads any Go plugin repo (made by scaffold or not) and names each thing
+//! that breaks its Docker build or its load into Nakama, with the file, the line and the fix.
+//!
+//! The checks work on facts gathered once (go.mod, the Dockerfile replayed as a build, the
+//! import graph); `--fix` turns the safe remedies into planned file contents, runs every check
+//! again on the planned tree, and keeps only fixes that make their problem go away.
+
+pub mod buildline;
+pub mod copies;
+pub mod encoding;
+pub mod fix;
+pub mod gosrc;
+pub mod imports;
+pub mod initmodule;
+pub mod plugin_build;
+pub mod release;
+pub mod repo;
+pub mod report;
+pub mod stage;
+pub mod vendor;
+
+use crate::dockerignore::DockerIgnore;
+use crate::gomod::{self, GoMod};
+use crate::Exit;
+use anyhow::Result;
+use imports::Graph;
+use repo::Repo;
+use report::{Note, Problem, Report};
+use stage::{join, Model};
+use std::path::Path;
+
+/// A safe, mechanical fix `--fix` may apply for a problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Remedy {
+    /// Add `COPY <folder>/ <folder>/` to the Dockerfile's managed block (adding the block if
+    /// there is none).
+    CopyFolder(String),
+    /// On Dockerfile line `line`, replace the image reference `from` with `to`.
+    SetImage {
+        line: usize,
+        from: String,
+        to: String,
+    },
+    /// On go.mod line `line`, require `path` at version `to` instead of `from`.
+    SetRequire {
+        line: usize,
+        path: String,
+        from: String,
+        to: String,
+    },
+    /// Strip a UTF-8 BOM, and turn CRLF into LF when `eol` is set.
+    Normalize { file: String, eol: bool },
+}
+
+/// Everything the checks read, gathered once per run.
+pub struct Facts<'a> {
+    pub repo: &'a Repo,
+    pub gomod: GoMod,
+    pub gomod_text: String,
+    pub dockerfile: String,
+    pub model: Model,
+    pub ignore: DockerIgnore,
+    /// The ignore file in use (`Dockerfile.dockerignore` wins over `.dockerignore`).
+    pub ignore_file: Option<String>,
+    pub graph: Graph,
+    /// The image folder holding go.mod when go build runs (its WORKDIR when go.mod is absent).
+    pub modroot: String,
+    /// Whether `go build` reads vendor/ (flag, GOFLAGS, or go ≥ 1.14 with vendor/ present).
+    pub vendor_mode: bool,
+}
+
+/// A problem plus the remedies that fix it (empty when it needs a person).
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub problem: Problem,
+    pub remedies: Vec<Remedy>,
+}
+
+impl Finding {
+    pub fn manual(problem: Problem) -> Finding {
+        Finding {
+            problem: problem.fixable(false),
+            remedies: Vec::new(),
+        }
+    }
+
+    pub fn fixable(problem: Problem, remedies: Vec<Remedy>) -> Finding {
+        let yes = !remedies.is_empty();
+        Finding {
+            problem: problem.fixable(yes),
+            remedies,
+        }
+    }
+}
+
+/// The result of one pass over a repo.
+pub struct Diagnosis {
+    pub findings: Vec<Finding>,
+    pub warnings: Vec<Note>,
+}
+
+impl Diagnosis {
+    pub fn report(&self) -> Report {
+        let mut r = Report {
+            problems: self.findings.iter().map(|f| f.problem.clone()).collect(),
+            warnings: self.warnings.clone(),
+            fixed: Vec::new(),
+        };
+        r.sort();
+        r
+    }
+}
+
+fn cannot_run(message: String) -> anyhow::Error {
+    Exit { code: 2, message }.into()
+}
+
+/// Checks the repo at `root`. Errors (no go.mod, no Dockerfile) mean doctor could not run and
+/// carry exit status 2.
+pub fn diagnose(root: &Path) -> Result<Diagnosis> {
+    if !root.is_dir() {
+        return Err(cannot_run(format!(
+            "{} is not a folder; give the plugin repo's folder: `scaffold doctor DIR`",
+            root.display()
+        )));
+    }
+    diagnose_repo(&Repo::load(root))
+}
+
+/// Checks an already listed repo (possibly with planned contents in its overlay).
+pub fn diagnose_repo(repo: &Repo) -> Result<Diagnosis> {
+    let Some(gomod_text) = repo.text("go.mod") else {
+        let hint = repo
+            .root
+            .canonicalize()
+            .ok()
+            .and_then(|r| {
+                r.ancestors()
+                    .skip(1)
+                    .find(|a| a.join("go.mod").is_file())
+                    .map(|a| a.to_path_buf())
+            })
+            .map(|a| {
+                format!(
+                    " (there is one in {}: run `scaffold doctor {}`)",
+                    a.display(),
+                    a.display()
+                )
+            })
+            .unwrap_or_default();
+        return Err(cannot_run(format!(
+            "no go.mod in {}{hint}; doctor checks a Go plugin repo: its root holds go.mod and the Dockerfile",
+            repo.root.display()
+        )));
+    };
+    let gomod = gomod::parse(&gomod_text.replace('\u{feff}', "")).map_err(|e| {
+        cannot_run(format!(
+            "go.mod: {e}; add `module <path>` as its first line"
+        ))
+    })?;
+    let Some(dockerfile) = repo.text("Dockerfile") else {
+        return Err(cannot_run(format!(
+            "no Dockerfile in {}; doctor checks the Docker build of a Nakama plugin (`scaffold new` writes one)",
+            repo.root.display()
+        )));
+    };
+    let ignore_file = ["Dockerfile.dockerignore", ".dockerignore"]
+        .into_iter()
+        .find(|f| repo.is_file(f))
+        .map(str::to_string);
+    let ignore = ignore_file
+        .as_deref()
+        .and_then(|f| repo.text(f))
+        .map(|t| DockerIgnore::parse(&t))
+        .unwrap_or_default();
+    let model = Model::new(&dockerfile, repo, &ignore);
+    let mut warnings: Vec<Note> = model
+        .warnings
+        .iter()
+        .map(|w| Note {
+            file: "Dockerfile".into(),
+            line: w.line,
+            message: w.message.clone(),
+        })
+        .collect();
+    if repo.truncated {
+        warnings.push(Note {
+            file: ".".into(),
+            line: 1,
+            message: "the repo has too many files; doctor read only the first 200000".into(),
+        });
+    }
+    let modroot = module_root(&model);
+    let (main_dir, main_files) = imports::main_package(&model, &modroot, &gomod.module);
+    let tags = model
+        .build
+        .as_ref()
+        .map(|b| b.flags.tags.clone())
+        .unwrap_or_default();
+    let graph = Graph::build(repo, &gomod, &main_dir, main_files.as_deref(), &tags);
+    warnings.extend(graph.notes.iter().cloned());
+    let vendor_mode = vendor::vendor_mode(&model, &modroot, &gomod);
+    let facts = Facts {
+        repo,
+        gomod,
+        gomod_text,
+        dockerfile,
+        model,
+        ignore,
+        ignore_file,
+        graph,
+        modroot,
+        vendor_mode,
+    };
+    let mut findings = Vec::new();
+    findings.extend(copies::check(&facts));
+    findings.extend(vendor::check(&facts));
+    findings.extend(release::check(&facts, &mut warnings));
+    findings.extend(imports::check(&facts));
+    findings.extend(plugin_build::check(&facts));
+    findings.extend(encoding::check(&facts));
+    findings.extend(initmodule::check(&facts));
+    Ok(Diagnosis { findings, warnings })
+}
+
+/// Where go.mod sits in the image when go build runs: the build folder or the nearest parent
+/// holding a copied go.mod; the build folder when none is copied.
+fn module_root(model: &Model) -> String {
+    let Some(b) = &model.build else {
+        return "/".into();
+    };
+    let mut dir = b.dir.clone();
+    loop {
+        if model.image.files.contains_key(&join(&dir, "go.mod")) {
+            return dir;
+        }
+        if dir == "/" {
+            return b.dir.clone();
+        }
+        dir = stage::parent_of(&dir);
+    }
+}
+
+/// The repo path of image path `abs` below `modroot`, if it is below it.
+pub fn repo_path(modroot: &str, abs: &str) -> Option<String> {
+    if modroot == "/" {
+        return Some(abs.trim_start_matches('/').to_string());
+    }
+    abs.strip_prefix(modroot)
+        .and_then(|r| r.strip_prefix('/'))
+        .map(str::to_string)
+}
+
+/// Whether `id` names a check (`D001`…).
+pub fn known_id(id: &str) -> bool {
+    report::CHECKS.iter().any(|(c, _)| *c == id)
+}
+
+/// The outcome of `--fix`: the problems before, those left after the planned fixes, and the
+/// plan itself (not yet written).
+pub struct FixOutcome {
+    pub before: Report,
+    pub after: Report,
+    pub plan: crate::plan::Plan,
+}
+
+/// A message without its digits: line numbers shift when a fix adds lines, so "still there"
+/// compares problems without them.
+fn stable_key(p: &Problem) -> (String, String, String) {
+    let (id, file, message) = p.key();
+    (
+        id,
+        file,
+        message.chars().filter(|c| !c.is_ascii_digit()).collect(),
+    )
+}
+
+/// Plans the safe fixes for the problems not in `allow`, checks the planned tree again, and
+/// keeps the package-block edit only when it makes its problems go away.
+pub fn plan_fixes(root: &Path, allow: &[String]) -> Result<FixOutcome> {
+    let repo = Repo::load(root);
+    let mut before = diagnose_repo(&repo)?;
+    before.findings.retain(|f| !allow.contains(&f.problem.id));
+    let mut overlay = fix::plan(&repo, &before.findings, true);
+    let mut after = diagnose_repo(&repo.with_overlay(&overlay))?;
+    let targeted: Vec<_> = before
+        .findings
+        .iter()
+        .filter(|f| {
+            f.remedies
+                .iter()
+                .any(|r| matches!(r, Remedy::CopyFolder(_)))
+        })
+        .map(|f| stable_key(&f.problem))
+        .collect();
+    let block_failed = after
+        .findings
+        .iter()
+        .any(|f| targeted.contains(&stable_key(&f.problem)));
+    if block_failed {
+        overlay = fix::plan(&repo, &before.findings, false);
+        after = diagnose_repo(&repo.with_overlay(&overlay))?;
+    }
+    let mut before_report = before.report();
+    let mut after_report = after.report();
+    after_report.allow(allow);
+    before_report.allow(allow);
+    let left: Vec<_> = after_report.problems.iter().map(stable_key).collect();
+    after_report.fixed = before_report
+        .problems
+        .iter()
+        .filter(|p| !left.contains(&stable_key(p)))
+        .cloned()
+        .collect();
+    let mut plan = crate::plan::Plan::new(root);
+    for (file, bytes) in overlay {
+        plan.put(file, bytes)?;
+    }
+    Ok(FixOutcome {
+        before: before_report,
+        after: after_report,
+        plan,
+    })
+}

@@ -1,0 +1,365 @@
+//! The generated code against the real Go toolchain: gofmt, vet, test, `go mod tidy`, and the
+//! plugin build on exactly the files the Dockerfile's builder stage copies, with controls that
+//! must fail when a package's COPY line is missing.
+//!
+//! Needs `go` (and gcc, for cgo) on PATH; fails when it is missing unless SCAFFOLD_SKIP_GO=1.
+
+mod common;
+
+use common::docker_context;
+use common::*;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// False (with a note) only when SCAFFOLD_SKIP_GO=1; panics when go is missing otherwise.
+fn go_required() -> bool {
+    if std::env::var("SCAFFOLD_SKIP_GO").as_deref() == Ok("1") {
+        eprintln!("SCAFFOLD_SKIP_GO=1: skipping the Go checks");
+        return false;
+    }
+    let found = std::process::Command::new("go").arg("version").output();
+    match found {
+        Ok(o) if o.status.success() => true,
+        _ => panic!("`go` is not on PATH: install Go (the Go checks need it), or set SCAFFOLD_SKIP_GO=1 to skip them"),
+    }
+}
+
+/// The environment every Go command runs with: GOFLAGS replaced (so no inherited `-mod=mod`
+/// can add what go.mod and go.sum lack; Go's default for a module without vendor/ is
+/// readonly, as in the pluginbuilder image), no workspace, cgo on for plugins.
+const GO_ENV: &[(&str, &str)] = &[
+    ("GOFLAGS", "-buildvcs=false"),
+    ("GOWORK", "off"),
+    ("CGO_ENABLED", "1"),
+];
+
+fn go(dir: &Path, args: &[&str]) -> Out {
+    sh(dir, "go", args, GO_ENV)
+}
+
+#[track_caller]
+fn go_ok(dir: &Path, args: &[&str]) -> Out {
+    let out = go(dir, args);
+    assert_eq!(
+        out.code,
+        0,
+        "go {args:?} in {} failed: {out:#?}",
+        dir.display()
+    );
+    out
+}
+
+/// `gofmt -l .` lists nothing, `go vet ./...` and `go test ./...` pass.
+#[track_caller]
+fn fmt_vet_test(root: &Path) {
+    let fmt = sh(root, "gofmt", &["-l", "."], &[]).ok();
+    assert_eq!(fmt.stdout, "", "files gofmt would change");
+    go_ok(root, &["vet", "./..."]);
+    go_ok(root, &["test", "./..."]);
+}
+
+const PLUGIN_BUILD: &[&str] = &[
+    "build",
+    "-trimpath",
+    "-buildmode=plugin",
+    "-o",
+    "backend.so",
+    ".",
+];
+
+/// Lays out what the builder stage copies from `context` into a fresh folder and runs the
+/// plugin build in its WORKDIR.
+fn build_from_context(context: &Path) -> (tempfile::TempDir, PathBuf, Out) {
+    let out_dir = tmp();
+    let workdir = docker_context::lay_out(context, out_dir.path());
+    let result = go(&workdir, PLUGIN_BUILD);
+    (out_dir, workdir, result)
+}
+
+/// A copy of the repo whose Dockerfile lacks one line (a package's COPY line).
+fn copy_without_line(root: &Path, line: &str) -> tempfile::TempDir {
+    let copy = tmp();
+    copy_tree(root, copy.path());
+    let docker = read(&copy.path().join("Dockerfile"));
+    let needle = format!("{line}\n");
+    assert!(docker.contains(&needle), "the Dockerfile has `{line}`");
+    write(
+        &copy.path().join("Dockerfile"),
+        docker.replacen(&needle, "", 1),
+    );
+    copy
+}
+
+/// A hand-written package that uses a nested package of its own.
+fn write_stats(repo: &Repo) {
+    repo.write(
+        "stats/stats.go",
+        "// Package stats was written by hand.
+package stats
+
+import (
+	\"context\"
+	\"database/sql\"
+
+	\"github.com/heroiclabs/nakama-common/runtime\"
+
+	\"example.com/game/stats/internal/calc\"
+)
+
+// Register adds the stats RPC.
+func Register(ctx context.Context, logger runtime.Logger, db *sql.DB, nk runtime.NakamaModule, initializer runtime.Initializer) error {
+	return initializer.RegisterRpc(\"stats_sum\", sum)
+}
+
+func sum(ctx context.Context, logger runtime.Logger, db *sql.DB, nk runtime.NakamaModule, payload string) (string, error) {
+	return calc.Describe(len(payload)), nil
+}
+",
+    );
+    repo.write(
+        "stats/internal/calc/calc.go",
+        "// Package calc is nested below stats.
+package calc
+
+import \"strconv\"
+
+// Describe answers a JSON object with n.
+func Describe(n int) string { return `{\"n\":` + strconv.Itoa(n) + `}` }
+",
+    );
+    repo.write(
+        "stats/internal/calc/calc_test.go",
+        "package calc
+
+import \"testing\"
+
+func TestDescribe(t *testing.T) {
+	if got := Describe(3); got != `{\"n\":3}` {
+		t.Fatal(got)
+	}
+}
+",
+    );
+}
+
+#[test]
+fn default_repo_vets_tests_and_builds_from_its_docker_context() {
+    if !go_required() {
+        return;
+    }
+    let repo = Repo::new(&[]);
+    repo.run(&["add-package", "inventory"]).ok();
+    write_stats(&repo);
+    repo.run(&["sync"]).ok();
+    assert_eq!(
+        repo.block(),
+        [
+            "COPY inventory/ inventory/",
+            "COPY profile/ profile/",
+            "COPY stats/ stats/"
+        ]
+    );
+    assert!(repo.read("packages_gen.go").contains("stats.Register("));
+
+    fmt_vet_test(&repo.root);
+
+    // The recorded go.mod and go.sum are what Go itself would write.
+    let (gomod, gosum) = (repo.read("go.mod"), repo.read("go.sum"));
+    go_ok(&repo.root, &["mod", "tidy"]);
+    assert_eq!(repo.read("go.mod"), gomod, "go mod tidy changed go.mod");
+    assert_eq!(repo.read("go.sum"), gosum, "go mod tidy changed go.sum");
+
+    // The builder stage copies exactly enough: the plugin builds from those files alone.
+    let (_out, workdir, built) = build_from_context(&repo.root);
+    assert_eq!(
+        built.code, 0,
+        "plugin build in the Docker context: {built:#?}"
+    );
+    assert!(workdir.join("backend.so").is_file());
+    assert!(workdir.join("stats/internal/calc/calc.go").is_file());
+    assert!(
+        !workdir.join("README.md").exists(),
+        ".dockerignore is honoured"
+    );
+    assert!(!workdir.join("Dockerfile").exists(), "only what COPY names");
+
+    // Control: without the stats COPY line the same build fails, naming the package.
+    let broken = copy_without_line(&repo.root, "COPY stats/ stats/");
+    let (_out, _, failed) = build_from_context(broken.path());
+    assert_ne!(failed.code, 0, "built without stats/: {failed:#?}");
+    // Go 1.26 says this for a dotted module path (not `does not contain package`).
+    assert!(
+        failed
+            .stderr
+            .contains("no required module provides package example.com/game/stats"),
+        "{failed:#?}"
+    );
+}
+
+#[test]
+fn a_dotless_module_builds_and_its_missing_copy_is_not_in_std() {
+    if !go_required() {
+        return;
+    }
+    let repo = Repo::new(&["--module", "myproject"]);
+    fmt_vet_test(&repo.root);
+    let (_out, workdir, built) = build_from_context(&repo.root);
+    assert_eq!(built.code, 0, "{built:#?}");
+    assert!(workdir.join("backend.so").is_file());
+
+    let broken = copy_without_line(&repo.root, "COPY profile/ profile/");
+    let (_out, _, failed) = build_from_context(broken.path());
+    assert_ne!(failed.code, 0);
+    assert!(
+        failed
+            .stderr
+            .contains("package myproject/profile is not in std"),
+        "{failed:#?}"
+    );
+}
+
+#[test]
+fn a_repo_without_packages_compiles() {
+    if !go_required() {
+        return;
+    }
+    let repo = Repo::new(&["--no-package"]);
+    fmt_vet_test(&repo.root);
+    let (_out, workdir, built) = build_from_context(&repo.root);
+    assert_eq!(built.code, 0, "{built:#?}");
+    assert!(workdir.join("backend.so").is_file());
+}
+
+#[test]
+fn packages_named_like_go_identifiers_in_the_wiring_compile() {
+    if !go_required() {
+        return;
+    }
+    let repo = Repo::new(&["--no-package", "--nakama", "3.38.0"]);
+    // Names of packages_gen.go's own imports, parameters and variable.
+    for name in [
+        "db",
+        "nk",
+        "ctx",
+        "logger",
+        "initializer",
+        "err",
+        "runtime",
+        "fmt",
+        "context",
+        "sql",
+    ] {
+        repo.run(&["add-package", name, "-q"]).ok();
+    }
+    // A folder whose package name differs from it, and a Register broken over lines.
+    repo.write(
+        "game-state/state.go",
+        handmade_package("state", "state_get"),
+    );
+    repo.write(
+        "multiline/multiline.go",
+        "package multiline
+
+import (
+	\"context\"
+	\"database/sql\"
+
+	\"github.com/heroiclabs/nakama-common/runtime\"
+)
+
+// Register is written over several lines.
+func Register(
+	ctx context.Context,
+	logger runtime.Logger,
+	db *sql.DB,
+	nk runtime.NakamaModule,
+	initializer runtime.Initializer,
+) error {
+	return nil
+}
+",
+    );
+    repo.run(&["sync"]).ok();
+    let gen = repo.read("packages_gen.go");
+    assert!(gen.contains("multiline.Register("), "{gen}");
+    assert!(gen.contains("state.Register("), "{gen}");
+    fmt_vet_test(&repo.root);
+    let (_out, _, built) = build_from_context(&repo.root);
+    assert_eq!(built.code, 0, "{built:#?}");
+}
+
+#[test]
+fn every_package_kind_compiles() {
+    if !go_required() {
+        return;
+    }
+    let repo = Repo::new(&[]);
+    let list = repo.run(&["add-package", "--list-kinds"]).ok();
+    let kinds: Vec<String> = list
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_string)
+        .collect();
+    assert!(kinds.contains(&"rpc".to_string()), "{list:#?}");
+    for kind in &kinds {
+        repo.run(&["add-package", &format!("k{kind}"), "--kind", kind, "-q"])
+            .ok();
+    }
+    fmt_vet_test(&repo.root);
+    let (_out, _, built) = build_from_context(&repo.root);
+    assert_eq!(built.code, 0, "{built:#?}");
+}
+
+#[test]
+fn recorded_go_sums_are_what_go_mod_tidy_writes() {
+    if !go_required() {
+        return;
+    }
+    let mut checked = Vec::new();
+    for release in scaffold::versions::releases() {
+        let repo = Repo::new(&["--nakama", &release.nakama]);
+        if !repo.path("go.sum").exists() {
+            continue;
+        }
+        let (gomod, gosum) = (repo.read("go.mod"), repo.read("go.sum"));
+        go_ok(&repo.root, &["mod", "tidy"]);
+        assert_eq!(repo.read("go.mod"), gomod, "{}: go.mod", release.nakama);
+        assert_eq!(repo.read("go.sum"), gosum, "{}: go.sum", release.nakama);
+        checked.push(release.nakama.clone());
+    }
+    assert!(
+        checked.contains(&"3.40.0".to_string()),
+        "the default release has a recorded go.sum: {checked:?}"
+    );
+}
+
+#[test]
+fn the_small_docker_model_agrees_with_docker_context_py() {
+    // No Go needed: this keeps the fallback model honest where the script exists.
+    let Some(script) = docker_context::script() else {
+        eprintln!("tests/support/docker_context.py or python3 is missing: nothing to compare");
+        return;
+    };
+    let repo = Repo::new(&[]);
+    repo.run(&["add-package", "inventory", "-q"]).ok();
+    write_stats(&repo);
+    repo.write("notes.so", "ignored by .dockerignore");
+    repo.run(&["sync", "-q"]).ok();
+    let (a, b) = (tmp(), tmp());
+    let wa = docker_context::with_script(&script, &repo.root, a.path());
+    let wb = docker_context::rust_model(&repo.root, b.path());
+    assert_eq!(
+        wa.strip_prefix(a.path()).unwrap(),
+        wb.strip_prefix(b.path()).unwrap()
+    );
+    let (ta, tb) = (tree(a.path()), tree(b.path()));
+    assert_eq!(files(&ta), files(&tb));
+    for (p, n) in &ta {
+        if let (Node::File { bytes: x, .. }, Some(Node::File { bytes: y, .. })) = (n, tb.get(p)) {
+            assert_eq!(x, y, "{p}");
+        }
+    }
+    assert!(files(&ta).contains(&"backend/stats/internal/calc/calc.go".to_string()));
+    assert!(!fs::exists(a.path().join("backend/README.md")).unwrap());
+}

@@ -1,0 +1,180 @@
+//! `scaffold new DIR` on a real pseudo-terminal (rexpect): every question is answered with the
+//! keys a person would press, and the generated files must carry the answers.
+
+mod common;
+
+use common::*;
+use rexpect::session::{spawn_command, PtySession};
+use std::process::Command;
+use std::time::Duration;
+
+const DOWN: &str = "\x1b[B";
+const BACKSPACE: &str = "\x7f";
+const ENTER: &str = "\r";
+
+/// Starts `scaffold ARGS` on a fresh pseudo-terminal of 40x120. The terminal starts in raw
+/// mode without echo so that keys typed while the program redraws are passed through as they
+/// are, never turned into line edits by the kernel (a person types slower than we do).
+fn spawn(cwd: &std::path::Path, args: &[&str]) -> PtySession {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("stty rows 40 cols 120 raw -echo && exec \"$0\" \"$@\"")
+        .arg(bin())
+        .args(args)
+        .current_dir(cwd)
+        .env("TERM", "xterm")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("SCAFFOLD_TEST_FAIL_WRITE");
+    spawn_command(cmd, Some(30_000)).expect("a pseudo-terminal")
+}
+
+/// Sends keys one at a time, with a pause, as typing does.
+fn keys(p: &mut PtySession, keys: &[&str]) {
+    for k in keys {
+        p.send(k).unwrap();
+        p.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(40));
+    }
+}
+
+fn chars(text: &str) -> Vec<String> {
+    text.chars().map(String::from).collect()
+}
+
+fn type_text(p: &mut PtySession, text: &str) {
+    let cs = chars(text);
+    let refs: Vec<&str> = cs.iter().map(String::as_str).collect();
+    keys(p, &refs);
+}
+
+/// Waits for the process to end and returns its exit code.
+fn exit_code(p: &mut PtySession) -> i32 {
+    use rexpect::process::wait::WaitStatus;
+    let _ = p.exp_eof();
+    match p.process.wait().unwrap() {
+        WaitStatus::Exited(_, code) => code,
+        other => panic!("scaffold did not exit normally: {other:?}"),
+    }
+}
+
+#[test]
+fn every_question_answered_on_a_terminal() {
+    let tmp = tmp();
+    let mut p = spawn(tmp.path(), &["new", "firstdir"]);
+
+    // Project name: the folder's name is the default; type something, erase it with
+    // backspaces, and type the name we want.
+    p.exp_string("Project name").unwrap();
+    p.exp_string("firstdir").unwrap();
+    type_text(&mut p, "oops");
+    keys(&mut p, &[BACKSPACE; 4]);
+    type_text(&mut p, "spacegame");
+    keys(&mut p, &[ENTER]);
+
+    // Module path: an invalid one first; the prompt says why and asks again.
+    p.exp_string("Go module path").unwrap();
+    p.exp_string("example.com/spacegame").unwrap();
+    type_text(&mut p, "a b");
+    keys(&mut p, &[ENTER]);
+    p.exp_string("module path `a b` has ` `, which Go does not allow")
+        .unwrap();
+    p.exp_string("Go module path").unwrap();
+    type_text(&mut p, "github.com/acme/spacegame");
+    keys(&mut p, &[ENTER]);
+
+    // Nakama version: move the selection from 3.40.0 down to 3.38.0.
+    p.exp_string("Nakama version").unwrap();
+    p.exp_string("3.38.0  (nakama-common v1.45.0, Go 1.26.1)")
+        .unwrap();
+    keys(&mut p, &[DOWN, DOWN, ENTER]);
+
+    // First package: yes, named inventory.
+    p.exp_string("Add a first package?").unwrap();
+    keys(&mut p, &["y"]);
+    p.exp_string("Package name").unwrap();
+    type_text(&mut p, "inventory");
+    keys(&mut p, &[ENTER]);
+
+    // No git.
+    p.exp_string("Start a git repository?").unwrap();
+    keys(&mut p, &["n"]);
+
+    // The status word is coloured on a terminal; the text after it is plain.
+    p.exp_string("Created").unwrap();
+    p.exp_string(" spacegame (Nakama 3.38.0, nakama-common v1.45.0, Go 1.26.1) in firstdir")
+        .unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+
+    let root = tmp.path().join("firstdir");
+    let record: toml::Value = toml::from_str(&read(&root.join("scaffold.toml"))).unwrap();
+    assert_eq!(record["project"]["name"].as_str(), Some("spacegame"));
+    assert_eq!(
+        record["project"]["module"].as_str(),
+        Some("github.com/acme/spacegame")
+    );
+    assert_eq!(record["project"]["nakama"].as_str(), Some("3.38.0"));
+    let gomod = read(&root.join("go.mod"));
+    assert!(gomod.starts_with("module github.com/acme/spacegame\n\ngo 1.26.1\n"));
+    assert!(gomod.contains("github.com/heroiclabs/nakama-common v1.45.0\n"));
+    let docker = read(&root.join("Dockerfile"));
+    assert!(docker.contains("FROM heroiclabs/nakama-pluginbuilder:3.38.0 AS builder\n"));
+    assert!(docker.contains("FROM heroiclabs/nakama:3.38.0\n"));
+    assert_eq!(block_lines(&docker), ["COPY inventory/ inventory/"]);
+    assert!(root.join("inventory/inventory.go").is_file());
+    assert!(!root.join("profile").exists());
+    assert!(read(&root.join("packages_gen.go")).contains("\"github.com/acme/spacegame/inventory\""));
+    assert!(read(&root.join("local.yml")).contains("\nname: spacegame\n"));
+    assert!(!root.join(".git").exists(), "git was declined");
+}
+
+#[test]
+fn enter_takes_every_default_and_no_package_is_possible() {
+    let tmp = tmp();
+    let mut p = spawn(tmp.path(), &["new", "plain"]);
+    p.exp_string("Project name").unwrap();
+    keys(&mut p, &[ENTER]);
+    p.exp_string("Go module path").unwrap();
+    keys(&mut p, &[ENTER]);
+    p.exp_string("Nakama version").unwrap();
+    keys(&mut p, &[ENTER]);
+    p.exp_string("Add a first package?").unwrap();
+    keys(&mut p, &["n"]);
+    p.exp_string("Start a git repository?").unwrap();
+    keys(&mut p, &["n"]);
+    p.exp_string("Created").unwrap();
+    p.exp_string(" plain (Nakama 3.40.0").unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+
+    let root = tmp.path().join("plain");
+    assert!(read(&root.join("go.mod")).starts_with("module example.com/plain\n\ngo 1.26.5\n"));
+    assert!(block_lines(&read(&root.join("Dockerfile"))).is_empty());
+    assert!(!root.join("profile").exists());
+}
+
+#[test]
+fn flags_given_are_not_asked() {
+    let tmp = tmp();
+    let mut p = spawn(
+        tmp.path(),
+        &[
+            "new",
+            "flagged",
+            "--module",
+            "example.com/flagged",
+            "--nakama",
+            "3.39.0",
+            "--no-package",
+        ],
+    );
+    // Only the project name and git are left to ask.
+    p.exp_string("Project name").unwrap();
+    keys(&mut p, &[ENTER]);
+    p.exp_string("Start a git repository?").unwrap();
+    keys(&mut p, &["n"]);
+    let rest = p.exp_eof().unwrap();
+    assert!(!rest.contains("Go module path"), "{rest}");
+    assert!(!rest.contains("Nakama version"), "{rest}");
+    assert!(rest.contains(" flagged (Nakama 3.39.0"), "{rest}");
+    assert!(tmp.path().join("flagged/scaffold.toml").is_file());
+}

@@ -101,7 +101,7 @@ pub fn load(root: &Path) -> Result<Record> {
         anyhow::anyhow!(
             "{} is not a scaffold record ({}); restore it from git, or delete it and run `scaffold sync --adopt`",
             path.display(),
-            e.message()
+            e.message().split_whitespace().collect::<Vec<_>>().join(" ")
         )
     })
 }

@@ -75,11 +75,12 @@ pub fn resolve(args: &NewArgs) -> Result<Resolved> {
     };
     let ask = !args.yes && prompts::interactive();
     let must = !args.yes && !ask;
+    // `scaffold new .` names the project after the current folder.
     let dir_name = args
         .dir
         .as_ref()
-        .and_then(|d| d.file_name())
-        .map(|n| n.to_string_lossy().into_owned());
+        .and_then(|d| d.file_name().map(PathBuf::from).or_else(|| d.canonicalize().ok()))
+        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()));
 
     let name = match (&args.name, &dir_name) {
         (Some(n), _) => n.clone(),

@@ -43,3 +43,14 @@ ci: lint test
 
 fmt:
     cargo fmt
+
+# The man page, from the same clap definition as --help
+man:
+    mkdir -p target
+    cargo run --quiet -- man > target/scaffold.1
+    @echo "wrote target/scaffold.1 (man ./target/scaffold.1)"
+
+# Shell completions into target/completions/
+completions:
+    mkdir -p target/completions
+    for s in bash zsh fish powershell elvish; do cargo run --quiet -- completions $s > target/completions/scaffold.$s; done

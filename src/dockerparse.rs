@@ -8,6 +8,7 @@
 //! stop at the first odd line. (parse-dockerfile, the maintained crate that reads all of this,
 //! stops at the first unknown instruction, so it cannot give that.)
 
+use crate::shellwords::{expand_at, words};
 use std::collections::BTreeMap;
 
 /// Every instruction BuildKit knows; anything else is reported and skipped.
@@ -376,131 +377,6 @@ pub fn raw_words(s: &str, escape: char) -> Vec<String> {
 
 fn unquote(s: &str, escape: char) -> String {
     words(s, escape, None).join(" ")
-}
-
-/// Splits `s` into words the way BuildKit's shell lexer does: quotes removed, the escape
-/// character applied and, when `env` is given, `$VAR`, `${VAR}`, `${VAR:-x}`, `${VAR:+x}`
-/// expanded (not inside single quotes). Unknown variables expand to nothing, as in Docker.
-pub fn words(s: &str, escape: char, env: Option<&Env>) -> Vec<String> {
-    let chars: Vec<char> = s.chars().collect();
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut have = false;
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c == escape {
-            match chars.get(i + 1) {
-                Some(&n) => cur.push(n),
-                None => cur.push(c),
-            }
-            have = true;
-            i += 2;
-        } else if c == '\'' {
-            have = true;
-            i += 1;
-            while i < chars.len() && chars[i] != '\'' {
-                cur.push(chars[i]);
-                i += 1;
-            }
-            i += 1;
-        } else if c == '"' {
-            have = true;
-            i += 1;
-            while i < chars.len() && chars[i] != '"' {
-                let d = chars[i];
-                if d == escape
-                    && matches!(chars.get(i + 1), Some(&n) if n == '"' || n == '$' || n == escape)
-                {
-                    cur.push(chars[i + 1]);
-                    i += 2;
-                } else if d == '$' && env.is_some() {
-                    i = expand_at(&chars, i, env, escape, &mut cur);
-                } else {
-                    cur.push(d);
-                    i += 1;
-                }
-            }
-            i += 1;
-        } else if c.is_whitespace() {
-            if have {
-                out.push(std::mem::take(&mut cur));
-                have = false;
-            }
-            i += 1;
-        } else if c == '$' && env.is_some() {
-            let before = cur.len();
-            i = expand_at(&chars, i, env, escape, &mut cur);
-            have = have || cur.len() > before;
-        } else {
-            cur.push(c);
-            have = true;
-            i += 1;
-        }
-    }
-    if have {
-        out.push(cur);
-    }
-    out
-}
-
-/// Expands the variable reference at `chars[i] == '$'` into `out`; returns the next index.
-fn expand_at(chars: &[char], i: usize, env: Option<&Env>, escape: char, out: &mut String) -> usize {
-    let empty = Env::new();
-    let env = env.unwrap_or(&empty);
-    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    match chars.get(i + 1) {
-        Some('{') => {
-            let Some(close) = chars[i + 2..].iter().position(|&c| c == '}') else {
-                out.push('$');
-                return i + 1;
-            };
-            let body: String = chars[i + 2..i + 2 + close].iter().collect();
-            let name_len = body.find(|c: char| !is_name(c)).unwrap_or(body.len());
-            let (name, op) = body.split_at(name_len);
-            let value = env.get(name).cloned().unwrap_or_default();
-            let pick = |word: &str| words(word, escape, Some(env)).join(" ");
-            let expanded = if let Some(w) = op.strip_prefix(":-") {
-                if value.is_empty() {
-                    pick(w)
-                } else {
-                    value
-                }
-            } else if let Some(w) = op.strip_prefix(":+") {
-                if value.is_empty() {
-                    String::new()
-                } else {
-                    pick(w)
-                }
-            } else if let Some(w) = op.strip_prefix('-') {
-                if env.contains_key(name) {
-                    value
-                } else {
-                    pick(w)
-                }
-            } else if let Some(w) = op.strip_prefix('+') {
-                if env.contains_key(name) {
-                    pick(w)
-                } else {
-                    String::new()
-                }
-            } else {
-                value
-            };
-            out.push_str(&expanded);
-            i + 3 + close
-        }
-        Some(&c) if is_name(c) && !c.is_ascii_digit() => {
-            let len = chars[i + 1..].iter().take_while(|&&c| is_name(c)).count();
-            let name: String = chars[i + 1..i + 1 + len].iter().collect();
-            out.push_str(env.get(&name).map(String::as_str).unwrap_or(""));
-            i + 1 + len
-        }
-        _ => {
-            out.push('$');
-            i + 1
-        }
-    }
 }
 
 /// JSON-form words: quotes are gone already, only variables are expanded.

@@ -23,6 +23,7 @@ pub mod plan;
 pub mod project;
 pub mod prompts;
 pub mod regen;
+pub mod shellwords;
 pub mod source;
 pub mod starter;
 pub mod template;

@@ -251,7 +251,7 @@ fn refuses_an_existing_folder_or_file() {
 #[test]
 fn refuses_outside_a_scaffold_repo() {
     let tmp = tmp();
-    write(&tmp.path().join("go.mod"), "module example.com/x\n");
+    write(tmp.path().join("go.mod"), "module example.com/x\n");
     let before = tree(tmp.path());
     run_in(tmp.path(), ["add-package", "inventory"]).refused(&[
         "not inside a scaffold repo",

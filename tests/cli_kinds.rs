@@ -2,141 +2,23 @@
 //! folder and rewires the repo, `--list-kinds` describes the four, every refusal leaves the tree
 //! as it was, and one package of every kind in one repo is gofmt-clean, vets, tests and builds
 //! as a plugin with the real Go toolchain.
-//!
-//! Self-contained: the helpers below are this file's own.
 
-use std::collections::BTreeMap;
+mod common;
+
+use common::*;
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-/// What a finished command printed, and how it exited.
-#[derive(Debug)]
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    #[track_caller]
-    fn ok(self) -> Self {
-        assert_eq!(self.code, 0, "expected success: {self:#?}");
-        self
-    }
-
-    /// Exit 1, one `error: ` line holding every needle, nothing on stdout.
-    #[track_caller]
-    fn refused(self, needles: &[&str]) -> Self {
-        assert_eq!(self.code, 1, "expected exit 1: {self:#?}");
-        assert_eq!(self.stdout, "", "nothing on stdout: {self:#?}");
-        let lines: Vec<&str> = self.stderr.lines().collect();
-        assert_eq!(lines.len(), 1, "one error line: {self:#?}");
-        assert!(lines[0].starts_with("error: "), "{self:#?}");
-        for n in needles {
-            assert!(self.stderr.contains(n), "stderr lacks {n:?}: {self:#?}");
-        }
-        self
-    }
-
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {:?}", self.stdout))
-    }
-}
-
-/// A repo made by `scaffold new game --yes --no-git` in a fresh temp folder (under the
-/// system temp dir, never inside this git work tree), with a config dir of its own.
-struct Repo {
-    tmp: tempfile::TempDir,
-    root: PathBuf,
-}
-
-impl Repo {
-    fn new() -> Repo {
-        let tmp = tempfile::Builder::new()
-            .prefix("scaffold-kinds-")
-            .tempdir()
-            .expect("a temp dir");
-        let out = scaffold(
-            tmp.path(),
-            tmp.path(),
-            &[
-                "new",
-                "game",
-                "--yes",
-                "--no-git",
-                "--module",
-                "example.com/game",
-            ],
-        );
-        out.ok();
-        let root = tmp.path().join("game");
-        Repo { tmp, root }
-    }
-
-    fn run(&self, args: &[&str]) -> Out {
-        scaffold(self.tmp.path(), &self.root, args)
-    }
-
-    fn read(&self, rel: &str) -> String {
-        fs::read_to_string(self.root.join(rel)).unwrap_or_else(|e| panic!("reading {rel}: {e}"))
-    }
-
-    fn tree(&self) -> Tree {
-        let mut out = Tree::new();
-        walk(&self.root, &self.root, &mut out);
-        out
-    }
-}
-
-/// Runs the binary under test in `cwd` with a clean environment: no colours, no terminal, no
-/// stdin, and `$XDG_CONFIG_HOME` in `home` (empty) so no user config changes the defaults.
-fn scaffold(home: &Path, cwd: &Path, args: &[&str]) -> Out {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_scaffold"));
-    for v in [
-        "NO_COLOR",
-        "CLICOLOR",
-        "CLICOLOR_FORCE",
-        "SCAFFOLD_TEST_FAIL_WRITE",
-        "GIT_DIR",
-        "GIT_WORK_TREE",
-    ] {
-        cmd.env_remove(v);
-    }
-    cmd.env("TERM", "dumb")
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .current_dir(cwd)
-        .args(args)
-        .stdin(Stdio::null());
-    let o = cmd.output().expect("the scaffold binary runs");
-    Out {
-        code: o.status.code().expect("exited, not killed"),
-        stdout: String::from_utf8(o.stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8(o.stderr).expect("UTF-8 stderr"),
-    }
-}
-
-/// Every file below a folder, by `/`-separated relative path, with its bytes.
-type Tree = BTreeMap<String, Vec<u8>>;
-
-fn walk(root: &Path, dir: &Path, out: &mut Tree) {
-    for entry in fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            walk(root, &path, out);
-        } else {
-            let rel = path.strip_prefix(root).unwrap().to_string_lossy();
-            out.insert(rel.replace('\\', "/"), fs::read(&path).unwrap());
-        }
-    }
+/// A repo made by `scaffold new game --yes --no-git --module example.com/game` in a fresh
+/// temp folder, with a config dir of its own.
+fn game() -> Repo {
+    Repo::new(&["--module", "example.com/game"])
 }
 
 /// The files `after` has and `before` lacks, and the files both have with other bytes.
-fn diff(before: &Tree, after: &Tree) -> (Vec<String>, Vec<String>) {
+fn diff(before: &Contents, after: &Contents) -> (Vec<String>, Vec<String>) {
     let added = after
         .keys()
         .filter(|k| !before.contains_key(*k))
@@ -150,32 +32,6 @@ fn diff(before: &Tree, after: &Tree) -> (Vec<String>, Vec<String>) {
     let removed: Vec<&String> = before.keys().filter(|k| !after.contains_key(*k)).collect();
     assert!(removed.is_empty(), "files removed: {removed:?}");
     (added, changed)
-}
-
-#[track_caller]
-fn assert_unchanged(before: &Tree, after: &Tree) {
-    let (added, changed) = diff(before, after);
-    assert!(
-        added.is_empty() && changed.is_empty(),
-        "the tree changed: added {added:?}, changed {changed:?}"
-    );
-}
-
-/// The lines between the Dockerfile's `# scaffold:packages begin` and `end` markers.
-fn block(dockerfile: &str) -> Vec<String> {
-    let lines: Vec<&str> = dockerfile.lines().collect();
-    let begin = lines
-        .iter()
-        .position(|l| l.starts_with("# scaffold:packages begin"))
-        .expect("a begin marker");
-    let end = lines
-        .iter()
-        .position(|l| *l == "# scaffold:packages end")
-        .expect("an end marker");
-    lines[begin + 1..end]
-        .iter()
-        .map(|l| l.to_string())
-        .collect()
 }
 
 /// The literal ids of `RegisterRpc("...")` calls, in order.
@@ -194,12 +50,12 @@ const REGISTER: &str = "func Register(ctx context.Context, logger runtime.Logger
 /// plugin's signature, the wiring importing and calling it, the block copying the folder.
 /// Returns the repo and the package's Go source.
 fn add(name: &str, args: &[&str]) -> (Repo, String) {
-    let repo = Repo::new();
-    let before = repo.tree();
+    let repo = game();
+    let before = repo.contents();
     let mut argv = vec!["add-package", name, "--json"];
     argv.extend_from_slice(args);
     let out = repo.run(&argv).ok();
-    let after = repo.tree();
+    let after = repo.contents();
     let (added, changed) = diff(&before, &after);
     let go = format!("{name}/{name}.go");
     let test = format!("{name}/{name}_test.go");
@@ -242,7 +98,7 @@ fn add(name: &str, args: &[&str]) -> (Repo, String) {
         "COPY profile/ profile/".to_string(),
     ];
     want.sort();
-    assert_eq!(block(&repo.read("Dockerfile")), want);
+    assert_eq!(repo.block(), want);
     (repo, code)
 }
 
@@ -395,10 +251,10 @@ const KINDS: [&str; 4] = ["rpc", "hook", "http", "match"];
 
 #[test]
 fn list_kinds_prints_one_line_per_kind_rpc_first() {
-    let repo = Repo::new();
+    let repo = game();
     // Inside a repo (its scaffold's kinds) and outside any (the built-in ones): the same list.
     for cwd in [repo.root.as_path(), repo.tmp.path()] {
-        let out = scaffold(repo.tmp.path(), cwd, &["add-package", "--list-kinds"]).ok();
+        let out = repo.run_in(cwd, &["add-package", "--list-kinds"]).ok();
         assert_eq!(out.stderr, "");
         let lines: Vec<&str> = out.stdout.lines().collect();
         assert_eq!(lines.len(), 4, "{}", out.stdout);
@@ -414,7 +270,7 @@ fn list_kinds_prints_one_line_per_kind_rpc_first() {
 
 #[test]
 fn list_kinds_json_is_valid_and_matches_the_text() {
-    let repo = Repo::new();
+    let repo = game();
     let text = repo.run(&["add-package", "--list-kinds"]).ok().stdout;
     for args in [
         &["add-package", "--list-kinds", "--json"][..],
@@ -446,21 +302,21 @@ fn list_kinds_json_is_valid_and_matches_the_text() {
 
 #[test]
 fn unknown_kind_fails_listing_the_kinds() {
-    let repo = Repo::new();
-    let before = repo.tree();
+    let repo = game();
+    let before = repo.contents();
     repo.run(&["add-package", "arena", "--kind", "arcade"])
         .refused(&[
             "unknown package kind `arcade`",
             "rpc, hook, http, match",
             "--list-kinds",
         ]);
-    assert_unchanged(&before, &repo.tree());
+    assert_unchanged(&before, &repo.contents());
 }
 
 #[test]
 fn rpc_flag_refused_with_other_kinds() {
-    let repo = Repo::new();
-    let before = repo.tree();
+    let repo = game();
+    let before = repo.contents();
     for kind in ["match", "hook", "http"] {
         repo.run(&["add-package", "extra", "--kind", kind, "--rpc", "extra_get"])
             .refused(&[
@@ -468,27 +324,27 @@ fn rpc_flag_refused_with_other_kinds() {
                 &format!("a {kind} package registers its own ids"),
             ]);
     }
-    assert_unchanged(&before, &repo.tree());
+    assert_unchanged(&before, &repo.contents());
 }
 
 #[test]
 fn a_second_hook_package_is_refused() {
-    let repo = Repo::new();
+    let repo = game();
     repo.run(&["add-package", "welcome", "--kind", "hook", "-q"])
         .ok();
-    let before = repo.tree();
+    let before = repo.contents();
     repo.run(&["add-package", "greeter", "--kind", "hook"])
         .refused(&[
             "welcome/ already calls Register",
             "Nakama keeps one such hook",
         ]);
-    assert_unchanged(&before, &repo.tree());
+    assert_unchanged(&before, &repo.contents());
 }
 
 #[test]
 fn a_hook_registered_by_hand_in_another_case_is_refused() {
     // Nakama lower-cases realtime ids: this replaces the kind's ChannelMessageSend hook.
-    let repo = Repo::new();
+    let repo = game();
     fs::create_dir(repo.root.join("chat")).unwrap();
     fs::write(
         repo.root.join("chat/chat.go"),
@@ -511,38 +367,38 @@ func Register(ctx context.Context, logger runtime.Logger, db *sql.DB, nk runtime
     )
     .unwrap();
     repo.run(&["sync", "-q"]).ok();
-    let before = repo.tree();
+    let before = repo.contents();
     repo.run(&["add-package", "welcome", "--kind", "hook"])
         .refused(&["chat/ already calls RegisterBeforeRt(\"channelmessagesend\")"]);
-    assert_unchanged(&before, &repo.tree());
+    assert_unchanged(&before, &repo.contents());
 }
 
 #[test]
 fn a_match_package_whose_create_id_is_taken_is_refused() {
-    let repo = Repo::new();
+    let repo = game();
     repo.run(&["add-package", "shop", "--rpc", "lobby_create", "-q"])
         .ok();
-    let before = repo.tree();
+    let before = repo.contents();
     repo.run(&["add-package", "lobby", "--kind", "match"])
         .refused(&["RPC id `lobby_create` is already registered by shop/"]);
-    assert_unchanged(&before, &repo.tree());
+    assert_unchanged(&before, &repo.contents());
 }
 
 #[test]
 fn an_rpc_id_a_match_package_registers_is_refused() {
-    let repo = Repo::new();
+    let repo = game();
     repo.run(&["add-package", "lobby", "--kind", "match", "-q"])
         .ok();
-    let before = repo.tree();
+    let before = repo.contents();
     repo.run(&["add-package", "shop", "--rpc", "lobby_list"])
         .refused(&["RPC id `lobby_list` is already registered by lobby/"]);
-    assert_unchanged(&before, &repo.tree());
+    assert_unchanged(&before, &repo.contents());
 }
 
 #[test]
 fn dry_run_of_every_kind_writes_nothing() {
-    let repo = Repo::new();
-    let before = repo.tree();
+    let repo = game();
+    let before = repo.contents();
     for (name, kind) in [
         ("inv", "rpc"),
         ("lobby", "match"),
@@ -559,41 +415,15 @@ fn dry_run_of_every_kind_writes_nothing() {
         );
         assert!(out.stdout.contains(&format!("+COPY {name}/ {name}/")));
     }
-    assert_unchanged(&before, &repo.tree());
+    assert_unchanged(&before, &repo.contents());
 }
 
 // ---------------------------------------------------------------------------------------------
 // The Go toolchain over one package of every kind
 
-/// Runs `go ARGS` in `dir` (no workspace, cgo on, go.mod read-only: a missing requirement or
-/// go.sum line fails instead of being added) and returns its stdout.
-#[track_caller]
-fn go(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("go")
-        .args(args)
-        .current_dir(dir)
-        .env("GOWORK", "off")
-        .env("CGO_ENABLED", "1")
-        .env("GOFLAGS", "-mod=readonly")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run go ({e}): these tests need Go with cgo (see scripts/setup.sh)")
-        });
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "go {} failed in {}:\n{stdout}{}",
-        args.join(" "),
-        dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-}
-
 #[test]
 fn one_package_of_every_kind_formats_vets_tests_and_builds() {
-    let repo = Repo::new();
+    let repo = game();
     for args in [
         &[
             "add-package",
@@ -614,36 +444,16 @@ fn one_package_of_every_kind_formats_vets_tests_and_builds() {
     let go_mod = repo.read("go.mod");
     let go_sum = repo.read("go.sum");
 
-    let unformatted = Command::new("gofmt")
-        .args(["-l", "."])
-        .current_dir(&repo.root)
-        .output()
-        .expect("gofmt runs (it comes with Go)");
-    assert!(unformatted.status.success());
-    assert_eq!(
-        String::from_utf8_lossy(&unformatted.stdout),
-        "",
-        "gofmt -l lists files"
-    );
-    go(&repo.root, &["vet", "./..."]);
-    let tests = go(&repo.root, &["test", "-count=1", "./..."]);
+    assert_gofmt_clean(&repo.root);
+    go_ok(&repo.root, &["vet", "./..."]);
+    let tests = go_ok(&repo.root, &["test", "-count=1", "./..."]).stdout;
     for pkg in ["api", "inventory", "lobby", "profile", "welcome"] {
         assert!(
             tests.contains(&format!("ok  \texample.com/game/{pkg}\t")),
             "{pkg} tests ran and passed:\n{tests}"
         );
     }
-    go(
-        &repo.root,
-        &[
-            "build",
-            "-trimpath",
-            "-buildmode=plugin",
-            "-o",
-            "backend.so",
-            ".",
-        ],
-    );
+    go_ok(&repo.root, PLUGIN_BUILD);
     assert!(repo.root.join("backend.so").is_file());
     // The generated go.mod and go.sum were already complete: the Go commands changed nothing.
     assert_eq!(repo.read("go.mod"), go_mod);

@@ -292,10 +292,10 @@ fn name_flag_names_the_project_not_the_folder() {
         record["project"]["module"].as_str(),
         Some("example.com/mygame")
     );
-    assert!(read(&root.join("go.mod")).starts_with("module example.com/mygame\n"));
-    assert!(read(&root.join("local.yml")).contains("\nname: MyGame\n"));
-    assert!(read(&root.join("main.go")).contains("logger.Info(\"MyGame module loaded\")"));
-    assert!(read(&root.join("Dockerfile")).starts_with("# Builds the MyGame plugin "));
+    assert!(read(root.join("go.mod")).starts_with("module example.com/mygame\n"));
+    assert!(read(root.join("local.yml")).contains("\nname: MyGame\n"));
+    assert!(read(root.join("main.go")).contains("logger.Info(\"MyGame module loaded\")"));
+    assert!(read(root.join("Dockerfile")).starts_with("# Builds the MyGame plugin "));
 }
 
 #[test]
@@ -333,7 +333,7 @@ fn dotless_module_is_allowed_with_a_warning() {
         .stderr
         .contains("warning: module path `myproject` has no dot"));
     assert!(out.stderr.contains("is not in std"));
-    assert!(read(&tmp.path().join("game/go.mod")).starts_with("module myproject\n"));
+    assert!(read(tmp.path().join("game/go.mod")).starts_with("module myproject\n"));
 }
 
 #[test]
@@ -451,7 +451,7 @@ fn git_is_started_with_one_commit_of_every_file() {
     let tmp = tmp();
     let home = tmp.path().join("home");
     write(
-        &home.join(".gitconfig"),
+        home.join(".gitconfig"),
         "[user]\n\tname = Test Author\n\temail = author@example.com\n",
     );
     let mut cmd = scaffold();
@@ -570,8 +570,8 @@ fn dry_run_lists_the_files_and_writes_nothing() {
 fn force_keeps_existing_files_and_reports_them_skipped() {
     let tmp = tmp();
     let root = tmp.path().join("game");
-    write(&root.join("README.md"), "my own readme\n");
-    write(&root.join("notes/todo.txt"), "keep me\n");
+    write(root.join("README.md"), "my own readme\n");
+    write(root.join("notes/todo.txt"), "keep me\n");
     let out = new_in(
         tmp.path(),
         &["game", "--yes", "--no-git", "--force", "--json"],
@@ -591,8 +591,8 @@ fn force_keeps_existing_files_and_reports_them_skipped() {
         .unwrap()
         .iter()
         .any(|w| w == "README.md already exists and was kept as it is"));
-    assert_eq!(read(&root.join("README.md")), "my own readme\n");
-    assert_eq!(read(&root.join("notes/todo.txt")), "keep me\n");
+    assert_eq!(read(root.join("README.md")), "my own readme\n");
+    assert_eq!(read(root.join("notes/todo.txt")), "keep me\n");
     assert!(root.join("Dockerfile").is_file());
     assert!(root.join("profile/profile.go").is_file());
 }
@@ -672,7 +672,7 @@ fn refused(setup: impl FnOnce(&Path), args: &[&str], needles: &[&str]) {
 #[test]
 fn refuses_a_non_empty_folder_without_force() {
     refused(
-        |t| write(&t.join("game/mine.txt"), "x"),
+        |t| write(t.join("game/mine.txt"), "x"),
         &["game", "--yes", "--no-git"],
         &["game already exists and is not empty", "--force"],
     );
@@ -681,13 +681,13 @@ fn refuses_a_non_empty_folder_without_force() {
 #[test]
 fn refuses_a_destination_that_is_a_file() {
     refused(
-        |t| write(&t.join("game"), "a file"),
+        |t| write(t.join("game"), "a file"),
         &["game", "--yes", "--no-git"],
         &["game is a file", "pick a folder name that does not exist"],
     );
     // --force does not turn a file into a folder.
     refused(
-        |t| write(&t.join("game"), "a file"),
+        |t| write(t.join("game"), "a file"),
         &["game", "--yes", "--no-git", "--force"],
         &["game is a file"],
     );

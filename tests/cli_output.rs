@@ -1,12 +1,11 @@
 //! What scaffold prints: `--json` reports, `--quiet`, colours, help, completions, the man page,
 //! and the exit codes.
 
-mod common_lifecycle;
+mod common;
 
 use clap::CommandFactory;
-use common_lifecycle::*;
+use common::*;
 use std::path::Path;
-use std::process::Output;
 
 /// The visible subcommands (as `scaffold --help` lists them), from the clap definition, so a
 /// new command is covered the day it lands. The ones this product promises must be there.
@@ -43,25 +42,22 @@ fn root_str(root: &Path) -> String {
 
 /// Every file under `dir` (`.git/` left out), `/`-separated and sorted.
 fn files(dir: &Path) -> Vec<String> {
-    snapshot(dir)
-        .into_keys()
-        .filter(|k| !k.ends_with('/'))
-        .collect()
+    file_contents(dir).into_keys().collect()
 }
 
-fn has_ansi(text: &[u8]) -> bool {
-    text.windows(2).any(|w| w == b"\x1b[")
+fn has_ansi(text: impl AsRef<[u8]>) -> bool {
+    text.as_ref().windows(2).any(|w| w == b"\x1b[")
 }
 
 // ---- --json ---------------------------------------------------------------------------------
 
 #[test]
 fn json_new_reports_every_file_it_wrote() {
-    let tmp = temp();
+    let tmp = tmp();
     let dir = tmp.path().join("game");
-    let out = scaffold_in(
+    let out = run_in(
         tmp.path(),
-        &[
+        [
             "new",
             dir.to_str().unwrap(),
             "--yes",
@@ -71,9 +67,9 @@ fn json_new_reports_every_file_it_wrote() {
             "example.com/game",
             "--json",
         ],
-    );
-    ok(&out);
-    let r = report(&out);
+    )
+    .ok();
+    let r = out.report();
     assert_eq!(r["command"], "new");
     assert_eq!(r["root"], root_str(&dir));
     assert_eq!(r["dry_run"], false);
@@ -94,20 +90,19 @@ fn json_new_reports_every_file_it_wrote() {
         assert_eq!(strings(&r[empty]), Vec::<String>::new(), "{empty}");
     }
     assert_eq!(
-        stderr(&out),
-        "",
+        out.stderr, "",
         "--json keeps stderr for errors and warnings"
     );
 }
 
 #[test]
 fn json_new_dry_run_and_skipped_files() {
-    let tmp = temp();
+    let tmp = tmp();
     let dir = tmp.path().join("game");
-    write(&dir, "README.md", "mine\n");
-    let out = scaffold_in(
+    write(dir.join("README.md"), "mine\n");
+    let out = run_in(
         tmp.path(),
-        &[
+        [
             "new",
             dir.to_str().unwrap(),
             "--yes",
@@ -116,9 +111,9 @@ fn json_new_dry_run_and_skipped_files() {
             "--json",
             "--dry-run",
         ],
-    );
-    ok(&out);
-    let r = report(&out);
+    )
+    .ok();
+    let r = out.report();
     assert_eq!(r["dry_run"], true);
     assert_eq!(strings(&r["skipped"]), ["README.md"]);
     assert_eq!(
@@ -130,9 +125,9 @@ fn json_new_dry_run_and_skipped_files() {
     assert_eq!(files(&dir), ["README.md"], "a dry run writes nothing");
 
     // The real run creates exactly what the dry run listed, and keeps README.md.
-    let out = scaffold_in(
+    let out = run_in(
         tmp.path(),
-        &[
+        [
             "new",
             dir.to_str().unwrap(),
             "--yes",
@@ -140,19 +135,18 @@ fn json_new_dry_run_and_skipped_files() {
             "--force",
             "--json",
         ],
-    );
-    ok(&out);
-    let real = report(&out);
+    )
+    .ok();
+    let real = out.report();
     assert_eq!(strings(&real["created"]), created);
-    assert_eq!(read(&dir, "README.md"), "mine\n");
+    assert_eq!(read(dir.join("README.md")), "mine\n");
 }
 
 #[test]
 fn json_add_package() {
     let (_tmp, root) = repo("3.40.0");
-    let out = scaffold_in(&root, &["add-package", "inventory", "--json"]);
-    ok(&out);
-    let r = report(&out);
+    let out = run_in(&root, ["add-package", "inventory", "--json"]).ok();
+    let r = out.report();
     assert_eq!(r["command"], "add-package");
     assert_eq!(r["root"], root_str(&root));
     assert_eq!(r["dry_run"], false);
@@ -166,28 +160,26 @@ fn json_add_package() {
     for empty in ["skipped", "deleted", "warnings"] {
         assert!(strings(&r[empty]).is_empty(), "{empty}");
     }
-    assert_eq!(stderr(&out), "");
+    assert_eq!(out.stderr, "");
 }
 
 #[test]
 fn json_sync_then_fresh() {
     let (_tmp, root) = repo("3.40.0");
     write(
-        &root,
-        "stats/stats.go",
+        root.join("stats/stats.go"),
         "package stats\n\nimport (\n\t\"context\"\n\t\"database/sql\"\n\n\t\"github.com/heroiclabs/nakama-common/runtime\"\n)\n\nfunc Register(ctx context.Context, logger runtime.Logger, db *sql.DB, nk runtime.NakamaModule, initializer runtime.Initializer) error {\n\treturn nil\n}\n",
     );
-    let out = scaffold_in(&root, &["sync", "--json"]);
-    ok(&out);
-    let r = report(&out);
+    let out = run_in(&root, ["sync", "--json"]).ok();
+    let r = out.report();
     assert_eq!(r["command"], "sync");
     assert_eq!(r["root"], root_str(&root));
     assert_eq!(strings(&r["changed"]), ["Dockerfile", "packages_gen.go"]);
     assert!(strings(&r["created"]).is_empty());
-    assert!(read(&root, "Dockerfile").contains("COPY stats/ stats/\n"));
-    assert!(read(&root, "packages_gen.go").contains("stats.Register("));
+    assert!(read(root.join("Dockerfile")).contains("COPY stats/ stats/\n"));
+    assert!(read(root.join("packages_gen.go")).contains("stats.Register("));
 
-    let again = report(&scaffold_in(&root, &["sync", "--json"]));
+    let again = run_in(&root, ["sync", "--json"]).report();
     assert!(strings(&again["changed"]).is_empty());
     assert!(strings(&again["created"]).is_empty());
 }
@@ -196,9 +188,9 @@ fn json_sync_then_fresh() {
 fn json_upgrade_and_its_dry_run() {
     let (_tmp, root) = repo("3.38.0");
     let before = snapshot(&root);
-    let expect = |out: &Output, dry: bool| {
-        ok(out);
-        let r = report(out);
+    let expect = |out: Out, dry: bool| {
+        let out = out.ok();
+        let r = out.report();
         assert_eq!(r["command"], "upgrade");
         assert_eq!(r["root"], root_str(&root));
         assert_eq!(r["dry_run"], dry);
@@ -209,11 +201,11 @@ fn json_upgrade_and_its_dry_run() {
         for empty in ["created", "skipped", "deleted", "warnings"] {
             assert!(strings(&r[empty]).is_empty(), "{empty}: {:?}", r[empty]);
         }
-        assert_eq!(stderr(out), "");
+        assert_eq!(out.stderr, "");
     };
-    let out = scaffold_in(
+    let out = run_in(
         &root,
-        &[
+        [
             "upgrade",
             "--nakama",
             "3.40.0",
@@ -222,14 +214,14 @@ fn json_upgrade_and_its_dry_run() {
             "--json",
         ],
     );
-    expect(&out, true);
-    assert_same_tree(&before, &snapshot(&root));
-    let out = scaffold_in(
+    expect(out, true);
+    assert_unchanged(&before, &snapshot(&root));
+    let out = run_in(
         &root,
-        &["upgrade", "--nakama", "3.40.0", "--no-go", "--json"],
+        ["upgrade", "--nakama", "3.40.0", "--no-go", "--json"],
     );
-    expect(&out, false);
-    assert!(read(&root, "go.mod").contains("nakama-common v1.47.0"));
+    expect(out, false);
+    assert!(read(root.join("go.mod")).contains("nakama-common v1.47.0"));
 }
 
 #[test]
@@ -237,19 +229,19 @@ fn json_upgrade_reports_a_go_sum_it_creates() {
     let (_tmp, root) = repo("3.38.0");
     std::fs::remove_file(root.join("go.sum")).unwrap();
     commit_all(&root, "no go.sum");
-    let out = scaffold_in(
+    let out = run_in(
         &root,
-        &["upgrade", "--nakama", "3.40.0", "--no-go", "--json"],
-    );
-    ok(&out);
-    let r = report(&out);
+        ["upgrade", "--nakama", "3.40.0", "--no-go", "--json"],
+    )
+    .ok();
+    let r = out.report();
     assert_eq!(strings(&r["created"]), ["go.sum"]);
     assert_eq!(
         strings(&r["changed"]),
         ["Dockerfile", "go.mod", "scaffold.toml"]
     );
     assert_eq!(
-        read(&root, "go.sum"),
+        read(root.join("go.sum")),
         crate_file("scaffolds/gosum/3.40.0.sum")
     );
 }
@@ -257,12 +249,11 @@ fn json_upgrade_reports_a_go_sum_it_creates() {
 #[test]
 fn json_remove_package() {
     let (_tmp, root) = repo("3.40.0");
-    ok(&scaffold_in(&root, &["add-package", "inventory"]));
-    ok(&scaffold_in(&root, &["add-package", "stats"]));
+    run_in(&root, ["add-package", "inventory"]).ok();
+    run_in(&root, ["add-package", "stats"]).ok();
 
-    let out = scaffold_in(&root, &["remove-package", "stats", "--json"]);
-    ok(&out);
-    let r = report(&out);
+    let out = run_in(&root, ["remove-package", "stats", "--json"]).ok();
+    let r = out.report();
     assert_eq!(r["command"], "remove-package");
     assert_eq!(r["root"], root_str(&root));
     assert_eq!(r["dry_run"], false);
@@ -274,30 +265,27 @@ fn json_remove_package() {
     let warnings = strings(&r["warnings"]);
     assert_eq!(warnings.len(), 1);
     assert!(warnings[0].starts_with("stats/ stays on disk, out of the build;"));
-    assert_eq!(stderr(&out), "", "warnings are in the JSON, not on stderr");
+    assert_eq!(out.stderr, "", "warnings are in the JSON, not on stderr");
 
-    let out = scaffold_in(
+    let out = run_in(
         &root,
-        &[
+        [
             "remove-package",
             "inventory",
             "--delete",
             "--dry-run",
             "--json",
         ],
-    );
-    ok(&out);
-    let r = report(&out);
+    )
+    .ok();
+    let r = out.report();
     assert_eq!(r["dry_run"], true);
     assert_eq!(strings(&r["deleted"]), ["inventory/"]);
     assert_eq!(strings(&r["changed"]), ["Dockerfile", "packages_gen.go"]);
     assert!(root.join("inventory").is_dir());
 
-    let out = scaffold_in(
-        &root,
-        &["remove-package", "inventory", "--delete", "--json"],
-    );
-    let r = report(&out);
+    let out = run_in(&root, ["remove-package", "inventory", "--delete", "--json"]);
+    let r = out.report();
     assert_eq!(r["dry_run"], false);
     assert_eq!(strings(&r["deleted"]), ["inventory/"]);
     assert!(strings(&r["warnings"]).is_empty());
@@ -307,10 +295,9 @@ fn json_remove_package() {
 #[test]
 fn json_failure_prints_no_partial_json() {
     let (_tmp, root) = repo("3.40.0");
-    let out = scaffold_in(&root, &["add-package", "profile", "--json"]);
-    code(&out, 1);
-    assert_eq!(stdout(&out), "");
-    assert!(stderr(&out).starts_with("error: "), "{}", stderr(&out));
+    let out = run_in(&root, ["add-package", "profile", "--json"]).code(1);
+    assert_eq!(out.stdout, "");
+    assert!(out.stderr.starts_with("error: "), "{}", out.stderr);
 }
 
 // ---- --quiet and colours --------------------------------------------------------------------
@@ -318,38 +305,35 @@ fn json_failure_prints_no_partial_json() {
 #[test]
 fn quiet_add_package_prints_nothing() {
     let (_tmp, root) = repo("3.40.0");
-    let out = scaffold_in(&root, &["add-package", "inventory", "--quiet"]);
-    ok(&out);
-    assert_eq!(stdout(&out), "");
-    assert_eq!(stderr(&out), "");
+    let out = run_in(&root, ["add-package", "inventory", "--quiet"]).ok();
+    assert_eq!(out.stdout, "");
+    assert_eq!(out.stderr, "");
     assert!(
         root.join("inventory/inventory.go").is_file(),
         "and still did the work"
     );
-    assert!(read(&root, "Dockerfile").contains("COPY inventory/ inventory/"));
+    assert!(read(root.join("Dockerfile")).contains("COPY inventory/ inventory/"));
 
     // Errors are still said.
-    let out = scaffold_in(&root, &["-q", "add-package", "inventory"]);
-    code(&out, 1);
-    assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
+    let out = run_in(&root, ["-q", "add-package", "inventory"]).code(1);
+    assert!(out.stderr.contains("already exists"), "{}", out.stderr);
 }
 
 #[test]
 fn quiet_upgrade_and_remove_package_print_nothing() {
     let (_tmp, root) = repo("3.38.0");
-    ok(&scaffold_in(&root, &["add-package", "inventory"]));
+    run_in(&root, ["add-package", "inventory"]).ok();
     commit_all(&root, "inventory");
     for args in [
         &["upgrade", "--nakama", "3.40.0", "--no-go", "--quiet"][..],
         &["remove-package", "inventory", "--delete", "--quiet"][..],
         &["sync", "--quiet"][..],
     ] {
-        let out = scaffold_in(&root, args);
-        ok(&out);
-        assert_eq!(stdout(&out), "", "{args:?}");
-        assert_eq!(stderr(&out), "", "{args:?}");
+        let out = run_in(&root, args).ok();
+        assert_eq!(out.stdout, "", "{args:?}");
+        assert_eq!(out.stderr, "", "{args:?}");
     }
-    assert!(read(&root, "go.mod").contains("nakama-common v1.47.0"));
+    assert!(read(root.join("go.mod")).contains("nakama-common v1.47.0"));
     assert!(!root.join("inventory").exists());
 }
 
@@ -357,48 +341,43 @@ fn quiet_upgrade_and_remove_package_print_nothing() {
 fn colours_only_when_asked_or_on_a_terminal() {
     let (_tmp, root) = repo("3.40.0");
     // Asked for: the status lines on stderr, and the diff on stdout, are coloured.
-    let out = scaffold_in(&root, &["add-package", "a", "--color", "always"]);
-    ok(&out);
-    assert!(has_ansi(&out.stderr), "{}", stderr(&out));
-    let out = scaffold_in(
+    let out = run_in(&root, ["add-package", "a", "--color", "always"]).ok();
+    assert!(has_ansi(&out.stderr), "{}", out.stderr);
+    let out = run_in(
         &root,
-        &["add-package", "b", "--dry-run", "--color", "always"],
-    );
-    ok(&out);
-    assert!(has_ansi(&out.stdout), "{}", stdout(&out));
+        ["add-package", "b", "--dry-run", "--color", "always"],
+    )
+    .ok();
+    assert!(has_ansi(&out.stdout), "{}", out.stdout);
     // `--color always` wins over NO_COLOR.
-    let out = scaffold()
-        .current_dir(&root)
-        .env("NO_COLOR", "1")
-        .args(["add-package", "c", "--color", "always"])
-        .output()
-        .unwrap();
-    ok(&out);
+    let out = output(scaffold().current_dir(&root).env("NO_COLOR", "1").args([
+        "add-package",
+        "c",
+        "--color",
+        "always",
+    ]))
+    .ok();
     assert!(has_ansi(&out.stderr));
     // An error line too.
-    let out = scaffold_in(&root, &["add-package", "a", "--color", "always"]);
-    code(&out, 1);
+    let out = run_in(&root, ["add-package", "a", "--color", "always"]).code(1);
     assert!(has_ansi(&out.stderr));
 
     // Piped (as here) with no choice made: plain. NO_COLOR and `never`: plain.
-    let out = scaffold_in(&root, &["add-package", "d"]);
-    ok(&out);
+    let out = run_in(&root, ["add-package", "d"]).ok();
     assert!(
-        !stderr(&out).is_empty() && !has_ansi(&out.stderr),
+        !out.stderr.is_empty() && !has_ansi(&out.stderr),
         "{}",
-        stderr(&out)
+        out.stderr
     );
-    let out = scaffold()
-        .current_dir(&root)
-        .env("NO_COLOR", "1")
-        .args(["add-package", "e", "--dry-run"])
-        .output()
-        .unwrap();
-    ok(&out);
+    let out = output(scaffold().current_dir(&root).env("NO_COLOR", "1").args([
+        "add-package",
+        "e",
+        "--dry-run",
+    ]))
+    .ok();
     assert!(!has_ansi(&out.stderr) && !has_ansi(&out.stdout));
-    assert!(!stdout(&out).is_empty());
-    let out = scaffold_in(&root, &["add-package", "a", "--color", "never"]);
-    code(&out, 1);
+    assert!(!out.stdout.is_empty());
+    let out = run_in(&root, ["add-package", "a", "--color", "never"]).code(1);
     assert!(!has_ansi(&out.stderr));
 }
 
@@ -432,28 +411,25 @@ fn auto_colour_follows_each_stream() {
 fn every_subcommand_help_has_examples() {
     for sub in subcommands() {
         let name = sub.get_name().to_string();
-        let out = scaffold().args([name.as_str(), "--help"]).output().unwrap();
-        ok(&out);
-        let help = stdout(&out);
+        let out = output(scaffold().args([name.as_str(), "--help"])).ok();
+        let help = out.stdout;
         let at = help
             .find("\nExamples:\n  scaffold ")
             .unwrap_or_else(|| panic!("`scaffold {name} --help` has no Examples section:\n{help}"));
         // The examples are of this command (or show where its output goes).
         assert!(help[at..].contains(&format!("scaffold {name}")), "{help}");
     }
-    let top = scaffold().arg("--help").output().unwrap();
-    ok(&top);
-    assert!(stdout(&top).contains("\nExamples:\n"));
-    assert!(stdout(&top).contains("Exit codes: 0 ok, 1 failure"));
+    let top = output(scaffold().arg("--help")).ok();
+    assert!(top.stdout.contains("\nExamples:\n"));
+    assert!(top.stdout.contains("Exit codes: 0 ok, 1 failure"));
 }
 
 #[test]
 fn completions_for_every_shell() {
     let subs = subcommands();
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
-        let out = scaffold().args(["completions", shell]).output().unwrap();
-        ok(&out);
-        let script = stdout(&out);
+        let out = output(scaffold().args(["completions", shell])).ok();
+        let script = out.stdout;
         assert!(script.len() > 1000, "{shell}: {} bytes", script.len());
         for sub in &subs {
             assert!(
@@ -466,13 +442,12 @@ fn completions_for_every_shell() {
             script.contains("allow-dirty") && script.contains("delete"),
             "{shell}"
         );
-        assert_eq!(stderr(&out), "");
+        assert_eq!(out.stderr, "");
     }
 }
 
 fn write_completion(shell: &str, dir: &Path) -> std::path::PathBuf {
-    let out = scaffold().args(["completions", shell]).output().unwrap();
-    ok(&out);
+    let out = output(scaffold().args(["completions", shell])).ok();
     let path = dir.join(format!("scaffold.{shell}"));
     std::fs::write(&path, &out.stdout).unwrap();
     path
@@ -480,9 +455,9 @@ fn write_completion(shell: &str, dir: &Path) -> std::path::PathBuf {
 
 #[test]
 fn bash_completion_parses_and_completes() {
-    let tmp = temp();
+    let tmp = tmp();
     let script = write_completion("bash", tmp.path());
-    run(tmp.path(), "bash", &["-n", script.to_str().unwrap()]);
+    sh(tmp.path(), "bash", &["-n", script.to_str().unwrap()], &[]).ok();
     // Load it and ask for completions the way bash does.
     let probe = format!(
         "source {}\n\
@@ -490,16 +465,16 @@ fn bash_completion_parses_and_completes() {
          COMP_WORDS=(scaffold upgrade --n); COMP_CWORD=2; _scaffold scaffold --n upgrade; echo \"${{COMPREPLY[*]}}\"\n",
         script.display()
     );
-    let got = run(tmp.path(), "bash", &["-c", &probe]);
+    let got = sh(tmp.path(), "bash", &["-c", &probe], &[]).ok().stdout;
     let lines: Vec<&str> = got.lines().collect();
     assert_eq!(lines, ["remove-package", "--nakama --no-go"], "{got}");
 }
 
 #[test]
 fn zsh_completion_parses_when_zsh_is_installed() {
-    let tmp = temp();
+    let tmp = tmp();
     let script = write_completion("zsh", tmp.path());
-    let text = read(tmp.path(), "scaffold.zsh");
+    let text = read(tmp.path().join("scaffold.zsh"));
     assert!(
         text.starts_with("#compdef scaffold"),
         "{}",
@@ -510,7 +485,7 @@ fn zsh_completion_parses_when_zsh_is_installed() {
         .output()
         .is_ok_and(|o| o.status.success());
     if has_zsh {
-        run(tmp.path(), "zsh", &["-n", script.to_str().unwrap()]);
+        sh(tmp.path(), "zsh", &["-n", script.to_str().unwrap()], &[]).ok();
     } else {
         eprintln!("zsh is not installed: `zsh -n` not run");
     }
@@ -531,9 +506,8 @@ fn man_section<'a>(page: &'a str, name: &str) -> &'a str {
 
 #[test]
 fn man_page_is_roff_and_covers_every_command() {
-    let out = scaffold().arg("man").output().unwrap();
-    ok(&out);
-    let page = stdout(&out);
+    let out = output(scaffold().arg("man")).ok();
+    let page = out.stdout;
     assert!(
         page.starts_with(".TH ") || page.starts_with(".ie "),
         "{}",
@@ -589,9 +563,8 @@ fn man_page_is_roff_and_covers_every_command() {
 
 #[test]
 fn man_page_renders_without_warnings() {
-    let out = scaffold().arg("man").output().unwrap();
-    ok(&out);
-    let tmp = temp();
+    let out = output(scaffold().arg("man")).ok();
+    let tmp = tmp();
     std::fs::write(tmp.path().join("scaffold.1"), &out.stdout).unwrap();
     let groff = std::process::Command::new("groff")
         .args(["-man", "-Tutf8", "-ww", "-z", "scaffold.1"])
@@ -610,14 +583,14 @@ fn man_page_renders_without_warnings() {
 
 #[test]
 fn exit_codes() {
-    let tmp = temp();
+    let tmp = tmp();
     // 0: fine.
     for args in [
         &["--version"][..],
         &["--help"][..],
         &["completions", "bash"][..],
     ] {
-        code(&scaffold_in(tmp.path(), args), 0);
+        run_in(tmp.path(), args).code(0);
     }
     // 1: refused or failed, with one `error:` line.
     for args in [
@@ -627,14 +600,13 @@ fn exit_codes() {
         &["remove-package", "inventory"][..],
         &["add-package", "Not-A-Name"][..],
     ] {
-        let out = scaffold_in(tmp.path(), args);
-        code(&out, 1);
+        let out = run_in(tmp.path(), args).code(1);
         assert!(
-            stderr(&out).starts_with("error: "),
+            out.stderr.starts_with("error: "),
             "{args:?}: {}",
-            stderr(&out)
+            out.stderr
         );
-        assert_eq!(stdout(&out), "", "{args:?}");
+        assert_eq!(out.stdout, "", "{args:?}");
     }
     // 2: usage errors, before anything runs.
     for args in [
@@ -647,19 +619,17 @@ fn exit_codes() {
         &["frobnicate"][..],
         &["--color", "rainbow", "sync"][..],
     ] {
-        let out = scaffold_in(tmp.path(), args);
-        code(&out, 2);
-        assert_eq!(stdout(&out), "", "{args:?}");
+        let out = run_in(tmp.path(), args).code(2);
+        assert_eq!(out.stdout, "", "{args:?}");
         assert!(
-            stderr(&out).starts_with("error: "),
+            out.stderr.starts_with("error: "),
             "{args:?}: {}",
-            stderr(&out)
+            out.stderr
         );
     }
     // No command at all: the help, on stderr.
-    let out = scaffold_in(tmp.path(), &[]);
-    code(&out, 2);
-    assert_eq!(stdout(&out), "");
-    assert!(stderr(&out).contains("Usage: scaffold"), "{}", stderr(&out));
+    let out = run_in(tmp.path(), &[] as &[&str]).code(2);
+    assert_eq!(out.stdout, "");
+    assert!(out.stderr.contains("Usage: scaffold"), "{}", out.stderr);
     assert!(snapshot(tmp.path()).is_empty(), "nothing was written");
 }

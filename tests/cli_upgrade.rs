@@ -1,9 +1,9 @@
 //! `scaffold upgrade`: every pin moves together, the diff is shown, refusals leave the tree
 //! untouched, and the upgraded repo builds its plugin against the new nakama-common.
 
-mod common_lifecycle;
+mod common;
 
-use common_lifecycle::*;
+use common::*;
 use std::path::Path;
 
 /// The go.mod `scaffold new` writes for a release (the template, filled in by hand here).
@@ -23,25 +23,24 @@ fn moves_every_pin_and_prints_the_diff() {
     let old = row("3.30.0");
     let new = row("3.40.0");
     assert_eq!(
-        read(&root, "go.mod"),
+        read(root.join("go.mod")),
         go_mod(&old),
         "the repo starts on 3.30.0"
     );
-    let compose = read(&root, "docker-compose.yml")
+    let compose = read(root.join("docker-compose.yml"))
         .replace("\nvolumes:\n", &format!("{COMPOSE_EXTRA}\nvolumes:\n"));
     assert!(compose.contains("nakama-env"));
-    write(&root, "docker-compose.yml", &compose);
+    write(root.join("docker-compose.yml"), &compose);
     commit_all(&root, "compose images");
-    let dockerfile = read(&root, "Dockerfile");
-    let record = read(&root, "scaffold.toml");
+    let dockerfile = read(root.join("Dockerfile"));
+    let record = read(root.join("scaffold.toml"));
     let before = snapshot(&root);
 
-    let out = scaffold_in(&root, &["upgrade", "--nakama", "3.40.0", "--no-go"]);
-    ok(&out);
+    let out = run_in(&root, ["upgrade", "--nakama", "3.40.0", "--no-go"]).ok();
 
     // Both image tags, and only them, move in the Dockerfile.
     assert_eq!(
-        read(&root, "Dockerfile"),
+        read(root.join("Dockerfile")),
         dockerfile
             .replace(
                 "FROM heroiclabs/nakama-pluginbuilder:3.30.0 AS builder",
@@ -52,24 +51,24 @@ fn moves_every_pin_and_prints_the_diff() {
                 "FROM heroiclabs/nakama:3.40.0\n"
             )
     );
-    assert!(!read(&root, "Dockerfile").contains("3.30.0"));
+    assert!(!read(root.join("Dockerfile")).contains("3.30.0"));
     // Every Nakama image in compose moves; the text around it stays.
     assert_eq!(
-        read(&root, "docker-compose.yml"),
+        read(root.join("docker-compose.yml")),
         compose.replace("heroiclabs/nakama:3.30.0", "heroiclabs/nakama:3.40.0")
     );
-    assert!(read(&root, "docker-compose.yml")
+    assert!(read(root.join("docker-compose.yml"))
         .contains("image: ${NAKAMA_IMAGE:-heroiclabs/nakama:3.40.0}\n"));
     // nakama-common, protobuf and the go line, from the table.
     assert_ne!(old.protobuf, new.protobuf, "this case moves protobuf too");
-    assert_eq!(read(&root, "go.mod"), go_mod(&new));
+    assert_eq!(read(root.join("go.mod")), go_mod(&new));
     // go.sum was still the recorded one, so it is replaced by the new release's.
     assert_eq!(
-        read(&root, "go.sum"),
+        read(root.join("go.sum")),
         crate_file("scaffolds/gosum/3.40.0.sum")
     );
     assert_eq!(
-        read(&root, "scaffold.toml"),
+        read(root.join("scaffold.toml")),
         record.replace("nakama = \"3.30.0\"", "nakama = \"3.40.0\"")
     );
     assert_eq!(
@@ -84,7 +83,7 @@ fn moves_every_pin_and_prints_the_diff() {
     );
 
     // The diff is on stdout, one section per file.
-    let diff = stdout(&out);
+    let diff = out.stdout;
     for line in [
         "--- a/Dockerfile",
         "+++ b/Dockerfile",
@@ -109,22 +108,21 @@ fn moves_every_pin_and_prints_the_diff() {
         );
     }
     assert_eq!(diff.matches("--- a/Dockerfile").count(), 1);
-    assert!(stderr(&out).contains("Upgraded to Nakama 3.40.0 (nakama-common v1.47.0, Go 1.26.5)"));
+    assert!(out
+        .stderr
+        .contains("Upgraded to Nakama 3.40.0 (nakama-common v1.47.0, Go 1.26.5)"));
 }
 
 #[test]
 fn moves_down_to_the_oldest_release_too() {
     let (_tmp, root) = new_repo("3.40.0", &[]);
-    ok(&scaffold_in(
-        &root,
-        &["upgrade", "--nakama", "v3.25.0", "--no-go"],
-    ));
-    assert_eq!(read(&root, "go.mod"), go_mod(&row("3.25.0")));
+    run_in(&root, ["upgrade", "--nakama", "v3.25.0", "--no-go"]).ok();
+    assert_eq!(read(root.join("go.mod")), go_mod(&row("3.25.0")));
     assert_eq!(
-        read(&root, "go.sum"),
+        read(root.join("go.sum")),
         crate_file("scaffolds/gosum/3.25.0.sum")
     );
-    let docker = read(&root, "Dockerfile");
+    let docker = read(root.join("Dockerfile"));
     assert!(docker.contains("FROM heroiclabs/nakama-pluginbuilder:3.25.0 AS builder\n"));
     assert!(docker.contains("FROM heroiclabs/nakama:3.25.0\n"));
 }
@@ -133,10 +131,9 @@ fn moves_down_to_the_oldest_release_too() {
 fn dry_run_prints_the_diff_once_and_writes_nothing() {
     let (_tmp, root) = new_repo("3.38.0", &[]);
     let before = snapshot(&root);
-    let out = scaffold_in(&root, &["upgrade", "--nakama", "3.40.0", "--dry-run"]);
-    ok(&out);
-    assert_same_tree(&before, &snapshot(&root));
-    let diff = stdout(&out);
+    let out = run_in(&root, ["upgrade", "--nakama", "3.40.0", "--dry-run"]).ok();
+    assert_unchanged(&before, &snapshot(&root));
+    let diff = out.stdout;
     assert!(diff.contains("+FROM heroiclabs/nakama-pluginbuilder:3.40.0 AS builder\n"));
     assert!(diff.contains("+require github.com/heroiclabs/nakama-common v1.47.0\n"));
     for header in [
@@ -147,28 +144,26 @@ fn dry_run_prints_the_diff_once_and_writes_nothing() {
     ] {
         assert_eq!(diff.matches(header).count(), 1, "{header} once in:\n{diff}");
     }
-    assert!(stderr(&out).contains("Would update go.mod"));
+    assert!(out.stderr.contains("Would update go.mod"));
     assert_eq!(git_status(&root), "");
 }
 
 #[test]
 fn dry_run_on_a_dirty_tree_still_only_shows() {
     let (_tmp, root) = new_repo("3.38.0", &[]);
-    write(&root, "notes.txt", "mine\n");
+    write(root.join("notes.txt"), "mine\n");
     let before = snapshot(&root);
-    let out = scaffold_in(&root, &["upgrade", "--nakama", "3.40.0", "--dry-run"]);
-    ok(&out);
-    assert_same_tree(&before, &snapshot(&root));
+    run_in(&root, ["upgrade", "--nakama", "3.40.0", "--dry-run"]).ok();
+    assert_unchanged(&before, &snapshot(&root));
 }
 
 #[test]
 fn unknown_version_is_refused_with_the_known_ones() {
     let (_tmp, root) = new_repo("3.38.0", &[]);
     let before = snapshot(&root);
-    let out = scaffold_in(&root, &["upgrade", "--nakama", "3.99.0"]);
-    code(&out, 1);
-    assert_same_tree(&before, &snapshot(&root));
-    let err = stderr(&out);
+    let out = run_in(&root, ["upgrade", "--nakama", "3.99.0"]).code(1);
+    assert_unchanged(&before, &snapshot(&root));
+    let err = out.stderr;
     assert!(
         err.starts_with("error: unknown Nakama version `3.99.0`"),
         "{err}"
@@ -181,7 +176,7 @@ fn unknown_version_is_refused_with_the_known_ones() {
         .to_string();
     let table: Vec<String> = release_table().into_iter().map(|r| r.nakama).collect();
     assert_eq!(listed, table.join(", "));
-    assert_eq!(stdout(&out), "");
+    assert_eq!(out.stdout, "");
 }
 
 #[test]
@@ -190,43 +185,41 @@ fn dirty_tree_is_refused_unless_allowed() {
     for (file, edit) in [("README.md", true), ("notes.txt", false)] {
         let (_tmp, root) = new_repo("3.38.0", &[]);
         if edit {
-            let text = read(&root, file) + "\nmine\n";
-            write(&root, file, &text);
+            let text = read(root.join(file)) + "\nmine\n";
+            write(root.join(file), &text);
         } else {
-            write(&root, file, "mine\n");
+            write(root.join(file), "mine\n");
         }
         let before = snapshot(&root);
-        let out = scaffold_in(&root, &["upgrade", "--nakama", "3.40.0", "--no-go"]);
-        code(&out, 1);
-        assert_same_tree(&before, &snapshot(&root));
-        let err = stderr(&out);
+        let out = run_in(&root, ["upgrade", "--nakama", "3.40.0", "--no-go"]).code(1);
+        assert_unchanged(&before, &snapshot(&root));
+        let err = out.stderr;
         assert!(
             err.contains("uncommitted changes") && err.contains(file),
             "{err}"
         );
         assert!(err.contains("--allow-dirty"), "{err}");
 
-        let out = scaffold_in(
+        run_in(
             &root,
-            &["upgrade", "--nakama", "3.40.0", "--no-go", "--allow-dirty"],
-        );
-        ok(&out);
-        assert!(read(&root, "Dockerfile").contains("nakama-pluginbuilder:3.40.0"));
-        assert_eq!(read(&root, "go.mod"), go_mod(&row("3.40.0")));
+            ["upgrade", "--nakama", "3.40.0", "--no-go", "--allow-dirty"],
+        )
+        .ok();
+        assert!(read(root.join("Dockerfile")).contains("nakama-pluginbuilder:3.40.0"));
+        assert_eq!(read(root.join("go.mod")), go_mod(&row("3.40.0")));
         // The user's own change is left alone.
-        assert_eq!(read(&root, file).as_bytes(), before[file].as_slice());
+        assert_eq!(read(root.join(file)).as_bytes(), before[file].as_slice());
     }
 }
 
 #[test]
 fn outside_a_scaffold_repo_is_refused() {
-    let tmp = temp();
-    let out = scaffold_in(tmp.path(), &["upgrade", "--nakama", "3.40.0"]);
-    code(&out, 1);
+    let tmp = tmp();
+    let out = run_in(tmp.path(), ["upgrade", "--nakama", "3.40.0"]).code(1);
     assert!(
-        stderr(&out).contains("not inside a scaffold repo"),
+        out.stderr.contains("not inside a scaffold repo"),
         "{}",
-        stderr(&out)
+        out.stderr
     );
     assert!(snapshot(tmp.path()).is_empty());
 
@@ -234,38 +227,33 @@ fn outside_a_scaffold_repo_is_refused() {
     let (_t, root) = new_repo("3.38.0", &["--no-git"]);
     std::fs::remove_file(root.join("scaffold.toml")).unwrap();
     let before = snapshot(&root);
-    let out = scaffold_in(
+    let out = run_in(
         tmp.path(),
-        &[
+        [
             "upgrade",
             "--nakama",
             "3.40.0",
             "-C",
             root.to_str().unwrap(),
         ],
-    );
-    code(&out, 1);
-    assert!(
-        stderr(&out).contains("no scaffold.toml"),
-        "{}",
-        stderr(&out)
-    );
-    assert_same_tree(&before, &snapshot(&root));
+    )
+    .code(1);
+    assert!(out.stderr.contains("no scaffold.toml"), "{}", out.stderr);
+    assert_unchanged(&before, &snapshot(&root));
 }
 
 #[test]
 fn go_mod_without_nakama_common_is_refused() {
     let (_tmp, root) = new_repo("3.38.0", &[]);
-    let text =
-        read(&root, "go.mod").replace("require github.com/heroiclabs/nakama-common v1.45.0\n", "");
+    let text = read(root.join("go.mod"))
+        .replace("require github.com/heroiclabs/nakama-common v1.45.0\n", "");
     assert!(!text.contains("nakama-common"));
-    write(&root, "go.mod", &text);
+    write(root.join("go.mod"), &text);
     commit_all(&root, "no nakama-common");
     let before = snapshot(&root);
-    let out = scaffold_in(&root, &["upgrade", "--nakama", "3.40.0", "--no-go"]);
-    code(&out, 1);
-    assert_same_tree(&before, &snapshot(&root));
-    let err = stderr(&out);
+    let out = run_in(&root, ["upgrade", "--nakama", "3.40.0", "--no-go"]).code(1);
+    assert_unchanged(&before, &snapshot(&root));
+    let err = out.stderr;
     assert!(
         err.contains("go.mod does not require github.com/heroiclabs/nakama-common"),
         "{err}"
@@ -275,19 +263,18 @@ fn go_mod_without_nakama_common_is_refused() {
 #[test]
 fn a_dockerfile_without_nakama_images_is_refused() {
     let (_tmp, root) = new_repo("3.38.0", &[]);
-    let text = read(&root, "Dockerfile")
+    let text = read(root.join("Dockerfile"))
         .replace("heroiclabs/nakama-pluginbuilder:3.38.0", "golang:1.26")
         .replace("heroiclabs/nakama:3.38.0", "debian:12");
-    write(&root, "Dockerfile", &text);
+    write(root.join("Dockerfile"), &text);
     commit_all(&root, "other images");
     let before = snapshot(&root);
-    let out = scaffold_in(&root, &["upgrade", "--nakama", "3.40.0", "--no-go"]);
-    code(&out, 1);
-    assert_same_tree(&before, &snapshot(&root));
+    let out = run_in(&root, ["upgrade", "--nakama", "3.40.0", "--no-go"]).code(1);
+    assert_unchanged(&before, &snapshot(&root));
     assert!(
-        stderr(&out).contains("names no heroiclabs/nakama"),
+        out.stderr.contains("names no heroiclabs/nakama"),
         "{}",
-        stderr(&out)
+        out.stderr
     );
 }
 
@@ -295,26 +282,25 @@ fn a_dockerfile_without_nakama_images_is_refused() {
 fn a_digest_pinning_the_old_image_is_dropped_with_a_warning() {
     let (_tmp, root) = new_repo("3.38.0", &[]);
     let digest = "@sha256:0000000000000000000000000000000000000000000000000000000000000000";
-    let text = read(&root, "Dockerfile").replace(
+    let text = read(root.join("Dockerfile")).replace(
         "FROM heroiclabs/nakama:3.38.0\n",
         &format!("FROM heroiclabs/nakama:3.38.0{digest}\n"),
     );
-    write(&root, "Dockerfile", &text);
+    write(root.join("Dockerfile"), &text);
     let line = text
         .lines()
         .position(|l| l.contains(digest))
         .expect("the digest line")
         + 1;
     commit_all(&root, "digest");
-    let out = scaffold_in(&root, &["upgrade", "--nakama", "3.40.0", "--no-go"]);
-    ok(&out);
-    let docker = read(&root, "Dockerfile");
+    let out = run_in(&root, ["upgrade", "--nakama", "3.40.0", "--no-go"]).ok();
+    let docker = read(root.join("Dockerfile"));
     assert!(
         docker.contains("FROM heroiclabs/nakama:3.40.0\n"),
         "{docker}"
     );
     assert!(!docker.contains("sha256"));
-    let err = stderr(&out);
+    let err = out.stderr;
     assert!(
         err.contains(&format!(
             "warning: Dockerfile:{line}: the image's @sha256 digest"
@@ -327,26 +313,25 @@ fn a_digest_pinning_the_old_image_is_dropped_with_a_warning() {
 fn a_second_upgrade_to_the_same_release_changes_nothing() {
     require_go();
     let (_tmp, root) = new_repo("3.38.0", &[]);
-    ok(&scaffold_in(&root, &["upgrade", "--nakama", "3.40.0"]));
+    run_in(&root, ["upgrade", "--nakama", "3.40.0"]).ok();
     commit_all(&root, "upgrade");
     let before = snapshot(&root);
     for extra in [&[][..], &["--no-go"][..]] {
         let mut args = vec!["upgrade", "--nakama", "3.40.0"];
         args.extend_from_slice(extra);
-        let out = scaffold_in(&root, &args);
-        ok(&out);
-        assert_eq!(stdout(&out), "", "no diff the second time");
+        let out = run_in(&root, &args).ok();
+        assert_eq!(out.stdout, "", "no diff the second time");
         assert!(
-            stderr(&out).contains("already on Nakama 3.40.0"),
+            out.stderr.contains("already on Nakama 3.40.0"),
             "{}",
-            stderr(&out)
+            out.stderr
         );
-        assert!(!stderr(&out).contains("go mod tidy"));
-        assert_same_tree(&before, &snapshot(&root));
+        assert!(!out.stderr.contains("go mod tidy"));
+        assert_unchanged(&before, &snapshot(&root));
         assert_eq!(git_status(&root), "");
     }
-    let out = scaffold_in(&root, &["upgrade", "--nakama", "3.40.0", "--json"]);
-    let r = report(&out);
+    let out = run_in(&root, ["upgrade", "--nakama", "3.40.0", "--json"]);
+    let r = out.report();
     assert!(strings(&r["changed"]).is_empty() && strings(&r["created"]).is_empty());
 }
 
@@ -357,36 +342,34 @@ const STRAY_SUM: &str =
 #[test]
 fn no_go_leaves_a_go_sum_that_is_not_the_recorded_one() {
     let (_tmp, root) = new_repo("3.38.0", &[]);
-    let sum = read(&root, "go.sum") + STRAY_SUM;
-    write(&root, "go.sum", &sum);
+    let sum = read(root.join("go.sum")) + STRAY_SUM;
+    write(root.join("go.sum"), &sum);
     commit_all(&root, "stray sum");
-    let out = scaffold_in(&root, &["upgrade", "--nakama", "3.40.0", "--no-go"]);
-    ok(&out);
+    let out = run_in(&root, ["upgrade", "--nakama", "3.40.0", "--no-go"]).ok();
     assert_eq!(
-        read(&root, "go.sum"),
+        read(root.join("go.sum")),
         sum,
         "go.sum is the user's now: not replaced"
     );
-    assert!(!stderr(&out).contains("go mod"), "{}", stderr(&out));
-    assert_eq!(read(&root, "go.mod"), go_mod(&row("3.40.0")));
+    assert!(!out.stderr.contains("go mod"), "{}", out.stderr);
+    assert_eq!(read(root.join("go.mod")), go_mod(&row("3.40.0")));
 }
 
 #[test]
 fn without_no_go_go_mod_tidy_brings_go_sum_up_to_date() {
     require_go();
     let (_tmp, root) = new_repo("3.38.0", &[]);
-    let sum = read(&root, "go.sum") + STRAY_SUM;
-    write(&root, "go.sum", &sum);
+    let sum = read(root.join("go.sum")) + STRAY_SUM;
+    write(root.join("go.sum"), &sum);
     commit_all(&root, "stray sum");
-    let out = scaffold_in(&root, &["upgrade", "--nakama", "3.40.0", "--json"]);
-    ok(&out);
-    let tidied = read(&root, "go.sum");
+    let out = run_in(&root, ["upgrade", "--nakama", "3.40.0", "--json"]).ok();
+    let tidied = read(root.join("go.sum"));
     assert!(!tidied.contains("example.com/stray"), "tidy ran:\n{tidied}");
     assert!(tidied.contains("github.com/heroiclabs/nakama-common v1.47.0 h1:"));
     assert!(!tidied.contains("nakama-common v1.45.0"));
-    assert_eq!(read(&root, "go.mod"), go_mod(&row("3.40.0")));
+    assert_eq!(read(root.join("go.mod")), go_mod(&row("3.40.0")));
     // The report names go.sum, which only `go mod tidy` changed.
-    let r = report(&out);
+    let r = out.report();
     assert_eq!(r["command"], "upgrade");
     assert_eq!(
         strings(&r["changed"]),
@@ -394,15 +377,15 @@ fn without_no_go_go_mod_tidy_brings_go_sum_up_to_date() {
     );
     assert!(strings(&r["warnings"]).is_empty(), "{:?}", r["warnings"]);
     assert!(
-        stderr(&out).is_empty(),
+        out.stderr.is_empty(),
         "--json keeps stderr quiet: {}",
-        stderr(&out)
+        out.stderr
     );
-    let go_list = run(
+    let go_list = go_ok(
         &root,
-        "go",
         &["list", "-m", "github.com/heroiclabs/nakama-common"],
-    );
+    )
+    .stdout;
     assert_eq!(
         go_list.trim(),
         "github.com/heroiclabs/nakama-common v1.47.0"
@@ -413,17 +396,12 @@ fn without_no_go_go_mod_tidy_brings_go_sum_up_to_date() {
 fn a_vendoring_repo_is_revendored() {
     require_go();
     let (_tmp, root) = new_repo("3.38.0", &[]);
-    run(&root, "go", &["mod", "vendor"]);
-    assert!(read(&root, "vendor/modules.txt").contains("nakama-common v1.45.0"));
+    go_ok(&root, &["mod", "vendor"]);
+    assert!(read(root.join("vendor/modules.txt")).contains("nakama-common v1.45.0"));
     commit_all(&root, "vendor");
-    let out = scaffold_in(&root, &["upgrade", "--nakama", "3.40.0"]);
-    ok(&out);
-    assert!(
-        stderr(&out).contains("Ran go mod vendor"),
-        "{}",
-        stderr(&out)
-    );
-    let modules = read(&root, "vendor/modules.txt");
+    let out = run_in(&root, ["upgrade", "--nakama", "3.40.0"]).ok();
+    assert!(out.stderr.contains("Ran go mod vendor"), "{}", out.stderr);
+    let modules = read(root.join("vendor/modules.txt"));
     assert!(
         modules.contains("# github.com/heroiclabs/nakama-common v1.47.0"),
         "{modules}"
@@ -433,11 +411,10 @@ fn a_vendoring_repo_is_revendored() {
 
 #[test]
 fn list_prints_every_release() {
-    let tmp = temp();
+    let tmp = tmp();
     // No repo needed.
-    let out = scaffold_in(tmp.path(), &["upgrade", "--list"]);
-    ok(&out);
-    let text = stdout(&out);
+    let out = run_in(tmp.path(), ["upgrade", "--list"]).ok();
+    let text = out.stdout;
     let rows: Vec<Vec<&str>> = text
         .lines()
         .skip(1)
@@ -462,12 +439,8 @@ fn list_prints_every_release() {
 
 #[test]
 fn list_json_is_an_array_of_releases() {
-    let out = scaffold()
-        .args(["upgrade", "--list", "--json"])
-        .output()
-        .unwrap();
-    ok(&out);
-    let v = json(&out);
+    let out = output(scaffold().args(["upgrade", "--list", "--json"])).ok();
+    let v = out.json();
     let arr = v.as_array().expect("a JSON array");
     let table = release_table();
     assert_eq!(arr.len(), table.len());
@@ -492,9 +465,8 @@ fn usage_errors_exit_2() {
         &["upgrade", "--nakama"][..],
         &["upgrade", "--list", "--bogus"][..],
     ] {
-        let out = scaffold().args(args).output().unwrap();
-        code(&out, 2);
-        assert_eq!(stdout(&out), "");
+        let out = output(scaffold().args(args)).code(2);
+        assert_eq!(out.stdout, "");
     }
 }
 
@@ -505,16 +477,15 @@ fn usage_errors_exit_2() {
 fn the_upgraded_repo_builds_in_its_docker_context() {
     require_go();
     let (tmp, root) = new_repo("3.38.0", &[]);
-    ok(&scaffold_in(&root, &["add-package", "inventory"]));
+    run_in(&root, ["add-package", "inventory"]).ok();
     commit_all(&root, "inventory");
-    let out = scaffold_in(&root, &["upgrade", "--nakama", "3.40.0"]);
-    ok(&out);
-    assert!(stderr(&out).contains("Ran go mod tidy"), "{}", stderr(&out));
-    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
-    ok(&scaffold_in(&root, &["sync", "--check"]));
+    let out = run_in(&root, ["upgrade", "--nakama", "3.40.0"]).ok();
+    assert!(out.stderr.contains("Ran go mod tidy"), "{}", out.stderr);
+    assert!(!out.stderr.contains("warning"), "{}", out.stderr);
+    run_in(&root, ["sync", "--check"]).ok();
 
     let context = tmp.path().join("context");
-    let workdir = docker_context(&root, &context);
+    let workdir = docker_context::lay_out(&root, &context);
     assert!(workdir.join("inventory/inventory.go").is_file());
     assert!(workdir.join("go.sum").is_file());
     assert!(
@@ -522,13 +493,13 @@ fn the_upgraded_repo_builds_in_its_docker_context() {
         "only what COPY copies"
     );
     build_plugin(&workdir);
-    let listed = run(
+    let listed = go_ok(
         &workdir,
-        "go",
         &["list", "-m", "github.com/heroiclabs/nakama-common"],
-    );
+    )
+    .stdout;
     assert_eq!(listed.trim(), "github.com/heroiclabs/nakama-common v1.47.0");
-    let go_line = read(&workdir, "go.mod");
+    let go_line = read(workdir.join("go.mod"));
     assert!(go_line.contains("\ngo 1.26.5\n"), "{go_line}");
     assert!(Path::new(&workdir.join("backend.so")).is_file());
 }
@@ -540,24 +511,21 @@ fn a_dependency_that_raises_shared_pins_is_warned_about() {
     require_go();
     let (_tmp, root) = new_repo("3.40.0", &[]);
     write(
-        &root,
-        "dep/go.mod",
+        root.join("dep/go.mod"),
         "module example.com/dep\n\ngo 1.25.0\n\nrequire google.golang.org/protobuf v1.36.11\n",
     );
-    write(&root, "dep/dep.go", "package dep\n");
+    write(root.join("dep/dep.go"), "package dep\n");
     write(
-        &root,
-        "dep_use.go",
+        root.join("dep_use.go"),
         "package main\n\nimport _ \"example.com/dep\"\n",
     );
-    let text = read(&root, "go.mod")
+    let text = read(root.join("go.mod"))
         + "\nrequire example.com/dep v0.0.0\n\nreplace example.com/dep => ./dep\n";
-    write(&root, "go.mod", &text);
+    write(root.join("go.mod"), &text);
     commit_all(&root, "a local dependency");
     let target = row("3.30.0");
-    let out = scaffold_in(&root, &["upgrade", "--nakama", "3.30.0"]);
-    ok(&out);
-    let after = read(&root, "go.mod");
+    let out = run_in(&root, ["upgrade", "--nakama", "3.30.0"]).ok();
+    let after = read(root.join("go.mod"));
     assert!(
         after.contains("\ngo 1.25.0\n"),
         "tidy raised the go line:\n{after}"
@@ -566,7 +534,7 @@ fn a_dependency_that_raises_shared_pins_is_warned_about() {
         after.contains("google.golang.org/protobuf v1.36.11"),
         "{after}"
     );
-    let err = stderr(&out);
+    let err = out.stderr;
     assert!(
         err.contains(&format!(
             "warning: after `go mod tidy`, go.mod requires google.golang.org/protobuf v1.36.11, but Nakama 3.30.0 is built with {}",
@@ -586,28 +554,24 @@ fn a_dependency_that_raises_shared_pins_is_warned_about() {
 #[test]
 fn scaffold_toml_keeps_the_user_s_comments() {
     let (_tmp, root) = new_repo("3.38.0", &[]);
-    let record = read(&root, "scaffold.toml").replace(
+    let record = read(root.join("scaffold.toml")).replace(
         "nakama = \"3.38.0\"\n",
         "# Bumped by hand in March; see ADR-7.\nnakama = \"3.38.0\" # the server we run\n",
     ) + "# end of file\n";
-    write(&root, "scaffold.toml", &record);
+    write(root.join("scaffold.toml"), &record);
     commit_all(&root, "comments");
-    let out = scaffold_in(&root, &["upgrade", "--nakama", "3.40.0", "--no-go"]);
-    ok(&out);
+    run_in(&root, ["upgrade", "--nakama", "3.40.0", "--no-go"]).ok();
     assert_eq!(
-        read(&root, "scaffold.toml"),
+        read(root.join("scaffold.toml")),
         record.replace("nakama = \"3.38.0\"", "nakama = \"3.40.0\"")
     );
     // A record the in-place edit cannot handle is written afresh, still right.
     let (_t, root) = new_repo("3.38.0", &[]);
-    let odd = read(&root, "scaffold.toml").replace("nakama = \"3.38.0\"", "nakama = '3.38.0'");
-    write(&root, "scaffold.toml", &odd);
+    let odd = read(root.join("scaffold.toml")).replace("nakama = \"3.38.0\"", "nakama = '3.38.0'");
+    write(root.join("scaffold.toml"), &odd);
     commit_all(&root, "literal string");
-    ok(&scaffold_in(
-        &root,
-        &["upgrade", "--nakama", "3.40.0", "--no-go"],
-    ));
-    assert!(read(&root, "scaffold.toml").contains("\nnakama = \"3.40.0\"\n"));
+    run_in(&root, ["upgrade", "--nakama", "3.40.0", "--no-go"]).ok();
+    assert!(read(root.join("scaffold.toml")).contains("\nnakama = \"3.40.0\"\n"));
 }
 
 /// A folder holding only a fake `go` that logs its arguments to `go.log` beside it, and fails
@@ -632,44 +596,47 @@ fn fake_go(dir: &Path, fail: bool) -> std::path::PathBuf {
 fn no_go_never_runs_go_and_go_runs_otherwise() {
     let (tmp, root) = new_repo("3.38.0", &[]);
     let bin = fake_go(tmp.path(), false);
-    let out = scaffold()
-        .current_dir(&root)
-        .env("PATH", &bin)
-        .args(["upgrade", "--nakama", "3.39.0", "--no-go"])
-        .output()
-        .unwrap();
-    ok(&out);
+    output(
+        scaffold()
+            .current_dir(&root)
+            .env("PATH", &bin)
+            .args(["upgrade", "--nakama", "3.39.0", "--no-go"]),
+    )
+    .ok();
     assert!(!bin.join("go.log").exists(), "--no-go ran go");
     commit_all(&root, "3.39.0");
-    let out = scaffold()
-        .current_dir(&root)
-        .env("PATH", &bin)
-        .args(["upgrade", "--nakama", "3.40.0"])
-        .output()
-        .unwrap();
-    ok(&out);
-    assert_eq!(read(tmp.path(), "fakebin/go.log"), "version\nmod tidy\n");
-    assert!(stderr(&out).contains("Ran go mod tidy"));
+    let out = output(
+        scaffold()
+            .current_dir(&root)
+            .env("PATH", &bin)
+            .args(["upgrade", "--nakama", "3.40.0"]),
+    )
+    .ok();
+    assert_eq!(
+        read(tmp.path().join("fakebin/go.log")),
+        "version\nmod tidy\n"
+    );
+    assert!(out.stderr.contains("Ran go mod tidy"));
 }
 
 #[test]
 fn a_failing_go_mod_tidy_is_an_error_after_the_write() {
     let (tmp, root) = new_repo("3.38.0", &[]);
     let bin = fake_go(tmp.path(), true);
-    let out = scaffold()
-        .current_dir(&root)
-        .env("PATH", &bin)
-        .args(["upgrade", "--nakama", "3.40.0"])
-        .output()
-        .unwrap();
-    code(&out, 1);
-    let err = stderr(&out);
+    let out = output(
+        scaffold()
+            .current_dir(&root)
+            .env("PATH", &bin)
+            .args(["upgrade", "--nakama", "3.40.0"]),
+    )
+    .code(1);
+    let err = out.stderr;
     assert!(
         err.contains("error: go mod tidy failed after the upgrade was written (review it with `git diff`): boom: mod tidy"),
         "{err}"
     );
     // The files were written, as the message says.
-    assert_eq!(read(&root, "go.mod"), go_mod(&row("3.40.0")));
+    assert_eq!(read(root.join("go.mod")), go_mod(&row("3.40.0")));
 }
 
 #[test]
@@ -677,33 +644,33 @@ fn without_go_on_path_the_upgrade_says_what_to_run() {
     let (tmp, root) = new_repo("3.38.0", &[]);
     let empty = tmp.path().join("empty-path");
     std::fs::create_dir_all(&empty).unwrap();
-    let out = scaffold()
-        .current_dir(&root)
-        .env("PATH", &empty)
-        .args(["upgrade", "--nakama", "3.40.0"])
-        .output()
-        .unwrap();
-    ok(&out);
+    let out = output(
+        scaffold()
+            .current_dir(&root)
+            .env("PATH", &empty)
+            .args(["upgrade", "--nakama", "3.40.0"]),
+    )
+    .ok();
     assert!(
-        stderr(&out)
+        out.stderr
             .contains("warning: Go is not on PATH; run `go mod tidy` yourself before building"),
         "{}",
-        stderr(&out)
+        out.stderr
     );
-    assert_eq!(read(&root, "go.mod"), go_mod(&row("3.40.0")));
+    assert_eq!(read(root.join("go.mod")), go_mod(&row("3.40.0")));
 }
 
 #[test]
 fn only_changes_inside_the_plugin_repo_make_it_dirty() {
     // The plugin is the `server/` folder of a bigger work tree, beside a game client.
-    let tmp = temp();
+    let tmp = tmp();
     let mono = tmp.path().join("mono");
-    write(&mono, "client/game.txt", "v1\n");
-    run(&mono, "git", &["init", "-q"]);
+    write(mono.join("client/game.txt"), "v1\n");
+    git(&mono, &["init", "-q"]);
     let server = mono.join("server");
-    let out = scaffold_in(
+    let out = run_in(
         &mono,
-        &[
+        [
             "new",
             "server",
             "--yes",
@@ -712,30 +679,24 @@ fn only_changes_inside_the_plugin_repo_make_it_dirty() {
             "--module",
             "example.com/game",
         ],
-    );
-    ok(&out);
+    )
+    .ok();
     assert!(
-        stderr(&out).contains("inside a git work tree"),
+        out.stderr.contains("inside a git work tree"),
         "{}",
-        stderr(&out)
+        out.stderr
     );
     commit_all(&mono, "client and server");
 
-    write(&mono, "client/game.txt", "v2\n");
-    write(&mono, "client/new.txt", "new\n");
-    let out = scaffold_in(&server, &["upgrade", "--nakama", "3.40.0", "--no-go"]);
-    ok(&out);
-    assert_eq!(read(&server, "go.mod"), go_mod(&row("3.40.0")));
+    write(mono.join("client/game.txt"), "v2\n");
+    write(mono.join("client/new.txt"), "new\n");
+    run_in(&server, ["upgrade", "--nakama", "3.40.0", "--no-go"]).ok();
+    assert_eq!(read(server.join("go.mod")), go_mod(&row("3.40.0")));
     commit_all(&mono, "upgrade");
 
-    write(&server, "notes.txt", "mine\n");
+    write(server.join("notes.txt"), "mine\n");
     let before = snapshot(&mono);
-    let out = scaffold_in(&server, &["upgrade", "--nakama", "3.39.0", "--no-go"]);
-    code(&out, 1);
-    assert!(
-        stderr(&out).contains("server/notes.txt"),
-        "{}",
-        stderr(&out)
-    );
-    assert_same_tree(&before, &snapshot(&mono));
+    let out = run_in(&server, ["upgrade", "--nakama", "3.39.0", "--no-go"]).code(1);
+    assert!(out.stderr.contains("server/notes.txt"), "{}", out.stderr);
+    assert_unchanged(&before, &snapshot(&mono));
 }

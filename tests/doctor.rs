@@ -3,7 +3,9 @@
 //! seed repo from the bug report, the CLI surface (grouped output, `--json`, exit codes,
 //! `--allow`, `--fix`, `--dry-run`), and repos made by `scaffold new` + `add-package` + `sync`.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{copy_tree, crate_path, output, read, run_in, scaffold, tmp, write, Out};
 use scaffold::doctor::{self, report::Report, report::Severity};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -75,9 +77,7 @@ struct Repo {
 impl Repo {
     /// A plugin repo with no problem at all.
     fn healthy() -> Repo {
-        let r = Repo {
-            dir: tempfile::tempdir().unwrap(),
-        };
+        let r = Repo { dir: tmp() };
         r.write("go.mod", GO_MOD);
         r.write("go.sum", "");
         r.write("main.go", MAIN_GO);
@@ -93,11 +93,8 @@ impl Repo {
 
     /// The repo from the bug report (tests/fixtures/doctor/seed).
     fn seed() -> Repo {
-        let r = Repo {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/doctor/seed");
-        copy_tree(&src, r.path());
+        let r = Repo { dir: tmp() };
+        copy_tree(&crate_path("tests/fixtures/doctor/seed"), r.path());
         r
     }
 
@@ -106,13 +103,11 @@ impl Repo {
     }
 
     fn write(&self, rel: &str, contents: impl AsRef<[u8]>) {
-        let p = self.path().join(rel);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(p, contents).unwrap();
+        write(self.path().join(rel), contents);
     }
 
     fn read(&self, rel: &str) -> String {
-        fs::read_to_string(self.path().join(rel)).unwrap()
+        read(self.path().join(rel))
     }
 
     /// Replaces `from` (which must be there) in a file.
@@ -136,42 +131,13 @@ impl Repo {
     }
 
     fn doctor(&self, args: &[&str]) -> Out {
-        let mut cmd = Command::cargo_bin("scaffold").unwrap();
-        cmd.arg("doctor")
-            .arg(self.path())
-            .args(args)
-            .env("NO_COLOR", "1");
-        let o = cmd.output().unwrap();
-        Out {
-            code: o.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-        }
-    }
-}
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
+        output(
+            scaffold()
+                .arg("doctor")
+                .arg(self.path())
+                .args(args)
+                .env("NO_COLOR", "1"),
+        )
     }
 }
 
@@ -877,11 +843,10 @@ fn exit_codes_and_allow() {
         bad.stderr
     );
 
-    let empty = tempfile::tempdir().unwrap();
-    let mut cmd = Command::cargo_bin("scaffold").unwrap();
-    let o = cmd.arg("doctor").arg(empty.path()).output().unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("no go.mod in"));
+    let empty = tmp();
+    let o = output(scaffold().arg("doctor").arg(empty.path()));
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("no go.mod in"));
 
     let r = Repo::healthy();
     fs::remove_file(r.path().join("Dockerfile")).unwrap();
@@ -890,25 +855,8 @@ fn exit_codes_and_allow() {
     assert!(out.stderr.contains("no Dockerfile in"), "{}", out.stderr);
 
     let missing = r.path().join("nope");
-    let mut cmd = Command::cargo_bin("scaffold").unwrap();
-    assert_eq!(
-        cmd.arg("doctor")
-            .arg(&missing)
-            .output()
-            .unwrap()
-            .status
-            .code(),
-        Some(2)
-    );
-    let mut cmd = Command::cargo_bin("scaffold").unwrap();
-    assert_eq!(
-        cmd.args(["doctor", "--dry-run"])
-            .output()
-            .unwrap()
-            .status
-            .code(),
-        Some(2)
-    );
+    assert_eq!(output(scaffold().arg("doctor").arg(&missing)).code, 2);
+    assert_eq!(output(scaffold().args(["doctor", "--dry-run"])).code, 2);
 }
 
 #[test]
@@ -964,19 +912,9 @@ fn parser_trouble_is_a_warning_never_a_crash() {
 // ---------------------------------------------------------------------------------------------
 // Repos made by scaffold are always clean
 
-fn scaffold(cwd: &Path, args: &[&str]) {
-    let mut cmd = Command::cargo_bin("scaffold").unwrap();
-    let o = cmd.current_dir(cwd).args(args).output().unwrap();
-    assert!(
-        o.status.success(),
-        "scaffold {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
 #[test]
 fn repos_made_by_scaffold_are_clean_for_every_release() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tmp();
     for release in scaffold::versions::releases() {
         let v = release.nakama.as_str();
         for (name, module) in [("dotted", None), ("dotless", Some("plain"))] {
@@ -992,7 +930,7 @@ fn repos_made_by_scaffold_are_clean_for_every_release() {
             if let Some(m) = module {
                 args.extend(["--module", m]);
             }
-            scaffold(tmp.path(), &args);
+            run_in(tmp.path(), &args).ok();
             let report = |what: &str| {
                 let rep = doctor::diagnose(&dir).unwrap().report();
                 assert!(
@@ -1007,10 +945,10 @@ fn repos_made_by_scaffold_are_clean_for_every_release() {
                 );
             };
             report("new");
-            scaffold(&dir, &["add-package", "inventory"]);
-            scaffold(&dir, &["add-package", "wallet", "--rpc", "wallet_get"]);
+            run_in(&dir, ["add-package", "inventory"]).ok();
+            run_in(&dir, ["add-package", "wallet", "--rpc", "wallet_get"]).ok();
             for kind in ["hook", "http", "match"] {
-                scaffold(&dir, &["add-package", &format!("k{kind}"), "--kind", kind]);
+                run_in(&dir, ["add-package", &format!("k{kind}"), "--kind", kind]).ok();
             }
             report("add-package");
             fs::create_dir_all(dir.join("stats/internal")).unwrap();
@@ -1024,17 +962,11 @@ fn repos_made_by_scaffold_are_clean_for_every_release() {
             )
             .unwrap();
             fs::write(dir.join("stats/internal/x.go"), "package internal\n").unwrap();
-            scaffold(&dir, &["sync"]);
+            run_in(&dir, ["sync"]).ok();
             report("sync");
             if v == scaffold::versions::default_release().nakama {
-                let mut cmd = Command::cargo_bin("scaffold").unwrap();
-                let o = cmd.arg("doctor").arg(&dir).output().unwrap();
-                assert_eq!(
-                    o.status.code(),
-                    Some(0),
-                    "{}",
-                    String::from_utf8_lossy(&o.stdout)
-                );
+                let o = output(scaffold().arg("doctor").arg(&dir));
+                assert_eq!(o.code, 0, "{}", o.stdout);
             }
         }
     }
@@ -1048,8 +980,7 @@ fn versions_without_sum(v: &str) -> bool {
 
 #[test]
 fn help_lists_every_check() {
-    let mut cmd = Command::cargo_bin("scaffold").unwrap();
-    let help = String::from_utf8(cmd.args(["doctor", "--help"]).output().unwrap().stdout).unwrap();
+    let help = output(scaffold().args(["doctor", "--help"])).stdout;
     for (id, what) in doctor::report::CHECKS {
         assert!(
             help.contains(&format!("{id} {what}")),

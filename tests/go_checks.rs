@@ -9,82 +9,25 @@ mod common;
 use common::docker_context;
 use common::*;
 use std::fs;
-use std::path::{Path, PathBuf};
-
-/// False (with a note) only when SCAFFOLD_SKIP_GO=1; panics when go is missing otherwise.
-fn go_required() -> bool {
-    if std::env::var("SCAFFOLD_SKIP_GO").as_deref() == Ok("1") {
-        eprintln!("SCAFFOLD_SKIP_GO=1: skipping the Go checks");
-        return false;
-    }
-    let found = std::process::Command::new("go").arg("version").output();
-    match found {
-        Ok(o) if o.status.success() => true,
-        _ => panic!("`go` is not on PATH: install Go (the Go checks need it), or set SCAFFOLD_SKIP_GO=1 to skip them"),
-    }
-}
-
-/// The environment every Go command runs with: GOFLAGS replaced (so no inherited `-mod=mod`
-/// can add what go.mod and go.sum lack; Go's default for a module without vendor/ is
-/// readonly, as in the pluginbuilder image), no workspace, cgo on for plugins.
-const GO_ENV: &[(&str, &str)] = &[
-    ("GOFLAGS", "-buildvcs=false"),
-    ("GOWORK", "off"),
-    ("CGO_ENABLED", "1"),
-];
-
-fn go(dir: &Path, args: &[&str]) -> Out {
-    sh(dir, "go", args, GO_ENV)
-}
-
-#[track_caller]
-fn go_ok(dir: &Path, args: &[&str]) -> Out {
-    let out = go(dir, args);
-    assert_eq!(
-        out.code,
-        0,
-        "go {args:?} in {} failed: {out:#?}",
-        dir.display()
-    );
-    out
-}
+use std::path::Path;
 
 /// `gofmt -l .` lists nothing, `go vet ./...` and `go test ./...` pass.
 #[track_caller]
 fn fmt_vet_test(root: &Path) {
-    let fmt = sh(root, "gofmt", &["-l", "."], &[]).ok();
-    assert_eq!(fmt.stdout, "", "files gofmt would change");
+    assert_gofmt_clean(root);
     go_ok(root, &["vet", "./..."]);
     go_ok(root, &["test", "./..."]);
-}
-
-const PLUGIN_BUILD: &[&str] = &[
-    "build",
-    "-trimpath",
-    "-buildmode=plugin",
-    "-o",
-    "backend.so",
-    ".",
-];
-
-/// Lays out what the builder stage copies from `context` into a fresh folder and runs the
-/// plugin build in its WORKDIR.
-fn build_from_context(context: &Path) -> (tempfile::TempDir, PathBuf, Out) {
-    let out_dir = tmp();
-    let workdir = docker_context::lay_out(context, out_dir.path());
-    let result = go(&workdir, PLUGIN_BUILD);
-    (out_dir, workdir, result)
 }
 
 /// A copy of the repo whose Dockerfile lacks one line (a package's COPY line).
 fn copy_without_line(root: &Path, line: &str) -> tempfile::TempDir {
     let copy = tmp();
     copy_tree(root, copy.path());
-    let docker = read(&copy.path().join("Dockerfile"));
+    let docker = read(copy.path().join("Dockerfile"));
     let needle = format!("{line}\n");
     assert!(docker.contains(&needle), "the Dockerfile has `{line}`");
     write(
-        &copy.path().join("Dockerfile"),
+        copy.path().join("Dockerfile"),
         docker.replacen(&needle, "", 1),
     );
     copy

@@ -107,24 +107,24 @@ fn every_question_answered_on_a_terminal() {
     assert_eq!(exit_code(&mut p), 0);
 
     let root = tmp.path().join("firstdir");
-    let record: toml::Value = toml::from_str(&read(&root.join("scaffold.toml"))).unwrap();
+    let record: toml::Value = toml::from_str(&read(root.join("scaffold.toml"))).unwrap();
     assert_eq!(record["project"]["name"].as_str(), Some("spacegame"));
     assert_eq!(
         record["project"]["module"].as_str(),
         Some("github.com/acme/spacegame")
     );
     assert_eq!(record["project"]["nakama"].as_str(), Some("3.38.0"));
-    let gomod = read(&root.join("go.mod"));
+    let gomod = read(root.join("go.mod"));
     assert!(gomod.starts_with("module github.com/acme/spacegame\n\ngo 1.26.1\n"));
     assert!(gomod.contains("github.com/heroiclabs/nakama-common v1.45.0\n"));
-    let docker = read(&root.join("Dockerfile"));
+    let docker = read(root.join("Dockerfile"));
     assert!(docker.contains("FROM heroiclabs/nakama-pluginbuilder:3.38.0 AS builder\n"));
     assert!(docker.contains("FROM heroiclabs/nakama:3.38.0\n"));
     assert_eq!(block_lines(&docker), ["COPY inventory/ inventory/"]);
     assert!(root.join("inventory/inventory.go").is_file());
     assert!(!root.join("profile").exists());
-    assert!(read(&root.join("packages_gen.go")).contains("\"github.com/acme/spacegame/inventory\""));
-    assert!(read(&root.join("local.yml")).contains("\nname: spacegame\n"));
+    assert!(read(root.join("packages_gen.go")).contains("\"github.com/acme/spacegame/inventory\""));
+    assert!(read(root.join("local.yml")).contains("\nname: spacegame\n"));
     assert!(!root.join(".git").exists(), "git was declined");
 }
 
@@ -147,8 +147,8 @@ fn enter_takes_every_default_and_no_package_is_possible() {
     assert_eq!(exit_code(&mut p), 0);
 
     let root = tmp.path().join("plain");
-    assert!(read(&root.join("go.mod")).starts_with("module example.com/plain\n\ngo 1.26.5\n"));
-    assert!(block_lines(&read(&root.join("Dockerfile"))).is_empty());
+    assert!(read(root.join("go.mod")).starts_with("module example.com/plain\n\ngo 1.26.5\n"));
+    assert!(block_lines(&read(root.join("Dockerfile"))).is_empty());
     assert!(!root.join("profile").exists());
 }
 

@@ -90,8 +90,8 @@ fn new_rolls_back_to_no_folder_at_all() {
 #[test]
 fn new_force_rolls_back_inside_an_existing_folder() {
     let tmp = tmp();
-    write(&tmp.path().join("game/README.md"), "mine\n");
-    write(&tmp.path().join("game/profile/notes.txt"), "mine too\n");
+    write(tmp.path().join("game/README.md"), "mine\n");
+    write(tmp.path().join("game/profile/notes.txt"), "mine too\n");
     let before = tree(tmp.path());
     let mut cmd = scaffold();
     cmd.current_dir(tmp.path())

@@ -7,9 +7,10 @@
 //! temp folders), builds its scaffold repositories with git2 and never touches the network
 //! except for `check-template`'s Go module downloads.
 
-mod common_team;
+mod common;
 
-use common_team::*;
+use common::team::*;
+use common::{file_contents, read, require_go, write};
 use std::fs;
 use std::path::Path;
 
@@ -36,7 +37,7 @@ fn folder_scaffold_renders_variables_and_copies_other_files_verbatim() {
     ))
     .ok();
     let game = env.path("game");
-    let files = tree(&game);
+    let files = file_contents(&game);
 
     // .hbs files are rendered, a variable in a file name is too, and the suffix is dropped.
     assert_eq!(
@@ -61,7 +62,7 @@ fn folder_scaffold_renders_variables_and_copies_other_files_verbatim() {
 
     // The repo is the built-in one plus exactly the team's files.
     env.run(&new_args("plain", &["--name", "game"])).ok();
-    let mut expected: Vec<String> = tree(&env.path("plain")).into_keys().collect();
+    let mut expected: Vec<String> = file_contents(&env.path("plain")).into_keys().collect();
     expected.extend(team_files("acme-games"));
     expected.sort();
     assert_eq!(files.keys().cloned().collect::<Vec<_>>(), expected);
@@ -85,7 +86,7 @@ fn skip_rule_leaves_files_out_when_its_condition_holds() {
     make_team_scaffold(&env, &team);
     env.run(&new_args("noci", &["--from", "acme", "--set", "ci=no"]))
         .ok();
-    let files = tree(&env.path("noci"));
+    let files = file_contents(&env.path("noci"));
     assert!(!files.keys().any(|p| p.starts_with(".github")), "{files:?}");
     assert_eq!(
         read(env.path("noci/team.txt")).lines().nth(3),
@@ -201,7 +202,7 @@ fn git_url_at_branch_tag_and_commit_with_subdir_records_the_resolved_commit() {
         assert!(project.join("acme.md").is_file());
         // The repository's own README is not part of the scaffold.
         assert!(!read(project.join("README.md")).contains("acme's scaffolds"));
-        let mut files = tree(&project);
+        let mut files = file_contents(&project);
         files.remove("scaffold.toml");
         trees.push((from, is_v2, files));
     }
@@ -343,9 +344,9 @@ fn kinds_the_team_does_not_define_fall_back_to_the_builtin_ones() {
         env.run_in(dir, &["add-package", "lobby", "--kind", "match"])
             .ok();
     }
-    let ours = tree(&game.join("lobby"));
+    let ours = file_contents(&game.join("lobby"));
     assert!(!ours.is_empty());
-    assert_eq!(ours, tree(&plain.join("lobby")));
+    assert_eq!(ours, file_contents(&plain.join("lobby")));
 
     // --list-kinds shows the team's kind and the built-in ones.
     let list = env
@@ -358,7 +359,7 @@ fn kinds_the_team_does_not_define_fall_back_to_the_builtin_ones() {
     assert!(list.contains("acme leaderboard: ranks players by score"));
 
     // An unknown kind is refused with the known ones, and nothing is written.
-    let before = tree(&game);
+    let before = file_contents(&game);
     env.run_in(&game, &["add-package", "stats", "--kind", "ladder"])
         .fails_with(&[
             "unknown package kind `ladder`",
@@ -368,7 +369,7 @@ fn kinds_the_team_does_not_define_fall_back_to_the_builtin_ones() {
             "hook",
             "http",
         ]);
-    assert_eq!(tree(&game), before);
+    assert_eq!(file_contents(&game), before);
 }
 
 // ---- answers ----
@@ -924,7 +925,7 @@ fn eject_then_new_from_it_matches_the_builtin() {
     let ej = env.path("ej");
     eject(&env, &ej);
     // The ejected scaffold is the compiled-in one, byte for byte.
-    assert_eq!(tree(&ej), tree(&builtin_source()));
+    assert_eq!(file_contents(&ej), file_contents(&builtin_source()));
 
     let common = [
         "--name",
@@ -940,7 +941,10 @@ fn eject_then_new_from_it_matches_the_builtin() {
     let mut args = common.to_vec();
     args.extend(["--from", "ej"]);
     env.run(&new_args("ejected", &args)).ok();
-    let (mut a, mut b) = (tree(&env.path("builtin")), tree(&env.path("ejected")));
+    let (mut a, mut b) = (
+        file_contents(&env.path("builtin")),
+        file_contents(&env.path("ejected")),
+    );
     let (ra, rb) = (
         String::from_utf8(a.remove("scaffold.toml").unwrap()).unwrap(),
         String::from_utf8(b.remove("scaffold.toml").unwrap()).unwrap(),
@@ -962,7 +966,7 @@ fn eject_refuses_a_non_empty_folder_or_a_file() {
     write(dir.join("keep.txt"), "mine\n");
     env.run(&["eject", "taken"])
         .fails_with(&["taken", "not empty"]);
-    assert_eq!(tree(&dir).len(), 1);
+    assert_eq!(file_contents(&dir).len(), 1);
     assert_eq!(read(dir.join("keep.txt")), "mine\n");
 
     write(env.path("file"), "x");
@@ -1018,7 +1022,7 @@ fn check_template_renders_the_defaults_and_every_kind() {
 
 #[test]
 fn check_template_with_go_passes_on_the_ejected_scaffold() {
-    assert!(have_go(), "these tests need Go on PATH");
+    require_go();
     let env = Env::new();
     eject(&env, &env.path("ej"));
     let out = env.run(&["check-template", "ej"]).ok();
@@ -1034,7 +1038,7 @@ fn check_template_with_go_passes_on_the_ejected_scaffold() {
 
 #[test]
 fn check_template_with_go_fails_on_a_kind_that_does_not_compile() {
-    assert!(have_go(), "these tests need Go on PATH");
+    require_go();
     let env = Env::new();
     make_team_scaffold(&env, &env.path("acme"));
     // It renders; only Go can tell it is wrong. No `new` ever uses this kind.

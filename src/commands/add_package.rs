@@ -55,32 +55,12 @@ pub fn run(args: AddPackageArgs, ui: Ui) -> Result<()> {
     )
 }
 
-/// The repo's recorded answers as template data, for team kinds that use them.
+/// The repo's recorded answers as template data, for team kinds that use them: what `new`
+/// gave the templates (the release's pins only when the recorded release is known).
 fn record_data(record: &project::Record) -> Map<String, Value> {
-    let mut data = Map::new();
-    data.insert("name".into(), Value::String(record.project.name.clone()));
-    data.insert(
-        "module".into(),
-        Value::String(record.project.module.clone()),
-    );
-    data.insert(
-        "nakama".into(),
-        Value::String(record.project.nakama.clone()),
-    );
-    // The same pins `new` gives templates, so a kind renders here as it did there.
-    if let Ok(rel) = crate::versions::find(&record.project.nakama) {
-        for (k, v) in [
-            ("nakama_common", &rel.nakama_common),
-            ("go_version", &rel.go),
-            ("protobuf", &rel.protobuf),
-        ] {
-            data.insert(k.into(), Value::String(v.clone()));
-        }
-    }
-    for (k, v) in &record.answers {
-        data.insert(k.clone(), serde_json::to_value(v).unwrap_or(Value::Null));
-    }
-    data
+    let p = &record.project;
+    let release = crate::versions::find(&p.nakama).ok();
+    super::new::template_data(&p.name, &p.module, &p.nakama, release, &record.answers)
 }
 
 /// The hook registrations (`RegisterBefore…`/`RegisterAfter…`) a Go text makes.

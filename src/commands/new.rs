@@ -32,23 +32,43 @@ pub struct Resolved {
 impl Resolved {
     /// The answers as handlebars data: the built-in ones, then the scaffold's own.
     pub fn data(&self) -> Map<String, Value> {
-        let rel = self.release;
-        let mut data = Map::new();
+        template_data(
+            &self.name,
+            &self.module,
+            &self.release.nakama,
+            Some(self.release),
+            &self.answers,
+        )
+    }
+}
+
+/// Handlebars data: `name`, `module`, `nakama` and the release's pins (`nakama_common`,
+/// `go_version`, `protobuf`, when the release is known), then the scaffold's own answers.
+/// `new` and `add-package` both render with it, so a kind renders in a repo as it did there.
+pub fn template_data(
+    name: &str,
+    module: &str,
+    nakama: &str,
+    release: Option<&versions::Release>,
+    answers: &BTreeMap<String, toml::Value>,
+) -> Map<String, Value> {
+    let mut data = Map::new();
+    for (k, v) in [("name", name), ("module", module), ("nakama", nakama)] {
+        data.insert(k.into(), Value::String(v.to_string()));
+    }
+    if let Some(rel) = release {
         for (k, v) in [
-            ("name", &self.name),
-            ("module", &self.module),
-            ("nakama", &rel.nakama),
             ("nakama_common", &rel.nakama_common),
             ("go_version", &rel.go),
             ("protobuf", &rel.protobuf),
         ] {
             data.insert(k.into(), Value::String(v.clone()));
         }
-        for (k, v) in &self.answers {
-            data.insert(k.clone(), serde_json::to_value(v).unwrap_or(Value::Null));
-        }
-        data
     }
+    for (k, v) in answers {
+        data.insert(k.clone(), serde_json::to_value(v).unwrap_or(Value::Null));
+    }
+    data
 }
 
 fn missing(what: &str, flag: &str) -> anyhow::Error {
@@ -79,7 +99,11 @@ pub fn resolve(args: &NewArgs) -> Result<Resolved> {
     let dir_name = args
         .dir
         .as_ref()
-        .and_then(|d| d.file_name().map(PathBuf::from).or_else(|| d.canonicalize().ok()))
+        .and_then(|d| {
+            d.file_name()
+                .map(PathBuf::from)
+                .or_else(|| d.canonicalize().ok())
+        })
         .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()));
 
     let name = match (&args.name, &dir_name) {

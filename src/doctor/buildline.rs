@@ -2,6 +2,7 @@
 //! environment it sees (`cd dir &&`, `export X=y`, `CGO_ENABLED=0 go build`, `env X=y go ...`).
 
 use crate::dockerparse::{Args, Instruction};
+use crate::shellwords::commands;
 
 /// The flags of a `go build` that decide whether a plugin builds and loads.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -48,93 +49,6 @@ const VALUE_FLAGS: [&str; 19] = [
     "coverpkg",
     "covermode",
 ];
-
-/// Splits a shell script into simple commands of unquoted words, cutting at `&&`, `||`, `;`,
-/// `|`, `&`, parentheses and newlines. Good enough to find a `go build` and what precedes it;
-/// not a shell.
-pub fn commands(script: &str) -> Vec<Vec<String>> {
-    let chars: Vec<char> = script.chars().collect();
-    let mut out = Vec::new();
-    let mut cmd: Vec<String> = Vec::new();
-    let mut cur = String::new();
-    let mut have = false;
-    let mut i = 0;
-    let end_word = |cmd: &mut Vec<String>, cur: &mut String, have: &mut bool| {
-        if *have {
-            cmd.push(std::mem::take(cur));
-            *have = false;
-        }
-    };
-    while i < chars.len() {
-        let c = chars[i];
-        match c {
-            '\\' if chars.get(i + 1) == Some(&'\n') => i += 2,
-            '\\' => {
-                if let Some(&n) = chars.get(i + 1) {
-                    cur.push(n);
-                }
-                have = true;
-                i += 2;
-            }
-            '\'' => {
-                have = true;
-                i += 1;
-                while i < chars.len() && chars[i] != '\'' {
-                    cur.push(chars[i]);
-                    i += 1;
-                }
-                i += 1;
-            }
-            '"' => {
-                have = true;
-                i += 1;
-                while i < chars.len() && chars[i] != '"' {
-                    if chars[i] == '\\' && matches!(chars.get(i + 1), Some('"' | '\\' | '$' | '`'))
-                    {
-                        i += 1;
-                    }
-                    if let Some(&d) = chars.get(i) {
-                        cur.push(d);
-                    }
-                    i += 1;
-                }
-                i += 1;
-            }
-            '#' if !have => {
-                while i < chars.len() && chars[i] != '\n' {
-                    i += 1;
-                }
-            }
-            // `2>&1` and `&>file` are redirections, not command separators.
-            '&' if cur.ends_with(['>', '<']) || chars.get(i + 1) == Some(&'>') => {
-                cur.push(c);
-                have = true;
-                i += 1;
-            }
-            '\n' | ';' | '&' | '|' | '(' | ')' => {
-                end_word(&mut cmd, &mut cur, &mut have);
-                if !cmd.is_empty() {
-                    out.push(std::mem::take(&mut cmd));
-                }
-                i += 1;
-            }
-            c if c.is_whitespace() => {
-                end_word(&mut cmd, &mut cur, &mut have);
-                i += 1;
-            }
-            c => {
-                cur.push(c);
-                have = true;
-                i += 1;
-            }
-        }
-    }
-    end_word(&mut cmd, &mut cur, &mut have);
-    if !cmd.is_empty() {
-        out.push(cmd);
-    }
-    out
-}
 
 /// The scripts a RUN executes: its shell text and heredoc bodies, or its exec-form command.
 fn scripts(ins: &Instruction) -> Vec<Vec<Vec<String>>> {
@@ -278,21 +192,6 @@ mod tests {
     fn builds(df: &str) -> Vec<GoCommand> {
         let df = parse(df);
         df.instructions.iter().flat_map(go_builds).collect()
-    }
-
-    #[test]
-    fn splits_commands() {
-        let c = commands(
-            "cd x && CGO_ENABLED=0 go build -o a.so . 2>&1 | tee log; echo 'a && b' # c && d\nls",
-        );
-        assert_eq!(c[0], vec!["cd", "x"]);
-        assert_eq!(
-            c[1],
-            vec!["CGO_ENABLED=0", "go", "build", "-o", "a.so", ".", "2>&1"]
-        );
-        assert_eq!(c[2], vec!["tee", "log"]);
-        assert_eq!(c[3], vec!["echo", "a && b"]);
-        assert_eq!(c[4], vec!["ls"]);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use super::buildline::{self, GoFlags};
 use super::repo::{Kind, Repo};
 use crate::dockerignore::{self, clean, DockerIgnore};
 use crate::dockerparse::{self, Dockerfile, Env, Instruction, Warning};
+use crate::shellwords;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The build context: the repo's paths that .dockerignore lets through.
@@ -371,7 +372,7 @@ impl Model {
                 "COPY" | "ADD" => copy(ins, esc, ctx, ignore, &mut image, warnings, self),
                 // RUN is not replayed, except that `go mod vendor` makes vendor/ in the image.
                 "RUN" => {
-                    let vendors = buildline::commands(&run_text(ins))
+                    let vendors = shellwords::commands(&run_text(ins))
                         .iter()
                         .any(|c| c.windows(3).any(|w| w == ["go", "mod", "vendor"]));
                     if vendors {

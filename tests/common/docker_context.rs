@@ -9,9 +9,14 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The project's helper script, when present.
+/// tests/support/docker_context.py.
+pub fn script_path() -> PathBuf {
+    super::crate_path("tests/support/docker_context.py")
+}
+
+/// The project's helper script, when it and python3 are there.
 pub fn script() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/docker_context.py");
+    let p = script_path();
     let python = Command::new("python3").arg("--version").output();
     (p.is_file() && python.is_ok_and(|o| o.status.success())).then_some(p)
 }
@@ -25,6 +30,7 @@ pub fn lay_out(context: &Path, out: &Path) -> PathBuf {
     }
 }
 
+/// Copies with `script` (tests/support/docker_context.py); returns the final WORKDIR.
 pub fn with_script(script: &Path, context: &Path, out: &Path) -> PathBuf {
     let o = Command::new("python3")
         .arg(script)

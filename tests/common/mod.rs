@@ -1,16 +1,27 @@
-//! Helpers shared by the CLI tests: run the real binary, make repos in temp folders, and take
-//! byte-for-byte pictures of a folder tree to compare before and after a command.
+//! Helpers shared by the integration tests: run the real binary, make repos in temp folders,
+//! read and write their files, and take byte-for-byte pictures of a folder tree (`tree`) to
+//! compare before and after a command. The Go toolchain (`go`), the builder stage's files
+//! (`docker_context`), git and the release table have modules of their own; `team` is the
+//! sandbox and fixture of the team-scaffold tests.
 //!
 //! Every test crate compiles this module and uses a different part of it.
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 
 pub mod docker_context;
+pub mod git;
+pub mod go;
+pub mod releases;
+pub mod team;
+pub mod tree;
+
+// Not every test crate uses every module.
+#[allow(unused_imports)]
+pub use {git::*, go::*, releases::*, tree::*};
 
 /// The binary under test, built by cargo for the integration tests.
 pub fn bin() -> PathBuf {
@@ -26,6 +37,7 @@ const NOISY_ENV: &[&str] = &[
     "GIT_DIR",
     "GIT_WORK_TREE",
     "GIT_CEILING_DIRECTORIES",
+    "GIT_CONFIG_GLOBAL",
 ];
 
 /// `scaffold` with a clean environment, no stdin and no terminal (so it never prompts).
@@ -66,13 +78,7 @@ impl Out {
     /// and nothing on stdout.
     #[track_caller]
     pub fn refused(self, needles: &[&str]) -> Self {
-        assert_eq!(self.code, 1, "expected exit 1, got {self:#?}");
-        let lines: Vec<&str> = self.stderr.lines().collect();
-        assert_eq!(lines.len(), 1, "expected one error line, got {self:#?}");
-        assert!(
-            lines[0].starts_with("error: "),
-            "expected `error: ...`, got {self:#?}"
-        );
+        self.error_line();
         for n in needles {
             assert!(self.stderr.contains(n), "stderr lacks {n:?}: {self:#?}");
         }
@@ -92,10 +98,60 @@ impl Out {
         self
     }
 
+    /// Asserts exit 1 with exactly one `error:` line on stderr, and returns that line.
+    #[track_caller]
+    pub fn error_line(&self) -> String {
+        assert_eq!(self.code, 1, "expected exit 1, got {self:#?}");
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "expected one error line, got {self:#?}");
+        assert!(
+            lines[0].starts_with("error: "),
+            "expected `error: ...`, got {self:#?}"
+        );
+        lines[0].to_string()
+    }
+
+    /// Asserts a one-line error that contains every one of `parts`, and returns the line.
+    #[track_caller]
+    pub fn fails_with(&self, parts: &[&str]) -> String {
+        let line = self.error_line();
+        for p in parts {
+            assert!(line.contains(p), "`{p}` missing from: {line}");
+        }
+        line
+    }
+
+    /// Parses stdout as exactly one JSON value (trailing text makes this fail).
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {:?}", self.stdout))
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:#?}"))
     }
+
+    /// Asserts a command report (`--json`) has exactly the documented fields, and returns them.
+    pub fn report(&self) -> serde_json::Map<String, serde_json::Value> {
+        let v = self.json();
+        let obj = v.as_object().expect("a JSON object").clone();
+        let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                "changed", "command", "created", "deleted", "dry_run", "root", "skipped",
+                "warnings"
+            ],
+            "the report's fields"
+        );
+        obj
+    }
+}
+
+/// A JSON array of strings as a Vec.
+pub fn strings(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("{v} is not an array"))
+        .iter()
+        .map(|s| s.as_str().expect("a string").to_string())
+        .collect()
 }
 
 /// Runs `scaffold ARGS` in `cwd`.
@@ -119,6 +175,23 @@ pub fn output(cmd: &mut assert_cmd::Command) -> Out {
     }
 }
 
+/// Runs a plain program (git, go, ...) and returns its output; panics when it cannot start.
+pub fn sh(cwd: &Path, program: &str, args: &[&str], env: &[(&str, &str)]) -> Out {
+    let mut cmd = StdCommand::new(program);
+    cmd.current_dir(cwd).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let o = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
 /// A fresh temp folder outside any git work tree (so `new` may start git in it).
 pub fn tmp() -> tempfile::TempDir {
     let dir = tempfile::Builder::new()
@@ -133,9 +206,11 @@ pub fn tmp() -> tempfile::TempDir {
     dir
 }
 
-/// A repo made by `scaffold new NAME --yes --no-git ARGS` inside a fresh temp folder.
+/// A repo made by `scaffold new NAME --yes --no-git ARGS` inside a fresh temp folder. Every
+/// command it runs sees `$XDG_CONFIG_HOME` in that folder (empty), so no user config changes
+/// the defaults.
 pub struct Repo {
-    _tmp: tempfile::TempDir,
+    pub tmp: tempfile::TempDir,
     pub root: PathBuf,
 }
 
@@ -148,21 +223,35 @@ impl Repo {
         let tmp = tmp();
         let mut all = vec!["new", name, "--yes", "--no-git", "--quiet"];
         all.extend_from_slice(args);
-        run_in(tmp.path(), &all).ok();
         let root = tmp.path().join(name);
-        assert!(root.join("scaffold.toml").is_file());
-        Repo { _tmp: tmp, root }
+        let repo = Repo { tmp, root };
+        repo.run_in(repo.tmp.path(), &all).ok();
+        assert!(repo.root.join("scaffold.toml").is_file());
+        repo
+    }
+
+    /// `scaffold` in `cwd` with the repo's environment.
+    pub fn command(&self, cwd: &Path) -> assert_cmd::Command {
+        let mut cmd = scaffold();
+        cmd.current_dir(cwd)
+            .env("XDG_CONFIG_HOME", self.tmp.path().join("config"));
+        cmd
     }
 
     /// Runs `scaffold ARGS` at the repo's root.
     pub fn run(&self, args: &[&str]) -> Out {
-        run_in(&self.root, args)
+        self.run_in(&self.root, args)
+    }
+
+    /// Runs `scaffold ARGS` in `cwd` (inside the repo or not).
+    pub fn run_in(&self, cwd: &Path, args: &[&str]) -> Out {
+        output(self.command(cwd).args(args))
     }
 
     /// Runs `scaffold ARGS` at the root with extra environment variables.
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Out {
-        let mut cmd = scaffold();
-        cmd.current_dir(&self.root).args(args);
+        let mut cmd = self.command(&self.root);
+        cmd.args(args);
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -174,15 +263,21 @@ impl Repo {
     }
 
     pub fn read(&self, rel: &str) -> String {
-        read(&self.root.join(rel))
+        read(self.root.join(rel))
     }
 
     pub fn write(&self, rel: &str, text: impl AsRef<[u8]>) {
-        write(&self.root.join(rel), text)
+        write(self.root.join(rel), text)
     }
 
+    /// Every entry below the root, modes included.
     pub fn tree(&self) -> Tree {
         tree(&self.root)
+    }
+
+    /// Every file below the root with its bytes.
+    pub fn contents(&self) -> Contents {
+        file_contents(&self.root)
     }
 
     /// The COPY lines inside the Dockerfile's managed block.
@@ -191,119 +286,67 @@ impl Repo {
     }
 }
 
-pub fn read(path: &Path) -> String {
+/// A repo made by `scaffold new DIR --yes --nakama VERSION --module example.com/game EXTRA...`
+/// with git on (one commit). Returns the temp folder (keep it alive) and the repo's canonical
+/// root.
+pub fn new_repo(nakama: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tmp();
+    let root = tmp.path().join("game");
+    let mut args = vec![
+        "new",
+        root.to_str().unwrap(),
+        "--yes",
+        "--nakama",
+        nakama,
+        "--module",
+        "example.com/game",
+    ];
+    args.extend_from_slice(extra);
+    run_in(tmp.path(), &args).ok();
+    let root = root.canonicalize().unwrap();
+    (tmp, root)
+}
+
+/// A file's text.
+#[track_caller]
+pub fn read(path: impl AsRef<Path>) -> String {
+    let path = path.as_ref();
     fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
 /// Writes a file, making its folders.
-pub fn write(path: &Path, text: impl AsRef<[u8]>) {
+pub fn write(path: impl AsRef<Path>, text: impl AsRef<[u8]>) {
+    let path = path.as_ref();
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).unwrap();
     }
     fs::write(path, text).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
 }
 
-/// One entry of a folder tree, as compared byte for byte.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Node {
-    Dir { mode: u32 },
-    File { mode: u32, bytes: Vec<u8> },
-    Link { target: PathBuf },
+/// This crate's own files (the release table, the recorded go.sum files, fixtures).
+pub fn crate_path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
-/// Every entry below a folder, by `/`-separated relative path.
-pub type Tree = BTreeMap<String, Node>;
-
-/// Reads every file, folder and link below `root` (including hidden ones).
-pub fn tree(root: &Path) -> Tree {
-    let mut out = Tree::new();
-    walk(root, root, &mut out);
-    out
+/// The text of one of this crate's own files.
+pub fn crate_file(rel: &str) -> String {
+    read(crate_path(rel))
 }
 
-fn walk(root: &Path, dir: &Path, out: &mut Tree) {
-    use std::os::unix::fs::PermissionsExt;
-    let mut entries: Vec<_> = fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
-        .map(|e| e.unwrap())
-        .collect();
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let path = e.path();
-        let rel = path
-            .strip_prefix(root)
-            .unwrap()
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect::<Vec<_>>()
-            .join("/");
-        let meta = fs::symlink_metadata(&path).unwrap();
-        let mode = meta.permissions().mode() & 0o7777;
-        if meta.file_type().is_symlink() {
-            out.insert(
-                rel,
-                Node::Link {
-                    target: fs::read_link(&path).unwrap(),
-                },
-            );
-        } else if meta.is_dir() {
-            out.insert(rel, Node::Dir { mode });
-            walk(root, &path, out);
+/// Copies a folder tree (files, folders, links) into `to`.
+pub fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let (src, dst) = (e.path(), to.join(e.file_name()));
+        let ft = e.file_type().unwrap();
+        if ft.is_symlink() {
+            std::os::unix::fs::symlink(fs::read_link(&src).unwrap(), &dst).unwrap();
+        } else if ft.is_dir() {
+            copy_tree(&src, &dst);
         } else {
-            out.insert(
-                rel,
-                Node::File {
-                    mode,
-                    bytes: fs::read(&path).unwrap(),
-                },
-            );
+            fs::copy(&src, &dst).unwrap();
         }
-    }
-}
-
-/// The files (not folders) of a tree, sorted.
-pub fn files(t: &Tree) -> Vec<String> {
-    t.iter()
-        .filter(|(_, n)| matches!(n, Node::File { .. }))
-        .map(|(p, _)| p.clone())
-        .collect()
-}
-
-/// Panics with the list of differences when two trees differ in any byte, mode or entry.
-#[track_caller]
-pub fn assert_same_tree(before: &Tree, after: &Tree, what: &str) {
-    let mut diffs = Vec::new();
-    for (p, n) in before {
-        match after.get(p) {
-            None => diffs.push(format!("removed: {p}")),
-            Some(m) if m != n => diffs.push(format!("changed: {p}{}", describe(n, m))),
-            _ => {}
-        }
-    }
-    for p in after.keys().filter(|p| !before.contains_key(*p)) {
-        diffs.push(format!("added: {p}"));
-    }
-    assert!(
-        diffs.is_empty(),
-        "{what}: the tree changed:\n  {}",
-        diffs.join("\n  ")
-    );
-}
-
-fn describe(a: &Node, b: &Node) -> String {
-    match (a, b) {
-        (Node::File { bytes: x, mode: mx }, Node::File { bytes: y, mode: my }) => {
-            if mx != my {
-                format!(" (mode {mx:o} -> {my:o})")
-            } else {
-                format!(
-                    "\n--- before\n{}\n--- after\n{}",
-                    String::from_utf8_lossy(x),
-                    String::from_utf8_lossy(y)
-                )
-            }
-        }
-        _ => format!(" ({a:?} -> {b:?})"),
     }
 }
 
@@ -356,6 +399,21 @@ pub fn expected_begin(lines: &[&str]) -> String {
     )
 }
 
+/// Splits a Dockerfile into the bytes before the begin marker line, the block (marker lines
+/// included, with the end line's terminator), and the bytes after it.
+pub fn split_block(text: &str) -> (&str, &str, &str) {
+    let begin = text
+        .find("# scaffold:packages begin")
+        .expect("a begin marker");
+    let begin = text[..begin].rfind('\n').map_or(0, |i| i + 1);
+    let end = begin
+        + text[begin..]
+            .find("# scaffold:packages end")
+            .expect("an end marker");
+    let end = text[end..].find('\n').map_or(text.len(), |i| end + i + 1);
+    (&text[..begin], &text[begin..end], &text[end..])
+}
+
 /// A hand-written package with the plugin's `Register` signature and one RPC.
 pub fn handmade_package(name: &str, rpc: &str) -> String {
     format!(
@@ -379,53 +437,4 @@ func hello(ctx context.Context, logger runtime.Logger, db *sql.DB, nk runtime.Na
 }}
 "#
     )
-}
-
-/// Runs a plain program (git, go, ...) and returns its output; panics when it cannot start.
-pub fn sh(cwd: &Path, program: &str, args: &[&str], env: &[(&str, &str)]) -> Out {
-    let mut cmd = StdCommand::new(program);
-    cmd.current_dir(cwd).args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let o = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-    Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
-}
-
-/// Copies a folder tree (files, folders, links) into `to`.
-pub fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let (src, dst) = (e.path(), to.join(e.file_name()));
-        let ft = e.file_type().unwrap();
-        if ft.is_symlink() {
-            std::os::unix::fs::symlink(fs::read_link(&src).unwrap(), &dst).unwrap();
-        } else if ft.is_dir() {
-            copy_tree(&src, &dst);
-        } else {
-            fs::copy(&src, &dst).unwrap();
-        }
-    }
-}
-
-/// Splits a Dockerfile into the bytes before the begin marker line, the block (marker lines
-/// included, with the end line's terminator), and the bytes after it.
-pub fn split_block(text: &str) -> (&str, &str, &str) {
-    let begin = text
-        .find("# scaffold:packages begin")
-        .expect("a begin marker");
-    let begin = text[..begin].rfind('\n').map_or(0, |i| i + 1);
-    let end = begin
-        + text[begin..]
-            .find("# scaffold:packages end")
-            .expect("an end marker");
-    let end = text[end..].find('\n').map_or(text.len(), |i| end + i + 1);
-    (&text[..begin], &text[begin..end], &text[end..])
 }

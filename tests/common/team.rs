@@ -1,23 +1,17 @@
-//! Helpers for the team-scaffold tests: a sandbox per test (HOME, XDG_CONFIG_HOME and TMPDIR
-//! in its own temp folder, so no developer config is read and leftover temp folders show),
-//! git repositories built with git2, and the team scaffold fixture itself.
-#![allow(dead_code)]
+//! The team-scaffold tests' sandbox and fixture: a sandbox per test (HOME, XDG_CONFIG_HOME and
+//! TMPDIR in its own temp folder, so no developer config is read and leftover temp folders
+//! show), git repositories built with git2, and the team scaffold fixture itself.
 
+use super::{crate_path, output, read, scaffold, tmp, write, Out};
 use git2::{IndexAddOption, Oid, Repository, RepositoryInitOptions, Signature};
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
-
-/// The binary under test.
-pub fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_scaffold"))
-}
 
 /// The built-in scaffold's source folder, which `eject` must reproduce byte for byte.
 pub fn builtin_source() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scaffolds/nakama-go")
+    crate_path("scaffolds/nakama-go")
 }
 
 /// A test's sandbox: everything it writes lives below `root`, which is removed at the end.
@@ -33,10 +27,7 @@ pub struct Env {
 
 impl Env {
     pub fn new() -> Env {
-        let root = tempfile::Builder::new()
-            .prefix("scaffold-team-test-")
-            .tempdir_in("/tmp")
-            .expect("a temp folder under /tmp");
+        let root = tmp();
         let make = |name: &str| {
             let p = root.path().join(name);
             fs::create_dir_all(&p).unwrap();
@@ -67,41 +58,24 @@ impl Env {
     }
 
     pub fn run_in<S: AsRef<std::ffi::OsStr>>(&self, dir: &Path, args: &[S]) -> Out {
-        let mut cmd = Command::new(bin());
+        let mut cmd = scaffold();
         cmd.args(args)
             .current_dir(dir)
-            .stdin(Stdio::null())
             .env("HOME", &self.home)
             .env("XDG_CONFIG_HOME", &self.xdg)
             .env("TMPDIR", &self.tmp)
-            .env("TERM", "dumb")
             .env("NO_COLOR", "1");
-        for v in [
-            "GIT_DIR",
-            "GIT_WORK_TREE",
-            "GIT_CONFIG_GLOBAL",
-            "SCAFFOLD_TEST_FAIL_WRITE",
-            "CLICOLOR_FORCE",
-        ] {
-            cmd.env_remove(v);
-        }
         // With HOME moved, Go would fetch and build everything again: share the real caches.
         for (k, v) in go_env() {
             cmd.env(k, v);
         }
-        let out = cmd.output().expect("the scaffold binary runs");
-        Out {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        output(&mut cmd)
     }
 
     /// Writes `$XDG_CONFIG_HOME/scaffold/config.toml`.
     pub fn write_config(&self, text: &str) -> PathBuf {
         let path = self.xdg.join("scaffold/config.toml");
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(&path, text).unwrap();
+        write(&path, text);
         path
     }
 
@@ -139,88 +113,6 @@ fn go_env() -> &'static [(String, String)] {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
     })
-}
-
-/// True when the go tool is on PATH.
-pub fn have_go() -> bool {
-    Command::new("go").arg("version").output().is_ok()
-}
-
-/// What a command printed, and how it exited.
-#[derive(Debug)]
-pub struct Out {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl Out {
-    #[track_caller]
-    pub fn ok(self) -> Self {
-        assert_eq!(self.code, 0, "expected success: {self:#?}");
-        self
-    }
-
-    /// Asserts exit 1 with exactly one `error:` line on stderr, and returns that line.
-    #[track_caller]
-    pub fn error_line(&self) -> String {
-        assert_eq!(self.code, 1, "expected exit 1: {self:#?}");
-        let lines: Vec<&str> = self.stderr.lines().collect();
-        assert_eq!(lines.len(), 1, "expected one stderr line: {self:#?}");
-        assert!(lines[0].starts_with("error: "), "{self:#?}");
-        lines[0].to_string()
-    }
-
-    /// Asserts a one-line error that contains every one of `parts`.
-    #[track_caller]
-    pub fn fails_with(&self, parts: &[&str]) -> String {
-        let line = self.error_line();
-        for p in parts {
-            assert!(line.contains(p), "`{p}` missing from: {line}");
-        }
-        line
-    }
-}
-
-/// Every file below `dir` (not `.git`), by `/`-separated relative path, with its bytes.
-pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for entry in fs::read_dir(dir).unwrap() {
-            let entry = entry.unwrap();
-            if entry.file_name() == ".git" {
-                continue;
-            }
-            let path = entry.path();
-            if entry.file_type().unwrap().is_dir() {
-                walk(root, &path, out);
-            } else {
-                let rel = path.strip_prefix(root).unwrap();
-                let rel = rel
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                out.insert(rel, fs::read(&path).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
-}
-
-/// A file's text.
-#[track_caller]
-pub fn read(path: impl AsRef<Path>) -> String {
-    let path = path.as_ref();
-    fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
-}
-
-/// Writes a file, making its folders.
-pub fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) {
-    let path = path.as_ref();
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, contents).unwrap();
 }
 
 /// A repo's scaffold.toml, parsed.

@@ -160,9 +160,31 @@ pub fn plan(
             None => bail!("the {kind} package would declare `{func}` twice; check the template"),
         }
     }
+    let mut plan = Plan::new(root);
+    for f in files {
+        plan.create(f.path, f.contents);
+    }
+    let regenerated = regen::plan(
+        root,
+        &module,
+        &mut plan,
+        Mode {
+            force,
+            adopt: false,
+        },
+    );
     // Nakama refuses a second registration of an RPC id, and keeps one hook per API: catch
-    // both now rather than at load time.
-    let existing = packages::discover(root, &Default::default())?;
+    // both now rather than at load time. The regeneration already read every package folder;
+    // only when it failed are they read again, so this refusal still comes first.
+    let existing: Vec<packages::PackageDir> = match &regenerated {
+        Ok(outcome) => outcome
+            .packages
+            .iter()
+            .filter(|p| p.folder != name)
+            .cloned()
+            .collect(),
+        Err(_) => packages::discover(root, &Default::default())?,
+    };
     for pkg in &existing {
         if let Some(id) = packages::rpc_ids(&new_code)
             .iter()
@@ -188,19 +210,7 @@ pub fn plan(
         }
     }
 
-    let mut plan = Plan::new(root);
-    for f in files {
-        plan.create(f.path, f.contents);
-    }
-    let outcome = regen::plan(
-        root,
-        &module,
-        &mut plan,
-        Mode {
-            force,
-            adopt: false,
-        },
-    )?;
+    let outcome = regenerated?;
     Ok((plan, outcome.warnings))
 }
 

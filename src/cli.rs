@@ -255,6 +255,13 @@ pub struct CheckTemplateArgs {
     /// Only render; skip go vet, go test and the plugin build
     #[arg(long)]
     pub no_go: bool,
+    /// Answer one of the scaffold's variables instead of its default (repeatable); needed for a
+    /// variable without a default
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
+    /// Answers to the scaffold's variables from a TOML or JSON file
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -1021,6 +1021,33 @@ fn check_template_renders_the_defaults_and_every_kind() {
 }
 
 #[test]
+fn check_template_takes_answers_for_variables_without_defaults() {
+    let env = Env::new();
+    eject(&env, &env.path("ej"));
+    let manifest = env.path("ej/template.toml");
+    let text = fs::read_to_string(&manifest).unwrap();
+    write(
+        &manifest,
+        &format!("{text}\n[[variable]]\nname = \"studio\"\nprompt = \"Studio\"\n"),
+    );
+    write(env.path("ej/project/STUDIO.md.hbs"), "{{studio}}\n");
+    env.run(&["check-template", "ej", "--no-go"])
+        .fails_with(&["--set studio=VALUE"]);
+    env.run(&["check-template", "ej", "--no-go", "--set", "studio=acme"])
+        .ok();
+    write(env.path("answers.toml"), "studio = \"acme\"\n");
+    let answers = env.path("answers.toml");
+    env.run(&[
+        "check-template",
+        "ej",
+        "--no-go",
+        "--answers",
+        answers.to_str().unwrap(),
+    ])
+    .ok();
+}
+
+#[test]
 fn check_template_with_go_passes_on_the_ejected_scaffold() {
     require_go();
     let env = Env::new();

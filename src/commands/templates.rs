@@ -92,10 +92,17 @@ pub fn check(args: CheckTemplateArgs, ui: Ui) -> Result<()> {
         origin: fetched.origin,
         answers: Default::default(),
     };
+    let given = crate::answers::Given {
+        sets: crate::answers::parse_sets(&args.sets)?,
+        file: match &args.answers {
+            Some(path) => crate::answers::read_file(path)?,
+            None => Default::default(),
+        },
+    };
     resolved.answers = crate::answers::resolve(
         &resolved.template.manifest,
         &resolved.data(),
-        &Default::default(),
+        &given,
         crate::answers::Missing::TakeDefault,
     )?;
     check_kind_manifests(&resolved.template)?;

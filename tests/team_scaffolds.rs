@@ -1028,7 +1028,7 @@ fn check_template_takes_answers_for_variables_without_defaults() {
     let text = fs::read_to_string(&manifest).unwrap();
     write(
         &manifest,
-        &format!("{text}\n[[variable]]\nname = \"studio\"\nprompt = \"Studio\"\n"),
+        format!("{text}\n[[variable]]\nname = \"studio\"\nprompt = \"Studio\"\n"),
     );
     write(env.path("ej/project/STUDIO.md.hbs"), "{{studio}}\n");
     env.run(&["check-template", "ej", "--no-go"])

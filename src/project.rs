@@ -105,3 +105,149 @@ pub fn load(root: &Path) -> Result<Record> {
         )
     })
 }
+
+/// scaffold.toml's text once the record becomes `updated`, edited in place (toml_edit) so the
+/// user's comments and layout stay. Written afresh when the text does not parse, or when the
+/// edit would not read back as `updated`.
+pub fn record_text(text: &str, updated: &Record) -> String {
+    edit_record(text, updated)
+        .filter(|edited| toml::from_str::<Record>(edited).ok().as_ref() == Some(updated))
+        .unwrap_or_else(|| updated.to_toml())
+}
+
+fn edit_record(text: &str, updated: &Record) -> Option<String> {
+    use toml_edit::{Array, DocumentMut, Item, Table, Value};
+    let mut doc: DocumentMut = text.parse().ok()?;
+    let project = doc.get_mut("project")?.as_table_mut()?;
+    for (key, new) in [
+        ("name", &updated.project.name),
+        ("module", &updated.project.module),
+        ("nakama", &updated.project.nakama),
+    ] {
+        let value = project.get_mut(key)?.as_value_mut()?;
+        if value.as_str() != Some(new.as_str()) {
+            replace_value(value, Value::from(new.as_str()));
+        }
+    }
+    let excluded = &updated.packages.excluded;
+    match (doc.get_mut("packages"), excluded.is_empty()) {
+        (Some(table), true) => {
+            let table = table.as_table_mut()?;
+            table.remove("excluded");
+            if table.is_empty() {
+                doc.remove("packages");
+            }
+        }
+        (Some(table), false) => {
+            let array: Array = excluded.iter().map(String::as_str).collect();
+            let table = table.as_table_mut()?;
+            match table.get_mut("excluded").and_then(Item::as_value_mut) {
+                Some(value) => replace_value(value, Value::Array(array)),
+                None => table["excluded"] = toml_edit::value(array),
+            }
+        }
+        (None, true) => {}
+        (None, false) => {
+            let mut table = Table::new();
+            table["excluded"] =
+                toml_edit::value(excluded.iter().map(String::as_str).collect::<Array>());
+            table.decor_mut().set_prefix("\n");
+            doc["packages"] = Item::Table(table);
+        }
+    }
+    Some(doc.to_string())
+}
+
+/// Replaces a value, keeping the spacing and any comment after it.
+fn replace_value(value: &mut toml_edit::Value, new: toml_edit::Value) {
+    let decor = value.decor().clone();
+    *value = new;
+    *value.decor_mut() = decor;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> Record {
+        Record {
+            scaffold: Origin::builtin(),
+            project: Answers {
+                name: "g".into(),
+                module: "example.com/g".into(),
+                nakama: "3.38.0".into(),
+            },
+            answers: BTreeMap::new(),
+            packages: Packages::default(),
+        }
+    }
+
+    #[test]
+    fn edits_in_place_and_round_trips_the_packages_table() {
+        let text = format!(
+            "# mine\n{}# end\n",
+            record()
+                .to_toml()
+                .replace("nakama = \"3.38.0\"", "nakama = \"3.38.0\" # ours")
+        );
+        let mut moved = record();
+        moved.project.nakama = "3.40.0".into();
+        let edited = record_text(&text, &moved);
+        assert_eq!(
+            edited,
+            text.replace("\"3.38.0\" # ours", "\"3.40.0\" # ours")
+        );
+
+        moved.packages.excluded = vec!["stats".into()];
+        let excluded = record_text(&edited, &moved);
+        assert!(
+            excluded.ends_with("\n[packages]\nexcluded = [\"stats\"]\n# end\n"),
+            "{excluded}"
+        );
+        moved.packages.excluded.clear();
+        assert_eq!(record_text(&excluded, &moved), edited);
+    }
+
+    #[test]
+    fn unparsable_text_is_written_afresh() {
+        assert_eq!(record_text("not = [toml", &record()), record().to_toml());
+    }
+
+    const FRESH: &str = "# Written by scaffold\n[scaffold]\nversion = \"0.1.0\"\ntemplate = \"builtin:nakama-go\"\n\n[project]\nname = \"g\"\nmodule = \"example.com/g\"\nnakama = \"3.40.0\"\n";
+
+    fn with(text: &str, excluded: &[&str]) -> String {
+        let mut record: Record = toml::from_str(text).unwrap();
+        record.packages.excluded = excluded.iter().map(|s| s.to_string()).collect();
+        record_text(text, &record)
+    }
+
+    #[test]
+    fn edits_the_exclusions_in_place() {
+        let one = with(FRESH, &["inventory"]);
+        assert_eq!(
+            one,
+            format!("{FRESH}\n[packages]\nexcluded = [\"inventory\"]\n")
+        );
+        let commented = one
+            .replace("excluded = [", "# out for now\nexcluded = [")
+            .replace("\"]\n", "\"] # see [notes]\n")
+            + "# end\n";
+        let two = with(&commented, &["inventory", "stats"]);
+        assert_eq!(
+            two,
+            commented.replace("[\"inventory\"]", "[\"inventory\", \"stats\"]")
+        );
+        // Back to none: the table goes when nothing else is in it, with the comment that
+        // stood on the removed line.
+        assert_eq!(with(&one, &[]), FRESH);
+        assert_eq!(with(&commented, &[]), format!("{FRESH}# end\n"));
+    }
+
+    #[test]
+    fn writes_afresh_what_it_cannot_edit() {
+        let multi = format!("{FRESH}\n[packages]\nexcluded = [\n  \"a\",\n]\n");
+        let out = with(&multi, &["a", "b"]);
+        let record: Record = toml::from_str(&out).unwrap();
+        assert_eq!(record.packages.excluded, ["a", "b"]);
+    }
+}

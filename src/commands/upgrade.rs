@@ -141,49 +141,8 @@ pub fn plan(root: &Path, record: &project::Record, release: &versions::Release) 
     let mut updated = record.clone();
     updated.project.nakama = release.nakama.clone();
     let text = std::fs::read_to_string(root.join(project::FILE)).unwrap_or_default();
-    plan.put(project::FILE, record_text(&text, &updated))?;
+    plan.put(project::FILE, project::record_text(&text, &updated))?;
     Ok(plan)
-}
-
-/// scaffold.toml with only `[project] nakama` edited in place, so the user's comments and
-/// layout stay; the whole record written afresh when that edit does not give `updated`.
-fn record_text(text: &str, updated: &project::Record) -> String {
-    let mut table = String::new();
-    let edited: String = text
-        .split_inclusive('\n')
-        .map(|line| {
-            let t = line.trim();
-            if let Some(header) = t.strip_prefix('[') {
-                table = header.split(']').next().unwrap_or("").trim().to_string();
-            }
-            let is_key = t.split('=').next().map(str::trim) == Some("nakama");
-            if table != "project" || !is_key {
-                return line.to_string();
-            }
-            // The value between the first pair of quotes after `=`.
-            let Some(eq) = line.find('=') else {
-                return line.to_string();
-            };
-            let after = &line[eq + 1..];
-            let Some(open) = after.find('"') else {
-                return line.to_string();
-            };
-            let Some(len) = after[open + 1..].find('"') else {
-                return line.to_string();
-            };
-            let start = eq + 1 + open + 1;
-            format!(
-                "{}{}{}",
-                &line[..start],
-                updated.project.nakama,
-                &line[start + len..]
-            )
-        })
-        .collect();
-    match toml::from_str::<project::Record>(&edited) {
-        Ok(r) if r == *updated => edited,
-        _ => updated.to_toml(),
-    }
 }
 
 /// `go mod tidy` (and `go mod vendor` when the repo vendors), with a spinner on a terminal.

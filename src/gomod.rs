@@ -1,6 +1,7 @@
 //! Reads go.mod: the module path, the go directive and the requirements.
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
+use std::path::Path;
 
 /// The parts of a go.mod file this tool reads.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -23,6 +24,17 @@ impl GoMod {
 
 fn unquote(s: &str) -> &str {
     s.trim_matches(|c| c == '"' || c == '`')
+}
+
+/// The module path of the repo at `root`, from its go.mod.
+pub fn module_of(root: &Path) -> Result<String> {
+    let text = std::fs::read_to_string(root.join("go.mod")).with_context(|| {
+        format!(
+            "no readable go.mod in {}; a Go plugin repo needs one (`go mod init MODULE`, or restore it from git)",
+            root.display()
+        )
+    })?;
+    Ok(parse(&text)?.module)
 }
 
 /// Parses the directives scaffold needs; unknown directives are ignored, as Go ignores none of

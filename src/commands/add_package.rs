@@ -5,9 +5,9 @@ use crate::cli::AddPackageArgs;
 use crate::plan::Plan;
 use crate::regen::{self, Mode};
 use crate::template::Template;
-use crate::ui::{colour_diff, Report, Ui};
+use crate::ui::Ui;
 use crate::{gomod, names, packages, project, source, starter};
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use serde_json::{Map, Value};
 use std::path::Path;
 
@@ -44,14 +44,18 @@ pub fn run(args: AddPackageArgs, ui: Ui) -> Result<()> {
     let plan = plan(
         &root, &template, &answers, name, &args.kind, &args.rpcs, args.force,
     )?;
-    finish(
+    super::finish(
         "add-package",
         &root,
         plan.0,
         plan.1,
         args.dry_run,
         ui,
-        &format!("{} package {name}", args.kind),
+        Some(super::Headline {
+            done: "Added",
+            dry: "Would add",
+            what: format!("{} package {name}", args.kind),
+        }),
     )
 }
 
@@ -117,8 +121,7 @@ pub fn plan(
             );
         }
     }
-    let gomod_text = std::fs::read_to_string(root.join("go.mod")).context("cannot read go.mod")?;
-    let module = gomod::parse(&gomod_text)?.module;
+    let module = gomod::module_of(root)?;
 
     let ids: Vec<String> = match (kind, rpcs.is_empty()) {
         ("rpc", true) => vec![starter::default_rpc(name)],
@@ -212,53 +215,4 @@ pub fn plan(
 
     let outcome = regenerated?;
     Ok((plan, outcome.warnings))
-}
-
-/// Shows or writes a plan, and reports it the way every maintaining command does.
-pub fn finish(
-    command: &str,
-    root: &Path,
-    plan: Plan,
-    warnings: Vec<String>,
-    dry_run: bool,
-    ui: Ui,
-    what: &str,
-) -> Result<()> {
-    let report = Report {
-        command: command.into(),
-        root: root.display().to_string(),
-        dry_run,
-        created: plan.created(),
-        changed: plan.changed(),
-        skipped: Vec::new(),
-        deleted: plan.removed(),
-        warnings,
-    };
-    if dry_run {
-        ui.out(&colour_diff(&plan.diff()));
-    } else {
-        plan.apply()?;
-    }
-    if !ui.json {
-        let verb = if dry_run { "Would add" } else { "Added" };
-        if plan.is_empty() {
-            ui.status("Fresh", "nothing to change");
-        } else if command == "add-package" {
-            ui.status(verb, what);
-        }
-        for f in &report.created {
-            ui.status(if dry_run { "Would create" } else { "Created" }, f);
-        }
-        for f in &report.deleted {
-            ui.status(if dry_run { "Would delete" } else { "Deleted" }, f);
-        }
-        for f in &report.changed {
-            ui.status(if dry_run { "Would update" } else { "Updated" }, f);
-        }
-    }
-    for w in &report.warnings {
-        ui.warn(w);
-    }
-    ui.report(&report);
-    Ok(())
 }

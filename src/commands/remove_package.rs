@@ -6,7 +6,7 @@ use crate::plan::Plan;
 use crate::regen::{self, Mode};
 use crate::ui::Ui;
 use crate::{gomod, packages, project};
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -32,9 +32,7 @@ pub fn run(args: RemovePackageArgs, ui: Ui) -> Result<()> {
             "{name}/ is not a package folder of this module (no Go code, a nested module, or a folder Go skips); nothing to remove"
         );
     }
-    let module =
-        gomod::parse(&fs::read_to_string(root.join("go.mod")).context("cannot read go.mod")?)?
-            .module;
+    let module = gomod::module_of(&root)?;
     let importers = importers_of(&root, &module, name)?;
     if !importers.is_empty() {
         bail!(
@@ -67,14 +65,18 @@ pub fn run(args: RemovePackageArgs, ui: Ui) -> Result<()> {
             "{name}/ stays on disk, out of the build; delete it with `scaffold remove-package {name} --delete`, or bring it back by removing it from `excluded` in scaffold.toml and running `scaffold sync`"
         ));
     }
-    super::add_package::finish(
+    super::finish(
         "remove-package",
         &root,
         plan,
         warnings,
         args.dry_run,
         ui,
-        &format!("package {name}"),
+        Some(super::Headline {
+            done: "Removed",
+            dry: "Would remove",
+            what: format!("package {name} from the build"),
+        }),
     )
 }
 

@@ -10,20 +10,10 @@ use crate::{dockerfile, gomod, versions};
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 
-/// Exit status of `sync --check` when something is stale.
+/// `sync --check` found something stale (exit 1, after the diff on stdout).
+#[derive(Debug, thiserror::Error)]
+#[error("out of date: run `scaffold sync` and commit the result")]
 pub struct Stale;
-
-impl std::fmt::Display for Stale {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("out of date: run `scaffold sync` and commit the result")
-    }
-}
-impl std::fmt::Debug for Stale {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(self, f)
-    }
-}
-impl std::error::Error for Stale {}
 
 pub fn run(args: SyncArgs, ui: Ui) -> Result<()> {
     let (root, mut plan) = if args.adopt {
@@ -34,7 +24,7 @@ pub fn run(args: SyncArgs, ui: Ui) -> Result<()> {
         let plan = Plan::new(&root);
         (root, plan)
     };
-    let module = module_of(&root)?;
+    let module = gomod::module_of(&root)?;
     let outcome = regen::plan(
         &root,
         &module,
@@ -55,17 +45,15 @@ pub fn run(args: SyncArgs, ui: Ui) -> Result<()> {
         ui.out(&colour_diff(&plan.diff()));
         return Err(Stale.into());
     }
-    super::add_package::finish("sync", &root, plan, outcome.warnings, args.dry_run, ui, "")
-}
-
-fn module_of(root: &Path) -> Result<String> {
-    let text = std::fs::read_to_string(root.join("go.mod")).with_context(|| {
-        format!(
-            "no go.mod in {}; a Go plugin repo needs one (`go mod init`)",
-            root.display()
-        )
-    })?;
-    Ok(gomod::parse(&text)?.module)
+    super::finish(
+        "sync",
+        &root,
+        plan,
+        outcome.warnings,
+        args.dry_run,
+        ui,
+        None,
+    )
 }
 
 /// For `--adopt`: the repo is the given folder; scaffold.toml is planned from go.mod and the
@@ -79,7 +67,7 @@ fn adopt_root(dir: &Path) -> Result<(PathBuf, Plan)> {
         project::load(&root)?;
         return Ok((root, plan));
     }
-    let module = module_of(&root)?;
+    let module = gomod::module_of(&root)?;
     let docker = std::fs::read_to_string(root.join("Dockerfile"))
         .with_context(|| format!("no Dockerfile in {}; nothing to adopt", root.display()))?;
     let nakama = image_tag(&docker)

@@ -32,7 +32,7 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> Result<()> {
     let mut warnings = digest_warnings(&root, release);
     if args.dry_run {
         // `finish` prints the diff and the would-be changes, and writes nothing.
-        return super::add_package::finish("upgrade", &root, plan, warnings, true, ui, "");
+        return super::finish("upgrade", &root, plan, warnings, true, ui, None);
     }
     if !ui.quiet && !ui.json {
         ui.out(&colour_diff(&plan.diff()));

@@ -3,7 +3,7 @@
 
 use crate::packages::{self, Overlay, PackageDir};
 use crate::plan::Plan;
-use crate::text::{eol_of, restyle, to_lf};
+use crate::text::{eol_of, restyle};
 use crate::{dockerfile, wiring};
 use anyhow::{Context, Result};
 use std::fs;
@@ -71,7 +71,7 @@ pub fn plan(root: &Path, module: &str, plan: &mut Plan, mode: Mode) -> Result<Ou
         Some(old) => restyle(&generated, eol_of(old), old),
         None => generated,
     };
-    let calls = calls_register_packages(root, &overlay)?;
+    let calls = calls_register_packages(root, &overlay);
     plan.put("Dockerfile", rewritten)?;
     plan.put(wiring::FILE, generated)?;
     if !calls {
@@ -108,22 +108,24 @@ fn read_planned(root: &Path, overlay: &Overlay, rel: &str) -> Result<Option<Stri
     }
 }
 
-fn calls_register_packages(root: &Path, overlay: &Overlay) -> Result<bool> {
-    let mut texts: Vec<String> = overlay
-        .iter()
-        .filter(|(p, _)| p.components().count() == 1 && p.extension().is_some_and(|e| e == "go"))
-        .filter(|(p, _)| p.as_os_str() != wiring::FILE)
-        .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+/// Whether a root Go file (as planned, or on disk) calls registerPackages, which main.go must
+/// do for packages_gen.go to take effect.
+fn calls_register_packages(root: &Path, overlay: &Overlay) -> bool {
+    let mut names: Vec<String> = overlay
+        .keys()
+        .filter(|p| p.components().count() == 1)
+        .map(|p| p.to_string_lossy().into_owned())
         .collect();
     if let Ok(entries) = fs::read_dir(root) {
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".go") && name != wiring::FILE && !name.ends_with("_test.go") {
-                texts.push(fs::read_to_string(entry.path()).unwrap_or_default());
-            }
-        }
+        names.extend(
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned()),
+        );
     }
-    Ok(texts
+    names
         .iter()
-        .any(|t| to_lf(t).contains("registerPackages(ctx")))
+        .filter(|n| n.ends_with(".go") && !n.ends_with("_test.go") && *n != wiring::FILE)
+        .filter_map(|n| read_planned(root, overlay, n).ok().flatten())
+        .any(|text| text.contains("registerPackages("))
 }

@@ -83,10 +83,10 @@ pub fn fetch(spec: &Spec, subdir: Option<&str>) -> Result<Fetched> {
             Ok(Fetched {
                 template,
                 origin: Origin {
-                    version: env!("CARGO_PKG_VERSION").into(),
                     template: root.display().to_string(),
                     commit,
                     subdir: subdir.map(str::to_string),
+                    ..Origin::builtin()
                 },
             })
         }
@@ -116,10 +116,10 @@ pub fn fetch(spec: &Spec, subdir: Option<&str>) -> Result<Fetched> {
             Ok(Fetched {
                 template,
                 origin: Origin {
-                    version: env!("CARGO_PKG_VERSION").into(),
                     template: shown,
                     commit: Some(commit),
                     subdir: subdir.map(str::to_string),
+                    ..Origin::builtin()
                 },
             })
         }

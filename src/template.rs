@@ -151,11 +151,6 @@ impl Template {
     }
 }
 
-/// Renders every file below `sub` of the built-in scaffold.
-pub fn render_builtin<T: Serialize>(sub: &str, data: &T) -> Result<Vec<RenderedFile>> {
-    Template::builtin().render(sub, data)
-}
-
 /// A handlebars error as one line: its reason and where, without the source excerpt.
 fn one_line(e: &handlebars::RenderError) -> String {
     let text = e.to_string();

@@ -285,8 +285,14 @@ pub fn run(args: NewArgs, ui: Ui) -> Result<()> {
                     r.dir.display()
                 ));
             } else {
-                git::init_and_commit(&r.dir, "Initial commit from scaffold new")
-                    .context("the files were written, but git failed")?;
+                git::init_and_commit(&r.dir, "Initial commit from scaffold new").with_context(
+                    || {
+                        format!(
+                            "the files were written, but `git init` failed; run `git init` in {} yourself",
+                            r.dir.display()
+                        )
+                    },
+                )?;
             }
         }
         ui.status(

@@ -45,6 +45,18 @@ fn add_package_rolls_back_at_any_file() {
 }
 
 #[test]
+fn remove_package_delete_puts_the_folder_back() {
+    let repo = Repo::new(&[]);
+    repo.run(&["add-package", "inventory"]).ok();
+    // The folder is moved aside first; a failed write must bring it back, with every file.
+    for target in ["Dockerfile", "packages_gen.go"] {
+        fails_unchanged(&repo, &["remove-package", "inventory", "--delete"], target);
+    }
+    repo.run(&["remove-package", "inventory", "--delete"]).ok();
+    assert!(!repo.path("inventory").exists());
+}
+
+#[test]
 fn sync_rolls_back() {
     let repo = Repo::new(&[]);
     repo.write("stats/stats.go", handmade_package("stats", "stats_hello"));

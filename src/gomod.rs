@@ -68,7 +68,9 @@ pub fn parse(text: &str) -> Result<GoMod> {
         }
     }
     if gm.module.is_empty() {
-        bail!("go.mod has no `module` line");
+        bail!(
+            "go.mod has no `module` line; add one such as `module example.com/mygame` at its top"
+        );
     }
     Ok(gm)
 }

@@ -68,7 +68,10 @@ pub fn fetch(spec: &Spec, subdir: Option<&str>) -> Result<Fetched> {
         Spec::Folder(dir) => {
             let root = dir
                 .canonicalize()
-                .with_context(|| format!("scaffold folder {} does not exist", dir.display()))?;
+                .with_context(|| format!(
+                    "scaffold folder {} does not exist; give a folder holding template.toml, a git URL, or an alias from `scaffold list`",
+                    dir.display()
+                ))?;
             let template = Template::from_dir(&join_sub(&root, subdir)?)?;
             // A folder that is a git work tree records its commit, so later commands use these
             // templates; not when it has changes, as then no commit holds what was rendered.
@@ -234,11 +237,17 @@ fn clone(url: &str, reference: Option<&str>, dest: &Path) -> Result<String> {
         Err(_) if reference.is_some() && url.starts_with("https://") => {
             let _ = std::fs::remove_dir_all(dest);
             std::fs::create_dir_all(dest)?;
-            RepoBuilder::new()
-                .clone(&source, dest)
-                .map_err(|e| anyhow::anyhow!("cannot clone {url}: {}", e.message()))?
+            RepoBuilder::new().clone(&source, dest).map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot clone {url}: {}; check the URL (`git ls-remote {url}`)",
+                    e.message()
+                )
+            })?
         }
-        Err(e) => bail!("cannot clone {url}: {}", e.message()),
+        Err(e) => bail!(
+            "cannot clone {url}: {}; check the URL (`git ls-remote {url}`)",
+            e.message()
+        ),
     };
     let commit = match reference {
         None => repo.head()?.peel_to_commit()?,

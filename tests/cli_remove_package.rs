@@ -159,7 +159,7 @@ fn unknown_or_non_package_folders_are_refused() {
     write(root.join("tools/main.go"), "package main\n");
     let before = snapshot(&root);
     for (name, message) in [
-        ("nosuch", "there is no package folder nosuch/"),
+        ("nosuch", "its package folders: inventory, profile"),
         ("docs", "docs/ is not a package folder of this module"),
         ("tools", "tools/ is not a package folder of this module"),
         (".git", "is not a top-level package folder"),

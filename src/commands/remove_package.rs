@@ -21,12 +21,21 @@ pub fn run(args: RemovePackageArgs, ui: Ui) -> Result<()> {
             args.name
         );
     }
+    let packages = packages::discover(&root, &Default::default())?;
     if !root.join(name).is_dir() {
-        bail!("there is no package folder {name}/ in {}", root.display());
+        let known: Vec<&str> = packages.iter().map(|p| p.folder.as_str()).collect();
+        bail!(
+            "there is no package folder {name}/ in {}; its package folders: {}",
+            root.display(),
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        );
     }
     // Only a folder the build would copy can be taken out of it: not docs/, vendor/ or a
     // nested module.
-    let packages = packages::discover(&root, &Default::default())?;
     if !packages.iter().any(|p| p.folder == name) {
         bail!(
             "{name}/ is not a package folder of this module (no Go code, a nested module, or a folder Go skips); nothing to remove"

@@ -68,8 +68,12 @@ fn adopt_root(dir: &Path) -> Result<(PathBuf, Plan)> {
         return Ok((root, plan));
     }
     let module = gomod::module_of(&root)?;
-    let docker = std::fs::read_to_string(root.join("Dockerfile"))
-        .with_context(|| format!("no Dockerfile in {}; nothing to adopt", root.display()))?;
+    let docker = std::fs::read_to_string(root.join("Dockerfile")).with_context(|| {
+        format!(
+            "no Dockerfile in {}; --adopt needs the plugin's Dockerfile at the repo root",
+            root.display()
+        )
+    })?;
     let nakama = image_tag(&docker)
         .filter(|v| versions::find(v).is_ok())
         .unwrap_or_else(|| versions::default_release().nakama.clone());

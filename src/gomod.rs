@@ -1,5 +1,6 @@
 //! Reads go.mod: the module path, the go directive and the requirements.
 
+use crate::text::replace_word;
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 
@@ -8,6 +9,8 @@ use std::path::Path;
 pub struct GoMod {
     pub module: String,
     pub go: Option<String>,
+    /// The 1-based line of the `go` directive (0 when there is none).
+    pub go_line: usize,
     /// (module path, version, 1-based line)
     pub requires: Vec<(String, String, usize)>,
 }
@@ -58,7 +61,10 @@ pub fn parse(text: &str) -> Result<GoMod> {
         let mut words = line.split_whitespace();
         match words.next() {
             Some("module") => gm.module = unquote(words.next().unwrap_or("")).to_string(),
-            Some("go") => gm.go = words.next().map(str::to_string),
+            Some("go") => {
+                gm.go = words.next().map(str::to_string);
+                gm.go_line = i + 1;
+            }
             Some("require") => match (words.next(), words.next()) {
                 (Some("("), _) => in_require = true,
                 (Some(p), Some(v)) => gm.requires.push((unquote(p).into(), v.into(), i + 1)),
@@ -83,7 +89,7 @@ mod tests {
     fn parses_blocks_and_single_requires() {
         let gm = parse("module \"example.com/g\" // x\n\ngo 1.26.5\n\nrequire github.com/heroiclabs/nakama-common v1.47.0\n\nrequire (\n\tgoogle.golang.org/protobuf v1.36.11 // indirect\n)\n").unwrap();
         assert_eq!(gm.module, "example.com/g");
-        assert_eq!(gm.go.as_deref(), Some("1.26.5"));
+        assert_eq!((gm.go.as_deref(), gm.go_line), (Some("1.26.5"), 3));
         assert_eq!(
             gm.require("github.com/heroiclabs/nakama-common"),
             Some("v1.47.0")
@@ -93,6 +99,7 @@ mod tests {
             ("google.golang.org/protobuf".into(), "v1.36.11".into(), 8)
         );
         assert!(parse("go 1.22\n").is_err());
+        assert_eq!(parse("module gopher\n").unwrap().go_line, 0);
     }
 }
 
@@ -173,25 +180,6 @@ pub fn set_go(text: &str, version: &str) -> String {
     let directive = format!("{eol}go {version}{eol}");
     lines.insert(at + 1, &directive);
     lines.concat()
-}
-
-/// Replaces the first whole-word occurrence of `old` in a line.
-fn replace_word(line: &str, old: &str, new: &str) -> String {
-    let mut start = 0;
-    while let Some(i) = line[start..].find(old) {
-        let at = start + i;
-        let before_ok = at == 0 || line.as_bytes()[at - 1].is_ascii_whitespace();
-        let end = at + old.len();
-        // `v1.45.0//indirect` (no space) is legal go.mod too.
-        let after_ok = end == line.len()
-            || line.as_bytes()[end].is_ascii_whitespace()
-            || line[end..].starts_with("//");
-        if before_ok && after_ok {
-            return format!("{}{}{}", &line[..at], new, &line[end..]);
-        }
-        start = end;
-    }
-    line.to_string()
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! Line-ending and final-newline handling, so edits keep a file's existing style.
+//! Line-ending and final-newline handling, and in-place word edits, so edits keep a file's
+//! existing style.
 
 /// The line ending a file already uses: CRLF when its first line ends in CRLF.
 pub fn eol_of(text: &str) -> &'static str {
@@ -32,6 +33,29 @@ pub fn to_lf(text: &str) -> String {
     text.replace("\r\n", "\n")
 }
 
+/// Replaces the first whole-word occurrence of `old` in a line: a word starts at the line's
+/// start or after a blank, and ends at the line's end, a blank or a `//` comment
+/// (`v1.45.0//indirect` is legal go.mod). The line is returned as it is when `old` is not there.
+pub fn replace_word(line: &str, old: &str, new: &str) -> String {
+    if old.is_empty() {
+        return line.to_string();
+    }
+    let mut start = 0;
+    while let Some(i) = line[start..].find(old) {
+        let at = start + i;
+        let before_ok = at == 0 || line.as_bytes()[at - 1].is_ascii_whitespace();
+        let end = at + old.len();
+        let after_ok = end == line.len()
+            || line.as_bytes()[end].is_ascii_whitespace()
+            || line[end..].starts_with("//");
+        if before_ok && after_ok {
+            return format!("{}{}{}", &line[..at], new, &line[end..]);
+        }
+        start = end;
+    }
+    line.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,5 +66,20 @@ mod tests {
         let edited = "a\nx\nb\n";
         assert_eq!(restyle(edited, eol_of(original), original), "a\r\nx\r\nb");
         assert_eq!(restyle(edited, eol_of("a\n"), "a\n"), edited);
+    }
+
+    #[test]
+    fn replaces_whole_words_only() {
+        assert_eq!(
+            replace_word("FROM a:3.4 AS b", "a:3.4", "a:3.5"),
+            "FROM a:3.5 AS b"
+        );
+        assert_eq!(
+            replace_word("x v1.4.0 v1.4.0", "v1.4.0", "v1.5.0"),
+            "x v1.5.0 v1.4.0"
+        );
+        assert_eq!(replace_word("xv1 v1", "v1", "v2"), "xv1 v2");
+        assert_eq!(replace_word("a v1//c", "v1", "v2"), "a v2//c");
+        assert_eq!(replace_word("a b", "", "x"), "a b");
     }
 }

@@ -503,6 +503,28 @@ fn d003_nakama_common_must_match_the_image_release() {
 }
 
 #[test]
+fn d003_fix_edits_nakama_common_in_a_require_block() {
+    // The block form, with a comment glued to the version (legal go.mod): --fix edits it in
+    // place like `scaffold upgrade` does, keeping the comment and the other requirements.
+    let r = Repo::healthy();
+    r.edit(
+        "go.mod",
+        "require github.com/heroiclabs/nakama-common v1.47.0\n",
+        "require (\n\tgithub.com/heroiclabs/nakama-common v1.46.0//pinned\n)\n",
+    );
+    assert_eq!(r.found(), one("D003", "go.mod", 6));
+    let out = r.doctor(&["--fix"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(
+        r.read("go.mod"),
+        GO_MOD.replace(
+            "require github.com/heroiclabs/nakama-common v1.47.0\n",
+            "require (\n\tgithub.com/heroiclabs/nakama-common v1.47.0//pinned\n)\n"
+        )
+    );
+}
+
+#[test]
 fn d003_image_tags_are_aligned_to_the_nakama_image() {
     let r = Repo::healthy();
     r.edit(
@@ -552,6 +574,14 @@ fn d003_go_line_unknown_tags_and_variables() {
     r.edit("go.mod", "go 1.26.5", "go 1.26.8");
     assert_eq!(r.found(), one("D003", "go.mod", 3));
     assert!(!r.report().problems[0].fixable);
+    let out = r.doctor(&["--fix"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .contains("has a safe automatic fix; make the change each `fix:` line names"),
+        "{}",
+        out.stderr
+    );
 
     // A tag from an ARG cannot be edited safely: reported, not fixed.
     let r = Repo::healthy();
@@ -855,8 +885,44 @@ fn exit_codes_and_allow() {
     assert!(out.stderr.contains("no Dockerfile in"), "{}", out.stderr);
 
     let missing = r.path().join("nope");
-    assert_eq!(output(scaffold().arg("doctor").arg(&missing)).code, 2);
+    let o = output(scaffold().arg("doctor").arg(&missing));
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("is not a folder"), "{}", o.stderr);
     assert_eq!(output(scaffold().args(["doctor", "--dry-run"])).code, 2);
+}
+
+#[test]
+fn go_mod_without_module_or_in_a_parent_folder_stops_doctor() {
+    let r = Repo::healthy();
+    r.edit("go.mod", "module example.com/game\n", "");
+    let out = r.doctor(&[]);
+    assert_eq!(out.code, 2);
+    // One instruction, not the parser's and then doctor's own again.
+    assert!(
+        out.stderr.contains(
+            "go.mod has no `module` line; add one such as `module example.com/mygame` at its top"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("as its first line"), "{}", out.stderr);
+
+    // Pointed at a folder inside the repo, doctor names the repo root to run it on.
+    let r = Repo::healthy();
+    let out = output(
+        scaffold()
+            .arg("doctor")
+            .arg(r.path().join("profile"))
+            .env("NO_COLOR", "1"),
+    );
+    assert_eq!(out.code, 2);
+    let root = r.path().canonicalize().unwrap();
+    assert!(
+        out.stderr
+            .contains(&format!("run `scaffold doctor {}`", root.display())),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

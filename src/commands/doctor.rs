@@ -65,7 +65,7 @@ pub fn run(args: DoctorArgs, ui: Ui) -> Result<()> {
         if outcome.plan.is_empty() && !after.problems.is_empty() {
             ui.status(
                 "Unchanged",
-                "none of these problems has a safe automatic fix",
+                "none of these problems has a safe automatic fix; make the change each `fix:` line names",
             );
         }
     }

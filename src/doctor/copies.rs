@@ -3,7 +3,7 @@
 
 use super::imports::not_found_message;
 use super::report::Problem;
-use super::stage::join;
+use super::stage::{join, GoBuild};
 use super::{Facts, Finding, Remedy};
 use crate::dockerfile;
 
@@ -17,10 +17,7 @@ enum Block {
     Manual(usize, String),
 }
 
-fn block(f: &Facts) -> Block {
-    let Some(b) = &f.model.build else {
-        return Block::Manual(1, String::new());
-    };
+fn block(f: &Facts, b: &GoBuild) -> Block {
     match dockerfile::find(&f.dockerfile) {
         Ok(Some(block)) => {
             let line = block.begin + 1;
@@ -101,7 +98,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
         )));
     }
 
-    let place = block(f);
+    let place = block(f, b);
     for (dir, pkg) in &f.graph.packages {
         let missing: Vec<&String> = pkg
             .files

@@ -5,7 +5,9 @@
 use super::encoding::normalize;
 use super::repo::Repo;
 use super::{Finding, Remedy};
-use crate::dockerfile::{self, BlockError};
+use crate::dockerfile;
+use crate::gomod;
+use crate::text::replace_word;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The planned contents of every file the remedies change (unchanged files left out). With
@@ -53,20 +55,8 @@ pub fn plan(repo: &Repo, findings: &[Finding], with_block: bool) -> BTreeMap<Str
     if let Some(mut text) = text_of(&out, "go.mod") {
         let before = text.clone();
         for r in &remedies {
-            if let Remedy::SetRequire {
-                line,
-                path,
-                from,
-                to,
-            } = r
-            {
-                text = edit_line(&text, *line, |l| match l.find(path.as_str()) {
-                    Some(at) => {
-                        let (head, tail) = l.split_at(at + path.len());
-                        format!("{head}{}", replace_word(tail, from, to))
-                    }
-                    None => l.to_string(),
-                });
+            if let Remedy::SetRequire { path, to } = r {
+                text = gomod::set_require(&text, path, to).unwrap_or(text);
             }
         }
         if text != before {
@@ -80,28 +70,20 @@ pub fn plan(repo: &Repo, findings: &[Finding], with_block: bool) -> BTreeMap<Str
 
 /// The block's folders plus `add`, rewritten in place, or a new block when there is none.
 fn add_folders(text: &str, add: &BTreeSet<String>) -> Option<String> {
+    let block = dockerfile::find(text).ok()?;
     let mut folders: BTreeSet<String> = add.clone();
-    match dockerfile::find(text) {
-        Ok(Some(block)) => {
-            for l in &block.lines {
-                let mut words = l.split_whitespace();
-                if words.next().is_some_and(|w| w.eq_ignore_ascii_case("COPY")) {
-                    if let Some(src) = words.next() {
-                        folders.insert(src.trim_end_matches('/').to_string());
-                    }
-                }
-            }
-            let folders: Vec<String> = folders.into_iter().collect();
-            dockerfile::rewrite(text, &folders, false).ok()
-        }
-        Ok(None) => {
-            let folders: Vec<String> = folders.into_iter().collect();
-            match dockerfile::rewrite(text, &folders, false) {
-                Err(BlockError::Missing) => dockerfile::adopt(text, &folders),
-                other => other.ok(),
+    for l in block.iter().flat_map(|b| &b.lines) {
+        let mut words = l.split_whitespace();
+        if words.next().is_some_and(|w| w.eq_ignore_ascii_case("COPY")) {
+            if let Some(src) = words.next() {
+                folders.insert(src.trim_end_matches('/').to_string());
             }
         }
-        Err(_) => None,
+    }
+    let folders: Vec<String> = folders.into_iter().collect();
+    match block {
+        Some(_) => dockerfile::rewrite(text, &folders, false).ok(),
+        None => dockerfile::adopt(text, &folders),
     }
 }
 
@@ -120,31 +102,6 @@ fn edit_line(text: &str, line: usize, f: impl Fn(&str) -> String) -> String {
     out
 }
 
-/// Replaces the first whole-word occurrence of `from` (delimited by blanks or the ends).
-fn replace_word(line: &str, from: &str, to: &str) -> String {
-    let mut at = 0;
-    while let Some(p) = line[at..].find(from) {
-        let start = at + p;
-        let end = start + from.len();
-        let before_ok = blank_or_edge(line[..start].chars().last());
-        let after_ok = blank_or_edge(line[end..].chars().next());
-        if before_ok && after_ok {
-            return format!("{}{to}{}", &line[..start], &line[end..]);
-        }
-        at = end;
-    }
-    line.to_string()
-}
-
-/// A word boundary: the start or end of the line, or a blank.
-fn blank_or_edge(c: Option<char>) -> bool {
-    // Not `Option::is_none_or`: the crate supports Rust 1.80.
-    match c {
-        None => true,
-        Some(c) => c.is_whitespace(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,19 +112,6 @@ mod tests {
         assert_eq!(edit_line(t, 2, |l| l.replace('x', "y")), "a x\r\nb y\r\nc");
         assert_eq!(edit_line(t, 3, |l| format!("{l}!")), "a x\r\nb x\r\nc!");
         assert_eq!(edit_line(t, 9, |_| String::new()), t);
-    }
-
-    #[test]
-    fn replaces_whole_words_only() {
-        assert_eq!(
-            replace_word("FROM a:3.4 AS b", "a:3.4", "a:3.5"),
-            "FROM a:3.5 AS b"
-        );
-        assert_eq!(
-            replace_word("x v1.4.0 v1.4.0", "v1.4.0", "v1.5.0"),
-            "x v1.5.0 v1.4.0"
-        );
-        assert_eq!(replace_word("xv1 v1", "v1", "v2"), "xv1 v2");
     }
 
     #[test]

@@ -41,13 +41,8 @@ pub enum Remedy {
         from: String,
         to: String,
     },
-    /// On go.mod line `line`, require `path` at version `to` instead of `from`.
-    SetRequire {
-        line: usize,
-        path: String,
-        from: String,
-        to: String,
-    },
+    /// Require `path` at version `to` in go.mod (`gomod::set_require`).
+    SetRequire { path: String, to: String },
     /// Strip a UTF-8 BOM, and turn CRLF into LF when `eol` is set.
     Normalize { file: String, eol: bool },
 }
@@ -56,7 +51,6 @@ pub enum Remedy {
 pub struct Facts<'a> {
     pub repo: &'a Repo,
     pub gomod: GoMod,
-    pub gomod_text: String,
     pub dockerfile: String,
     pub model: Model,
     pub ignore: DockerIgnore,
@@ -153,11 +147,9 @@ pub fn diagnose_repo(repo: &Repo) -> Result<Diagnosis> {
             repo.root.display()
         )));
     };
-    let gomod = gomod::parse(&gomod_text.replace('\u{feff}', "")).map_err(|e| {
-        cannot_run(format!(
-            "go.mod: {e}; add `module <path>` as its first line"
-        ))
-    })?;
+    // gomod's error already names the file and the line to add.
+    let gomod =
+        gomod::parse(&gomod_text.replace('\u{feff}', "")).map_err(|e| cannot_run(e.to_string()))?;
     let Some(dockerfile) = repo.text("Dockerfile") else {
         return Err(cannot_run(format!(
             "no Dockerfile in {}; doctor checks the Docker build of a Nakama plugin (`scaffold new` writes one)",
@@ -203,7 +195,6 @@ pub fn diagnose_repo(repo: &Repo) -> Result<Diagnosis> {
     let facts = Facts {
         repo,
         gomod,
-        gomod_text,
         dockerfile,
         model,
         ignore,

@@ -75,17 +75,6 @@ fn images(f: &Facts) -> Vec<Image> {
     out
 }
 
-/// The 1-based line of go.mod's `go` directive.
-fn go_line(text: &str) -> usize {
-    text.lines()
-        .position(|l| {
-            l.trim_start()
-                .strip_prefix("go")
-                .is_some_and(|r| r.starts_with([' ', '\t']))
-        })
-        .map_or(1, |i| i + 1)
-}
-
 fn set_tag(img: &Image, to: &str) -> Option<Remedy> {
     let from = img.literal.clone()?;
     Some(Remedy::SetImage {
@@ -110,7 +99,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
             notes.push(Note {
                 file: "Dockerfile".into(),
                 line: img.line,
-                message: format!("Nakama `{}` is not in scaffold's release table ({span}); doctor cannot check its nakama-common and Go", img.tag),
+                message: format!("Nakama `{0}` is not in scaffold's release table ({span}); doctor cannot check its nakama-common and Go: use a release in that range, or a newer scaffold if {0} came out after this one", img.tag),
             });
         }
     }
@@ -184,9 +173,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
                     format!("require {COMMON} {}, then run `go mod tidy` (and `go mod vendor` if you vendor)", r.nakama_common),
                 ),
                 vec![Remedy::SetRequire {
-                    line: *line,
                     path: COMMON.into(),
-                    from: v.clone(),
                     to: r.nakama_common.clone(),
                 }],
             )),
@@ -215,7 +202,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
             out.push(Finding::manual(Problem::new(
                 "D003",
                 "go.mod",
-                go_line(&f.gomod_text),
+                f.gomod.go_line,
                 format!("go.mod says `go {go}` but {image} has Go {have}; the build fails with `go: go.mod requires go >= {go} (running go {have}; GOTOOLCHAIN=local)`"),
                 format!("set `go {have}` in go.mod"),
             )));
@@ -270,11 +257,5 @@ mod tests {
             split_ref("golang:1.26@sha256:ab"),
             ("golang".into(), Some("1.26".into()))
         );
-    }
-
-    #[test]
-    fn finds_the_go_line() {
-        assert_eq!(go_line("module x\n\ngo 1.26.5\n"), 3);
-        assert_eq!(go_line("module gopher\n"), 1);
     }
 }

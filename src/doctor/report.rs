@@ -73,11 +73,6 @@ impl Problem {
         }
     }
 
-    pub fn warning(mut self) -> Problem {
-        self.severity = Severity::Warning;
-        self
-    }
-
     pub fn fixable(mut self, yes: bool) -> Problem {
         self.fixable = yes;
         self

@@ -152,8 +152,7 @@ pub struct StageInfo {
 #[derive(Debug, Clone)]
 pub struct GoBuild {
     pub stage: usize,
-    /// Its RUN instruction's index and line.
-    pub ins: usize,
+    /// Its RUN instruction's line.
     pub line: usize,
     /// The absolute folder `go` runs in (WORKDIR, `cd`, `-C`).
     pub dir: String,
@@ -241,7 +240,6 @@ impl Model {
         });
         model.build = Some(GoBuild {
             stage,
-            ins,
             line,
             dir,
             flags,

@@ -1,14 +1,15 @@
 //! The exact Go of the repo's Nakama release (`GOTOOLCHAIN=go<release.go>`, fetched by the
 //! go command itself) and the plugin build with it.
 
+use super::long_step;
 use super::process::{run_captured, run_checked, which};
-use super::Step;
+use crate::ui::Ui;
 use crate::versions::Release;
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::AtomicBool;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The go command on this machine, as it is before any toolchain switch.
 pub struct GoEnv {
@@ -63,7 +64,7 @@ pub struct Toolchain {
 
 impl Toolchain {
     /// Makes sure the release's Go is there, downloading it the first time (behind a spinner).
-    pub fn prepare(env: &GoEnv, release: &Release, stop: &AtomicBool, step: &Step) -> Result<Self> {
+    pub fn prepare(env: &GoEnv, release: &Release, stop: &AtomicBool, ui: Ui) -> Result<Self> {
         let version = format!("go{}", release.go);
         let this = Self {
             go: env.go.clone(),
@@ -85,16 +86,23 @@ impl Toolchain {
                     release.go, env.goproxy
                 ),
             )
+            .map_err(|err| {
+                err.context(format!(
+                    "cannot get Go {go}; point GOPROXY at a proxy that serves golang.org/toolchain, or install Go {go} and put it first on PATH",
+                    go = release.go
+                ))
+            })
         };
         let answer = if cached {
             check()?
         } else {
-            let (answer, took) = step.long(
+            let (answer, took) = long_step(
+                ui,
                 "Downloading",
                 &format!("Go {} (first time only)", release.go),
                 check,
             )?;
-            step.done(
+            ui.status(
                 "Downloaded",
                 &format!("Go {} in {}", release.go, human(took)),
             );
@@ -138,7 +146,7 @@ fn check_cc(cc: &str) -> Result<()> {
 
 /// How a plugin build ended.
 pub enum Built {
-    Ok(Duration),
+    Ok,
     /// The compiler's own output, to show as it is.
     Failed(String),
 }
@@ -146,7 +154,6 @@ pub enum Built {
 /// `go build -trimpath -buildmode=plugin -o <out> .` in the repo, as the Dockerfile's builder
 /// stage runs it.
 pub fn plugin(tc: &Toolchain, root: &Path, out: &Path, stop: &AtomicBool) -> Result<Built> {
-    let start = Instant::now();
     let (status, text) = run_captured(
         tc.command()
             .args(["build", "-trimpath", "-buildmode=plugin", "-o"])
@@ -156,7 +163,7 @@ pub fn plugin(tc: &Toolchain, root: &Path, out: &Path, stop: &AtomicBool) -> Res
         stop,
     )?;
     Ok(if status.success() {
-        Built::Ok(start.elapsed())
+        Built::Ok
     } else {
         Built::Failed(text)
     })
@@ -180,6 +187,59 @@ mod tests {
     fn durations_read_well() {
         assert_eq!(human(Duration::from_millis(4230)), "4.2s");
         assert_eq!(human(Duration::from_secs(187)), "3m07s");
+    }
+
+    /// A GoEnv of Go 1.20 whose `go` command is `program`, with its module cache in `modcache`.
+    fn env_with(program: &str, modcache: &Path) -> GoEnv {
+        GoEnv {
+            go: which(program).unwrap(),
+            local: "go1.20.14".into(),
+            modcache: modcache.display().to_string(),
+            platform: "linux-amd64".into(),
+            goproxy: "https://proxy.example".into(),
+        }
+    }
+
+    #[test]
+    fn a_go_that_does_not_switch_is_refused() {
+        // `echo version` answers without the release's version, as Go before 1.21 would.
+        let release = crate::versions::default_release();
+        let modcache = tempfile::tempdir().unwrap();
+        let toolchain = format!("golang.org/toolchain@v0.0.1-go{}.linux-amd64", release.go);
+        std::fs::create_dir_all(modcache.path().join(toolchain)).unwrap();
+        let env = env_with("echo", modcache.path());
+        let err = Toolchain::prepare(&env, release, &AtomicBool::new(false), Ui::default())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains(&format!("(go1.20.14) did not switch to go{}", release.go)),
+            "{err}"
+        );
+        assert!(err.contains("install Go 1.21 or newer"), "{err}");
+    }
+
+    #[test]
+    fn a_failed_go_download_says_what_to_do() {
+        let release = crate::versions::default_release();
+        let modcache = tempfile::tempdir().unwrap();
+        let env = env_with("false", modcache.path());
+        let quiet = Ui {
+            quiet: true,
+            json: false,
+        };
+        let err = Toolchain::prepare(&env, release, &AtomicBool::new(false), quiet)
+            .err()
+            .unwrap();
+        let text = format!("{err:#}");
+        assert!(
+            text.contains("point GOPROXY at a proxy that serves golang.org/toolchain"),
+            "{text}"
+        );
+        assert!(
+            text.contains("golang.org/toolchain from https://proxy.example) failed"),
+            "{text}"
+        );
     }
 
     #[test]

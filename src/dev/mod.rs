@@ -59,32 +59,22 @@ After changing code, run `docker compose up --build` again. Or run `scaffold dev
     anyhow::bail!("`scaffold dev` needs Linux or macOS; use Docker Compose (above) or WSL 2")
 }
 
-/// Long steps: a spinner with the step and elapsed time on a terminal, a plain line otherwise.
+/// Runs a long step: a spinner with the step and elapsed time on a terminal, a plain line
+/// first otherwise. Returns what the step made and how long it took.
 #[cfg(unix)]
-pub(crate) struct Step {
+pub(crate) fn long_step<T>(
     ui: Ui,
-}
-
-#[cfg(unix)]
-impl Step {
-    pub fn long<T>(
-        &self,
-        verb: &str,
-        what: &str,
-        f: impl FnOnce() -> anyhow::Result<T>,
-    ) -> anyhow::Result<(T, std::time::Duration)> {
-        use std::io::IsTerminal;
-        if !std::io::stderr().is_terminal() {
-            self.ui.status(verb, what);
-        }
-        let bar = crate::ui::spinner(self.ui, &format!("{verb} {what}"));
-        let start = std::time::Instant::now();
-        let result = f();
-        bar.finish_and_clear();
-        result.map(|v| (v, start.elapsed()))
+    verb: &str,
+    what: &str,
+    f: impl FnOnce() -> anyhow::Result<T>,
+) -> anyhow::Result<(T, std::time::Duration)> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        ui.status(verb, what);
     }
-
-    pub fn done(&self, verb: &str, what: &str) {
-        self.ui.status(verb, what);
-    }
+    let bar = crate::ui::spinner(ui, &format!("{verb} {what}"));
+    let start = std::time::Instant::now();
+    let result = f();
+    bar.finish_and_clear();
+    result.map(|v| (v, start.elapsed()))
 }

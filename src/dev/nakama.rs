@@ -3,8 +3,9 @@
 
 use super::build::{human, GoEnv, Toolchain};
 use super::logs::format_line;
+use super::long_step;
 use super::process::{detach, is_executable, run_captured, run_checked, tail, Interrupted, Proc};
-use super::Step;
+use crate::ui::Ui;
 use crate::versions::Release;
 use anyhow::{anyhow, bail, Context, Result};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -97,7 +98,7 @@ pub fn build_server(
     src: &Source,
     binary: &Path,
     stop: &AtomicBool,
-    step: &Step,
+    ui: Ui,
 ) -> Result<()> {
     let dir = binary.parent().context("the cache path has a folder")?;
     let parent = dir.parent().context("the cache path has a parent")?;
@@ -107,7 +108,7 @@ pub fn build_server(
         "Nakama {} with Go {} (first time only; a few minutes)",
         release.nakama, release.go
     );
-    let (_, took) = step.long("Building", &label, || {
+    let (_, took) = long_step(ui, "Building", &label, || {
         let tmp = tempfile::Builder::new()
             .prefix(".building-")
             .tempdir_in(parent)
@@ -141,7 +142,7 @@ pub fn build_server(
         }
         Ok(())
     })?;
-    step.done(
+    ui.status(
         "Built",
         &format!(
             "Nakama {} with Go {} in {} (cached in {})",
@@ -307,10 +308,9 @@ impl Server {
     }
 
     /// Stops the server and waits until its last log line is printed.
-    pub fn stop(mut self) -> ExitStatus {
-        let status = self.proc.stop(Duration::from_secs(10));
+    pub fn stop(mut self) {
+        self.proc.stop(Duration::from_secs(10));
         self.join();
-        status
     }
 
     /// After it exited on its own: let the readers finish printing.

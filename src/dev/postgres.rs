@@ -14,6 +14,9 @@ use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+/// How long a starting server may take before we give up.
+const READY_WITHIN: Duration = Duration::from_secs(60);
+
 /// The server binaries (initdb and postgres) in one folder.
 pub struct Bin {
     dir: PathBuf,
@@ -171,31 +174,66 @@ impl Postgres {
     }
 }
 
-/// Ready when postmaster.pid's status line says so (what `pg_ctl -w` waits for).
+/// Where to turn when the throw-away server does not start.
+const USE_YOUR_OWN: &str = "or use a PostgreSQL you run: `scaffold dev --database-address 'postgres:PASSWORD@HOST:5432/nakama?sslmode=disable'`";
+
+/// Ready when postmaster.pid's status line says so (what `pg_ctl -w` waits for). The log is
+/// quoted on failure: it lives in the session folder, which is removed on the way out.
 fn wait_ready(proc: &mut Proc, data: &Path, log: &Path, stop: &AtomicBool) -> Result<()> {
+    let log_tail = || tail(&std::fs::read_to_string(log).unwrap_or_default(), 20);
     let start = Instant::now();
     loop {
         if stop.load(Ordering::SeqCst) {
             return Err(Interrupted.into());
         }
         if let Some(status) = proc.exited() {
-            let text = std::fs::read_to_string(log).unwrap_or_default();
             bail!(
-                "PostgreSQL exited while starting ({status}); its log ({}):\n{}",
-                log.display(),
-                tail(&text, 20)
+                "PostgreSQL exited while starting ({status}); fix what its log (below) says, {USE_YOUR_OWN}\n{}",
+                log_tail()
             );
         }
         let pidfile = std::fs::read_to_string(data.join("postmaster.pid")).unwrap_or_default();
         if pidfile.lines().nth(7).map(str::trim) == Some("ready") {
             return Ok(());
         }
-        if start.elapsed() > Duration::from_secs(60) {
+        if start.elapsed() > READY_WITHIN {
             bail!(
-                "PostgreSQL did not get ready in 60s; its log is {}",
-                log.display()
+                "PostgreSQL did not get ready in {}s; see its log (below), {USE_YOUR_OWN}\n{}",
+                READY_WITHIN.as_secs(),
+                log_tail()
             );
         }
         std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_that_dies_starting_is_reported_with_its_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("postgres.log");
+        let mut cmd = Command::new("sh");
+        cmd.args([
+            "-c",
+            "echo 'FATAL:  data directory has wrong ownership' >&2; exit 1",
+        ])
+        .stderr(std::fs::File::create(&log).unwrap());
+        detach(&mut cmd, libc::SIGKILL);
+        let mut proc = Proc::spawn("sh", &mut cmd, libc::SIGINT).unwrap();
+        let err = wait_ready(&mut proc, dir.path(), &log, &AtomicBool::new(false))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("PostgreSQL exited while starting (exit status: 1)"),
+            "{err}"
+        );
+        assert!(err.contains("--database-address"), "{err}");
+        assert!(
+            err.ends_with("\nFATAL:  data directory has wrong ownership"),
+            "{err}"
+        );
     }
 }

@@ -272,6 +272,23 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_command_reports_its_last_lines() {
+        let stop = AtomicBool::new(false);
+        let err = run_checked(
+            Command::new("sh").args(["-c", "for i in $(seq 50); do echo l$i; done; exit 2"]),
+            &stop,
+            "`counting`",
+        )
+        .unwrap_err()
+        .to_string();
+        let last: Vec<String> = (11..=50).map(|i| format!("l{i}")).collect();
+        assert_eq!(
+            err,
+            format!("`counting` failed (exit status: 2):\n{}", last.join("\n"))
+        );
+    }
+
+    #[test]
     fn stop_flag_interrupts_a_running_command() {
         let stop = AtomicBool::new(true);
         let started = Instant::now();

@@ -6,7 +6,7 @@ use super::nakama::{self, Health, Launch, Ports, Server};
 use super::postgres::{self, Postgres};
 use super::process::{self, is_executable, is_root, random_hex, Interrupted};
 use super::watch::{Change, Watcher};
-use super::{Options, Step};
+use super::{long_step, Options};
 use crate::ui::Ui;
 use crate::{project, versions};
 use anyhow::{Context, Result};
@@ -26,13 +26,12 @@ pub fn run(opts: Options, ui: Ui) -> Result<()> {
     let record = project::load(&root)?;
     let release = versions::find(&record.project.nakama)?;
     // Everything that can be wrong with the machine is checked before the long steps.
-    let pg_bin = match opts.database_address {
-        None => Some(postgres::Bin::find()?),
-        Some(_) => None,
+    let database = match opts.database_address {
+        None => Database::Local(postgres::Bin::find()?),
+        Some(address) => Database::External(address),
     };
     let ports = Ports::choose(opts.port)?;
     let stop = process::stop_flag()?;
-    let step = Step { ui };
     ui.status(
         "Project",
         &format!(
@@ -52,16 +51,16 @@ pub fn run(opts: Options, ui: Ui) -> Result<()> {
         } else {
             let label = format!("Nakama {} source", release.nakama);
             Some(
-                step.long("Fetching", &label, || {
+                long_step(ui, "Fetching", &label, || {
                     nakama::fetch_source(&env, release, &stop)
                 })?
                 .0,
             )
         };
-        let tc = Toolchain::prepare(&env, release, &stop, &step)?;
+        let tc = Toolchain::prepare(&env, release, &stop, ui)?;
         match source {
-            Some(src) => nakama::build_server(&tc, release, &src, &binary, &stop, &step)?,
-            None => step.done(
+            Some(src) => nakama::build_server(&tc, release, &src, &binary, &stop, ui)?,
+            None => ui.status(
                 "Cached",
                 &format!(
                     "Nakama {} built with Go {} ({})",
@@ -79,12 +78,10 @@ pub fn run(opts: Options, ui: Ui) -> Result<()> {
             ports,
             extra: &opts.nakama_args,
             stop: &stop,
-            step: &step,
             started,
         };
-        session.run(&ctx, pg_bin.as_ref(), opts.database_address.as_deref())?;
-        session.shutdown();
-        Ok(())
+        // Dropping the session (here, or on an error) stops what it started.
+        session.run(&ctx, &database)
     })();
     match result {
         // Ctrl-C during a step is a normal way to end; the session has cleaned up.
@@ -96,6 +93,14 @@ pub fn run(opts: Options, ui: Ui) -> Result<()> {
     }
 }
 
+/// Where Nakama keeps its data.
+enum Database {
+    /// A throw-away PostgreSQL from these binaries, in the session folder.
+    Local(postgres::Bin),
+    /// `--database-address`: a server the user runs.
+    External(String),
+}
+
 /// What every step of a session reads.
 struct Ctx<'a> {
     root: &'a Path,
@@ -104,11 +109,10 @@ struct Ctx<'a> {
     ports: Ports,
     extra: &'a [String],
     stop: &'a AtomicBool,
-    step: &'a Step,
     started: Instant,
 }
 
-/// What a session started, so it can stop exactly that (also when dropped on an error).
+/// What a session started, so it can stop exactly that when dropped.
 struct Session {
     ui: Ui,
     /// The session folder: database, plugin, logs. Outside the repo, so the watch and git
@@ -119,7 +123,6 @@ struct Session {
     server: Option<Server>,
     log: Arc<Mutex<std::fs::File>>,
     ready_once: bool,
-    done: bool,
 }
 
 impl Session {
@@ -157,7 +160,6 @@ impl Session {
             server: None,
             log: Arc::new(Mutex::new(log)),
             ready_once: false,
-            done: false,
         })
     }
 
@@ -169,17 +171,12 @@ impl Session {
         self.dir.join("modules/backend.so")
     }
 
-    fn run(
-        &mut self,
-        c: &Ctx,
-        pg_bin: Option<&postgres::Bin>,
-        external: Option<&str>,
-    ) -> Result<()> {
+    fn run(&mut self, c: &Ctx, database: &Database) -> Result<()> {
         // Watch before the first build, so a save during it is not missed.
         let mut watcher = Watcher::new(c.root, &self.dir)?;
         let first_ok = self.build(c, "plugin")?;
-        let address = match (pg_bin, external) {
-            (Some(bin), _) => {
+        let address = match database {
+            Database::Local(bin) => {
                 let pg = Postgres::start(bin, &self.dir.join("postgres"), c.stop)?;
                 self.ui.status(
                     "Started",
@@ -194,16 +191,21 @@ impl Session {
                 self.postgres = Some(pg);
                 address
             }
-            (None, Some(address)) => {
+            Database::External(address) => {
                 self.ui.status(
                     "Database",
                     &format!("{} (--database-address)", without_password(address)),
                 );
-                address.to_string()
+                address.clone()
             }
-            (None, None) => unreachable!("either a local or an external database"),
         };
-        nakama::migrate(c.binary, &address, c.stop)?;
+        nakama::migrate(c.binary, &address, c.stop).map_err(|err| match database {
+            Database::External(address) => err.context(format!(
+                "cannot prepare the database at {}; check that it runs and that --database-address is right",
+                without_password(address)
+            )),
+            Database::Local(_) => err,
+        })?;
         self.ui
             .status("Migrated", "the nakama database (nakama migrate up)");
         if first_ok {
@@ -250,11 +252,11 @@ impl Session {
     /// whatever runs.
     fn build(&mut self, c: &Ctx, what: &str) -> Result<bool> {
         let out = self.staged();
-        let (built, _) = c.step.long("Building", what, || {
+        let (built, took) = long_step(self.ui, "Building", what, || {
             build::plugin(c.tc, c.root, &out, c.stop)
         })?;
         match built {
-            Built::Ok(took) => {
+            Built::Ok => {
                 self.ui.status(
                     "Built",
                     &format!("backend.so with {} in {}", c.tc.version, human(took)),
@@ -341,19 +343,18 @@ impl Session {
                 ));
             }
             Health::Slow => self.ui.warn(&format!(
-                "nakama (pid {pid}) does not answer /healthcheck after {}s; its log is above",
+                "nakama (pid {pid}) does not answer /healthcheck after {}s; its log is above. It keeps running: save a file to restart it, or Ctrl-C to stop",
                 HEALTHY_WITHIN.as_secs()
             )),
         }
         Ok(())
     }
+}
 
+impl Drop for Session {
     /// Stops Nakama, then PostgreSQL (each by pid), and removes the session folder unless
     /// it is to be kept.
-    fn shutdown(&mut self) {
-        if std::mem::replace(&mut self.done, true) {
-            return;
-        }
+    fn drop(&mut self) {
         if let Some(server) = self.server.take() {
             let pid = server.proc.pid();
             server.stop();
@@ -376,12 +377,6 @@ impl Session {
         } else {
             self.ui.status("Removed", &self.dir.display().to_string());
         }
-    }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        self.shutdown();
     }
 }
 

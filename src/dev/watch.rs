@@ -106,7 +106,7 @@ impl Watcher {
     /// Waits up to `timeout` for a write to a watched file, then until writes stop for
     /// [`DEBOUNCE`]; returns the strongest real change among them.
     pub fn next(&mut self, timeout: Duration) -> Option<(Change, PathBuf)> {
-        let mut touched: Vec<PathBuf> = Vec::new();
+        let mut touched: Vec<(PathBuf, Change)> = Vec::new();
         let deadline = Instant::now() + timeout;
         loop {
             let wait = if touched.is_empty() {
@@ -123,21 +123,21 @@ impl Watcher {
                 continue;
             }
             for path in event.paths {
-                if classify(&self.root, &self.output, &path).is_some() && !touched.contains(&path) {
-                    touched.push(path);
+                if touched.iter().any(|(p, _)| *p == path) {
+                    continue;
+                }
+                if let Some(change) = classify(&self.root, &self.output, &path) {
+                    touched.push((path, change));
                 }
             }
         }
         let mut best: Option<(Change, PathBuf)> = None;
-        for path in touched {
+        for (path, change) in touched {
             let now = fingerprint(&path);
             if self.seen.get(&path) == Some(&now) {
                 continue;
             }
             self.seen.insert(path.clone(), now);
-            let Some(change) = classify(&self.root, &self.output, &path) else {
-                continue;
-            };
             if best.as_ref().map_or(true, |(c, _)| change > *c) {
                 let rel = path.strip_prefix(&self.root).unwrap_or(&path);
                 best = Some((change, rel.to_path_buf()));

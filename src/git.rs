@@ -5,23 +5,54 @@ use git2::{IndexAddOption, Repository, Signature};
 use std::path::Path;
 
 /// Decides, once per process and before the first git2 call, whether libgit2 may need TLS.
-/// On Linux its OpenSSL backend reads the whole CA bundle (about 40 ms, most of `scaffold
-/// new`), which only an https clone uses; a process that clones nothing over https points
-/// OpenSSL at an empty bundle instead. Every git2 use in this crate calls this first, with
-/// `tls` true only before an https clone.
+/// On Linux its OpenSSL backend reads the whole CA bundle when libgit2 initialises (about
+/// 40 ms, most of `scaffold new`), which only an https clone uses. A process that clones
+/// nothing over https initialises libgit2 with OpenSSL pointed at an empty bundle, then puts
+/// the two variables back at once: child processes (`go mod tidy`, `go vet`) must see the
+/// user's environment, or their own TLS fails. If an https clone comes after all, the real
+/// bundle is loaded into libgit2's context then.
 pub fn prepare(tls: bool) {
+    use std::sync::atomic::{AtomicBool, Ordering};
     static READY: std::sync::Once = std::sync::Once::new();
+    static WITHOUT_CAS: AtomicBool = AtomicBool::new(false);
     READY.call_once(|| {
         #[cfg(all(unix, not(target_os = "macos")))]
         if !tls {
-            // OpenSSL reads these when libgit2 initialises, which may be after this call,
-            // so they stay set for the rest of the (short-lived) process. A user's own
-            // SSL_CERT_FILE is overridden too: this process makes no TLS connection.
-            std::env::set_var("SSL_CERT_FILE", "/dev/null");
-            std::env::set_var("SSL_CERT_DIR", "/dev/null");
+            const VARS: [&str; 2] = ["SSL_CERT_FILE", "SSL_CERT_DIR"];
+            let saved = VARS.map(|k| (k, std::env::var_os(k)));
+            for k in VARS {
+                std::env::set_var(k, "/dev/null");
+            }
+            // Any git2 constructor initialises libgit2, and with it OpenSSL's context.
+            let _ = git2::Config::new();
+            for (k, v) in saved {
+                match v {
+                    Some(v) => std::env::set_var(k, v),
+                    None => std::env::remove_var(k),
+                }
+            }
+            WITHOUT_CAS.store(true, Ordering::SeqCst);
         }
-        let _ = tls;
     });
+    #[cfg(all(unix, not(target_os = "macos")))]
+    if tls && WITHOUT_CAS.swap(false, Ordering::SeqCst) {
+        load_ca_bundle();
+    }
+}
+
+/// Loads the system CA bundle into libgit2's TLS context (where OpenSSL would have found it).
+#[cfg(all(unix, not(target_os = "macos")))]
+fn load_ca_bundle() {
+    let probe = openssl_probe::probe();
+    // SAFETY: called before any clone starts; libgit2 only reads these in new connections.
+    unsafe {
+        if let Some(file) = probe.cert_file {
+            let _ = git2::opts::set_ssl_cert_file(file);
+        }
+        if let Some(dir) = probe.cert_dir {
+            let _ = git2::opts::set_ssl_cert_dir(dir);
+        }
+    }
 }
 
 /// True when `dir` (or the nearest existing parent) is already inside a git work tree.

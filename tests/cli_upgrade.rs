@@ -700,3 +700,38 @@ fn only_changes_inside_the_plugin_repo_make_it_dirty() {
     assert!(out.stderr.contains("server/notes.txt"), "{}", out.stderr);
     assert_unchanged(&before, &snapshot(&mono));
 }
+
+/// Child processes get the user's environment: `go mod tidy` must reach the module proxy and
+/// the checksum database over TLS with an empty module cache (a fresh CI machine), and with a
+/// user's own `SSL_CERT_FILE`, which scaffold must pass on untouched.
+#[test]
+fn go_mod_tidy_downloads_into_an_empty_module_cache() {
+    require_go();
+    let (_tmp, root) = new_repo("3.38.0", &[]);
+    let cache = tmp();
+    let bundle = ["/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/cert.pem"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("a system CA bundle (ca-certificates)");
+    let mut cmd = scaffold();
+    cmd.current_dir(&root)
+        .args(["upgrade", "--nakama", "3.40.0", "--json"])
+        .env("GOMODCACHE", cache.path())
+        .env("GOFLAGS", "-modcacherw")
+        .env("SSL_CERT_FILE", bundle);
+    let out = output(&mut cmd);
+    assert_eq!(
+        out.code, 0,
+        "upgrade failed:\n{}\n{}",
+        out.stdout, out.stderr
+    );
+    assert!(!out.stdout.contains("x509"), "{}", out.stdout);
+    assert!(read(root.join("go.sum")).contains("github.com/heroiclabs/nakama-common v1.47.0 h1:"));
+    assert!(
+        cache
+            .path()
+            .join("cache/download/github.com/heroiclabs/nakama-common/@v/v1.47.0.zip")
+            .exists(),
+        "the module was downloaded into the empty cache"
+    );
+}

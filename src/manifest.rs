@@ -162,9 +162,13 @@ pub fn parse(text: &str, shown_path: &str) -> Result<Manifest> {
 
 /// Refuses a scaffold that needs a newer `scaffold` than this one.
 fn check_min(min: &str, shown_path: &str) -> Result<()> {
-    let need = crate::versions::parse_semver(min)
-        .with_context(|| format!("{shown_path}: `min_scaffold`"))?;
-    let have = crate::versions::parse_semver(env!("CARGO_PKG_VERSION"))?;
+    use crate::go::GoVersion;
+    let need = GoVersion::parse(min).with_context(|| {
+        format!(
+            "{shown_path}: `min_scaffold` = \"{min}\" is not a version number such as \"0.1.0\""
+        )
+    })?;
+    let have = GoVersion::parse(env!("CARGO_PKG_VERSION")).unwrap_or_default();
     if need > have {
         bail!(
             "this scaffold needs scaffold {min} or newer (this is {}); update scaffold (`cargo install scaffold`)",

@@ -1,6 +1,8 @@
 //! Finds the package folders actually on disk (plus any planned ones): what the Dockerfile must
 //! copy and which packages the generated wiring registers.
 
+use crate::go::build::{ignored_name, importable_element};
+use crate::go::source::{self, GoFile};
 use anyhow::{Context, Result};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -26,19 +28,15 @@ pub struct PackageDir {
 /// Files planned but not yet on disk, by repo-relative path; they count as present.
 pub type Overlay<'a> = BTreeMap<PathBuf, &'a [u8]>;
 
-/// Top-level folders never copied: Go and this tool ignore them.
+/// Top-level folders never copied: Go ignores them, and vendor/ is `go mod vendor`'s.
 pub fn skipped_folder(name: &str) -> bool {
-    name.starts_with('.') || name.starts_with('_') || name == "vendor" || name == "testdata"
+    ignored_name(name) || name == "vendor"
 }
 
-/// Whether Go accepts the folder name as an import path element (golang.org/x/mod's rule), so
-/// it can be imported and written into a Dockerfile COPY line as it is.
+/// Whether Go accepts the folder name as an import path element, so it can be imported and
+/// written into a Dockerfile COPY line as it is.
 pub fn importable_folder(name: &str) -> bool {
-    !name.is_empty()
-        && !name.ends_with('.')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-._~+".contains(c))
+    importable_element(name)
 }
 
 /// Every top-level package folder of the repo at `root`, sorted by folder name.
@@ -130,17 +128,22 @@ fn inspect(root: &Path, folder: &str, overlay: &Overlay) -> Result<Option<Packag
         rpc_ids: Vec::new(),
         hooks: Vec::new(),
     };
-    for text in top.values() {
-        if pkg.name.is_none() {
-            pkg.name = package_clause(text);
+    for (file_name, text) in &top {
+        let file = source::parse(text);
+        // Only the files Go compiles on the builder say what the package is and registers.
+        if !crate::go::build::builds(file_name, &file, &[]) {
+            continue;
         }
-        match register_shape(text) {
+        if pkg.name.is_none() {
+            pkg.name = file.package.clone();
+        }
+        match register_shape(&file) {
             Some(true) => pkg.registers = true,
             Some(false) => pkg.odd_register = true,
             None => {}
         }
-        pkg.rpc_ids.extend(rpc_ids(text));
-        pkg.hooks.extend(hook_calls(text));
+        pkg.rpc_ids.extend(rpc_ids(&file));
+        pkg.hooks.extend(hook_calls(&file));
     }
     // A folder of `package main` (a tool) is copied but cannot be imported.
     if pkg.name.as_deref() == Some("main") {
@@ -150,7 +153,7 @@ fn inspect(root: &Path, folder: &str, overlay: &Overlay) -> Result<Option<Packag
 }
 
 fn is_go_source(name: &str) -> bool {
-    name.ends_with(".go") && !name.ends_with("_test.go") && !name.starts_with(['.', '_'])
+    name.ends_with(".go") && !name.ends_with("_test.go") && !ignored_name(name)
 }
 
 /// Whether any sub-folder (not the folder itself) holds a .go file, skipping what Go skips.
@@ -186,41 +189,6 @@ fn go_anywhere(dir: &Path) -> Result<bool> {
     Ok(false)
 }
 
-/// The name in a Go file's `package` clause, skipping comments before it.
-pub fn package_clause(text: &str) -> Option<String> {
-    let mut in_block = false;
-    for line in text.lines() {
-        let mut l = line.trim();
-        if in_block {
-            match l.find("*/") {
-                Some(i) => {
-                    in_block = false;
-                    l = l[i + 2..].trim();
-                }
-                None => continue,
-            }
-        }
-        if l.starts_with("/*") {
-            match l.find("*/") {
-                Some(i) => l = l[i + 2..].trim(),
-                None => {
-                    in_block = true;
-                    continue;
-                }
-            }
-        }
-        if l.is_empty() || l.starts_with("//") {
-            continue;
-        }
-        return l
-            .strip_prefix("package")
-            .filter(|r| r.starts_with(char::is_whitespace))
-            .and_then(|r| r.split_whitespace().next())
-            .map(|s| s.trim_end_matches(';').to_string());
-    }
-    None
-}
-
 const PLUGIN_PARAMS: [&str; 5] = [
     "context.Context",
     "runtime.Logger",
@@ -231,67 +199,34 @@ const PLUGIN_PARAMS: [&str; 5] = [
 
 /// `Some(true)` when the file declares `func Register` with the plugin's parameters and an
 /// `error` result, `Some(false)` for another shape, `None` when it declares none.
-pub fn register_shape(text: &str) -> Option<bool> {
-    let at = text
-        .find("\nfunc Register(")
-        .map(|i| i + 1)
-        .or_else(|| text.starts_with("func Register(").then_some(0))?;
-    let rest = &text[at + "func Register(".len()..];
-    let close = rest.find(')')?;
-    // A signature broken over lines ends with a comma (gofmt keeps it): no empty parameter.
-    let params: Vec<String> = rest[..close]
-        .split(',')
-        .filter(|p| !p.trim().is_empty())
-        .map(|p| p.split_whitespace().last().unwrap_or("").to_string())
-        .collect();
-    let result = rest[close + 1..].trim_start();
-    Some(params == PLUGIN_PARAMS && result.starts_with("error"))
+pub fn register_shape(file: &GoFile) -> Option<bool> {
+    let mut shapes = file
+        .funcs_named("Register")
+        .map(|f| f.params == PLUGIN_PARAMS && f.results == ["error"]);
+    shapes.next()
 }
 
-/// The literal ids passed to `RegisterRpc("...", ...)`.
-pub fn rpc_ids(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(i) = rest.find("RegisterRpc(") {
-        rest = &rest[i + "RegisterRpc(".len()..];
-        let t = rest.trim_start();
-        if let Some(body) = t.strip_prefix('"') {
-            if let Some(end) = body.find('"') {
-                out.push(body[..end].to_ascii_lowercase());
-            }
-        }
-    }
-    out
+/// The literal ids passed to `RegisterRpc("...", ...)`, lower-cased as Nakama compares them.
+pub fn rpc_ids(file: &GoFile) -> Vec<String> {
+    file.calls
+        .iter()
+        .filter(|c| c.name == "RegisterRpc")
+        .filter_map(|c| c.first_string.as_ref())
+        .map(|id| id.to_ascii_lowercase())
+        .collect()
 }
 
-/// The before/after hook registrations in a Go text, with the realtime message name for
+/// The before/after hook registrations in a Go file, with the realtime message name for
 /// `RegisterBeforeRt("…")`/`RegisterAfterRt("…")`: Nakama keeps one hook of each.
-pub fn hook_calls(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for prefix in ["RegisterBefore", "RegisterAfter"] {
-        let mut rest = text;
-        while let Some(i) = rest.find(prefix) {
-            let tail = &rest[i..];
-            let name_len = tail
-                .find(|c: char| !c.is_ascii_alphanumeric())
-                .unwrap_or(tail.len());
-            let name = &tail[..name_len];
-            rest = &tail[name_len..];
-            if !rest.starts_with('(') {
-                continue;
-            }
-            let arg = rest[1..].trim_start();
-            let id = arg
-                .strip_prefix('"')
-                .and_then(|a| a.split('"').next())
-                .filter(|_| name.ends_with("Rt"));
-            out.push(match id {
-                Some(id) => format!("{name}(\"{id}\")"),
-                None => name.to_string(),
-            });
-        }
-    }
-    out
+pub fn hook_calls(file: &GoFile) -> Vec<String> {
+    file.calls
+        .iter()
+        .filter(|c| c.name.starts_with("RegisterBefore") || c.name.starts_with("RegisterAfter"))
+        .map(|c| match (&c.first_string, c.name.ends_with("Rt")) {
+            (Some(id), true) => format!("{}(\"{id}\")", c.name),
+            _ => c.name.clone(),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -299,50 +234,44 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_package_clause_past_comments() {
-        let src = "// Copyright\n/* block\n comment */\n\npackage stats // the stats\n";
-        assert_eq!(package_clause(src).as_deref(), Some("stats"));
-        assert_eq!(package_clause("packagex y"), None);
-    }
-
-    #[test]
     fn register_shapes() {
         let good = "package p\n\nfunc Register(ctx context.Context, logger runtime.Logger, db *sql.DB, nk runtime.NakamaModule, initializer runtime.Initializer) error {\n";
-        assert_eq!(register_shape(good), Some(true));
+        assert_eq!(register_shape(&source::parse(good)), Some(true));
         let multi_line = "package p\n\nfunc Register(\n\tctx context.Context,\n\tlogger runtime.Logger,\n\tdb *sql.DB,\n\tnk runtime.NakamaModule,\n\tinitializer runtime.Initializer,\n) error {\n";
-        assert_eq!(register_shape(multi_line), Some(true));
+        assert_eq!(register_shape(&source::parse(multi_line)), Some(true));
         assert_eq!(
-            register_shape("package p\nfunc Register(i runtime.Initializer) error {}"),
+            register_shape(&source::parse(
+                "package p\nfunc Register(i runtime.Initializer) error {}"
+            )),
             Some(false)
         );
-        assert_eq!(register_shape("package p\nfunc register() {}"), None);
+        assert_eq!(
+            register_shape(&source::parse("package p\nfunc register() {}")),
+            None
+        );
+        // A Register inside a comment is not declared (it used to be wired, and broke vet).
+        let commented = format!("package p\n/*\n{}\n*/\n", &good["package p\n\n".len()..]);
+        assert_eq!(register_shape(&source::parse(&commented)), None);
     }
 
     #[test]
     fn finds_hook_calls() {
-        let src = "initializer.RegisterAfterAuthenticateDevice(f)\ninitializer.RegisterBeforeRt(\"ChannelMessageSend\", g)\nfunc RegisterBeforeX";
+        let src = "package p\nfunc f() {\ninitializer.RegisterAfterAuthenticateDevice(f)\ninitializer.RegisterBeforeRt(\"ChannelMessageSend\", g)\n// initializer.RegisterBeforeRt(\"MatchDataSend\", g)\n}\nfunc RegisterBeforeX() {}";
         assert_eq!(
-            hook_calls(src),
+            hook_calls(&source::parse(src)),
             vec![
-                "RegisterBeforeRt(\"ChannelMessageSend\")",
-                "RegisterAfterAuthenticateDevice"
+                "RegisterAfterAuthenticateDevice",
+                "RegisterBeforeRt(\"ChannelMessageSend\")"
             ]
         );
     }
 
     #[test]
-    fn importable_folder_names() {
-        for ok in ["stats", "game-state", "v1.2", "a_b", "x~y", "c++"] {
-            assert!(importable_folder(ok), "{ok}");
-        }
-        for bad in ["my stuff", "é", "a:b", "x.", ""] {
-            assert!(!importable_folder(bad), "{bad}");
-        }
-    }
-
-    #[test]
     fn finds_rpc_ids() {
-        let src = r#"initializer.RegisterRpc("Profile_Get", h); initializer.RegisterRpc( "x", y); RegisterRpc(id, z)"#;
-        assert_eq!(rpc_ids(src), vec!["profile_get", "x"]);
+        let src = r#"package p
+func f() { initializer.RegisterRpc("Profile_Get", h); initializer.RegisterRpc( "x", y); RegisterRpc(id, z) }
+// initializer.RegisterRpc("old", h)
+var s = `initializer.RegisterRpc("in_string", h)`"#;
+        assert_eq!(rpc_ids(&source::parse(src)), vec!["profile_get", "x"]);
     }
 }

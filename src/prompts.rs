@@ -1,7 +1,8 @@
 //! The questions `scaffold new` asks on a terminal (dialoguer). Only called when stdin and
 //! stderr are terminals; every question also has a flag.
 
-use crate::{names, versions};
+use crate::go::names;
+use crate::versions;
 use anyhow::Result;
 use dialoguer::{theme::ColorfulTheme, Confirm, Input, Select};
 

@@ -127,5 +127,10 @@ fn calls_register_packages(root: &Path, overlay: &Overlay) -> bool {
         .iter()
         .filter(|n| n.ends_with(".go") && !n.ends_with("_test.go") && *n != wiring::FILE)
         .filter_map(|n| read_planned(root, overlay, n).ok().flatten())
-        .any(|text| text.contains("registerPackages("))
+        .any(|text| {
+            crate::go::source::parse(&text)
+                .calls
+                .iter()
+                .any(|c| c.name == "registerPackages")
+        })
 }

@@ -1,6 +1,6 @@
 //! Starter code for a new package, rendered from the built-in scaffold's `kinds/<kind>/`.
 
-use crate::names;
+use crate::go::names;
 use crate::template::{RenderedFile, Template};
 use anyhow::Result;
 use serde::Serialize;

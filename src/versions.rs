@@ -1,6 +1,6 @@
 //! The built-in release table: which nakama-common, Go and protobuf each Nakama release needs.
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, Result};
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
@@ -72,19 +72,6 @@ pub fn go_sum(release: &Release) -> Option<&'static str> {
         .and_then(|f| f.contents_utf8())
 }
 
-/// Parses `3.40.0` into comparable numbers.
-pub fn parse_semver(v: &str) -> Result<(u64, u64, u64)> {
-    let v = v.trim().trim_start_matches('v');
-    let mut parts = v.split('.').map(|p| p.parse::<u64>());
-    let mut next = || -> Result<u64> {
-        parts
-            .next()
-            .unwrap_or(Ok(0))
-            .with_context(|| format!("`{v}` is not a version number"))
-    };
-    Ok((next()?, next()?, next()?))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,7 +80,7 @@ mod tests {
     fn table_is_newest_first_and_complete() {
         let versions: Vec<_> = releases()
             .iter()
-            .map(|r| parse_semver(&r.nakama).unwrap())
+            .map(|r| crate::go::GoVersion::parse_exact(&r.nakama).unwrap())
             .collect();
         let mut sorted = versions.clone();
         sorted.sort_by(|a, b| b.cmp(a));

@@ -2,11 +2,12 @@
 //! `sync` over the planned tree, all checked before anything is written.
 
 use crate::cli::AddPackageArgs;
+use crate::go::{gomod, names, source as gosrc};
 use crate::plan::Plan;
 use crate::regen::{self, Mode};
 use crate::template::Template;
 use crate::ui::Ui;
-use crate::{gomod, names, packages, project, source, starter};
+use crate::{packages, project, source, starter};
 use anyhow::{bail, Result};
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -67,22 +68,6 @@ fn record_data(record: &project::Record) -> Map<String, Value> {
     super::new::template_data(&p.name, &p.module, &p.nakama, release, &record.answers)
 }
 
-/// The hook registrations (`RegisterBefore…`/`RegisterAfter…`) a Go text makes.
-fn hook_registrations(code: &str) -> Vec<String> {
-    packages::hook_calls(code)
-}
-
-/// The names of the top-level functions (not methods) a Go text declares.
-fn top_level_funcs(code: &str) -> Vec<String> {
-    code.lines()
-        .filter_map(|l| l.strip_prefix("func "))
-        .filter(|rest| !rest.starts_with('('))
-        .filter_map(|rest| rest.split(['(', '[', ' ']).next())
-        .filter(|name| !name.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 fn list_kinds(template: &Template, ui: Ui) -> Result<()> {
     let kinds = starter::kinds(template);
     if ui.json {
@@ -137,24 +122,29 @@ pub fn plan(
     let mut answers = answers.clone();
     answers.insert("module".into(), Value::String(module.clone()));
     let files = starter::render(template, kind, name, &ids, &answers)?;
-    let new_code: String = files
+    // The kind's Go files (tests aside), read once.
+    let new_code: Vec<gosrc::GoFile> = files
         .iter()
-        .filter(|f| !f.path.to_string_lossy().ends_with("_test.go"))
-        .map(|f| String::from_utf8_lossy(&f.contents).into_owned())
+        .filter(|f| {
+            let p = f.path.to_string_lossy();
+            p.ends_with(".go") && !p.ends_with("_test.go")
+        })
+        .map(|f| gosrc::parse(&String::from_utf8_lossy(&f.contents)))
         .collect();
+    let new_ids: Vec<String> = new_code.iter().flat_map(packages::rpc_ids).collect();
+    let new_hooks: Vec<String> = new_code.iter().flat_map(packages::hook_calls).collect();
     // The kind's own code may use an id or a handler already (`--rpc save` next to the rpc
     // kind's RpcSave): a second registration silently replaces the first, a second func
     // does not compile.
     let mut seen = std::collections::BTreeSet::new();
-    if let Some(id) = packages::rpc_ids(&new_code)
-        .into_iter()
-        .find(|id| !seen.insert(id.clone()))
-    {
+    if let Some(id) = new_ids.iter().find(|id| !seen.insert(id.to_string())) {
         bail!("RPC id `{id}` would be registered twice: the {kind} package registers it itself; pick another with --rpc ID");
     }
     let mut funcs = std::collections::BTreeSet::new();
-    if let Some(func) = top_level_funcs(&new_code)
-        .into_iter()
+    if let Some(func) = new_code
+        .iter()
+        .flat_map(|f| &f.funcs)
+        .map(|f| f.name.clone())
         .find(|f| !funcs.insert(f.clone()))
     {
         let by = ids.iter().find(|id| names::rpc_handler_name(id) == func);
@@ -189,10 +179,7 @@ pub fn plan(
         Err(_) => packages::discover(root, &Default::default())?,
     };
     for pkg in &existing {
-        if let Some(id) = packages::rpc_ids(&new_code)
-            .iter()
-            .find(|id| pkg.rpc_ids.contains(id))
-        {
+        if let Some(id) = new_ids.iter().find(|id| pkg.rpc_ids.contains(id)) {
             bail!(
                 "RPC id `{id}` is already registered by {}/; pick another with --rpc ID",
                 pkg.folder
@@ -200,7 +187,6 @@ pub fn plan(
         }
         // Nakama lower-cases realtime message ids (`RegisterBeforeRt("channelmessagesend")`
         // is the hook `RegisterBeforeRt("ChannelMessageSend")` replaces without a word).
-        let new_hooks = hook_registrations(&new_code);
         if let Some(hook) = pkg
             .hooks
             .iter()

@@ -2,12 +2,13 @@
 //! then write it at once and start git.
 
 use crate::cli::NewArgs;
+use crate::go::names;
 use crate::plan::Plan;
 use crate::project::{Answers, Origin, Record};
 use crate::regen::{self, Mode};
 use crate::template::Template;
 use crate::ui::{Report, Ui};
-use crate::{answers, config, git, manifest, names, prompts, source, starter, versions};
+use crate::{answers, config, git, manifest, prompts, source, starter, versions};
 use anyhow::{bail, Context, Result};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -353,7 +354,7 @@ fn plain_gomod(plan: &Plan) -> bool {
     let Some(change) = plan.changes.iter().find(|c| c.path == Path::new("go.mod")) else {
         return false;
     };
-    let Ok(gm) = crate::gomod::parse(&String::from_utf8_lossy(&change.after)) else {
+    let Ok(gm) = crate::go::gomod::parse(&String::from_utf8_lossy(&change.after)) else {
         return false;
     };
     gm.requires.iter().all(|(p, _, _)| {

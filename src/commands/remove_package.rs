@@ -2,10 +2,11 @@
 //! delete its folder only with `--delete`. Refused while other code still imports it.
 
 use crate::cli::RemovePackageArgs;
+use crate::go::{gomod, source};
 use crate::plan::Plan;
 use crate::regen::{self, Mode};
 use crate::ui::Ui;
-use crate::{gomod, packages, project};
+use crate::{packages, project};
 use anyhow::{bail, Result};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -107,11 +108,10 @@ fn importers_of(root: &Path, module: &str, name: &str) -> Result<Vec<String>> {
                 }
             } else if file_name.ends_with(".go") && rel != Path::new(crate::wiring::FILE) {
                 let text = fs::read_to_string(&path)?;
-                for (i, line) in text.lines().enumerate() {
-                    let quoted = line.split('"').nth(1).unwrap_or("");
-                    let imports = quoted == prefix || quoted.starts_with(&format!("{prefix}/"));
-                    if imports && !line.trim_start().starts_with("//") {
-                        found.push(format!("{}:{}", crate::plan::slash(rel), i + 1));
+                for import in source::parse(&text).imports {
+                    let p = &import.path;
+                    if *p == prefix || p.starts_with(&format!("{prefix}/")) {
+                        found.push(format!("{}:{}", crate::plan::slash(rel), import.line));
                     }
                 }
             }

@@ -2,11 +2,12 @@
 //! `--check` for CI, `--adopt` for plugin repos made by hand.
 
 use crate::cli::SyncArgs;
+use crate::go::gomod;
 use crate::plan::Plan;
 use crate::project::{self, Answers, Origin, Record};
 use crate::regen::{self, Mode};
 use crate::ui::{colour_diff, Ui};
-use crate::{dockerfile, gomod, versions};
+use crate::{dockerfile, versions};
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 

@@ -2,9 +2,10 @@
 //! image tags, nakama-common, protobuf, the go line, go.sum when it is ours, scaffold.toml).
 
 use crate::cli::UpgradeArgs;
+use crate::go::gomod;
 use crate::plan::Plan;
 use crate::ui::{colour_diff, Ui};
-use crate::{git, gomod, images, project, versions};
+use crate::{git, images, project, versions};
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 use std::process::Command;
@@ -178,11 +179,9 @@ fn run_go(root: &Path, release: &versions::Release, ui: Ui) -> Result<Vec<String
     let mut warnings = Vec::new();
     // Or raised the go line past the pluginbuilder's Go, which refuses it (GOTOOLCHAIN=local).
     if let Some(go) = &after.go {
-        let newer = match (
-            versions::parse_semver(go),
-            versions::parse_semver(&release.go),
-        ) {
-            (Ok(got), Ok(want)) => got > want,
+        use crate::go::GoVersion;
+        let newer = match (GoVersion::parse(go), GoVersion::parse(&release.go)) {
+            (Some(got), Some(want)) => got > want,
             _ => false,
         };
         if newer {

@@ -54,7 +54,7 @@ pub fn classify(root: &Path, output: &Path, path: &Path) -> Option<Change> {
 }
 
 fn ignored_dir(name: &str) -> bool {
-    name.starts_with('.') || name.starts_with('_') || name == "testdata"
+    crate::go::build::ignored_name(name)
 }
 
 /// Whether an event can mean new content. Opening and reading a file (the compiler does, on

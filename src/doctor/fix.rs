@@ -6,7 +6,7 @@ use super::encoding::normalize;
 use super::repo::Repo;
 use super::{Finding, Remedy};
 use crate::dockerfile;
-use crate::gomod;
+use crate::go::gomod;
 use crate::text::replace_word;
 use std::collections::{BTreeMap, BTreeSet};
 

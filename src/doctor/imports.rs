@@ -2,12 +2,13 @@
 //! following imports from the main package), and check D004: an import that names a folder of
 //! this repo under a path that is not the module's.
 
-use super::gosrc::{self, GoFile};
 use super::repo::Repo;
 use super::report::{Note, Problem};
 use super::stage::Model;
 use super::{Facts, Finding};
-use crate::gomod::GoMod;
+use crate::go::build;
+use crate::go::source::{self as gosrc, GoFile};
+use crate::go::GoMod;
 use std::collections::{BTreeMap, VecDeque};
 
 /// The first path elements of the standard library: a dotless import under them is std.
@@ -136,9 +137,7 @@ fn module_folder(repo: &Repo, dir: &str) -> bool {
         return true;
     }
     let segs: Vec<&str> = dir.split('/').collect();
-    let hidden = segs
-        .iter()
-        .any(|s| s.starts_with(['.', '_']) || *s == "testdata");
+    let hidden = segs.iter().any(|s| build::ignored_name(s));
     // A folder with its own go.mod (here or above, below the root) is another module.
     let nested = (1..=segs.len()).any(|n| repo.is_file(&format!("{}/go.mod", segs[..n].join("/"))));
     repo.is_dir(dir) && !hidden && segs[0] != "vendor" && !nested
@@ -233,8 +232,7 @@ impl Graph {
     fn package_files(&mut self, repo: &Repo, dir: &str, tags: &[String]) -> Vec<String> {
         let mut out = Vec::new();
         for name in repo.files_in(dir) {
-            if !name.ends_with(".go") || name.ends_with("_test.go") || name.starts_with(['.', '_'])
-            {
+            if !name.ends_with(".go") {
                 continue;
             }
             let rel = if dir.is_empty() {
@@ -243,7 +241,7 @@ impl Graph {
                 format!("{dir}/{name}")
             };
             let parsed = gosrc::parse(&repo.text(&rel).unwrap_or_default());
-            if gosrc::builds(&name, &parsed, tags) {
+            if build::builds(&name, &parsed, tags) {
                 self.parsed.insert(rel.clone(), parsed);
                 out.push(rel);
             }

@@ -2,9 +2,9 @@
 //! `func InitModule(context.Context, runtime.Logger, *sql.DB, runtime.NakamaModule,
 //! runtime.Initializer) error`; Nakama looks it up by name and type when it loads the plugin.
 
-use super::gosrc::{local_name, FuncDecl, GoFile};
 use super::report::Problem;
 use super::{Facts, Finding};
+use crate::go::source::{local_name, FuncDecl, GoFile};
 
 const RUNTIME: &str = "github.com/heroiclabs/nakama-common/runtime";
 const SIGNATURE: &str = "func InitModule(ctx context.Context, logger runtime.Logger, db *sql.DB, nk runtime.NakamaModule, initializer runtime.Initializer) error";
@@ -133,7 +133,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
         .files
         .iter()
         .filter_map(|p| parsed(p).map(|g| (p, g)))
-        .flat_map(|(p, g)| g.init_modules.iter().map(move |d| (p, d)))
+        .flat_map(|(p, g)| g.funcs_named("InitModule").map(move |d| (p, d)))
         .collect();
     match decls.first() {
         None => out.push(Finding::manual(Problem::new(
@@ -161,12 +161,13 @@ pub fn check(f: &Facts) -> Vec<Finding> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::gosrc::parse;
     use super::*;
+    use crate::go::source::parse;
 
     fn why(src: &str) -> Option<String> {
         let g = parse(src);
-        mismatch(&g.init_modules[0], &g)
+        let init = g.funcs_named("InitModule").next().cloned().unwrap();
+        mismatch(&init, &g)
     }
 
     const IMPORTS: &str = "package main\nimport (\n\"context\"\n\"database/sql\"\nrt \"github.com/heroiclabs/nakama-common/runtime\"\n)\n";

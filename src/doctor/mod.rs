@@ -9,7 +9,6 @@ pub mod buildline;
 pub mod copies;
 pub mod encoding;
 pub mod fix;
-pub mod gosrc;
 pub mod imports;
 pub mod initmodule;
 pub mod plugin_build;
@@ -20,7 +19,7 @@ pub mod stage;
 pub mod vendor;
 
 use crate::dockerignore::DockerIgnore;
-use crate::gomod::{self, GoMod};
+use crate::go::gomod::{self, GoMod};
 use crate::Exit;
 use anyhow::Result;
 use imports::Graph;

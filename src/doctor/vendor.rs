@@ -4,23 +4,12 @@
 use super::report::Problem;
 use super::stage::{join, Model};
 use super::{Facts, Finding};
-use crate::gomod::GoMod;
+use crate::go::{GoMod, GoVersion};
 use std::collections::BTreeMap;
 
-/// The go line as numbers (`1.21rc1` reads as 1.21.0; a bad line as 0).
-pub fn go_version(v: &str) -> (u64, u64, u64) {
-    let mut nums = v.trim().split('.').map(|p| {
-        p.chars()
-            .take_while(char::is_ascii_digit)
-            .collect::<String>()
-            .parse()
-            .unwrap_or(0)
-    });
-    (
-        nums.next().unwrap_or(0),
-        nums.next().unwrap_or(0),
-        nums.next().unwrap_or(0),
-    )
+/// The go line as a version (`1.21rc1` reads as 1.21.0; a bad line as 0).
+pub fn go_version(v: &str) -> GoVersion {
+    GoVersion::parse(v).unwrap_or_default()
 }
 
 fn has_vendor(model: &Model, modroot: &str) -> bool {
@@ -43,7 +32,7 @@ pub fn vendor_mode(model: &Model, modroot: &str, gomod: &GoMod) -> bool {
         Some("vendor") => true,
         Some(_) => false,
         None => {
-            go_version(gomod.go.as_deref().unwrap_or("0")) >= (1, 14, 0)
+            go_version(gomod.go.as_deref().unwrap_or("0")) >= GoVersion(1, 14, 0)
                 && has_vendor(model, modroot)
         }
     }
@@ -96,7 +85,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
     if !f.vendor_mode {
         // Not used by the Docker build, but go ≥ 1.14 still reads a vendor/ it finds, so a
         // stale one breaks every local `go build` and `go test`.
-        let reads_vendor = go_version(f.gomod.go.as_deref().unwrap_or("0")) >= (1, 14, 0);
+        let reads_vendor = go_version(f.gomod.go.as_deref().unwrap_or("0")) >= GoVersion(1, 14, 0);
         return if reads_vendor && f.repo.is_file("vendor/modules.txt") {
             stale(f)
         } else {
@@ -237,9 +226,7 @@ mod tests {
 
     #[test]
     fn go_versions() {
-        assert_eq!(go_version("1.26.5"), (1, 26, 5));
-        assert_eq!(go_version("1.21rc1"), (1, 21, 0));
-        assert!(go_version("1.14") >= (1, 14, 0));
-        assert_eq!(go_version("x"), (0, 0, 0));
+        assert_eq!(go_version("1.26.5"), GoVersion(1, 26, 5));
+        assert_eq!(go_version("x"), GoVersion::default());
     }
 }

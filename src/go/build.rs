@@ -1,0 +1,255 @@
+//! The go tool's rules for which files and folders a build reads, for the plugin builder's
+//! target (`GOOS=linux GOARCH=amd64 CGO_ENABLED=1`): file-name suffixes, build constraints,
+//! ignored names, and import-path elements. Every part of scaffold asks these here.
+
+use super::source::GoFile;
+
+/// The builder's operating system and architecture (the pluginbuilder image and the server
+/// image are linux/amd64 wherever scaffold builds and tests them).
+pub const GOOS: &str = "linux";
+pub const GOARCH: &str = "amd64";
+
+/// Every GOOS the go tool knows: a file name ending `_<goos>` builds only there.
+const KNOWN_GOOS: [&str; 17] = [
+    "aix",
+    "android",
+    "darwin",
+    "dragonfly",
+    "freebsd",
+    "hurd",
+    "illumos",
+    "ios",
+    "js",
+    "linux",
+    "netbsd",
+    "openbsd",
+    "plan9",
+    "solaris",
+    "wasip1",
+    "windows",
+    "zos",
+];
+/// Every GOARCH the go tool knows: a file name ending `_<goarch>` builds only there.
+const KNOWN_GOARCH: [&str; 21] = [
+    "386", "amd64", "arm", "armbe", "arm64", "arm64be", "loong64", "mips", "mipsle", "mips64",
+    "mips64le", "ppc", "ppc64", "ppc64le", "riscv", "riscv64", "s390", "s390x", "sparc", "sparc64",
+    "wasm",
+];
+
+/// Folders (and files) the go tool never treats as part of a package tree: names starting with
+/// `.` or `_`, and `testdata`.
+pub fn ignored_name(name: &str) -> bool {
+    name.starts_with(['.', '_']) || name == "testdata"
+}
+
+/// Whether Go accepts `name` as an import path element (golang.org/x/mod's rule), so it can be
+/// imported and written into a Dockerfile COPY line as it is.
+pub fn importable_element(name: &str) -> bool {
+    !name.is_empty()
+        && !name.ends_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._~+".contains(c))
+}
+
+/// Whether a tag is satisfied on the builder, with `tags` given by `-tags`.
+fn tag_on(tag: &str, tags: &[String]) -> bool {
+    [GOOS, GOARCH, "unix", "cgo", "gc"].contains(&tag)
+        || (tag.starts_with("go1.") && tag[4..].chars().all(|c| c.is_ascii_digit()))
+        || tags.iter().any(|t| t == tag)
+}
+
+/// Why the file-name rule keeps a non-test `.go` file out of the builder's build, if it does:
+/// `x_windows.go`, `x_arm64.go`, `x_ios_amd64.go`.
+pub fn name_excludes(name: &str) -> Option<String> {
+    let stem = name.strip_suffix(".go").unwrap_or(name);
+    let parts: Vec<&str> = stem.split('_').collect();
+    let n = parts.len();
+    if n < 2 {
+        return None;
+    }
+    let last = parts[n - 1];
+    if KNOWN_GOOS.contains(&last) && last != GOOS {
+        return Some(format!(
+            "Go builds files ending `_{last}.go` only for GOOS={last}"
+        ));
+    }
+    if KNOWN_GOARCH.contains(&last) {
+        if last != GOARCH {
+            return Some(format!(
+                "Go builds files ending `_{last}.go` only for GOARCH={last}"
+            ));
+        }
+        let os = parts[n - 2];
+        if n >= 3 && KNOWN_GOOS.contains(&os) && os != GOOS {
+            return Some(format!(
+                "Go builds files ending `_{os}_{last}.go` only for GOOS={os}"
+            ));
+        }
+    }
+    None
+}
+
+/// Whether Go compiles this non-test file into its package on the builder with `-tags tags`.
+/// Constraints that cannot be read count as true, so a file is never wrongly dropped.
+pub fn builds(name: &str, file: &GoFile, tags: &[String]) -> bool {
+    if !name.ends_with(".go") || name.ends_with("_test.go") || ignored_name(name) {
+        return false;
+    }
+    // go/build ignores files of `package documentation`.
+    if file.package.as_deref() == Some("documentation") || name_excludes(name).is_some() {
+        return false;
+    }
+    match &file.build {
+        Some(expr) => Constraint::new(expr)
+            .eval(&|t| tag_on(t, tags))
+            .unwrap_or(true),
+        None => true,
+    }
+}
+
+/// A `//go:build` expression evaluator: `!`, `&&`, `||`, parentheses and tags.
+struct Constraint {
+    toks: Vec<String>,
+    at: usize,
+}
+
+impl Constraint {
+    fn new(expr: &str) -> Self {
+        let mut toks = Vec::new();
+        let chars: Vec<char> = expr.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            if c.is_whitespace() {
+                i += 1;
+            } else if (c == '&' || c == '|') && chars.get(i + 1) == Some(&c) {
+                toks.push(format!("{c}{c}"));
+                i += 2;
+            } else if "!()".contains(c) {
+                toks.push(c.to_string());
+                i += 1;
+            } else {
+                let len = chars[i..]
+                    .iter()
+                    .take_while(|c| c.is_alphanumeric() || **c == '_' || **c == '.')
+                    .count()
+                    .max(1);
+                toks.push(chars[i..i + len].iter().collect());
+                i += len;
+            }
+        }
+        Constraint { toks, at: 0 }
+    }
+
+    fn eval(&mut self, on: &dyn Fn(&str) -> bool) -> Option<bool> {
+        let v = self.or(on, 0)?;
+        (self.at == self.toks.len()).then_some(v)
+    }
+
+    fn next(&mut self) -> Option<String> {
+        let t = self.toks.get(self.at).cloned();
+        self.at += 1;
+        t
+    }
+
+    fn peek(&self) -> Option<&str> {
+        self.toks.get(self.at).map(String::as_str)
+    }
+
+    fn or(&mut self, on: &dyn Fn(&str) -> bool, depth: usize) -> Option<bool> {
+        let mut v = self.and(on, depth)?;
+        while self.peek() == Some("||") {
+            self.at += 1;
+            v |= self.and(on, depth)?;
+        }
+        Some(v)
+    }
+
+    fn and(&mut self, on: &dyn Fn(&str) -> bool, depth: usize) -> Option<bool> {
+        let mut v = self.unary(on, depth)?;
+        while self.peek() == Some("&&") {
+            self.at += 1;
+            v &= self.unary(on, depth)?;
+        }
+        Some(v)
+    }
+
+    fn unary(&mut self, on: &dyn Fn(&str) -> bool, depth: usize) -> Option<bool> {
+        // Deep nesting is not Go; refuse it rather than recurse without bound.
+        if depth > 64 {
+            return None;
+        }
+        match self.next()?.as_str() {
+            "!" => self.unary(on, depth + 1).map(|v| !v),
+            "(" => {
+                let v = self.or(on, depth + 1)?;
+                (self.next()? == ")").then_some(v)
+            }
+            tag if tag
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '.') =>
+            {
+                Some(on(tag))
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::go::source::parse;
+
+    #[test]
+    fn build_constraints_and_file_names() {
+        let f = |b: &str| GoFile {
+            build: Some(b.into()),
+            ..GoFile::default()
+        };
+        let none = GoFile::default();
+        let tags = vec!["extra".to_string()];
+        assert!(!builds("a.go", &f("ignore"), &[]));
+        assert!(builds("a.go", &f("linux && (amd64 || arm64)"), &[]));
+        assert!(!builds("a.go", &f("windows || !cgo"), &[]));
+        assert!(builds("a.go", &f("extra"), &tags));
+        assert!(builds("a.go", &f("go1.21 && !purego"), &[]));
+        assert!(builds("a.go", &f("(((("), &[]));
+        assert!(!builds("a_windows.go", &none, &[]));
+        assert!(!builds("a_linux_386.go", &none, &[]));
+        assert!(!builds("a_arm64.go", &none, &[]));
+        assert!(builds("a_linux_amd64.go", &none, &[]));
+        assert!(builds("windows.go", &none, &[]));
+        assert!(!builds("iap_ios.go", &none, &[]));
+        assert!(!builds("a_test.go", &none, &[]));
+        assert!(!builds("_a.go", &none, &[]));
+        assert!(!builds("doc.go", &parse("package documentation\n"), &[]));
+        assert!(!builds(
+            "old.go",
+            &parse("// +build ignore\n\npackage x\n"),
+            &[]
+        ));
+    }
+
+    #[test]
+    fn names_the_file_name_rule() {
+        assert_eq!(
+            name_excludes("iap_ios.go").as_deref(),
+            Some("Go builds files ending `_ios.go` only for GOOS=ios")
+        );
+        assert!(name_excludes("iap_android.go").is_some());
+        assert_eq!(name_excludes("store_linux.go"), None);
+        assert_eq!(name_excludes("plain.go"), None);
+    }
+
+    #[test]
+    fn importable_elements() {
+        for ok in ["stats", "game-state", "v1.2", "a_b", "x~y", "c++"] {
+            assert!(importable_element(ok), "{ok}");
+        }
+        for bad in ["my stuff", "é", "a:b", "x.", ""] {
+            assert!(!importable_element(bad), "{bad}");
+        }
+    }
+}

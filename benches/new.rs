@@ -2,7 +2,7 @@
 //! binary, git included) as a user runs it.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use scaffold::commands::new::{plan, Resolved};
+use scaffold::repo::new::{plan, Resolved};
 use scaffold::versions;
 use std::process::Command;
 
@@ -15,7 +15,7 @@ fn default_answers(dir: std::path::PathBuf) -> Resolved {
         package: Some("profile".into()),
         git: true,
         template: scaffold::template::Template::builtin(),
-        origin: scaffold::project::Origin::builtin(),
+        origin: scaffold::repo::project::Origin::builtin(),
         answers: Default::default(),
     }
 }

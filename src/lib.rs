@@ -17,11 +17,8 @@ pub mod git;
 pub mod go;
 pub mod images;
 pub mod manifest;
-pub mod packages;
-pub mod plan;
-pub mod project;
 pub mod prompts;
-pub mod regen;
+pub mod repo;
 pub mod shellwords;
 pub mod source;
 pub mod starter;
@@ -29,7 +26,6 @@ pub mod template;
 pub mod text;
 pub mod ui;
 pub mod versions;
-pub mod wiring;
 
 use cli::{Cli, ColorChoice, Command};
 

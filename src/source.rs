@@ -3,7 +3,7 @@
 //! on every path.
 
 use crate::config::Config;
-use crate::project::Origin;
+use crate::repo::project::Origin;
 use crate::template::{Template, BUILTIN_SOURCE};
 use anyhow::{bail, Context, Result};
 use git2::{build::RepoBuilder, FetchOptions, Oid, Repository};

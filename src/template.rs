@@ -125,7 +125,7 @@ impl Template {
             if rel == Path::new("manifest.toml") {
                 continue;
             }
-            let shown = crate::plan::slash(path);
+            let shown = crate::repo::plan::slash(path);
             let (rel, render) = match rel.to_str().and_then(|s| s.strip_suffix(".hbs")) {
                 Some(stripped) => (PathBuf::from(stripped), true),
                 None => (rel.to_path_buf(), false),
@@ -207,7 +207,7 @@ fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) -> Result
 
 /// Renders the variables in a file name and refuses any result that could leave the destination.
 fn render_path<T: Serialize>(hb: &Handlebars<'static>, rel: &Path, data: &T) -> Result<PathBuf> {
-    let text = crate::plan::slash(rel);
+    let text = crate::repo::plan::slash(rel);
     let rendered = hb
         .render_template(&text, data)
         .map_err(|e| anyhow::anyhow!("{}", one_line(&e)))?;

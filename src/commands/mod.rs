@@ -10,7 +10,7 @@ pub mod sync;
 pub mod templates;
 pub mod upgrade;
 
-use crate::plan::Plan;
+use crate::repo::plan::Plan;
 use crate::ui::{colour_diff, Report, Ui};
 use anyhow::Result;
 use std::path::Path;

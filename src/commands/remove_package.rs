@@ -1,15 +1,11 @@
-//! `scaffold remove-package NAME`: take a package out of the wiring and the Dockerfile block;
-//! delete its folder only with `--delete`. Refused while other code still imports it.
+//! `scaffold remove-package NAME`: checks the name, then has [`crate::repo::remove_package`]
+//! plan taking the package out of the wiring and the Dockerfile block.
 
 use crate::cli::RemovePackageArgs;
-use crate::go::{gomod, source};
-use crate::plan::Plan;
-use crate::regen::{self, Mode};
+use crate::repo::project;
+use crate::repo::remove_package::plan;
 use crate::ui::Ui;
-use crate::{packages, project};
 use anyhow::{bail, Result};
-use std::fs;
-use std::path::{Path, PathBuf};
 
 pub fn run(args: RemovePackageArgs, ui: Ui) -> Result<()> {
     let root = project::find_root(&args.dir)?;
@@ -22,59 +18,7 @@ pub fn run(args: RemovePackageArgs, ui: Ui) -> Result<()> {
             args.name
         );
     }
-    let packages = packages::discover(&root, &Default::default())?;
-    if !root.join(name).is_dir() {
-        let known: Vec<&str> = packages.iter().map(|p| p.folder.as_str()).collect();
-        bail!(
-            "there is no package folder {name}/ in {}; its package folders: {}",
-            root.display(),
-            if known.is_empty() {
-                "none".to_string()
-            } else {
-                known.join(", ")
-            }
-        );
-    }
-    // Only a folder the build would copy can be taken out of it: not docs/, vendor/ or a
-    // nested module.
-    if !packages.iter().any(|p| p.folder == name) {
-        bail!(
-            "{name}/ is not a package folder of this module (no Go code, a nested module, or a folder Go skips); nothing to remove"
-        );
-    }
-    let module = gomod::module_of(&root)?;
-    let importers = importers_of(&root, &module, name)?;
-    if !importers.is_empty() {
-        bail!(
-            "{name}/ is still imported by {}; remove those imports first",
-            importers.join(", ")
-        );
-    }
-    let mut plan = Plan::new(&root);
-    if args.delete {
-        plan.removals.push(PathBuf::from(name));
-        record.packages.excluded.retain(|e| e != name);
-    } else if !record.packages.excluded.iter().any(|e| e == name) {
-        record.packages.excluded.push(name.to_string());
-        record.packages.excluded.sort();
-    }
-    let text = fs::read_to_string(root.join(project::FILE)).unwrap_or_default();
-    plan.put(project::FILE, project::record_text(&text, &record))?;
-    let outcome = regen::plan(
-        &root,
-        &module,
-        &mut plan,
-        Mode {
-            force: args.force,
-            adopt: false,
-        },
-    )?;
-    let mut warnings = outcome.warnings;
-    if !args.delete {
-        warnings.push(format!(
-            "{name}/ stays on disk, out of the build; delete it with `scaffold remove-package {name} --delete`, or bring it back by removing it from `excluded` in scaffold.toml and running `scaffold sync`"
-        ));
-    }
+    let (plan, warnings) = plan(&root, &mut record, name, args.delete, args.force)?;
     super::finish(
         "remove-package",
         &root,
@@ -88,35 +32,4 @@ pub fn run(args: RemovePackageArgs, ui: Ui) -> Result<()> {
             what: format!("package {name} from the build"),
         }),
     )
-}
-
-/// The Go files outside `name/` that import it (or a package below it), as `path:line`.
-fn importers_of(root: &Path, module: &str, name: &str) -> Result<Vec<String>> {
-    let prefix = format!("{module}/{name}");
-    let mut found = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir)? {
-            let entry = entry?;
-            let path = entry.path();
-            let file_name = entry.file_name().to_string_lossy().into_owned();
-            let rel = path.strip_prefix(root).unwrap_or(&path);
-            if entry.file_type()?.is_dir() {
-                let top = dir == root;
-                if !(packages::skipped_folder(&file_name) || (top && file_name == name)) {
-                    stack.push(path);
-                }
-            } else if file_name.ends_with(".go") && rel != Path::new(crate::wiring::FILE) {
-                let text = fs::read_to_string(&path)?;
-                for import in source::parse(&text).imports {
-                    let p = &import.path;
-                    if *p == prefix || p.starts_with(&format!("{prefix}/")) {
-                        found.push(format!("{}:{}", crate::plan::slash(rel), import.line));
-                    }
-                }
-            }
-        }
-    }
-    found.sort();
-    Ok(found)
 }

@@ -3,9 +3,9 @@
 
 use crate::cli::SyncArgs;
 use crate::go::gomod;
-use crate::plan::Plan;
-use crate::project::{self, Answers, Origin, Record};
-use crate::regen::{self, Mode};
+use crate::repo::plan::Plan;
+use crate::repo::project::{self, Answers, Origin, Record};
+use crate::repo::regen::{self, Mode};
 use crate::ui::{colour_diff, Ui};
 use crate::{dockerfile, versions};
 use anyhow::{bail, Context, Result};

@@ -3,8 +3,8 @@
 //! check-template PATH` (render a scaffold with its defaults and check the result).
 
 use crate::cli::{CheckTemplateArgs, EjectArgs};
-use crate::commands::{add_package, new};
-use crate::plan::Plan;
+use crate::repo::plan::Plan;
+use crate::repo::{add_package, new};
 use crate::template::Template;
 use crate::ui::Ui;
 use crate::{config, source};

@@ -251,7 +251,7 @@ pub fn known_id(id: &str) -> bool {
 pub struct FixOutcome {
     pub before: Report,
     pub after: Report,
-    pub plan: crate::plan::Plan,
+    pub plan: crate::repo::plan::Plan,
 }
 
 /// A message without its digits: line numbers shift when a fix adds lines, so "still there"
@@ -302,7 +302,7 @@ pub fn plan_fixes(root: &Path, allow: &[String]) -> Result<FixOutcome> {
         .filter(|p| !left.contains(&stable_key(p)))
         .cloned()
         .collect();
-    let mut plan = crate::plan::Plan::new(root);
+    let mut plan = crate::repo::plan::Plan::new(root);
     for (file, bytes) in overlay {
         plan.put(file, bytes)?;
     }

@@ -1,10 +1,11 @@
 //! The regeneration shared by `new`, `add-package` and `sync`: packages_gen.go and the
 //! Dockerfile's package block, both rebuilt from the package folders (on disk plus planned).
 
-use crate::packages::{self, Overlay, PackageDir};
-use crate::plan::Plan;
+use crate::dockerfile;
+use crate::repo::packages::{self, Overlay, PackageDir};
+use crate::repo::plan::Plan;
+use crate::repo::wiring;
 use crate::text::{eol_of, restyle};
-use crate::{dockerfile, wiring};
 use anyhow::{Context, Result};
 use std::fs;
 use std::path::Path;
@@ -33,7 +34,7 @@ pub fn plan(root: &Path, module: &str, plan: &mut Plan, mode: Mode) -> Result<Ou
         .map(|c| (c.path.clone(), c.after.as_slice()))
         .collect();
     let mut excluded = excluded_folders(root, &overlay);
-    excluded.extend(plan.removals.iter().map(|r| crate::plan::slash(r)));
+    excluded.extend(plan.removals.iter().map(|r| crate::repo::plan::slash(r)));
     let (pkgs, unusable): (Vec<PackageDir>, Vec<PackageDir>) = packages::discover(root, &overlay)?
         .into_iter()
         .filter(|p| !excluded.contains(&p.folder))
@@ -88,10 +89,10 @@ pub fn plan(root: &Path, module: &str, plan: &mut Plan, mode: Mode) -> Result<Ou
 
 /// The folders scaffold.toml (as planned, or on disk) takes out of the build.
 fn excluded_folders(root: &Path, overlay: &Overlay) -> Vec<String> {
-    read_planned(root, overlay, crate::project::FILE)
+    read_planned(root, overlay, crate::repo::project::FILE)
         .ok()
         .flatten()
-        .and_then(|t| toml::from_str::<crate::project::Record>(&t).ok())
+        .and_then(|t| toml::from_str::<crate::repo::project::Record>(&t).ok())
         .map(|r| r.packages.excluded)
         .unwrap_or_default()
 }

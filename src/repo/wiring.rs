@@ -3,7 +3,7 @@
 //! main.go stays the user's: it calls `registerPackages` once, and this file is rebuilt whole
 //! from the folders on disk, so there is nothing to merge.
 
-use crate::packages::PackageDir;
+use crate::repo::packages::PackageDir;
 
 pub const FILE: &str = "packages_gen.go";
 

@@ -1,0 +1,13 @@
+//! What plans and writes a repo's files: the plan (every change in memory, shown as a diff,
+//! applied all-or-nothing), the package folders on disk, the generated wiring, the
+//! regeneration every command shares, scaffold.toml, and the operations the commands call.
+
+pub mod add_package;
+pub mod new;
+pub mod packages;
+pub mod plan;
+pub mod project;
+pub mod regen;
+pub mod remove_package;
+pub mod upgrade;
+pub mod wiring;

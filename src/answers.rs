@@ -130,7 +130,7 @@ pub fn resolve(
                 ),
             }
         };
-        check(var, &value)?;
+        var.check(&value)?;
         context.insert(
             var.name.clone(),
             serde_json::to_value(&value).unwrap_or(Value::Null),
@@ -177,32 +177,6 @@ pub fn from_text(var: &Variable, raw: &str) -> Result<toml::Value> {
         },
         _ => toml::Value::String(raw.to_string()),
     })
-}
-
-/// Checks a value against the variable's choices and validation regex.
-pub fn check(var: &Variable, value: &toml::Value) -> Result<()> {
-    if let (VarKind::Choice, toml::Value::String(s)) = (var.kind, value) {
-        if !var.choices.contains(s) {
-            bail!(
-                "`{s}` is not a choice of `{}`; choose one of: {}",
-                var.name,
-                var.choices.join(", ")
-            );
-        }
-    }
-    if let (Some(re), toml::Value::String(s)) = (&var.validate, value) {
-        let re = regex::Regex::new(re)?;
-        if !re.is_match(s) {
-            bail!(
-                "`{s}` is not a valid `{}`: {}",
-                var.name,
-                var.validate_message
-                    .clone()
-                    .unwrap_or_else(|| format!("it must match {}", re.as_str()))
-            );
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

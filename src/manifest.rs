@@ -41,6 +41,34 @@ pub struct Variable {
     pub validate_message: Option<String>,
 }
 
+impl Variable {
+    /// Checks a value against the variable's choices and validation regex.
+    pub fn check(&self, value: &toml::Value) -> Result<()> {
+        if let (VarKind::Choice, toml::Value::String(s)) = (self.kind, value) {
+            if !self.choices.contains(s) {
+                bail!(
+                    "`{s}` is not a choice of `{}`; choose one of: {}",
+                    self.name,
+                    self.choices.join(", ")
+                );
+            }
+        }
+        if let (Some(re), toml::Value::String(s)) = (&self.validate, value) {
+            let re = regex::Regex::new(re)?;
+            if !re.is_match(s) {
+                bail!(
+                    "`{s}` is not a valid `{}`: {}",
+                    self.name,
+                    self.validate_message
+                        .clone()
+                        .unwrap_or_else(|| format!("it must match {}", re.as_str()))
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum VarKind {

@@ -110,7 +110,7 @@ pub fn variable(
             let mut input = Input::<String>::with_theme(&theme)
                 .with_prompt(&var.prompt)
                 .validate_with(|s: &String| {
-                    crate::answers::check(var, &toml::Value::String(s.clone()))
+                    var.check(&toml::Value::String(s.clone()))
                         .map_err(|e| e.to_string())
                 });
             if let Some(d) = default.and_then(|d| d.as_str()) {

@@ -15,9 +15,6 @@ use std::path::{Component, Path, PathBuf};
 /// The built-in scaffold, compiled into the binary.
 pub static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/scaffolds/nakama-go");
 
-/// go.sum files per release, recorded by scripts/gen-gosum.sh.
-pub static GOSUM_DIR: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/scaffolds/gosum");
-
 /// What `scaffold.toml` records for the built-in scaffold.
 pub const BUILTIN_SOURCE: &str = "builtin:nakama-go";
 

@@ -20,6 +20,10 @@ struct Table {
 
 const TABLE: &str = include_str!("../scaffolds/versions.toml");
 
+/// go.sum files per release, recorded by scripts/gen-gosum.sh.
+static GOSUM_DIR: include_dir::Dir<'static> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/scaffolds/gosum");
+
 /// Every known release, newest first (the order of `scaffolds/versions.toml`).
 pub fn releases() -> &'static [Release] {
     static PARSED: OnceLock<Vec<Release>> = OnceLock::new();
@@ -67,7 +71,7 @@ pub fn known_list() -> String {
 /// The go.sum a fresh repo of this release gets from `go mod tidy`, when it was recorded
 /// (scripts/gen-gosum.sh); `None` for releases whose modules the proxy did not serve.
 pub fn go_sum(release: &Release) -> Option<&'static str> {
-    crate::template::GOSUM_DIR
+    GOSUM_DIR
         .get_file(format!("{}.sum", release.nakama))
         .and_then(|f| f.contents_utf8())
 }

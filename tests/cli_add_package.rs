@@ -534,3 +534,21 @@ fn refuses_rpc_ids_that_clash_with_the_kinds_own_code() {
     // A distinct id is fine.
     repo.run(&["add-package", "shop", "--rpc", "shop_buy"]).ok();
 }
+
+/// Names Go would leave out of the build, or refuse to import, are refused up front with the
+/// reason, and nothing is written.
+#[test]
+fn names_go_would_exclude_or_refuse_are_refused() {
+    let repo = Repo::new(&[]);
+    let before = repo.contents();
+    for (name, why) in [
+        ("iap_ios", "only for GOOS=ios"),
+        ("shop_android", "only for GOOS=android"),
+        ("fast_arm64", "only for GOARCH=arm64"),
+        ("init", "Go cannot import a package named init"),
+        ("documentation", "ignores files of `package documentation`"),
+    ] {
+        repo.run(&["add-package", name]).refused(&[why]);
+        assert_eq!(repo.contents(), before, "{name}: nothing written");
+    }
+}

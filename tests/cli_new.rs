@@ -857,3 +857,17 @@ fn usage_errors_exit_2() {
         assert!(!tmp.path().join("game").exists());
     }
 }
+
+/// A module path with a `vendor` element makes Go take the plugin's own packages for vendored
+/// ones ("must be imported as profile"): refused before anything is written.
+#[test]
+fn a_module_path_with_a_vendor_element_is_refused() {
+    let tmp = tmp();
+    let out = run_in(
+        tmp.path(),
+        ["new", "game", "--yes", "--module", "example.com/vendor"],
+    );
+    assert_ne!(out.code, 0);
+    assert!(out.stderr.contains("`vendor` element"), "{}", out.stderr);
+    assert!(!tmp.path().join("game").exists());
+}

@@ -20,6 +20,8 @@ pub enum NameError {
     Predeclared(String),
     #[error("`{0}` is reserved by Go ({1}); pick another name")]
     Reserved(String, &'static str),
+    #[error("`{0}` would never be compiled: {1}, so `{0}/{0}.go` is left out of the linux/amd64 plugin build; try `{2}`")]
+    ExcludedByFileName(String, String, String),
 }
 
 const KEYWORDS: &[&str] = &[
@@ -129,11 +131,21 @@ pub fn check_package_name(name: &str) -> Result<(), NameError> {
         "vendor" => Some("`go mod vendor` owns vendor/"),
         "internal" => Some("internal/ restricts who may import it"),
         "testdata" => Some("the go tool ignores testdata/"),
+        "init" => Some("Go cannot import a package named init: init must be a func"),
+        "documentation" => Some("the go tool ignores files of `package documentation`"),
         _ if name.ends_with("_test") => Some("`_test` packages are external test packages"),
         _ => None,
     };
     if let Some(why) = reserved {
         return Err(NameError::Reserved(name.into(), why));
+    }
+    // `iap_ios` names its file `iap_ios.go`, which Go builds only for GOOS=ios.
+    if let Some(why) = super::build::name_excludes(&format!("{name}.go")) {
+        return Err(NameError::ExcludedByFileName(
+            name.into(),
+            why,
+            name.replace('_', ""),
+        ));
     }
     Ok(())
 }
@@ -160,6 +172,13 @@ pub fn check_module_path(path: &str) -> Result<(), String> {
         ));
     }
     for elem in path.split('/') {
+        // Go reads any path with a `vendor` element as a vendored package: the plugin's own
+        // packages would then fail with "must be imported as" or "use of vendored package".
+        if elem == "vendor" {
+            return Err(format!(
+                "module path `{path}` has a `vendor` element, which makes Go treat its packages as vendored copies; {hint}"
+            ));
+        }
         if elem == "." || elem == ".." {
             return Err(format!(
                 "module path `{path}` has a `{elem}` element; {hint}"
@@ -295,7 +314,31 @@ mod tests {
             check_package_name("string"),
             Err(NameError::Predeclared(_))
         ));
-        for r in ["main", "vendor", "internal", "testdata", "x_test"] {
+        for excluded in [
+            "iap_ios",
+            "shop_android",
+            "pay_windows",
+            "web_js",
+            "fast_arm64",
+        ] {
+            assert!(
+                matches!(
+                    check_package_name(excluded),
+                    Err(NameError::ExcludedByFileName(..))
+                ),
+                "{excluded}"
+            );
+        }
+        assert_eq!(check_package_name("store_linux"), Ok(()));
+        for r in [
+            "main",
+            "vendor",
+            "internal",
+            "testdata",
+            "x_test",
+            "init",
+            "documentation",
+        ] {
             assert!(
                 matches!(check_package_name(r), Err(NameError::Reserved(..))),
                 "{r}"
@@ -317,6 +360,9 @@ mod tests {
 
     #[test]
     fn module_paths() {
+        for vendored in ["example.com/vendor", "example.com/vendor/game", "vendor"] {
+            assert!(check_module_path(vendored).is_err(), "{vendored}");
+        }
         for ok in [
             "example.com/game",
             "github.com/Me/My_Game",

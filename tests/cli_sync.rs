@@ -359,3 +359,58 @@ fn a_folder_go_cannot_import_is_left_out_with_a_warning() {
     let out = repo.run(&["sync", "--check"]).ok();
     assert!(out.stderr.contains("Fresh"), "{out:#?}");
 }
+
+/// One source of truth for removed packages: an excluded folder imported again makes `sync`
+/// fail naming the importer, and `sync --check` exit 1 (the build would fail).
+#[test]
+fn an_excluded_folder_imported_again_fails_sync_and_check() {
+    let repo = Repo::new(&["--package", "profile"]);
+    repo.run(&["add-package", "inventory"]).ok();
+    repo.run(&["remove-package", "inventory"]).ok();
+    repo.run(&["sync", "--check"]).ok();
+    let module = "example.com/game";
+    let text = repo.read("profile/profile.go").replacen(
+        "import (",
+        &format!("import (\n\t_ \"{module}/inventory\""),
+        1,
+    );
+    repo.write("profile/profile.go", text);
+    let before = repo.contents();
+    for args in [&["sync"][..], &["sync", "--check"]] {
+        let out = repo.run(args);
+        assert_eq!(out.code, 1, "{args:?}: {out:#?}");
+        assert!(
+            out.stderr.contains("inventory/ is excluded from the build")
+                && out.stderr.contains("profile/profile.go:"),
+            "{out:#?}"
+        );
+    }
+    assert_eq!(repo.contents(), before, "nothing written");
+}
+
+/// A nested package with Nakama's Register that nothing imports is named in a warning (its
+/// RPCs would answer 404); once its parent imports it, the warning goes.
+#[test]
+fn an_unimported_nested_register_package_is_named() {
+    let repo = Repo::new(&["--package", "profile"]);
+    let register = "func Register(ctx context.Context, logger runtime.Logger, db *sql.DB, nk runtime.NakamaModule, initializer runtime.Initializer) error {\n\treturn nil\n}\n";
+    repo.write(
+        "internal/store/store.go",
+        format!("package store\n\nimport (\n\t\"context\"\n\t\"database/sql\"\n\n\t\"github.com/heroiclabs/nakama-common/runtime\"\n)\n\n{register}"),
+    );
+    let out = repo.run(&["--json", "sync"]).ok();
+    let warnings = strings(&out.report()["warnings"]);
+    assert!(
+        warnings.iter().any(|w| w
+            .starts_with("internal/store/ declares Nakama's Register, but no package imports it")),
+        "{warnings:?}"
+    );
+    let text = repo.read("profile/profile.go").replacen(
+        "import (",
+        "import (\n\t_ \"example.com/game/internal/store\"",
+        1,
+    );
+    repo.write("profile/profile.go", text);
+    let out = repo.run(&["--json", "sync"]).ok();
+    assert!(strings(&out.report()["warnings"]).is_empty());
+}

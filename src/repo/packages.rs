@@ -23,6 +23,8 @@ pub struct PackageDir {
     pub rpc_ids: Vec<String>,
     /// Hook registrations (`RegisterAfterAuthenticateDevice`, `RegisterBeforeRt("…")`, ...).
     pub hooks: Vec<String>,
+    /// Some folder below it holds Go code (a nested package).
+    pub nested: bool,
 }
 
 /// Files planned but not yet on disk, by repo-relative path; they count as present.
@@ -80,6 +82,7 @@ fn inspect(root: &Path, folder: &str, overlay: &Overlay) -> Result<Option<Packag
     // The folder's own .go files (not tests) tell its package name, Register and RPC ids.
     let mut top: BTreeMap<String, String> = BTreeMap::new();
     let mut has_tests = false;
+    let mut nested = false;
     let dir = root.join(folder);
     // One pass over the folder: 1,000 packages make this the hot loop of add-package.
     let entries = match fs::read_dir(&dir) {
@@ -95,6 +98,12 @@ fn inspect(root: &Path, folder: &str, overlay: &Overlay) -> Result<Option<Packag
             top.insert(name, text);
         } else if name.ends_with("_test.go") {
             has_tests = true;
+        } else if !nested
+            && !skipped_folder(&name)
+            && entry.file_type()?.is_dir()
+            && go_anywhere(&entry.path())?
+        {
+            nested = true;
         }
     }
     for (path, bytes) in overlay {
@@ -108,15 +117,13 @@ fn inspect(root: &Path, folder: &str, overlay: &Overlay) -> Result<Option<Packag
             }
         }
     }
-    // Sub-folders matter only when the folder itself holds no Go.
-    let counts = !top.is_empty()
-        || has_tests
+    nested = nested
         || overlay.keys().any(|p| {
             p.starts_with(folder)
                 && p.extension().is_some_and(|e| e == "go")
                 && p.components().count() > 2
-        })
-        || has_go_below(&dir)?;
+        });
+    let counts = !top.is_empty() || has_tests || nested;
     if !counts {
         return Ok(None);
     }
@@ -127,6 +134,7 @@ fn inspect(root: &Path, folder: &str, overlay: &Overlay) -> Result<Option<Packag
         odd_register: false,
         rpc_ids: Vec::new(),
         hooks: Vec::new(),
+        nested,
     };
     for (file_name, text) in &top {
         let file = source::parse(text);
@@ -156,21 +164,6 @@ fn is_go_source(name: &str) -> bool {
     name.ends_with(".go") && !name.ends_with("_test.go") && !ignored_name(name)
 }
 
-/// Whether any sub-folder (not the folder itself) holds a .go file, skipping what Go skips.
-fn has_go_below(dir: &Path) -> Result<bool> {
-    if !dir.is_dir() {
-        return Ok(false);
-    }
-    for entry in fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if entry.file_type()?.is_dir() && !skipped_folder(&name) && go_anywhere(&entry.path())? {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
 fn go_anywhere(dir: &Path) -> Result<bool> {
     if dir.join("go.mod").exists() {
         return Ok(false);
@@ -187,6 +180,58 @@ fn go_anywhere(dir: &Path) -> Result<bool> {
         }
     }
     Ok(false)
+}
+
+/// Every non-test Go file of the module that Go compiles on the builder, as planned or on disk,
+/// parsed: the root and every folder below it except what Go skips (`.x`, `_x`, testdata),
+/// vendor/ and nested modules. Sorted by path.
+pub fn module_go_files(root: &Path, overlay: &Overlay) -> Result<Vec<(String, GoFile)>> {
+    let mut texts: BTreeMap<String, String> = BTreeMap::new();
+    let mut stack = vec![(root.to_path_buf(), String::new())];
+    while let Some((dir, rel)) = stack.pop() {
+        let entries = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+        };
+        for entry in entries {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            let ft = entry.file_type()?;
+            if ft.is_dir() {
+                let skip = ignored_name(&name)
+                    || (rel.is_empty() && name == "vendor")
+                    || entry.path().join("go.mod").exists();
+                if !skip {
+                    stack.push((entry.path(), path));
+                }
+            } else if ft.is_file() && is_go_source(&name) {
+                let text = fs::read_to_string(entry.path())
+                    .with_context(|| format!("reading {}", entry.path().display()))?;
+                texts.insert(path, text);
+            }
+        }
+    }
+    for (path, bytes) in overlay {
+        let rel = crate::repo::plan::slash(path);
+        let name = rel.rsplit('/').next().unwrap_or(&rel);
+        let hidden = rel.split('/').any(ignored_name) || rel.starts_with("vendor/");
+        if is_go_source(name) && !hidden {
+            texts.insert(rel.clone(), String::from_utf8_lossy(bytes).into_owned());
+        }
+    }
+    Ok(texts
+        .into_iter()
+        .map(|(path, text)| (path, source::parse(&text)))
+        .filter(|(path, file)| {
+            crate::go::build::builds(path.rsplit('/').next().unwrap_or(path), file, &[])
+        })
+        .collect())
 }
 
 const PLUGIN_PARAMS: [&str; 5] = [

@@ -2,11 +2,12 @@
 //! Dockerfile's package block, both rebuilt from the package folders (on disk plus planned).
 
 use crate::dockerfile;
+use crate::go::GoFile;
 use crate::repo::packages::{self, Overlay, PackageDir};
 use crate::repo::plan::Plan;
 use crate::repo::wiring;
 use crate::text::{eol_of, restyle};
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use std::fs;
 use std::path::Path;
 
@@ -54,6 +55,15 @@ pub fn plan(root: &Path, module: &str, plan: &mut Plan, mode: Mode) -> Result<Ou
         ));
     }
     let folders: Vec<String> = pkgs.iter().map(|p| p.folder.clone()).collect();
+    // The whole module is read only when a rule needs it: an excluded folder, or a nested
+    // package (1,000 flat packages stay one pass over the top folders).
+    if !excluded.is_empty() || pkgs.iter().any(|p| p.nested) {
+        // packages_gen.go is rebuilt here, so its old imports do not count.
+        let mut files = packages::module_go_files(root, &overlay)?;
+        files.retain(|(path, _)| path != wiring::FILE);
+        refuse_excluded_imports(module, &excluded, &files)?;
+        warnings.extend(unwired_nested(module, &files));
+    }
 
     let dockerfile = read_planned(root, &overlay, "Dockerfile")?.with_context(|| {
         format!(
@@ -85,6 +95,60 @@ pub fn plan(root: &Path, module: &str, plan: &mut Plan, mode: Mode) -> Result<Ou
         packages: pkgs,
         warnings,
     })
+}
+
+/// Refuses a build that imports a folder scaffold.toml takes out of it: the Docker build would
+/// fail with "is not in std" while `sync` stayed green, and doctor would add the COPY back.
+fn refuse_excluded_imports(
+    module: &str,
+    excluded: &[String],
+    files: &[(String, GoFile)],
+) -> Result<()> {
+    for folder in excluded {
+        let prefix = format!("{module}/{folder}");
+        let importers: Vec<String> = files
+            .iter()
+            .filter(|(path, _)| !path.starts_with(&format!("{folder}/")))
+            .flat_map(|(path, f)| f.imports.iter().map(move |i| (path, i)))
+            .filter(|(_, i)| i.path == prefix || i.path.starts_with(&format!("{prefix}/")))
+            .map(|(path, i)| format!("{path}:{}", i.line))
+            .collect();
+        if !importers.is_empty() {
+            bail!(
+                "{folder}/ is excluded from the build (scaffold.toml [packages] excluded) but {} imports it, so the Docker build would fail; bring it back (remove it from `excluded`, then `scaffold sync`) or remove the import",
+                importers.join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Nested packages (`internal/store/`) that declare Nakama's `Register` but that no file of
+/// the module imports: Go never builds them, so their RPCs would answer 404. packages_gen.go
+/// wires top-level folders only; a nested package is wired by the package that imports it.
+fn unwired_nested(module: &str, files: &[(String, GoFile)]) -> Vec<String> {
+    let mut dirs: Vec<&str> = files
+        .iter()
+        .filter(|(path, f)| {
+            path.matches('/').count() >= 2 && packages::register_shape(f) == Some(true)
+        })
+        .map(|(path, _)| path.rsplit_once('/').map_or("", |(d, _)| d))
+        .collect();
+    dirs.dedup();
+    dirs.into_iter()
+        .filter(|dir| {
+            let path = format!("{module}/{dir}");
+            !files
+                .iter()
+                .any(|(_, f)| f.imports.iter().any(|i| i.path == path))
+        })
+        .map(|dir| {
+            let top = dir.split('/').next().unwrap_or(dir);
+            format!(
+                "{dir}/ declares Nakama's Register, but no package imports it, so Go never builds it and its RPCs would answer 404; packages_gen.go wires top-level folders only: import it from {top}/ and call its Register there, or move it to the top level"
+            )
+        })
+        .collect()
 }
 
 /// The folders scaffold.toml (as planned, or on disk) takes out of the build.

@@ -97,6 +97,7 @@ mod tests {
             odd_register: false,
             rpc_ids: vec![],
             hooks: vec![],
+            nested: false,
         }
     }
 

@@ -1,10 +1,11 @@
 //! The regeneration shared by `new`, `add-package` and `sync`: packages_gen.go and the
 //! Dockerfile's package block, both rebuilt from the package folders (on disk plus planned).
 
+use crate::docker::block as dockerfile;
 use crate::packages::{self, Overlay, PackageDir};
 use crate::plan::Plan;
 use crate::text::{eol_of, restyle};
-use crate::{dockerfile, wiring};
+use crate::wiring;
 use anyhow::{Context, Result};
 use std::fs;
 use std::path::Path;

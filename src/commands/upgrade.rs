@@ -2,9 +2,10 @@
 //! image tags, nakama-common, protobuf, the go line, go.sum when it is ours, scaffold.toml).
 
 use crate::cli::UpgradeArgs;
+use crate::docker::images;
 use crate::plan::Plan;
 use crate::ui::{colour_diff, Ui};
-use crate::{git, gomod, images, project, versions};
+use crate::{git, gomod, project, versions};
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 use std::process::Command;

@@ -19,7 +19,7 @@ pub mod report;
 pub mod stage;
 pub mod vendor;
 
-use crate::dockerignore::DockerIgnore;
+use crate::docker::ignore::DockerIgnore;
 use crate::gomod::{self, GoMod};
 use crate::Exit;
 use anyhow::Result;

@@ -4,7 +4,7 @@
 use super::report::{Note, Problem};
 use super::vendor::go_version;
 use super::{Facts, Finding, Remedy};
-use crate::dockerparse::{raw_words, Args};
+use crate::docker::parse::{raw_words, Args};
 use crate::versions::{self, Release};
 
 const COMMON: &str = "github.com/heroiclabs/nakama-common";

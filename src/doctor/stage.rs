@@ -8,9 +8,9 @@
 
 use super::buildline::{self, GoFlags};
 use super::repo::{Kind, Repo};
-use crate::dockerignore::{self, clean, DockerIgnore};
-use crate::dockerparse::{self, Dockerfile, Env, Instruction, Warning};
-use crate::shellwords;
+use crate::docker::ignore::{self, clean, DockerIgnore};
+use crate::docker::parse::{self, Dockerfile, Env, Instruction, Warning};
+use crate::docker::shellwords;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The build context: the repo's paths that .dockerignore lets through.
@@ -43,8 +43,8 @@ impl Context {
         if pattern == "." {
             return vec![".".into()];
         }
-        if !dockerignore::has_wildcard(pattern) {
-            let p = dockerignore::unescape(pattern);
+        if !ignore::has_wildcard(pattern) {
+            let p = ignore::unescape(pattern);
             return if self.entries.contains_key(&p) {
                 vec![p]
             } else {
@@ -54,7 +54,7 @@ impl Context {
         let depth = pattern.matches('/').count();
         self.entries
             .keys()
-            .filter(|k| k.matches('/').count() == depth && dockerignore::path_match(pattern, k))
+            .filter(|k| k.matches('/').count() == depth && ignore::path_match(pattern, k))
             .cloned()
             .collect()
     }
@@ -177,7 +177,7 @@ pub struct Model {
 
 impl Model {
     pub fn new(text: &str, repo: &Repo, ignore: &DockerIgnore) -> Model {
-        let df = dockerparse::parse(text);
+        let df = parse::parse(text);
         let mut warnings = df.warnings.clone();
         let (stages, global_args) = stages(&df);
         let mut model = Model {
@@ -350,13 +350,13 @@ impl Model {
                     }
                 }
                 "ENV" => {
-                    for (k, v) in dockerparse::key_values(ins, esc, &image.env, true) {
+                    for (k, v) in parse::key_values(ins, esc, &image.env, true) {
                         image.env.insert(k.clone(), v.unwrap_or_default());
                         image.env_origin.insert(k, (ins.line, true));
                     }
                 }
                 "ARG" => {
-                    for (k, v) in dockerparse::key_values(ins, esc, &image.env, false) {
+                    for (k, v) in parse::key_values(ins, esc, &image.env, false) {
                         if image.env_origin.get(&k).is_some_and(|(_, by_env)| *by_env) {
                             continue;
                         }
@@ -386,8 +386,8 @@ impl Model {
 
 fn run_text(ins: &Instruction) -> String {
     let mut s = match &ins.args {
-        dockerparse::Args::Exec(v) => v.join(" "),
-        dockerparse::Args::Shell(t) => t.clone(),
+        parse::Args::Exec(v) => v.join(" "),
+        parse::Args::Shell(t) => t.clone(),
     };
     for h in &ins.heredocs {
         s.push('\n');
@@ -425,7 +425,7 @@ fn stages(df: &Dockerfile) -> (Vec<StageInfo>, Env) {
                 parent,
             });
         } else if stages.is_empty() && ins.keyword == "ARG" {
-            for (k, v) in dockerparse::key_values(ins, df.escape, &global, false) {
+            for (k, v) in parse::key_values(ins, df.escape, &global, false) {
                 global.insert(k, v.unwrap_or_default());
             }
         }
@@ -485,7 +485,7 @@ fn copy(
         let pattern = pattern.trim_start_matches('/');
         let pattern = if pattern.is_empty() { "." } else { pattern };
         let found = ctx.glob(pattern);
-        if found.is_empty() && !dockerignore::has_wildcard(pattern) {
+        if found.is_empty() && !ignore::has_wildcard(pattern) {
             let why = match ignore.decider(pattern) {
                 Some(p) if !p.exception => format!(
                     " (.dockerignore line {} `{}` leaves it out)",

@@ -8,7 +8,7 @@
 //! stop at the first odd line. (parse-dockerfile, the maintained crate that reads all of this,
 //! stops at the first unknown instruction, so it cannot give that.)
 
-use crate::shellwords::{expand_at, words};
+use super::shellwords::{expand_at, words};
 use std::collections::BTreeMap;
 
 /// Every instruction BuildKit knows; anything else is reported and skipped.

@@ -1,0 +1,9 @@
+//! The Docker model: everything scaffold knows about a Dockerfile and its build context, read
+//! without Docker. The parser and its shell words, `.dockerignore`, the managed
+//! `# scaffold:packages` block, and the Nakama image tags.
+
+pub mod block;
+pub mod ignore;
+pub mod images;
+pub mod parse;
+pub mod shellwords;

@@ -7,3 +7,7 @@ pub mod ignore;
 pub mod images;
 pub mod parse;
 pub mod shellwords;
+
+/// Variables visible to an instruction (ARG and ENV values). Here, not in `parse`, because the
+/// parser and the shell-word splitter both need it and `parse` already uses `shellwords`.
+pub type Env = std::collections::BTreeMap<String, String>;

@@ -9,7 +9,7 @@
 //!
 //! Good enough to read paths and find a `go build` and what precedes it; not a shell.
 
-use super::parse::Env;
+use super::Env;
 
 /// Which rules [`split`] follows.
 #[derive(Clone, Copy)]

@@ -9,8 +9,9 @@
 use super::buildline::{self, GoFlags};
 use super::repo::{Kind, Repo};
 use crate::docker::ignore::{self, clean, DockerIgnore};
-use crate::docker::parse::{self, Dockerfile, Env, Instruction, Warning};
+use crate::docker::parse::{self, Dockerfile, Instruction, Warning};
 use crate::docker::shellwords;
+use crate::docker::Env;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The build context: the repo's paths that .dockerignore lets through.

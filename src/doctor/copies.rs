@@ -3,9 +3,10 @@
 
 use super::imports::not_found_message;
 use super::report::Problem;
-use super::stage::{join, GoBuild};
+use super::stage::GoBuild;
 use super::{Facts, Finding, Remedy};
 use crate::docker::block as managed;
+use crate::docker::path::join;
 
 /// Where the missing COPY lines can go, and whether `--fix` may put them there.
 enum Block {
@@ -21,7 +22,7 @@ fn block(f: &Facts, b: &GoBuild) -> Block {
     match managed::find(&f.dockerfile) {
         Ok(Some(block)) => {
             let line = block.begin + 1;
-            let stage_line = f.model.stages[b.stage].line;
+            let stage_line = f.model.docker.stages[b.stage].line;
             if !managed::untouched(&block) {
                 Block::Manual(line, format!("; the `{}` block (line {line}) was edited by hand, so --fix leaves it alone", managed::BEGIN))
             } else if line < stage_line || line > b.line {

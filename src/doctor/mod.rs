@@ -20,13 +20,14 @@ pub mod stage;
 pub mod vendor;
 
 use crate::docker::ignore::DockerIgnore;
+use crate::docker::path::{join, parent_of};
 use crate::gomod::{self, GoMod};
 use crate::Exit;
 use anyhow::Result;
 use imports::Graph;
 use repo::Repo;
 use report::{Note, Problem, Report};
-use stage::{join, Model};
+use stage::Model;
 use std::path::Path;
 
 /// A safe, mechanical fix `--fix` may apply for a problem.
@@ -228,7 +229,7 @@ fn module_root(model: &Model) -> String {
         if dir == "/" {
             return b.dir.clone();
         }
-        dir = stage::parent_of(&dir);
+        dir = parent_of(&dir);
     }
 }
 

@@ -1,11 +1,13 @@
 //! `scaffold doctor`: reads any Go plugin repo (made by scaffold or not) and names each thing
 //! that breaks its Docker build or its load into Nakama, with the file, the line and the fix.
 //!
-//! The checks work on facts gathered once (go.mod, the Dockerfile replayed as a build, the
-//! import graph); `--fix` turns the safe remedies into planned file contents, runs every check
-//! again on the planned tree, and keeps only fixes that make their problem go away.
+//! The checks (one table, `checks.rs`) work on facts gathered once (go.mod, the Dockerfile
+//! replayed as a build, the import graph); `--fix` turns the safe remedies into planned file
+//! contents, runs every check again on the planned tree, and keeps only fixes that make their
+//! problem go away.
 
 pub mod buildline;
+pub mod checks;
 pub mod copies;
 pub mod encoding;
 pub mod fix;
@@ -205,13 +207,9 @@ pub fn diagnose_repo(repo: &Repo) -> Result<Diagnosis> {
         vendor_mode,
     };
     let mut findings = Vec::new();
-    findings.extend(copies::check(&facts));
-    findings.extend(vendor::check(&facts));
-    findings.extend(release::check(&facts, &mut warnings));
-    findings.extend(imports::check(&facts));
-    findings.extend(plugin_build::check(&facts));
-    findings.extend(encoding::check(&facts));
-    findings.extend(initmodule::check(&facts));
+    for check in checks::ALL {
+        findings.extend((check.run)(&facts, &mut warnings));
+    }
     Ok(Diagnosis { findings, warnings })
 }
 
@@ -245,7 +243,7 @@ pub fn repo_path(modroot: &str, abs: &str) -> Option<String> {
 
 /// Whether `id` names a check (`D001`…).
 pub fn known_id(id: &str) -> bool {
-    report::CHECKS.iter().any(|(c, _)| *c == id)
+    checks::find(id).is_some()
 }
 
 /// The outcome of `--fix`: the problems before, those left after the planned fixes, and the

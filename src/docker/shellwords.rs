@@ -1,4 +1,4 @@
-//! The one shell-word splitter (quotes, escapes), in the two dialects doctor reads:
+//! The one shell-word splitter (quotes, escapes), in the two dialects a Dockerfile holds:
 //!
 //! - BuildKit's, for a Dockerfile's arguments ([`words`]): the escape character is `\` or the
 //!   one a `# escape=` directive names, and `$VAR`, `${VAR}`, `${VAR:-x}`, `${VAR:+x}` are

@@ -57,7 +57,7 @@ pub enum Command {
     Sync(SyncArgs),
     /// Find (and with --fix, fix) what breaks a Nakama Go plugin's Docker build or load
     #[command(
-        after_help = "Checks (each id can be allowed with --allow):\n  D001 a package (or go.mod/go.sum) the plugin needs is not copied by the builder stage\n  D002 the build uses vendor/ but it is missing, not copied or stale\n  D003 nakama-common, the image tags and the go line disagree with the Nakama release\n  D004 an import names a folder of this repo under a path that is not the module's\n  D005 the go build line lacks -buildmode=plugin or -trimpath, or cgo is off\n  D006 CRLF line endings or a UTF-8 BOM where they break builds\n  D007 the root package has no InitModule with Nakama's signature\n\nExamples:\n  scaffold doctor                    check the repo in the current folder\n  scaffold doctor path/to/plugin --json\n  scaffold doctor --fix --dry-run    show the safe fixes as a diff\n  scaffold doctor --fix              apply them: COPY lines, versions, line endings\n  scaffold doctor --allow D006       in CI: accept one check's problems\n\nExit codes: 0 clean, 1 problems found, 2 doctor could not run (no go.mod or Dockerfile)."
+        after_help = format!("{}\n\n{DOCTOR_EXAMPLES}", crate::doctor::checks::help())
     )]
     Doctor(DoctorArgs),
     /// Move the repo to another Nakama release: image tags, nakama-common, protobuf, go line
@@ -105,6 +105,9 @@ pub enum Command {
         shell: clap_complete::Shell,
     },
 }
+
+/// The end of `scaffold doctor --help`, after the checks (which come from doctor's table).
+const DOCTOR_EXAMPLES: &str = "Examples:\n  scaffold doctor                    check the repo in the current folder\n  scaffold doctor path/to/plugin --json\n  scaffold doctor --fix --dry-run    show the safe fixes as a diff\n  scaffold doctor --fix              apply them: COPY lines, versions, line endings\n  scaffold doctor --allow D006       in CI: accept one check's problems\n\nExit codes: 0 clean, 1 problems found, 2 doctor could not run (no go.mod or Dockerfile).";
 
 #[derive(Debug, Args)]
 pub struct NewArgs {

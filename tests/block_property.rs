@@ -1,4 +1,4 @@
-//! Properties of `dockerfile::rewrite`: every byte outside the managed block is kept (any text
+//! Properties of `docker::block::rewrite`: every byte outside the managed block is kept (any text
 //! before and after, LF or CRLF, with or without a final newline), the block is exactly the
 //! sorted COPY lines under a hash computed here from the rule, and a second rewrite changes
 //! nothing.
@@ -7,7 +7,7 @@ mod common;
 
 use common::{expected_begin, expected_sha};
 use proptest::prelude::*;
-use scaffold::dockerfile::{self, BlockError, BEGIN, END};
+use scaffold::docker::block::{self, BlockError, BEGIN, END};
 
 /// A line that is not a marker: printable ASCII and any other character but CR and LF, plus
 /// lines that look like Dockerfile instructions or almost like markers.
@@ -137,7 +137,7 @@ proptest! {
     #[test]
     fn rewrite_keeps_every_byte_outside_the_block(c in case()) {
         let text = c.text();
-        let out = dockerfile::rewrite(&text, &c.folders, false).expect("an untouched block");
+        let out = block::rewrite(&text, &c.folders, false).expect("an untouched block");
         prop_assert_eq!(&out, &c.expected());
         // The line ending style and the final newline are the file's own.
         if c.crlf {
@@ -150,11 +150,11 @@ proptest! {
 
     #[test]
     fn rewrite_is_idempotent(c in case()) {
-        let once = dockerfile::rewrite(&c.text(), &c.folders, false).unwrap();
-        let twice = dockerfile::rewrite(&once, &c.folders, false).unwrap();
+        let once = block::rewrite(&c.text(), &c.folders, false).unwrap();
+        let twice = block::rewrite(&once, &c.folders, false).unwrap();
         prop_assert_eq!(&twice, &once);
-        let block = dockerfile::find(&once).unwrap().unwrap();
-        prop_assert!(dockerfile::untouched(&block));
+        let block = block::find(&once).unwrap().unwrap();
+        prop_assert!(block::untouched(&block));
         let sha = {
             let copy: Vec<String> = c.folders.iter().map(|d| format!("COPY {d}/ {d}/")).collect();
             let refs: Vec<&str> = copy.iter().map(String::as_str).collect();
@@ -169,15 +169,15 @@ proptest! {
         extra in "COPY [a-z]{1,8}/ [a-z]{1,8}/",
     ) {
         // Only a block scaffold wrote carries a hash; add a line inside it.
-        let hashed = dockerfile::rewrite(&c.text(), &c.folders, false).unwrap();
+        let hashed = block::rewrite(&c.text(), &c.folders, false).unwrap();
         let eol = c.eol();
-        let end = dockerfile::find(&hashed).unwrap().unwrap().end;
+        let end = block::find(&hashed).unwrap().unwrap().end;
         let mut lines: Vec<&str> = hashed.split(eol).collect();
         lines.insert(end, &extra);
         let edited = lines.join(eol);
-        let refused = dockerfile::rewrite(&edited, &c.folders, false);
+        let refused = block::rewrite(&edited, &c.folders, false);
         prop_assert!(matches!(refused, Err(BlockError::Edited(..))), "{:?}", refused);
-        let forced = dockerfile::rewrite(&edited, &c.folders, true).unwrap();
+        let forced = block::rewrite(&edited, &c.folders, true).unwrap();
         prop_assert_eq!(forced, hashed);
     }
 
@@ -187,6 +187,6 @@ proptest! {
         crlf in any::<bool>(),
     ) {
         let text = lines.join(if crlf { "\r\n" } else { "\n" });
-        prop_assert_eq!(dockerfile::rewrite(&text, &[], false), Err(BlockError::Missing));
+        prop_assert_eq!(block::rewrite(&text, &[], false), Err(BlockError::Missing));
     }
 }

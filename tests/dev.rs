@@ -7,6 +7,8 @@
 //! from scratch once (minutes) and later runs take seconds. `SCAFFOLD_SKIP_DEV_TEST=1` skips.
 #![cfg(unix)]
 
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -108,10 +110,15 @@ impl Dev {
             .unwrap()
     }
 
+    /// Sends SIGINT to our own unreaped child.
+    fn ctrl_c(&self) {
+        let pid = Pid::from_raw(self.child.id() as i32);
+        let _ = kill(pid, Signal::SIGINT);
+    }
+
     /// Ctrl-C, as a terminal sends it, and the exit.
     fn interrupt(&mut self) -> std::process::ExitStatus {
-        // SAFETY: signals our own unreaped child.
-        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGINT) };
+        self.ctrl_c();
         let start = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -131,7 +138,7 @@ impl Drop for Dev {
     fn drop(&mut self) {
         // A failed assertion must not leave the session running.
         if self.child.try_wait().ok().flatten().is_none() {
-            unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGINT) };
+            self.ctrl_c();
             for _ in 0..300 {
                 if self.child.try_wait().ok().flatten().is_some() {
                     return;

@@ -3,7 +3,8 @@
 //! as well as arbitrary characters, so the parser's odd corners are reached often.
 
 use proptest::prelude::*;
-use scaffold::{dockerignore::DockerIgnore, dockerparse, doctor};
+use scaffold::docker::{self, ignore::DockerIgnore};
+use scaffold::doctor;
 use std::fs;
 
 /// Pieces that steer random text into the parser's interesting paths.
@@ -66,7 +67,7 @@ proptest! {
 
     #[test]
     fn parser_and_ignore_matcher_never_panic(df in text(), ig in ignore_text(), path in "[a-z/.*]{0,16}") {
-        let parsed = dockerparse::parse(&df);
+        let parsed = docker::parse::parse(&df);
         for ins in &parsed.instructions {
             prop_assert!(ins.line >= 1 && ins.end_line >= ins.line);
         }

@@ -2,7 +2,7 @@
 //! `--fix` writes the safe fixes atomically (`--dry-run` shows their diff only).
 
 use crate::cli::DoctorArgs;
-use crate::doctor::{self, report, report::Note, report::Report};
+use crate::doctor::{self, checks, report, report::Note, report::Report};
 use crate::ui::{colour_diff, Ui};
 use crate::Exit;
 use anyhow::Result;
@@ -12,7 +12,7 @@ pub fn run(args: DoctorArgs, ui: Ui) -> Result<()> {
     for id in &args.allow {
         let id = id.trim().to_ascii_uppercase();
         if !doctor::known_id(&id) {
-            let known: Vec<&str> = report::CHECKS.iter().map(|(c, _)| *c).collect();
+            let known: Vec<&str> = checks::ALL.iter().map(|c| c.id).collect();
             return Err(Exit {
                 code: 2,
                 message: format!(

@@ -161,7 +161,7 @@ pub fn run(args: NewArgs, ui: Ui) -> Result<()> {
     // A kept Dockerfile without the package block would make every later command refuse.
     if skipped.iter().any(|s| s == "Dockerfile") {
         let kept = std::fs::read_to_string(r.dir.join("Dockerfile")).unwrap_or_default();
-        if matches!(crate::dockerfile::find(&kept), Ok(None)) {
+        if matches!(crate::docker::block::find(&kept), Ok(None)) {
             report.warnings.push(
                 "the kept Dockerfile has no package block; run `scaffold sync --adopt` to add it"
                     .into(),

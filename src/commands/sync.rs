@@ -2,12 +2,13 @@
 //! `--check` for CI, `--adopt` for plugin repos made by hand.
 
 use crate::cli::SyncArgs;
+use crate::docker::block;
 use crate::go::gomod;
 use crate::repo::plan::Plan;
 use crate::repo::project::{self, Answers, Origin, Record};
 use crate::repo::regen::{self, Mode};
 use crate::ui::{colour_diff, Ui};
-use crate::{dockerfile, versions};
+use crate::versions;
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 
@@ -78,7 +79,7 @@ fn adopt_root(dir: &Path) -> Result<(PathBuf, Plan)> {
     let nakama = image_tag(&docker)
         .filter(|v| versions::find(v).is_ok())
         .unwrap_or_else(|| versions::default_release().nakama.clone());
-    if dockerfile::find(&docker)
+    if block::find(&docker)
         .map_err(|e| anyhow::anyhow!("Dockerfile: {e}"))?
         .is_some()
     {

@@ -8,6 +8,7 @@ use super::process::{detach, is_executable, run_captured, run_checked, tail, Int
 use crate::ui::Ui;
 use crate::versions::Release;
 use anyhow::{anyhow, bail, Context, Result};
+use nix::sys::signal::Signal;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -259,8 +260,8 @@ impl Server {
             .current_dir(l.root)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        detach(&mut cmd, libc::SIGTERM);
-        let mut proc = Proc::spawn("nakama", &mut cmd, libc::SIGTERM)?;
+        detach(&mut cmd, Signal::SIGTERM);
+        let mut proc = Proc::spawn("nakama", &mut cmd, Signal::SIGTERM)?;
         let child = proc.child_mut();
         let out = child
             .stdout

@@ -7,6 +7,7 @@ use super::process::{
     Proc,
 };
 use anyhow::{bail, Context, Result};
+use nix::sys::signal::Signal;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -163,8 +164,8 @@ impl Postgres {
             .stderr(log);
         as_user(&mut cmd);
         // SIGINT is PostgreSQL's "fast" shutdown: disconnect clients, stop cleanly.
-        detach(&mut cmd, libc::SIGINT);
-        let mut proc = Proc::spawn("postgres", &mut cmd, libc::SIGINT)?;
+        detach(&mut cmd, Signal::SIGINT);
+        let mut proc = Proc::spawn("postgres", &mut cmd, Signal::SIGINT)?;
         wait_ready(&mut proc, &data, &log_path, stop)?;
         Ok(Self {
             proc,
@@ -221,8 +222,8 @@ mod tests {
             "echo 'FATAL:  data directory has wrong ownership' >&2; exit 1",
         ])
         .stderr(std::fs::File::create(&log).unwrap());
-        detach(&mut cmd, libc::SIGKILL);
-        let mut proc = Proc::spawn("sh", &mut cmd, libc::SIGINT).unwrap();
+        detach(&mut cmd, Signal::SIGKILL);
+        let mut proc = Proc::spawn("sh", &mut cmd, Signal::SIGINT).unwrap();
         let err = wait_ready(&mut proc, dir.path(), &log, &AtomicBool::new(false))
             .unwrap_err()
             .to_string();

@@ -2,7 +2,8 @@
 //! (a signal, a grace period, then SIGKILL), and one-shot commands that Ctrl-C interrupts.
 
 use anyhow::{anyhow, Context, Result};
-use std::ffi::CString;
+use nix::sys::signal::{kill, killpg, Signal};
+use nix::unistd::{geteuid, Pid, User};
 use std::io::{Read, Seek};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -44,18 +45,16 @@ pub fn stop_flag() -> Result<Arc<AtomicBool>> {
 /// Prepares `cmd` to run as our child: no stdin, its own process group (so the terminal's
 /// Ctrl-C reaches only us and we stop children in order), and on Linux a signal when we die
 /// without cleaning up (e.g. SIGKILL), so no server outlives `scaffold dev`.
-pub fn detach(cmd: &mut Command, death_signal: libc::c_int) {
+pub fn detach(cmd: &mut Command, death_signal: Signal) {
     cmd.stdin(Stdio::null()).process_group(0);
     #[cfg(target_os = "linux")]
-    // SAFETY: prctl is async-signal-safe and touches only the child; std runs this after
-    // setuid, so the setting survives the switch to the PostgreSQL user. The death signal
-    // follows the spawning thread, and every child is spawned from the main thread.
+    // SAFETY: `pre_exec` is unsafe because its closure runs between fork and exec; this one
+    // makes one async-signal-safe call (prctl, no allocation) that touches only the child. std
+    // runs it after setuid, so the setting survives the switch to the PostgreSQL user. The
+    // death signal follows the spawning thread, and every child is spawned from the main thread.
     unsafe {
         cmd.pre_exec(move || {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, death_signal as libc::c_ulong) == -1 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
+            nix::sys::prctl::set_pdeathsig(death_signal).map_err(std::io::Error::from)
         });
     }
     #[cfg(not(target_os = "linux"))]
@@ -66,12 +65,12 @@ pub fn detach(cmd: &mut Command, death_signal: libc::c_int) {
 pub struct Proc {
     child: Child,
     status: Option<ExitStatus>,
-    stop_signal: libc::c_int,
+    stop_signal: Signal,
 }
 
 impl Proc {
     /// Spawns `cmd` (already [`detach`]ed); `stop_signal` asks it to shut down cleanly.
-    pub fn spawn(name: &'static str, cmd: &mut Command, stop_signal: libc::c_int) -> Result<Self> {
+    pub fn spawn(name: &'static str, cmd: &mut Command, stop_signal: Signal) -> Result<Self> {
         let child = cmd
             .spawn()
             .with_context(|| format!("cannot start {name} ({})", program(cmd)))?;
@@ -108,7 +107,7 @@ impl Proc {
         let status = match wait_until(&mut self.child, grace) {
             Some(status) => status,
             None => {
-                signal(self.pid(), libc::SIGKILL);
+                signal(self.pid(), Signal::SIGKILL);
                 self.child.wait().unwrap_or_else(|_| killed_status())
             }
         };
@@ -129,7 +128,7 @@ impl Drop for Proc {
 pub fn run_captured(cmd: &mut Command, stop: &AtomicBool) -> Result<(ExitStatus, String)> {
     let mut out = tempfile::tempfile().context("cannot create a temp file")?;
     cmd.stdout(out.try_clone()?).stderr(out.try_clone()?);
-    detach(cmd, libc::SIGKILL);
+    detach(cmd, Signal::SIGKILL);
     let mut child = cmd
         .spawn()
         .with_context(|| format!("cannot run {}", program(cmd)))?;
@@ -139,9 +138,9 @@ pub fn run_captured(cmd: &mut Command, stop: &AtomicBool) -> Result<(ExitStatus,
             break status;
         }
         if stop.load(Ordering::SeqCst) {
-            signal_group(pgid, libc::SIGTERM);
+            signal_group(pgid, Signal::SIGTERM);
             if wait_until(&mut child, Duration::from_secs(3)).is_none() {
-                signal_group(pgid, libc::SIGKILL);
+                signal_group(pgid, Signal::SIGKILL);
                 let _ = child.wait();
             }
             return Err(Interrupted.into());
@@ -183,23 +182,19 @@ fn wait_until(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
     }
 }
 
-fn signal(pid: u32, sig: libc::c_int) {
-    // SAFETY: kill has no memory effects; the pid is our unreaped child.
-    unsafe {
-        libc::kill(pid as libc::pid_t, sig);
-    }
+/// Signals our unreaped child `pid`; an error means it is gone already, which is what we want.
+fn signal(pid: u32, sig: Signal) {
+    let _ = kill(Pid::from_raw(pid as i32), sig);
 }
 
-fn signal_group(pgid: u32, sig: libc::c_int) {
-    // SAFETY: as `signal`; a negative pid addresses the group our child leads.
-    unsafe {
-        libc::kill(-(pgid as libc::pid_t), sig);
-    }
+/// Signals the process group our child `pgid` leads (`kill(-pgid, sig)`).
+fn signal_group(pgid: u32, sig: Signal) {
+    let _ = killpg(Pid::from_raw(pgid as i32), sig);
 }
 
 fn killed_status() -> ExitStatus {
     use std::os::unix::process::ExitStatusExt;
-    ExitStatus::from_raw(libc::SIGKILL)
+    ExitStatus::from_raw(Signal::SIGKILL as i32)
 }
 
 fn program(cmd: &Command) -> String {
@@ -208,28 +203,13 @@ fn program(cmd: &Command) -> String {
 
 /// True when we run as root (PostgreSQL then needs another user).
 pub fn is_root() -> bool {
-    // SAFETY: geteuid cannot fail.
-    unsafe { libc::geteuid() == 0 }
+    geteuid().is_root()
 }
 
 /// A local user's uid and gid, if the user exists.
 pub fn user_ids(name: &str) -> Option<(u32, u32)> {
-    let cname = CString::new(name).ok()?;
-    let mut buf = vec![0 as libc::c_char; 16 * 1024];
-    // SAFETY: all-zero is a valid passwd; getpwnam_r fills it and points its strings into
-    // `buf`, which outlives the call, and we read only the numeric fields.
-    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
-    let mut found: *mut libc::passwd = std::ptr::null_mut();
-    let rc = unsafe {
-        libc::getpwnam_r(
-            cname.as_ptr(),
-            &mut pwd,
-            buf.as_mut_ptr(),
-            buf.len(),
-            &mut found,
-        )
-    };
-    (rc == 0 && !found.is_null()).then_some((pwd.pw_uid, pwd.pw_gid))
+    let user = User::from_name(name).ok().flatten()?;
+    Some((user.uid.as_raw(), user.gid.as_raw()))
 }
 
 /// The first `name` on PATH.
@@ -302,8 +282,8 @@ mod tests {
         // A shell that ignores SIGTERM must still be gone after the grace period.
         let mut cmd = Command::new("sh");
         cmd.args(["-c", "trap '' TERM; while :; do sleep 0.1; done"]);
-        detach(&mut cmd, libc::SIGKILL);
-        let mut proc = Proc::spawn("sh", &mut cmd, libc::SIGTERM).unwrap();
+        detach(&mut cmd, Signal::SIGKILL);
+        let mut proc = Proc::spawn("sh", &mut cmd, Signal::SIGTERM).unwrap();
         std::thread::sleep(Duration::from_millis(200));
         let status = proc.stop(Duration::from_millis(300));
         assert!(!status.success());

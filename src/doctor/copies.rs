@@ -3,31 +3,32 @@
 
 use super::imports::not_found_message;
 use super::report::Problem;
-use super::stage::{join, GoBuild};
+use super::stage::GoBuild;
 use super::{Facts, Finding, Remedy};
-use crate::dockerfile;
+use crate::docker::block as managed;
+use crate::docker::path::join;
 
 /// Where the missing COPY lines can go, and whether `--fix` may put them there.
 enum Block {
     /// The managed block exists, is untouched and sits in the module root: (its 1-based line).
     Usable(usize),
-    /// No block yet; `dockerfile::adopt` adds one before the build line.
+    /// No block yet; `managed::adopt` adds one before the build line.
     Adoptable(usize),
     /// A person must add the line: (line to point at, why not automatic).
     Manual(usize, String),
 }
 
 fn block(f: &Facts, b: &GoBuild) -> Block {
-    match dockerfile::find(&f.dockerfile) {
+    match managed::find(&f.dockerfile) {
         Ok(Some(block)) => {
             let line = block.begin + 1;
-            let stage_line = f.model.stages[b.stage].line;
-            if !dockerfile::untouched(&block) {
-                Block::Manual(line, format!("; the `{}` block (line {line}) was edited by hand, so --fix leaves it alone", dockerfile::BEGIN))
+            let stage_line = f.model.docker.stages[b.stage].line;
+            if !managed::untouched(&block) {
+                Block::Manual(line, format!("; the `{}` block (line {line}) was edited by hand, so --fix leaves it alone", managed::BEGIN))
             } else if line < stage_line || line > b.line {
-                Block::Manual(line, format!("; the `{}` block (line {line}) is not in the builder stage before the build, so --fix leaves it alone", dockerfile::BEGIN))
+                Block::Manual(line, format!("; the `{}` block (line {line}) is not in the builder stage before the build, so --fix leaves it alone", managed::BEGIN))
             } else if f.model.workdir_at(line).as_deref() != Some(f.modroot.as_str()) {
-                Block::Manual(line, format!("; the `{}` block (line {line}) is not under WORKDIR {}, so --fix leaves it alone", dockerfile::BEGIN, f.modroot))
+                Block::Manual(line, format!("; the `{}` block (line {line}) is not under WORKDIR {}, so --fix leaves it alone", managed::BEGIN, f.modroot))
             } else {
                 Block::Usable(line)
             }
@@ -44,10 +45,7 @@ fn copy_fix(folder: &str, place: &Block) -> (usize, String, Vec<Remedy>) {
     match place {
         Block::Usable(l) => (
             *l,
-            format!(
-                "add `{line}` to the `{}` block (line {l})",
-                dockerfile::BEGIN
-            ),
+            format!("add `{line}` to the `{}` block (line {l})", managed::BEGIN),
             vec![Remedy::CopyFolder(folder.to_string())],
         ),
         Block::Adoptable(l) => (

@@ -5,7 +5,7 @@
 use super::encoding::normalize;
 use super::repo::Repo;
 use super::{Finding, Remedy};
-use crate::dockerfile;
+use crate::docker;
 use crate::go::gomod;
 use crate::text::replace_word;
 use std::collections::{BTreeMap, BTreeSet};
@@ -70,7 +70,7 @@ pub fn plan(repo: &Repo, findings: &[Finding], with_block: bool) -> BTreeMap<Str
 
 /// The block's folders plus `add`, rewritten in place, or a new block when there is none.
 fn add_folders(text: &str, add: &BTreeSet<String>) -> Option<String> {
-    let block = dockerfile::find(text).ok()?;
+    let block = docker::block::find(text).ok()?;
     let mut folders: BTreeSet<String> = add.clone();
     for l in block.iter().flat_map(|b| &b.lines) {
         let mut words = l.split_whitespace();
@@ -82,8 +82,8 @@ fn add_folders(text: &str, add: &BTreeSet<String>) -> Option<String> {
     }
     let folders: Vec<String> = folders.into_iter().collect();
     match block {
-        Some(_) => dockerfile::rewrite(text, &folders, false).ok(),
-        None => dockerfile::adopt(text, &folders),
+        Some(_) => docker::block::rewrite(text, &folders, false).ok(),
+        None => docker::block::adopt(text, &folders),
     }
 }
 

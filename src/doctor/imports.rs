@@ -104,7 +104,7 @@ pub fn main_package(model: &Model, modroot: &str, module: &str) -> (String, Opti
     };
     let base = super::repo_path(modroot, &b.dir).unwrap_or_default();
     let at = |rel: &str| {
-        let joined = crate::dockerignore::clean(&format!("{base}/{rel}"));
+        let joined = crate::docker::path::clean(&format!("{base}/{rel}"));
         if joined == "." {
             String::new()
         } else {

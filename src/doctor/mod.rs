@@ -1,11 +1,13 @@
 //! `scaffold doctor`: reads any Go plugin repo (made by scaffold or not) and names each thing
 //! that breaks its Docker build or its load into Nakama, with the file, the line and the fix.
 //!
-//! The checks work on facts gathered once (go.mod, the Dockerfile replayed as a build, the
-//! import graph); `--fix` turns the safe remedies into planned file contents, runs every check
-//! again on the planned tree, and keeps only fixes that make their problem go away.
+//! The checks (one table, `checks.rs`) work on facts gathered once (go.mod, the Dockerfile
+//! replayed as a build, the import graph); `--fix` turns the safe remedies into planned file
+//! contents, runs every check again on the planned tree, and keeps only fixes that make their
+//! problem go away.
 
 pub mod buildline;
+pub mod checks;
 pub mod copies;
 pub mod encoding;
 pub mod fix;
@@ -18,14 +20,15 @@ pub mod report;
 pub mod stage;
 pub mod vendor;
 
-use crate::dockerignore::DockerIgnore;
+use crate::docker::ignore::DockerIgnore;
+use crate::docker::path::{join, parent_of};
 use crate::go::gomod::{self, GoMod};
 use crate::Exit;
 use anyhow::Result;
 use imports::Graph;
 use repo::Repo;
 use report::{Note, Problem, Report};
-use stage::{join, Model};
+use stage::Model;
 use std::path::Path;
 
 /// A safe, mechanical fix `--fix` may apply for a problem.
@@ -203,13 +206,9 @@ pub fn diagnose_repo(repo: &Repo) -> Result<Diagnosis> {
         vendor_mode,
     };
     let mut findings = Vec::new();
-    findings.extend(copies::check(&facts));
-    findings.extend(vendor::check(&facts));
-    findings.extend(release::check(&facts, &mut warnings));
-    findings.extend(imports::check(&facts));
-    findings.extend(plugin_build::check(&facts));
-    findings.extend(encoding::check(&facts));
-    findings.extend(initmodule::check(&facts));
+    for check in checks::ALL {
+        findings.extend((check.run)(&facts, &mut warnings));
+    }
     Ok(Diagnosis { findings, warnings })
 }
 
@@ -227,7 +226,7 @@ fn module_root(model: &Model) -> String {
         if dir == "/" {
             return b.dir.clone();
         }
-        dir = stage::parent_of(&dir);
+        dir = parent_of(&dir);
     }
 }
 
@@ -243,7 +242,7 @@ pub fn repo_path(modroot: &str, abs: &str) -> Option<String> {
 
 /// Whether `id` names a check (`D001`…).
 pub fn known_id(id: &str) -> bool {
-    report::CHECKS.iter().any(|(c, _)| *c == id)
+    checks::find(id).is_some()
 }
 
 /// The outcome of `--fix`: the problems before, those left after the planned fixes, and the

@@ -8,7 +8,7 @@ const BUILD_LINE: &str = "RUN go build -trimpath -buildmode=plugin -o ./backend.
 
 pub fn check(f: &Facts) -> Vec<Finding> {
     let Some(b) = &f.model.build else {
-        let line = f.model.stages.first().map_or(1, |s| s.line);
+        let line = f.model.docker.stages.first().map_or(1, |s| s.line);
         return vec![Finding::manual(Problem::new(
             "D005",
             "Dockerfile",

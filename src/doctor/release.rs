@@ -4,7 +4,7 @@
 use super::report::{Note, Problem};
 use super::vendor::go_version;
 use super::{Facts, Finding, Remedy};
-use crate::dockerparse::{raw_words, Args};
+use crate::docker::parse::{raw_words, Args};
 use crate::versions::{self, Release};
 
 const COMMON: &str = "github.com/heroiclabs/nakama-common";
@@ -42,7 +42,7 @@ fn split_ref(reference: &str) -> (String, Option<String>) {
 
 fn images(f: &Facts) -> Vec<Image> {
     let mut out = Vec::new();
-    for s in &f.model.stages {
+    for s in &f.model.docker.stages {
         if s.parent.is_some() {
             continue;
         }
@@ -59,9 +59,9 @@ fn images(f: &Facts) -> Vec<Image> {
         } else {
             continue;
         };
-        let ins = &f.model.df.instructions[s.start];
+        let ins = &f.model.docker.df.instructions[s.start];
         let raw = match &ins.args {
-            Args::Shell(t) => raw_words(t, f.model.df.escape).into_iter().next(),
+            Args::Shell(t) => raw_words(t, f.model.docker.df.escape).into_iter().next(),
             Args::Exec(_) => None,
         };
         out.push(Image {

@@ -1,40 +1,20 @@
 //! What doctor found: problems (with a stable id, a place and the exact fix), warnings, and
 //! what `--fix` changed; printed grouped by file, or as one JSON object.
 
+use super::checks;
 use console::style;
 use serde::Serialize;
 
-/// Every check's id and what it covers; `--allow` takes these.
-pub const CHECKS: [(&str, &str); 7] = [
-    (
-        "D001",
-        "a package (or go.mod/go.sum) the plugin needs is not copied by the builder stage",
-    ),
-    (
-        "D002",
-        "the build uses vendor/ but it is missing, not copied or stale",
-    ),
-    (
-        "D003",
-        "nakama-common, the image tags and the go line disagree with the Nakama release",
-    ),
-    (
-        "D004",
-        "an import names a folder of this repo under a path that is not the module's",
-    ),
-    (
-        "D005",
-        "the go build line lacks -buildmode=plugin or -trimpath, or cgo is off",
-    ),
-    (
-        "D006",
-        "CRLF line endings or a UTF-8 BOM where they break builds",
-    ),
-    (
-        "D007",
-        "the root package has no InitModule with Nakama's signature",
-    ),
-];
+/// Every check's id and summary, read from the table in [`super::checks`].
+pub const CHECKS: [(&str, &str); checks::ALL.len()] = {
+    let mut out = [("", ""); checks::ALL.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = (checks::ALL[i].id, checks::ALL[i].summary);
+        i += 1;
+    }
+    out
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
@@ -61,10 +41,11 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// A problem of check `id`, with the severity its row in the table gives.
     pub fn new(id: &str, file: &str, line: usize, message: String, fix: String) -> Problem {
         Problem {
             id: id.to_string(),
-            severity: Severity::Error,
+            severity: checks::find(id).map_or(Severity::Error, |c| c.severity),
             file: file.to_string(),
             line: line.max(1),
             message,

@@ -2,8 +2,9 @@
 //! image) but vendor/ is missing, not copied, hidden, or stale against go.mod.
 
 use super::report::Problem;
-use super::stage::{join, Model};
+use super::stage::Model;
 use super::{Facts, Finding};
+use crate::docker::path::join;
 use crate::go::{GoMod, GoVersion};
 use std::collections::BTreeMap;
 

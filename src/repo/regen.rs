@@ -1,7 +1,7 @@
 //! The regeneration shared by `new`, `add-package` and `sync`: packages_gen.go and the
 //! Dockerfile's package block, both rebuilt from the package folders (on disk plus planned).
 
-use crate::dockerfile;
+use crate::docker::block as dockerfile;
 use crate::go::GoFile;
 use crate::repo::packages::{self, Overlay, PackageDir};
 use crate::repo::plan::Plan;

@@ -2,10 +2,11 @@
 //! tags, compose images, nakama-common, protobuf, the go line, go.sum while it is the recorded
 //! one, scaffold.toml), planned in memory.
 
+use crate::docker::images;
 use crate::go::gomod;
 use crate::repo::plan::Plan;
 use crate::repo::project;
-use crate::{images, versions};
+use crate::versions;
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 

@@ -1,4 +1,4 @@
-//! The one shell-word splitter (quotes, escapes), in the two dialects doctor reads:
+//! The one shell-word splitter (quotes, escapes), in the two dialects a Dockerfile holds:
 //!
 //! - BuildKit's, for a Dockerfile's arguments ([`words`]): the escape character is `\` or the
 //!   one a `# escape=` directive names, and `$VAR`, `${VAR}`, `${VAR:-x}`, `${VAR:+x}` are
@@ -9,7 +9,7 @@
 //!
 //! Good enough to read paths and find a `go build` and what precedes it; not a shell.
 
-use crate::dockerparse::Env;
+use super::Env;
 
 /// Which rules [`split`] follows.
 #[derive(Clone, Copy)]

@@ -8,8 +8,8 @@
 //! stop at the first odd line. (parse-dockerfile, the maintained crate that reads all of this,
 //! stops at the first unknown instruction, so it cannot give that.)
 
-use crate::shellwords::{expand_at, words};
-use std::collections::BTreeMap;
+use super::shellwords::{expand_at, words};
+use super::Env;
 
 /// Every instruction BuildKit knows; anything else is reported and skipped.
 pub const KEYWORDS: [&str; 18] = [
@@ -96,9 +96,6 @@ pub struct Heredoc {
     pub name: String,
     pub body: String,
 }
-
-/// Variables visible to an instruction (ARG and ENV values).
-pub type Env = BTreeMap<String, String>;
 
 impl Instruction {
     /// The value of flag `name` (`Some("")` for a bare flag).

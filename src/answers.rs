@@ -2,8 +2,8 @@
 //! on a terminal, or the default (which may refer to earlier answers), checked against the
 //! variable's type and validation regex.
 
+use crate::error::{bail, Context, Result};
 use crate::manifest::{Manifest, VarKind, Variable, BUILTIN_VARS};
-use anyhow::{bail, Context, Result};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -33,7 +33,7 @@ pub fn read_file(path: &Path) -> Result<BTreeMap<String, toml::Value>> {
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let answers: BTreeMap<String, toml::Value> = if path.extension().is_some_and(|e| e == "json") {
         let v: BTreeMap<String, Value> = serde_json::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("{}:{}: {e}", path.display(), e.line()))?;
+            .map_err(|e| crate::error::err!("{}:{}: {e}", path.display(), e.line()))?;
         let mut out = BTreeMap::new();
         for (k, v) in v {
             // A null has no TOML form; dropping it would turn an answer into a silent default.
@@ -147,7 +147,7 @@ fn default_of(var: &Variable, context: &Map<String, Value>) -> Result<Option<tom
             let rendered = crate::template::engine()
                 .render_template(s, context)
                 .map_err(|e| {
-                    anyhow::anyhow!(
+                    crate::error::err!(
                         "the default of `{}` refers to an unknown answer: {}",
                         var.name,
                         e.to_string().lines().next().unwrap_or("")

@@ -1,7 +1,7 @@
 //! The user's config file, `$XDG_CONFIG_HOME/scaffold/config.toml`: scaffold aliases for
 //! onboarding (`scaffold new mygame --from acme`) and personal defaults.
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -1,6 +1,6 @@
 //! git2: start a repository and make its first commit, as `cargo new` does.
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use git2::{IndexAddOption, Repository, Signature};
 use std::path::Path;
 

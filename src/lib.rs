@@ -11,6 +11,7 @@ pub mod dev;
 pub mod diff;
 pub mod docker;
 pub mod doctor;
+pub mod error;
 pub mod git;
 pub mod go;
 pub mod manifest;
@@ -25,24 +26,8 @@ pub mod versions;
 
 use cli::{Cli, ColorChoice, Command};
 
-/// An error that carries its own exit status, for callers that must tell "could not run" (2)
-/// from "found problems" (1); `main` maps it, every other error exits 1.
-#[derive(Debug)]
-pub struct Exit {
-    pub code: u8,
-    pub message: String,
-}
-
-impl std::fmt::Display for Exit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Exit {}
-
 /// Runs a parsed command line.
-pub fn run(cli: Cli) -> anyhow::Result<()> {
+pub fn run(cli: Cli) -> crate::error::Result<()> {
     let colours = match cli.global.color {
         ColorChoice::Always => Some(true),
         ColorChoice::Never => Some(false),

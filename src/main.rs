@@ -13,8 +13,7 @@ fn main() -> ExitCode {
                 "{} {err:#}",
                 console::style("error:").red().bold().for_stderr()
             );
-            // A command that sets its own status (doctor: 2 when it could not run) says so.
-            ExitCode::from(err.downcast_ref::<scaffold::Exit>().map_or(1, |e| e.code))
+            ExitCode::from(err.code())
         }
     }
 }

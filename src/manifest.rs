@@ -1,7 +1,7 @@
 //! A scaffold's manifest, `template.toml`: its name, the variables it asks for, the files it
 //! skips by condition, and the `scaffold` version it needs. The built-in scaffold has one too.
 
-use anyhow::{bail, Context, Result};
+use crate::error::{bail, Context, Result};
 use serde::Deserialize;
 
 pub const FILE: &str = "template.toml";
@@ -103,7 +103,7 @@ pub const BUILTIN_VARS: [&str; 6] = [
 const KIND_VARS: [&str; 2] = ["package", "rpcs"];
 
 /// A TOML parse error as one `file:line: message` line (toml's messages may span lines).
-pub fn toml_error(shown_path: &str, text: &str, err: &toml::de::Error) -> anyhow::Error {
+pub fn toml_error(shown_path: &str, text: &str, err: &toml::de::Error) -> crate::error::Error {
     // Count newlines before the span: `lines()` would miss a span at the start of a line.
     let line = err
         .span()
@@ -118,7 +118,7 @@ pub fn toml_error(shown_path: &str, text: &str, err: &toml::de::Error) -> anyhow
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect();
-    anyhow::anyhow!("{shown_path}:{line}: {}", message.join("; "))
+    crate::error::err!("{shown_path}:{line}: {}", message.join("; "))
 }
 
 /// Parses a manifest; errors name the file and line.
@@ -154,7 +154,7 @@ pub fn parse(text: &str, shown_path: &str) -> Result<Manifest> {
         }
         if let Some(re) = &v.validate {
             regex::Regex::new(re).map_err(|e| {
-                anyhow::anyhow!(
+                crate::error::err!(
                     "{shown_path}: variable `{}` has an invalid `validate` regex: {e}",
                     v.name
                 )

@@ -1,9 +1,9 @@
 //! The questions `scaffold new` asks on a terminal (dialoguer). Only called when stdin and
 //! stderr are terminals; every question also has a flag.
 
+use crate::error::Result;
 use crate::go::names;
 use crate::versions;
-use anyhow::Result;
 use dialoguer::{theme::ColorfulTheme, Confirm, Input, Select};
 
 /// True when we may ask: both the keyboard and the screen are a terminal.

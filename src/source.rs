@@ -3,9 +3,9 @@
 //! on every path.
 
 use crate::config::Config;
+use crate::error::{bail, Context, Result};
 use crate::repo::project::Origin;
 use crate::template::{Template, BUILTIN_SOURCE};
-use anyhow::{bail, Context, Result};
 use git2::{build::RepoBuilder, FetchOptions, Oid, Repository};
 use std::path::{Path, PathBuf};
 
@@ -238,7 +238,7 @@ fn clone(url: &str, reference: Option<&str>, dest: &Path) -> Result<String> {
             let _ = std::fs::remove_dir_all(dest);
             std::fs::create_dir_all(dest)?;
             RepoBuilder::new().clone(&source, dest).map_err(|e| {
-                anyhow::anyhow!(
+                crate::error::err!(
                     "cannot clone {url}: {}; check the URL (`git ls-remote {url}`)",
                     e.message()
                 )

@@ -1,8 +1,8 @@
 //! Starter code for a new package, rendered from the built-in scaffold's `kinds/<kind>/`.
 
+use crate::error::Result;
 use crate::go::names;
 use crate::template::{RenderedFile, Template};
-use anyhow::Result;
 use serde::Serialize;
 use serde_json::{Map, Value};
 

@@ -4,8 +4,8 @@
 //! Only files ending in `.hbs` are rendered (the suffix is dropped); everything else is copied
 //! byte for byte, so a template may hold CI YAML with `${{ }}` or Go `text/template` files.
 
+use crate::error::{bail, Context, Result};
 use crate::manifest::{self, Manifest};
-use anyhow::{bail, Context, Result};
 use handlebars::Handlebars;
 use include_dir::{include_dir, Dir, DirEntry};
 use serde::Serialize;
@@ -133,7 +133,7 @@ impl Template {
                 let text = std::str::from_utf8(bytes)
                     .with_context(|| format!("template `{shown}` is not UTF-8"))?;
                 hb.render_template(text, data)
-                    .map_err(|e| anyhow::anyhow!("template `{shown}`: {}", one_line(&e)))?
+                    .map_err(|e| crate::error::err!("template `{shown}`: {}", one_line(&e)))?
                     .into_bytes()
             } else {
                 bytes.clone()
@@ -207,7 +207,7 @@ fn render_path<T: Serialize>(hb: &Handlebars<'static>, rel: &Path, data: &T) -> 
     let text = crate::repo::plan::slash(rel);
     let rendered = hb
         .render_template(&text, data)
-        .map_err(|e| anyhow::anyhow!("{}", one_line(&e)))?;
+        .map_err(|e| crate::error::err!("{}", one_line(&e)))?;
     let path = PathBuf::from(&rendered);
     for c in path.components() {
         match c {

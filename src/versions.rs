@@ -1,6 +1,6 @@
 //! The built-in release table: which nakama-common, Go and protobuf each Nakama release needs.
 
-use anyhow::{anyhow, Result};
+use crate::error::{err, Result};
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
@@ -47,7 +47,7 @@ pub fn find(version: &str) -> Result<&'static Release> {
         .iter()
         .find(|r| r.nakama == wanted)
         .ok_or_else(|| {
-            anyhow!(
+            err!(
                 "unknown Nakama version `{version}`; known versions: {}",
                 known_list()
             )

@@ -2,13 +2,13 @@
 //! [`crate::repo::add_package`] plan the package; `--list-kinds` lists the kinds.
 
 use crate::cli::AddPackageArgs;
+use crate::error::{bail, Result};
 use crate::go::names;
 use crate::repo::add_package::plan;
 use crate::repo::project;
 use crate::template::Template;
 use crate::ui::Ui;
 use crate::{source, starter};
-use anyhow::{bail, Result};
 use serde_json::{Map, Value};
 
 pub fn run(args: AddPackageArgs, ui: Ui) -> Result<()> {

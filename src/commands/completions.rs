@@ -18,7 +18,7 @@ pub fn run(shell: clap_complete::Shell) {
 /// One self-contained page: clap_mangen's own page lists the subcommands as `scaffold-new(1)`
 /// and so on, pages nobody installs, so each command gets a section here instead, with its
 /// synopsis, options and examples.
-pub fn man() -> anyhow::Result<()> {
+pub fn man() -> crate::error::Result<()> {
     let mut cmd = Cli::command();
     // Sets every subcommand's bin name (`scaffold upgrade`) for its synopsis.
     cmd.build();
@@ -72,7 +72,7 @@ const PREAMBLE: &str = ".ie \\n(.g .ds Aq \\(aq\n.el .ds Aq '\n";
 /// One rendered section, without the preamble.
 fn piece(
     render: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
-) -> anyhow::Result<String> {
+) -> crate::error::Result<String> {
     let mut buf = Vec::new();
     render(&mut buf)?;
     let text = String::from_utf8(buf)?;

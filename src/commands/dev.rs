@@ -2,8 +2,8 @@
 
 use crate::cli::DevArgs;
 use crate::dev::{self, Options};
+use crate::error::Result;
 use crate::ui::Ui;
-use anyhow::Result;
 
 pub fn run(args: DevArgs, ui: Ui) -> Result<()> {
     dev::run(

@@ -3,9 +3,8 @@
 
 use crate::cli::DoctorArgs;
 use crate::doctor::{self, checks, report, report::Note, report::Report};
+use crate::error::{Error, Result};
 use crate::ui::{colour_diff, Ui};
-use crate::Exit;
-use anyhow::Result;
 
 pub fn run(args: DoctorArgs, ui: Ui) -> Result<()> {
     let mut allow = Vec::new();
@@ -13,14 +12,10 @@ pub fn run(args: DoctorArgs, ui: Ui) -> Result<()> {
         let id = id.trim().to_ascii_uppercase();
         if !doctor::known_id(&id) {
             let known: Vec<&str> = checks::ALL.iter().map(|c| c.id).collect();
-            return Err(Exit {
-                code: 2,
-                message: format!(
-                    "--allow {id}: no such check; the checks are {}",
-                    known.join(", ")
-                ),
-            }
-            .into());
+            return Err(Error::Usage(format!(
+                "--allow {id}: no such check; the checks are {}",
+                known.join(", ")
+            )));
         }
         allow.push(id);
     }
@@ -102,9 +97,8 @@ fn verdict(problems: &[report::Problem], ui: Ui, args: &DoctorArgs) -> Result<()
         (0, _) | (_, true) => String::new(),
         (n, false) => format!(" ({n} fixable: run `scaffold doctor --fix`)"),
     };
-    Err(Exit {
-        code: 1,
-        message: format!("{} problem(s) found{hint}", problems.len()),
-    }
-    .into())
+    Err(Error::Problems(format!(
+        "{} problem(s) found{hint}",
+        problems.len()
+    )))
 }

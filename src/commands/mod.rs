@@ -10,9 +10,9 @@ pub mod sync;
 pub mod templates;
 pub mod upgrade;
 
+use crate::error::Result;
 use crate::repo::plan::Plan;
 use crate::ui::{colour_diff, Report, Ui};
-use anyhow::Result;
 use std::path::Path;
 
 /// The line a command prints above its file list, e.g. `Added rpc package inventory`.

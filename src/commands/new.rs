@@ -2,18 +2,20 @@
 //! the whole repo in memory, then write it at once and start git.
 
 use crate::cli::NewArgs;
+use crate::error::{bail, Context, Result};
 use crate::go::names;
 use crate::repo::new::{check_destination, plan, Resolved};
 use crate::repo::project::Origin;
 use crate::template::Template;
 use crate::ui::{Report, Ui};
 use crate::{answers, config, git, prompts, source, versions};
-use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-fn missing(what: &str, flag: &str) -> anyhow::Error {
-    anyhow::anyhow!("no terminal to ask for the {what}: pass {flag}, or --yes to take the defaults")
+fn missing(what: &str, flag: &str) -> crate::error::Error {
+    crate::error::err!(
+        "no terminal to ask for the {what}: pass {flag}, or --yes to take the defaults"
+    )
 }
 
 /// Turns flags (and, on a terminal, answers) into one checked set of values. The scaffold is
@@ -53,7 +55,7 @@ pub fn resolve(args: &NewArgs) -> Result<Resolved> {
         (None, Some(d)) => d.clone(),
         (None, None) => bail!("give the folder to create: `scaffold new DIR` (or --name NAME)"),
     };
-    names::check_project_name(&name).map_err(anyhow::Error::msg)?;
+    names::check_project_name(&name)?;
     let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from(&name));
 
     let prefix = config.module_prefix.as_deref().unwrap_or("example.com");
@@ -68,7 +70,7 @@ pub fn resolve(args: &NewArgs) -> Result<Resolved> {
         None if must => return Err(missing("Go module path", "--module PATH")),
         None => default_module,
     };
-    names::check_module_path(&module).map_err(anyhow::Error::msg)?;
+    names::check_module_path(&module)?;
 
     let default_nakama = match &config.nakama {
         Some(v) => versions::find(v).with_context(|| {

@@ -2,10 +2,10 @@
 //! plan taking the package out of the wiring and the Dockerfile block.
 
 use crate::cli::RemovePackageArgs;
+use crate::error::{bail, Result};
 use crate::repo::project;
 use crate::repo::remove_package::plan;
 use crate::ui::Ui;
-use anyhow::{bail, Result};
 
 pub fn run(args: RemovePackageArgs, ui: Ui) -> Result<()> {
     let root = project::find_root(&args.dir)?;

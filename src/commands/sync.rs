@@ -3,19 +3,14 @@
 
 use crate::cli::SyncArgs;
 use crate::docker::block;
+use crate::error::{bail, Context, Error, Result};
 use crate::go::gomod;
 use crate::repo::plan::Plan;
 use crate::repo::project::{self, Answers, Origin, Record};
 use crate::repo::regen::{self, Mode};
 use crate::ui::{colour_diff, Ui};
 use crate::versions;
-use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
-
-/// `sync --check` found something stale (exit 1, after the diff on stdout).
-#[derive(Debug, thiserror::Error)]
-#[error("out of date: run `scaffold sync` and commit the result")]
-pub struct Stale;
 
 pub fn run(args: SyncArgs, ui: Ui) -> Result<()> {
     let (root, mut plan) = if args.adopt {
@@ -45,7 +40,10 @@ pub fn run(args: SyncArgs, ui: Ui) -> Result<()> {
             return Ok(());
         }
         ui.out(&colour_diff(&plan.diff()));
-        return Err(Stale.into());
+        // Exit 1, after the diff on stdout.
+        return Err(Error::Problems(
+            "out of date: run `scaffold sync` and commit the result".into(),
+        ));
     }
     super::finish(
         "sync",
@@ -80,7 +78,7 @@ fn adopt_root(dir: &Path) -> Result<(PathBuf, Plan)> {
         .filter(|v| versions::find(v).is_ok())
         .unwrap_or_else(|| versions::default_release().nakama.clone());
     if block::find(&docker)
-        .map_err(|e| anyhow::anyhow!("Dockerfile: {e}"))?
+        .map_err(|e| crate::error::err!("Dockerfile: {e}"))?
         .is_some()
     {
         bail!("the Dockerfile already has a package block but there is no scaffold.toml; restore scaffold.toml from git");

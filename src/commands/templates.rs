@@ -3,12 +3,12 @@
 //! check-template PATH` (render a scaffold with its defaults and check the result).
 
 use crate::cli::{CheckTemplateArgs, EjectArgs};
+use crate::error::{bail, Context, Result};
 use crate::repo::plan::Plan;
 use crate::repo::{add_package, new};
 use crate::template::Template;
 use crate::ui::Ui;
 use crate::{config, source};
-use anyhow::{bail, Context, Result};
 use std::path::Path;
 use std::process::Command;
 

@@ -2,12 +2,12 @@
 //! image tags, nakama-common, protobuf, the go line, go.sum when it is ours, scaffold.toml).
 
 use crate::cli::UpgradeArgs;
+use crate::error::{bail, Context, Result};
 use crate::go::gomod;
 use crate::repo::project;
 use crate::repo::upgrade::{digest_warnings, plan};
 use crate::ui::{colour_diff, Ui};
 use crate::{git, versions};
-use anyhow::{bail, Context, Result};
 use std::path::Path;
 use std::process::Command;
 

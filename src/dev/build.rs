@@ -3,9 +3,9 @@
 
 use super::long_step;
 use super::process::{run_captured, run_checked, which};
+use crate::error::{bail, Context, Result};
 use crate::ui::Ui;
 use crate::versions::Release;
-use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::AtomicBool;

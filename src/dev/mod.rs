@@ -38,13 +38,13 @@ pub struct Options {
 }
 
 #[cfg(unix)]
-pub fn run(opts: Options, ui: Ui) -> anyhow::Result<()> {
+pub fn run(opts: Options, ui: Ui) -> crate::error::Result<()> {
     session::run(opts, ui)
 }
 
 /// Go's `-buildmode=plugin` does not exist on Windows, so there is no native loop to run.
 #[cfg(not(unix))]
-pub fn run(_opts: Options, _ui: Ui) -> anyhow::Result<()> {
+pub fn run(_opts: Options, _ui: Ui) -> crate::error::Result<()> {
     eprintln!(
         "Go plugins cannot be built on Windows (Go has no -buildmode=plugin there), so `scaffold dev`
 cannot run Nakama with your plugin natively. Run the same stack in Docker from the repo folder:
@@ -56,7 +56,7 @@ cannot run Nakama with your plugin natively. Run the same stack in Docker from t
 
 After changing code, run `docker compose up --build` again. Or run `scaffold dev` inside WSL 2."
     );
-    anyhow::bail!("`scaffold dev` needs Linux or macOS; use Docker Compose (above) or WSL 2")
+    crate::error::bail!("`scaffold dev` needs Linux or macOS; use Docker Compose (above) or WSL 2")
 }
 
 /// Runs a long step: a spinner with the step and elapsed time on a terminal, a plain line
@@ -66,8 +66,8 @@ pub(crate) fn long_step<T>(
     ui: Ui,
     verb: &str,
     what: &str,
-    f: impl FnOnce() -> anyhow::Result<T>,
-) -> anyhow::Result<(T, std::time::Duration)> {
+    f: impl FnOnce() -> crate::error::Result<T>,
+) -> crate::error::Result<(T, std::time::Duration)> {
     use std::io::IsTerminal;
     if !std::io::stderr().is_terminal() {
         ui.status(verb, what);

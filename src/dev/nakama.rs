@@ -5,9 +5,9 @@ use super::build::{human, GoEnv, Toolchain};
 use super::logs::format_line;
 use super::long_step;
 use super::process::{detach, is_executable, run_captured, run_checked, tail, Interrupted, Proc};
+use crate::error::{bail, err, Context, Result};
 use crate::ui::Ui;
 use crate::versions::Release;
-use anyhow::{anyhow, bail, Context, Result};
 use nix::sys::signal::Signal;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -66,7 +66,7 @@ pub fn fetch_source(env: &GoEnv, release: &Release, stop: &AtomicBool) -> Result
         stop,
     )?;
     let unserved = |why: &str| {
-        anyhow!(
+        err!(
             "cannot fetch Nakama {} ({spec}) from the Go module proxy ({}): {why}\nIf the proxy does not serve that release, point GOPROXY at one that does, or move the repo to a release it serves with `scaffold upgrade --nakama VERSION`",
             release.nakama,
             env.goproxy

@@ -6,7 +6,7 @@ use super::process::{
     detach, is_executable, is_root, random_hex, run_checked, tail, user_ids, which, Interrupted,
     Proc,
 };
-use anyhow::{bail, Context, Result};
+use crate::error::{bail, Context, Result};
 use nix::sys::signal::Signal;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;

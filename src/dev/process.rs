@@ -1,7 +1,7 @@
 //! Child processes of `scaffold dev`: spawned in their own process group, stopped by pid
 //! (a signal, a grace period, then SIGKILL), and one-shot commands that Ctrl-C interrupts.
 
-use anyhow::{anyhow, Context, Result};
+use crate::error::{err, Context, Result};
 use nix::sys::signal::{kill, killpg, Signal};
 use nix::unistd::{geteuid, Pid, User};
 use std::io::{Read, Seek};
@@ -157,7 +157,7 @@ pub fn run_captured(cmd: &mut Command, stop: &AtomicBool) -> Result<(ExitStatus,
 pub fn run_checked(cmd: &mut Command, stop: &AtomicBool, what: &str) -> Result<String> {
     let (status, text) = run_captured(cmd, stop)?;
     if !status.success() {
-        return Err(anyhow!("{what} failed ({status}):\n{}", tail(&text, 40)));
+        return Err(err!("{what} failed ({status}):\n{}", tail(&text, 40)));
     }
     Ok(text)
 }

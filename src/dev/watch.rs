@@ -6,7 +6,7 @@
 //! Here reads are dropped by kind, and a change counts only when the file's content differs
 //! from what it was (editors that rewrite a file unchanged cause no restart).
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use notify::event::{AccessKind, AccessMode, ModifyKind};
 use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher as _};
 use sha2::{Digest, Sha256};

@@ -22,9 +22,8 @@ pub mod vendor;
 
 use crate::docker::ignore::DockerIgnore;
 use crate::docker::path::{join, parent_of};
+use crate::error::Result;
 use crate::go::gomod::{self, GoMod};
-use crate::Exit;
-use anyhow::Result;
 use imports::Graph;
 use repo::Repo;
 use report::{Note, Problem, Report};
@@ -107,8 +106,8 @@ impl Diagnosis {
     }
 }
 
-fn cannot_run(message: String) -> anyhow::Error {
-    Exit { code: 2, message }.into()
+fn cannot_run(message: String) -> crate::error::Error {
+    crate::error::Error::CannotRun(message)
 }
 
 /// Checks the repo at `root`. Errors (no go.mod, no Dockerfile) mean doctor could not run and

@@ -1,7 +1,7 @@
 //! Reads go.mod: the module path, the go directive and the requirements.
 
+use crate::error::{bail, Context, Result};
 use crate::text::replace_word;
-use anyhow::{bail, Context, Result};
 use std::path::Path;
 
 /// The parts of a go.mod file this tool reads.

@@ -161,13 +161,13 @@ fn suggest_package(name: &str) -> String {
 }
 
 /// Checks a Go module path the way `go mod init` does (golang.org/x/mod's import-path rules).
-pub fn check_module_path(path: &str) -> Result<(), String> {
+pub fn check_module_path(path: &str) -> crate::error::Result<()> {
     let hint = "a module path looks like `example.com/mygame` or `github.com/you/mygame`";
     if path.is_empty() {
-        return Err(format!("module path is empty; {hint}"));
+        return Err(crate::error::err!("module path is empty; {hint}"));
     }
     if path.starts_with('/') || path.ends_with('/') || path.contains("//") {
-        return Err(format!(
+        return Err(crate::error::err!(
             "module path `{path}` has a leading, trailing or double `/`; {hint}"
         ));
     }
@@ -175,12 +175,12 @@ pub fn check_module_path(path: &str) -> Result<(), String> {
         // Go reads any path with a `vendor` element as a vendored package: the plugin's own
         // packages would then fail with "must be imported as" or "use of vendored package".
         if elem == "vendor" {
-            return Err(format!(
+            return Err(crate::error::err!(
                 "module path `{path}` has a `vendor` element, which makes Go treat its packages as vendored copies; {hint}"
             ));
         }
         if elem == "." || elem == ".." {
-            return Err(format!(
+            return Err(crate::error::err!(
                 "module path `{path}` has a `{elem}` element; {hint}"
             ));
         }
@@ -188,12 +188,12 @@ pub fn check_module_path(path: &str) -> Result<(), String> {
             .chars()
             .find(|c| !(c.is_ascii_alphanumeric() || "-._~".contains(*c)))
         {
-            return Err(format!(
+            return Err(crate::error::err!(
                 "module path `{path}` has `{bad}`, which Go does not allow; {hint}"
             ));
         }
         if elem.starts_with('.') || elem.ends_with('.') {
-            return Err(format!(
+            return Err(crate::error::err!(
                 "module path `{path}` has an element starting or ending with `.`; {hint}"
             ));
         }
@@ -203,14 +203,14 @@ pub fn check_module_path(path: &str) -> Result<(), String> {
                 && stem.len() == 4
                 && stem.as_bytes()[3].is_ascii_digit());
         if windows {
-            return Err(format!(
+            return Err(crate::error::err!(
                 "module path `{path}` has `{elem}`, a reserved file name on Windows; {hint}"
             ));
         }
     }
     let first = path.split('/').next().unwrap_or(path);
     if first.contains('.') && first.chars().any(|c| c.is_ascii_uppercase()) {
-        return Err(format!(
+        return Err(crate::error::err!(
             "module path `{path}` has upper case in its domain `{first}`; {hint}"
         ));
     }
@@ -224,7 +224,7 @@ pub fn module_is_dotless(path: &str) -> bool {
 }
 
 /// Checks a project name: it names the folder, the Nakama node (`name:` in local.yml) and logs.
-pub fn check_project_name(name: &str) -> Result<(), String> {
+pub fn check_project_name(name: &str) -> crate::error::Result<()> {
     let ok = name.len() <= 64
         && name
             .chars()
@@ -236,14 +236,14 @@ pub fn check_project_name(name: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
+        Err(crate::error::err!(
             "project name `{name}` is not usable; use letters, digits, `-` and `_` (at most 64), starting with a letter or digit, e.g. `--name mygame`"
         ))
     }
 }
 
 /// Checks an RPC id. Nakama matches ids case-insensitively, so we keep them lower case.
-pub fn check_rpc_id(id: &str) -> Result<(), String> {
+pub fn check_rpc_id(id: &str) -> crate::error::Result<()> {
     let ok = id.chars().next().is_some_and(|c| c.is_ascii_lowercase())
         && id
             .chars()
@@ -251,7 +251,7 @@ pub fn check_rpc_id(id: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
+        Err(crate::error::err!(
             "RPC id `{id}` is not usable; use lower-case letters, digits and `_`, starting with a letter (e.g. `--rpc {}`)",
             suggest_rpc(id)
         ))
@@ -369,7 +369,7 @@ mod tests {
             "mygame",
             "a.b/c~d/e-f",
         ] {
-            assert_eq!(check_module_path(ok), Ok(()), "{ok}");
+            assert!(check_module_path(ok).is_ok(), "{ok}");
         }
         for bad in [
             "",
@@ -393,7 +393,7 @@ mod tests {
     fn rpc_ids_and_handlers() {
         assert!(check_rpc_id("profile_echo").is_ok());
         let err = check_rpc_id("Profile-Get").unwrap_err();
-        assert!(err.contains("--rpc profile_get"), "{err}");
+        assert!(err.to_string().contains("--rpc profile_get"), "{err}");
         assert_eq!(rpc_handler_name("profile_get_2"), "RpcProfileGet2");
     }
 }

@@ -2,13 +2,13 @@
 //! regeneration as `sync` over the planned tree, every clash refused before anything is
 //! written.
 
+use crate::error::{bail, Result};
 use crate::go::{gomod, names, source as gosrc};
 use crate::repo::packages;
 use crate::repo::plan::Plan;
 use crate::repo::regen::{self, Mode};
 use crate::starter;
 use crate::template::Template;
-use anyhow::{bail, Result};
 use serde_json::{Map, Value};
 use std::path::Path;
 
@@ -45,7 +45,7 @@ pub fn plan(
     };
     let mut handlers = std::collections::BTreeMap::new();
     for id in &ids {
-        names::check_rpc_id(id).map_err(anyhow::Error::msg)?;
+        names::check_rpc_id(id)?;
         if let Some(other) = handlers.insert(names::rpc_handler_name(id), id) {
             bail!("RPC ids `{other}` and `{id}` are the same id; give each RPC a distinct id");
         }

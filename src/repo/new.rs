@@ -2,12 +2,12 @@
 //! resolved answers (the command resolves them from flags and prompts), and the destination
 //! check that runs before anything is written.
 
+use crate::error::{bail, Context, Result};
 use crate::repo::plan::Plan;
 use crate::repo::project::{Answers, Origin, Record};
 use crate::repo::regen::{self, Mode};
 use crate::template::Template;
 use crate::{manifest, starter, versions};
-use anyhow::{bail, Context, Result};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,9 +1,9 @@
 //! Finds the package folders actually on disk (plus any planned ones): what the Dockerfile must
 //! copy and which packages the generated wiring registers.
 
+use crate::error::{Context, Result};
 use crate::go::build::{ignored_name, importable_element};
 use crate::go::source::{self, GoFile};
-use anyhow::{Context, Result};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! A planned set of file changes: computed in memory, shown as a diff, then written all or
 //! nothing (each file through a temp file and a rename; a failure rolls back what was done).
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! A repo made by scaffold: found by walking up to its `scaffold.toml`, which records how it
 //! was made so later commands know the project.
 
-use anyhow::{bail, Context, Result};
+use crate::error::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -98,7 +98,7 @@ pub fn load(root: &Path) -> Result<Record> {
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read {}", path.display()))?;
     toml::from_str(&text).map_err(|e| {
-        anyhow::anyhow!(
+        crate::error::err!(
             "{} is not a scaffold record ({}); restore it from git, or delete it and run `scaffold sync --adopt`",
             path.display(),
             e.message().split_whitespace().collect::<Vec<_>>().join(" ")

@@ -2,12 +2,12 @@
 //! Dockerfile's package block, both rebuilt from the package folders (on disk plus planned).
 
 use crate::docker::block as dockerfile;
+use crate::error::{bail, Context, Result};
 use crate::go::GoFile;
 use crate::repo::packages::{self, Overlay, PackageDir};
 use crate::repo::plan::Plan;
 use crate::repo::wiring;
 use crate::text::{eol_of, restyle};
-use anyhow::{bail, Context, Result};
 use std::fs;
 use std::path::Path;
 
@@ -74,7 +74,7 @@ pub fn plan(root: &Path, module: &str, plan: &mut Plan, mode: Mode) -> Result<Ou
     let rewritten = match dockerfile::rewrite(&dockerfile, &folders, mode.force) {
         Err(dockerfile::BlockError::Missing) if mode.adopt => dockerfile::adopt(&dockerfile, &folders)
             .context("the Dockerfile has no builder stage with a COPY or `go build` line to put the package block next to; add `# scaffold:packages begin` and `# scaffold:packages end` lines where the package COPY lines belong, then run `scaffold sync`")?,
-        other => other.map_err(|e| anyhow::anyhow!("Dockerfile: {e}"))?,
+        other => other.map_err(|e| crate::error::err!("Dockerfile: {e}"))?,
     };
     let generated = wiring::render(module, &pkgs);
     let existing = read_planned(root, &overlay, wiring::FILE)?;

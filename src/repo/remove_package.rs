@@ -2,11 +2,11 @@
 //! block (listed as excluded in scaffold.toml), or delete its folder; refused while other code
 //! still imports it.
 
+use crate::error::{bail, Result};
 use crate::go::{gomod, source};
 use crate::repo::plan::Plan;
 use crate::repo::regen::{self, Mode};
 use crate::repo::{packages, project};
-use anyhow::{bail, Result};
 use std::fs;
 use std::path::{Path, PathBuf};
 

@@ -3,11 +3,11 @@
 //! one, scaffold.toml), planned in memory.
 
 use crate::docker::images;
+use crate::error::{bail, Context, Result};
 use crate::go::gomod;
 use crate::repo::plan::Plan;
 use crate::repo::project;
 use crate::versions;
-use anyhow::{bail, Context, Result};
 use std::path::Path;
 
 /// Image references pinned by digest: `retag` drops the digest (it names the old image).

@@ -1047,7 +1047,7 @@ fn versions_without_sum(v: &str) -> bool {
 #[test]
 fn help_lists_every_check() {
     let help = output(scaffold().args(["doctor", "--help"])).stdout;
-    for (id, what) in doctor::report::CHECKS {
+    for (id, what) in doctor::checks::CHECKS {
         assert!(
             help.contains(&format!("{id} {what}")),
             "{id} missing from --help:\n{help}"

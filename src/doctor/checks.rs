@@ -7,6 +7,17 @@ use super::report::{Note, Severity};
 use super::{copies, encoding, imports, initmodule, plugin_build, release, vendor};
 use super::{Facts, Finding};
 
+/// Every check's id and summary, read from the table in [`super::checks`].
+pub const CHECKS: [(&str, &str); ALL.len()] = {
+    let mut out = [("", ""); ALL.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = (ALL[i].id, ALL[i].summary);
+        i += 1;
+    }
+    out
+};
+
 /// One check.
 pub struct Check {
     /// The stable id problems carry and `--allow` takes.

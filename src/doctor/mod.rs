@@ -206,7 +206,12 @@ pub fn diagnose_repo(repo: &Repo) -> Result<Diagnosis> {
     };
     let mut findings = Vec::new();
     for check in checks::ALL {
-        findings.extend((check.run)(&facts, &mut warnings));
+        // A problem is no more severe than its row (`Warning` orders after `Error`); a check
+        // may lower one itself.
+        findings.extend((check.run)(&facts, &mut warnings).into_iter().map(|mut f| {
+            f.problem.severity = f.problem.severity.max(check.severity);
+            f
+        }));
     }
     Ok(Diagnosis { findings, warnings })
 }

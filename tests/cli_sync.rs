@@ -414,3 +414,85 @@ fn an_unimported_nested_register_package_is_named() {
     let out = repo.run(&["--json", "sync"]).ok();
     assert!(strings(&out.report()["warnings"]).is_empty());
 }
+
+/// A root `//go:embed` and root cgo sources are read by the build but not copied by
+/// `COPY *.go ./`: sync puts them in the block, `sync --check` fails until it has, and the
+/// plugin then builds from exactly what the builder stage copies.
+#[test]
+fn root_embeds_and_cgo_sources_are_copied_by_the_block() {
+    let repo = Repo::new(&["--package", "profile"]);
+    repo.write("assets/cfg.json", "{\"ok\":true}\n");
+    repo.write(
+        "embed.go",
+        "package main\n\nimport _ \"embed\"\n\n//go:embed assets/cfg.json\nvar config string\n",
+    );
+    repo.write("twice.h", "int twice(int x);\n");
+    repo.write("twice.c", "#include \"twice.h\"\nint twice(int x) { return 2 * x; }\n");
+    repo.write(
+        "cgo.go",
+        "package main\n\n// #include \"twice.h\"\nimport \"C\"\n\nfunc twice(n int) int { return int(C.twice(C.int(n))) }\n",
+    );
+    repo.run(&["sync", "--check"]).code(1);
+    repo.run(&["sync"]).ok();
+    assert_eq!(
+        repo.block(),
+        [
+            "COPY assets/ assets/",
+            "COPY profile/ profile/",
+            "COPY twice.c twice.h ./"
+        ]
+    );
+    repo.run(&["sync", "--check"]).ok();
+    if go_required() {
+        let (_out, _workdir, built) = build_from_context(&repo.root);
+        assert_eq!(built.code, 0, "{}", built.stderr);
+        // Control: without the block's root lines the build fails on the embed.
+        let text = repo.read("Dockerfile").replace("COPY assets/ assets/\n", "");
+        repo.write("Dockerfile", text);
+        let (_out, _workdir, broken) = build_from_context(&repo.root);
+        assert_ne!(broken.code, 0);
+        assert!(broken.stderr.contains("pattern assets/cfg.json"), "{}", broken.stderr);
+    }
+}
+
+/// Conflict markers anywhere in the Dockerfile fail `sync` and `sync --check`, naming the line.
+#[test]
+fn conflict_markers_in_the_dockerfile_fail_sync() {
+    let repo = Repo::new(&["--package", "profile"]);
+    let text = repo.read("Dockerfile").replacen(
+        "COPY *.go ./\n",
+        "<<<<<<< HEAD\nCOPY *.go ./\n=======\nCOPY *.go ./\n>>>>>>> feature\n",
+        1,
+    );
+    repo.write("Dockerfile", text);
+    for args in [&["sync"][..], &["sync", "--check"]] {
+        let out = repo.run(args);
+        assert_eq!(out.code, 1, "{out:#?}");
+        assert!(out.stderr.contains("merge conflict marker at line"), "{out:#?}");
+    }
+}
+
+/// After `git merge` of two branches that each added a package, the block holds both lines
+/// under one side's hash: that is exactly what sync writes, so it is accepted (the hash is
+/// rewritten), not refused as a hand edit.
+#[test]
+fn a_cleanly_merged_block_is_accepted() {
+    let repo = Repo::new(&["--package", "profile"]);
+    let base = repo.read("Dockerfile");
+    repo.run(&["add-package", "inventory"]).ok();
+    let ours = repo.read("Dockerfile");
+    repo.write("Dockerfile", &base);
+    repo.run(&["add-package", "shop"]).ok();
+    // The merge: shop's line joins inventory's side, under inventory's hash.
+    let merged = ours.replace(
+        "COPY profile/ profile/\n",
+        "COPY profile/ profile/\nCOPY shop/ shop/\n",
+    );
+    repo.write("Dockerfile", &merged);
+    repo.run(&["sync"]).ok();
+    assert_eq!(
+        repo.block(),
+        ["COPY inventory/ inventory/", "COPY profile/ profile/", "COPY shop/ shop/"]
+    );
+    repo.run(&["sync", "--check"]).ok();
+}

@@ -1,10 +1,15 @@
-//! The Dockerfile's managed block: the `COPY <pkg>/ <pkg>/` lines between two marker comments.
+//! The Dockerfile's managed block: the COPY lines between two marker comments that bring every
+//! package folder, and every root file the plugin's build reads besides `*.go` (`//go:embed`
+//! targets, cgo and assembly sources), into the builder stage.
 //!
-//! The block is rebuilt from the package folders on disk, sorted, so running twice changes
-//! nothing. The begin marker carries a short hash of the block's lines; a block whose lines no
-//! longer match it was edited by hand, and we refuse rather than drop the user's lines.
+//! The block is rebuilt from the folders on disk, sorted, so running twice changes nothing.
+//! The begin marker carries a short hash of the block's lines; a block whose lines no longer
+//! match it was edited by hand, and we refuse rather than drop the user's lines, unless the
+//! lines are exactly what we would write (a clean git merge of two added packages). Markers
+//! count only on lines of their own between instructions, never inside a continued instruction
+//! or a heredoc, and every byte outside the block, each line's own ending included, is kept.
 
-use crate::text::{eol_of, restyle, to_lf};
+use super::parse;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
@@ -26,9 +31,13 @@ pub enum BlockError {
     Orphan(usize),
     #[error("the Dockerfile's managed block (lines {0}-{1}) was edited by hand; move your own lines outside the markers, or run `scaffold sync --force` to replace the block:\n{2}")]
     Edited(usize, usize, String),
+    #[error("the Dockerfile's block marker at line {0} is inside the instruction at line {1} (a continued line or a heredoc), where Docker does not see it; put it on a line of its own between instructions, then run `scaffold sync`")]
+    Inside(usize, usize),
+    #[error("the Dockerfile holds a merge conflict marker at line {0} (`{1}`); resolve the conflict, then run `scaffold sync`")]
+    Conflict(usize, String),
 }
 
-/// The block as found in a Dockerfile (line numbers are 0-based indexes into LF lines).
+/// The block as found in a Dockerfile (line numbers are 0-based indexes into its lines).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Block {
     pub begin: usize,
@@ -37,9 +46,32 @@ pub struct Block {
     pub lines: Vec<String>,
 }
 
-/// The COPY lines for these top-level package folders (already sorted, `/`-separated).
-pub fn copy_lines(folders: &[String]) -> Vec<String> {
-    folders.iter().map(|f| format!("COPY {f}/ {f}/")).collect()
+/// The block's COPY lines: one per top-level folder (package folders and root asset folders,
+/// sorted, `/`-separated), then one line for the root files, if any.
+pub fn copy_lines(folders: &[String], root_files: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = folders.iter().map(|f| format!("COPY {f}/ {f}/")).collect();
+    if !root_files.is_empty() {
+        out.push(format!("COPY {} ./", root_files.join(" ")));
+    }
+    out
+}
+
+/// The folders and root files a block's lines copy: the inverse of [`copy_lines`].
+pub fn copied(lines: &[String]) -> (Vec<String>, Vec<String>) {
+    let (mut folders, mut files) = (Vec::new(), Vec::new());
+    for l in lines {
+        let words: Vec<&str> = l.split_whitespace().collect();
+        match words.as_slice() {
+            [copy, srcs @ .., "./"] if copy.eq_ignore_ascii_case("COPY") && !srcs.is_empty() => {
+                files.extend(srcs.iter().map(|s| s.to_string()))
+            }
+            [copy, src, ..] if copy.eq_ignore_ascii_case("COPY") => {
+                folders.push(src.trim_end_matches('/').to_string())
+            }
+            _ => {}
+        }
+    }
+    (folders, files)
 }
 
 /// A short, stable hash of the block's lines, ignoring line endings and trailing blanks.
@@ -59,16 +91,66 @@ fn begin_line(lines: &[String]) -> String {
     format!("{BEGIN} sha={} {NOTE}", hash(lines))
 }
 
+/// The text's lines, each with its own ending (`\n`, `\r\n`, or none on the last).
+fn raw_lines(text: &str) -> Vec<&str> {
+    text.split_inclusive('\n').collect()
+}
+
+/// A line without its ending (and without stray carriage returns before it).
+fn bare(line: &str) -> &str {
+    line.trim_end_matches(['\n', '\r'])
+}
+
+/// Refuses a Dockerfile that still holds git conflict markers: Docker reads `<<<<<<< HEAD` as
+/// an unknown instruction, and a block between them is not what either side wrote.
+pub fn check_conflicts(text: &str) -> Result<(), BlockError> {
+    for (i, line) in raw_lines(text).iter().enumerate() {
+        let l = bare(line);
+        let marker = ["<<<<<<< ", ">>>>>>> ", "||||||| "]
+            .iter()
+            .any(|m| l.starts_with(m))
+            || l == "======="
+            || l == "<<<<<<<"
+            || l == ">>>>>>>";
+        if marker {
+            return Err(BlockError::Conflict(i + 1, l.chars().take(40).collect()));
+        }
+    }
+    Ok(())
+}
+
+/// For each 0-based line inside an instruction but not its first (continuations, heredoc
+/// bodies), the 1-based line of that instruction.
+fn inside_instruction(text: &str) -> Vec<Option<usize>> {
+    let count = raw_lines(text).len();
+    let mut inside = vec![None; count];
+    for ins in parse::parse(text).instructions {
+        for line in ins.line + 1..=ins.end_line {
+            if let Some(slot) = inside.get_mut(line - 1) {
+                *slot = Some(ins.line);
+            }
+        }
+    }
+    inside
+}
+
 /// Finds the block; `Ok(None)` when the Dockerfile has neither marker.
 pub fn find(text: &str) -> Result<Option<Block>, BlockError> {
-    let lf = to_lf(text);
-    let lines: Vec<&str> = lf.lines().collect();
-    let begins: Vec<usize> = (0..lines.len())
-        .filter(|&i| lines[i].trim_start().starts_with(BEGIN))
-        .collect();
-    let ends: Vec<usize> = (0..lines.len())
-        .filter(|&i| lines[i].trim() == END)
-        .collect();
+    check_conflicts(text)?;
+    let lines: Vec<&str> = raw_lines(text).into_iter().map(bare).collect();
+    let is_begin = |l: &str| l.trim_start().starts_with(BEGIN);
+    let is_end = |l: &str| l.trim() == END;
+    if !lines.iter().any(|l| is_begin(l) || is_end(l)) {
+        return Ok(None);
+    }
+    let inside = inside_instruction(text);
+    for (i, l) in lines.iter().enumerate() {
+        if let (true, Some(ins)) = (is_begin(l) || is_end(l), inside.get(i).copied().flatten()) {
+            return Err(BlockError::Inside(i + 1, ins));
+        }
+    }
+    let begins: Vec<usize> = (0..lines.len()).filter(|&i| is_begin(lines[i])).collect();
+    let ends: Vec<usize> = (0..lines.len()).filter(|&i| is_end(lines[i])).collect();
     match (begins.as_slice(), ends.as_slice()) {
         ([], []) => Ok(None),
         ([], [e, ..]) => Err(BlockError::Orphan(e + 1)),
@@ -80,7 +162,8 @@ pub fn find(text: &str) -> Result<Option<Block>, BlockError> {
         ([b], []) => Err(BlockError::Unterminated(b + 1)),
         ([b], [e]) if e < b => Err(BlockError::Orphan(e + 1)),
         ([b], [e]) => {
-            let hash = lines[*b][lines[*b].find(BEGIN).unwrap_or(0) + BEGIN.len()..]
+            let marker = lines[*b].trim_start();
+            let hash = marker[BEGIN.len()..]
                 .split_whitespace()
                 .find_map(|t| t.strip_prefix("sha="))
                 .map(str::to_string);
@@ -107,62 +190,138 @@ pub fn untouched(block: &Block) -> bool {
     }
 }
 
-/// Rewrites the block for these folders, keeping every byte outside it, the file's line
-/// endings and its final newline. `force` replaces a hand-edited block.
-pub fn rewrite(text: &str, folders: &[String], force: bool) -> Result<String, BlockError> {
+/// Rewrites the block to hold `wanted` (from [`copy_lines`]), keeping every byte outside it.
+/// `force` replaces a hand-edited block; a block whose lines already equal `wanted` is never
+/// refused, whatever its marker's hash says (a merge of two branches that each added a package
+/// leaves exactly that), and gets its hash rewritten.
+pub fn rewrite(text: &str, wanted: &[String], force: bool) -> Result<String, BlockError> {
     let block = find(text)?.ok_or(BlockError::Missing)?;
-    let wanted = copy_lines(folders);
-    if !force && !untouched(&block) {
-        let diff = crate::diff::lines(&block.lines, &wanted);
+    let same = block.lines == wanted;
+    if !force && !same && !untouched(&block) {
+        let diff = crate::diff::lines(&block.lines, wanted);
         return Err(BlockError::Edited(block.begin + 1, block.end + 1, diff));
     }
-    Ok(splice(text, block.begin, block.end + 1, &wanted))
+    Ok(splice(text, block.begin, block.end + 1, wanted, &[]))
 }
 
-/// Inserts a new block for a Dockerfile that has none: right before the builder stage's
-/// `go build` line, or after its last COPY. Returns `None` when neither exists.
-pub fn adopt(text: &str, folders: &[String]) -> Option<String> {
-    let lf = to_lf(text);
-    let lines: Vec<&str> = lf.lines().collect();
-    let first_stage_end = lines
+/// Inserts a new block into a Dockerfile that has none, in the stage that runs `go build`:
+/// right before that RUN instruction, or after the stage's last COPY instruction when there is
+/// no build line. Single-line `COPY f/ f/` instructions of that stage that copy one of
+/// `folders` are folded into the block (no WORKDIR between them and the block), so a package
+/// is never copied twice nor kept copied after `remove-package`. `None` when there is no place.
+pub fn adopt(text: &str, folders: &[String], root_files: &[String]) -> Option<String> {
+    let file = parse::parse(text);
+    let ins = &file.instructions;
+    let build = ins
         .iter()
-        .enumerate()
-        .filter(|(_, l)| is_instruction(l, "FROM"))
-        .map(|(i, _)| i)
-        .nth(1)
-        .unwrap_or(lines.len());
-    let stage = &lines[..first_stage_end];
-    let at = stage
+        .rposition(|i| i.keyword == "RUN" && shell_text(i).contains("go build"));
+    // The stage holding the build (or the first stage): from its FROM to the next one.
+    let stage_start = ins[..build.unwrap_or(ins.len().min(1))]
         .iter()
-        .position(|l| is_instruction(l, "RUN") && l.contains("go build"))
-        .or_else(|| {
-            stage
-                .iter()
-                .rposition(|l| is_instruction(l, "COPY"))
-                .map(|i| i + 1)
-        })?;
-    Some(splice(text, at, at, &copy_lines(folders)))
+        .rposition(|i| i.keyword == "FROM")
+        .unwrap_or(0);
+    let stage_end = ins[stage_start + 1..]
+        .iter()
+        .position(|i| i.keyword == "FROM")
+        .map_or(ins.len(), |p| stage_start + 1 + p);
+    let at_line = match build {
+        Some(b) => ins[b].line - 1,
+        None => ins[stage_start..stage_end]
+            .iter()
+            .rev()
+            .find(|i| i.keyword == "COPY")?
+            .end_line,
+    };
+    // Hand-written copies of package folders after the last WORKDIR before the block.
+    let workdir_after = |line: usize| {
+        ins.iter()
+            .any(|i| i.keyword == "WORKDIR" && i.line > line && i.line <= at_line)
+    };
+    let folded: Vec<usize> = ins[stage_start..stage_end]
+        .iter()
+        .filter(|i| i.line <= at_line && i.line == i.end_line && !workdir_after(i.line))
+        .filter(|i| copied_folder(i).is_some_and(|f| folders.contains(&f)))
+        .map(|i| i.line - 1)
+        .collect();
+    Some(splice(
+        text,
+        at_line,
+        at_line,
+        &copy_lines(folders, root_files),
+        &folded,
+    ))
 }
 
-fn is_instruction(line: &str, word: &str) -> bool {
-    let t = line.trim_start();
-    t.len() > word.len()
-        && t[..word.len()].eq_ignore_ascii_case(word)
-        && t[word.len()..].starts_with(char::is_whitespace)
+/// The text of a RUN in shell or exec form.
+fn shell_text(i: &parse::Instruction) -> String {
+    match &i.args {
+        parse::Args::Shell(s) => s.clone(),
+        parse::Args::Exec(v) => v.join(" "),
+    }
 }
 
-/// Replaces LF lines `from..to` with a freshly hashed block.
-fn splice(text: &str, from: usize, to: usize, copy: &[String]) -> String {
-    let lf = to_lf(text);
-    let lines: Vec<&str> = lf.lines().collect();
-    let mut out: Vec<String> = lines[..from].iter().map(|s| s.to_string()).collect();
-    out.push(begin_line(copy));
-    out.extend(copy.iter().cloned());
-    out.push(END.to_string());
-    out.extend(lines[to.min(lines.len())..].iter().map(|s| s.to_string()));
-    let mut joined = out.join("\n");
-    joined.push('\n');
-    restyle(&joined, eol_of(text), text)
+/// The folder a plain `COPY f/ f/` (or `COPY f f`, `COPY ./f/ ./f/`) copies to the same path.
+fn copied_folder(i: &parse::Instruction) -> Option<String> {
+    if i.keyword != "COPY" || !i.flags.is_empty() || !i.heredocs.is_empty() {
+        return None;
+    }
+    let parse::Args::Shell(args) = &i.args else {
+        return None;
+    };
+    let words: Vec<&str> = args.split_whitespace().collect();
+    let norm = |w: &str| w.trim_start_matches("./").trim_end_matches('/').to_string();
+    match words.as_slice() {
+        [src, dst] if norm(src) == norm(dst) && !norm(src).is_empty() => Some(norm(src)),
+        _ => None,
+    }
+}
+
+/// Replaces lines `from..to` (0-based) with a freshly hashed block holding `copy`, and drops
+/// the lines in `drop`. Every other line is kept byte for byte; the new lines take the ending
+/// of the line they stand by (LF in an LF file, CRLF in a CRLF one).
+fn splice(text: &str, from: usize, to: usize, copy: &[String], drop: &[usize]) -> String {
+    let lines = raw_lines(text);
+    let eol = lines
+        .get(from)
+        .or_else(|| lines.get(from.saturating_sub(1)))
+        .map_or("\n", |l| if l.ends_with("\r\n") { "\r\n" } else { "\n" });
+    let mut out = String::with_capacity(text.len() + 64 * (copy.len() + 2));
+    let mut block = vec![begin_line(copy)];
+    block.extend(copy.iter().cloned());
+    block.push(END.to_string());
+    for (i, line) in lines.iter().enumerate() {
+        if i == from {
+            for l in &block {
+                out.push_str(l);
+                out.push_str(eol);
+            }
+        }
+        if (from..to).contains(&i) || drop.contains(&i) {
+            continue;
+        }
+        // The line before an inserted block needs an ending of its own.
+        if i + 1 == from && !line.ends_with('\n') {
+            out.push_str(line);
+            out.push_str(eol);
+            continue;
+        }
+        out.push_str(line);
+    }
+    if from >= lines.len() {
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push_str(eol);
+        }
+        for l in &block {
+            out.push_str(l);
+            out.push_str(eol);
+        }
+    }
+    // A file without a final newline keeps none.
+    let had_final = text.is_empty() || text.ends_with('\n');
+    if !had_final && out.ends_with('\n') {
+        out.truncate(out.trim_end_matches(['\n', '\r']).len());
+    }
+    out
 }
 
 #[cfg(test)]
@@ -171,25 +330,39 @@ mod tests {
 
     const FILE: &str = "FROM b AS builder\nCOPY *.go ./\n# scaffold:packages begin\n# scaffold:packages end\nRUN go build -buildmode=plugin .\n";
 
-    fn folders(f: &[&str]) -> Vec<String> {
-        f.iter().map(|s| s.to_string()).collect()
+    fn lines(f: &[&str]) -> Vec<String> {
+        let folders: Vec<String> = f.iter().map(|s| s.to_string()).collect();
+        copy_lines(&folders, &[])
     }
 
     #[test]
     fn rewrite_is_idempotent_and_hashed() {
-        let once = rewrite(FILE, &folders(&["a", "b"]), false).unwrap();
+        let once = rewrite(FILE, &lines(&["a", "b"]), false).unwrap();
         assert!(once.contains("COPY a/ a/\nCOPY b/ b/\n# scaffold:packages end\n"));
-        assert_eq!(rewrite(&once, &folders(&["a", "b"]), false).unwrap(), once);
+        assert_eq!(rewrite(&once, &lines(&["a", "b"]), false).unwrap(), once);
         assert!(untouched(&find(&once).unwrap().unwrap()));
+        let files = copy_lines(&["a".into()], &["twice.c".into(), "twice.h".into()]);
+        let with_files = rewrite(FILE, &files, false).unwrap();
+        assert!(with_files.contains("COPY a/ a/\nCOPY twice.c twice.h ./\n"));
     }
 
     #[test]
     fn refuses_hand_edits_unless_forced() {
-        let once = rewrite(FILE, &folders(&["a"]), false).unwrap();
+        let once = rewrite(FILE, &lines(&["a"]), false).unwrap();
         let edited = once.replace("COPY a/ a/", "COPY a/ a/\nCOPY mine/ mine/");
-        let err = rewrite(&edited, &folders(&["a"]), false).unwrap_err();
+        let err = rewrite(&edited, &lines(&["a"]), false).unwrap_err();
         assert!(matches!(err, BlockError::Edited(3, 6, ref d) if d.contains("-COPY mine/ mine/")));
-        assert!(rewrite(&edited, &folders(&["a"]), true).is_ok());
+        assert!(rewrite(&edited, &lines(&["a"]), true).is_ok());
+    }
+
+    #[test]
+    fn a_merged_block_equal_to_the_wanted_lines_is_accepted() {
+        // Two branches each added a package; git merged both lines under one stale hash.
+        let one = rewrite(FILE, &lines(&["a"]), false).unwrap();
+        let merged = one.replace("COPY a/ a/\n", "COPY a/ a/\nCOPY b/ b/\n");
+        assert!(!untouched(&find(&merged).unwrap().unwrap()));
+        let out = rewrite(&merged, &lines(&["a", "b"]), false).unwrap();
+        assert_eq!(out, rewrite(FILE, &lines(&["a", "b"]), false).unwrap());
     }
 
     #[test]
@@ -202,27 +375,66 @@ mod tests {
             Err(BlockError::Unterminated(1))
         );
         assert_eq!(find(&format!("x\n{END}\n")), Err(BlockError::Orphan(2)));
+        let conflict = FILE.replace("COPY *.go ./\n", "<<<<<<< HEAD\nCOPY *.go ./\n=======\n>>>>>>> other\n");
+        assert!(matches!(find(&conflict), Err(BlockError::Conflict(2, _))));
     }
 
     #[test]
-    fn keeps_crlf_and_no_final_newline() {
+    fn markers_inside_a_heredoc_or_continuation_are_not_the_block() {
+        let heredoc = format!("FROM b\nRUN <<EOF\necho '\n{BEGIN}\n{END}\n'\nEOF\nRUN go build .\n");
+        assert_eq!(find(&heredoc), Err(BlockError::Inside(4, 2)));
+        let continued = format!("FROM b\nCOPY *.go \\\n{BEGIN}\n{END}\n  go.mod ./\n");
+        assert!(matches!(find(&continued), Err(BlockError::Inside(3, 2))));
+    }
+
+    #[test]
+    fn keeps_each_line_ending_and_no_final_newline() {
         let crlf = FILE.replace('\n', "\r\n");
-        let out = rewrite(&crlf, &folders(&["p"]), false).unwrap();
+        let out = rewrite(&crlf, &lines(&["p"]), false).unwrap();
         assert!(!out.replace("\r\n", "").contains('\n'));
         assert!(out.contains("COPY p/ p/\r\n"));
         let bare = FILE.trim_end();
-        let out = rewrite(bare, &folders(&["p"]), false).unwrap();
+        let out = rewrite(bare, &lines(&["p"]), false).unwrap();
         assert!(!out.ends_with('\n'));
+        // Mixed endings outside the block stay as they were, `\r\r\n` included.
+        let mixed = FILE.replacen("FROM b AS builder\n", "FROM b AS builder\r\n", 1)
+            .replace("RUN go build", "# odd\r\r\nRUN go build");
+        let out = rewrite(&mixed, &lines(&["p"]), false).unwrap();
+        assert!(out.starts_with("FROM b AS builder\r\nCOPY *.go ./\n"));
+        assert!(out.contains("# odd\r\r\nRUN go build"));
     }
 
     #[test]
     fn adopt_puts_the_block_before_the_build() {
         let seed = "FROM heroiclabs/nakama-pluginbuilder:3.40.0 AS builder\nCOPY go.mod .\nCOPY *.go .\nRUN go build --trimpath --buildmode=plugin -o ./backend.so\nFROM heroiclabs/nakama:3.40.0\nCOPY --from=builder /x /y\n";
-        let out = adopt(seed, &folders(&["profile"])).unwrap();
+        let out = adopt(seed, &["profile".into()], &[]).unwrap();
         let lines: Vec<&str> = out.lines().collect();
         assert!(lines[3].starts_with(BEGIN));
         assert_eq!(lines[4], "COPY profile/ profile/");
         assert!(lines[6].starts_with("RUN go build"));
-        assert_eq!(adopt("FROM x\n", &[]), None);
+        assert_eq!(adopt("FROM x\n", &[], &[]), None);
+    }
+
+    #[test]
+    fn adopt_never_splits_a_continued_instruction_and_picks_the_build_stage() {
+        let seed = "FROM golang AS tools\nCOPY tools/ tools/\nFROM heroiclabs/nakama-pluginbuilder:3.40.0 AS builder\nCOPY *.go \\\n  go.mod \\\n  go.sum ./\nCOPY profile/ profile/\nRUN go mod download && \\\n  go build -trimpath -buildmode=plugin -o backend.so .\n";
+        let out = adopt(seed, &["profile".into()], &[]).unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[1], "COPY tools/ tools/", "stage 0 untouched");
+        assert_eq!(lines[5], "  go.sum ./");
+        assert!(lines[6].starts_with(BEGIN), "{out}");
+        assert_eq!(lines[7], "COPY profile/ profile/");
+        assert_eq!(lines[8], END);
+        assert!(lines[9].starts_with("RUN go mod download"));
+        // The hand-written copy was folded into the block, not kept beside it.
+        assert_eq!(out.matches("COPY profile/ profile/").count(), 1);
+        assert!(find(&out).unwrap().is_some());
+    }
+
+    #[test]
+    fn never_panics_inside_a_multibyte_character() {
+        let odd = "FROM b\nENV\u{200b}X=1\nRUN go build .\n";
+        let _ = adopt(odd, &["p".into()], &[]);
+        let _ = find(odd);
     }
 }

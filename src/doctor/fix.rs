@@ -71,19 +71,18 @@ pub fn plan(repo: &Repo, findings: &[Finding], with_block: bool) -> BTreeMap<Str
 /// The block's folders plus `add`, rewritten in place, or a new block when there is none.
 fn add_folders(text: &str, add: &BTreeSet<String>) -> Option<String> {
     let block = docker::block::find(text).ok()?;
-    let mut folders: BTreeSet<String> = add.clone();
-    for l in block.iter().flat_map(|b| &b.lines) {
-        let mut words = l.split_whitespace();
-        if words.next().is_some_and(|w| w.eq_ignore_ascii_case("COPY")) {
-            if let Some(src) = words.next() {
-                folders.insert(src.trim_end_matches('/').to_string());
-            }
-        }
-    }
+    let (have, files) = block
+        .as_ref()
+        .map(|b| docker::block::copied(&b.lines))
+        .unwrap_or_default();
+    let folders: BTreeSet<String> = add.iter().cloned().chain(have).collect();
     let folders: Vec<String> = folders.into_iter().collect();
     match block {
-        Some(_) => docker::block::rewrite(text, &folders, false).ok(),
-        None => docker::block::adopt(text, &folders),
+        Some(_) => {
+            let wanted = docker::block::copy_lines(&folders, &files);
+            docker::block::rewrite(text, &wanted, false).ok()
+        }
+        None => docker::block::adopt(text, &folders, &files),
     }
 }
 

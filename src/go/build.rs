@@ -52,6 +52,23 @@ pub fn importable_element(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "-._~+".contains(c))
 }
 
+/// Files of a package folder, besides its `.go` files, that `go build` reads: with cgo (a file
+/// that imports "C"), the C, C++, Objective-C, Fortran, assembly and SWIG sources and headers;
+/// without it, assembly (`.s`, with the headers it may include) and `.syso` objects.
+pub fn other_sources<'a>(names: &'a [String], cgo: bool) -> impl Iterator<Item = &'a String> {
+    const WITH_CGO: [&str; 18] = [
+        "c", "h", "cc", "cpp", "cxx", "hh", "hpp", "hxx", "m", "s", "S", "sx", "f", "F", "for",
+        "f90", "swig", "swigcxx",
+    ];
+    let ext = |n: &str| n.rsplit_once('.').map_or("", |(_, e)| e).to_string();
+    let asm = names.iter().any(|n| ext(n) == "s");
+    names.iter().filter(move |n| {
+        let e = ext(n);
+        !ignored_name(n)
+            && (e == "s" || e == "syso" || (asm && e == "h") || (cgo && WITH_CGO.contains(&e.as_str())))
+    })
+}
+
 /// Whether a tag is satisfied on the builder, with `tags` given by `-tags`.
 fn tag_on(tag: &str, tags: &[String]) -> bool {
     [GOOS, GOARCH, "unix", "cgo", "gc"].contains(&tag)

@@ -242,6 +242,68 @@ const PLUGIN_PARAMS: [&str; 5] = [
     "runtime.Initializer",
 ];
 
+/// What the root package's build reads besides `*.go`, go.mod and go.sum: the top-level
+/// folders and the files its `//go:embed` patterns name, and its cgo or assembly sources. The
+/// Dockerfile's block copies them, since `COPY *.go ./` does not.
+pub fn root_inputs(root: &Path, overlay: &Overlay) -> Result<(Vec<String>, Vec<String>)> {
+    // The root's entries, on disk and planned: (name, is a folder).
+    let mut entries: BTreeMap<String, bool> = BTreeMap::new();
+    match fs::read_dir(root) {
+        Ok(read) => {
+            for entry in read {
+                let entry = entry?;
+                let dir = entry.file_type()?.is_dir();
+                entries.insert(entry.file_name().to_string_lossy().into_owned(), dir);
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("reading {}", root.display())),
+    }
+    for path in overlay.keys() {
+        let mut comps = path.components();
+        if let Some(first) = comps.next() {
+            let dir = comps.next().is_some();
+            entries.insert(first.as_os_str().to_string_lossy().into_owned(), dir);
+        }
+    }
+    let mut files: Vec<(String, GoFile)> = Vec::new();
+    for name in entries.iter().filter(|(n, dir)| !**dir && is_go_source(n)).map(|(n, _)| n) {
+        let text = match overlay.get(Path::new(name)) {
+            Some(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+            None => fs::read_to_string(root.join(name))
+                .with_context(|| format!("reading {}", root.join(name).display()))?,
+        };
+        let file = source::parse(&text);
+        if crate::go::build::builds(name, &file, &[]) {
+            files.push((name.clone(), file));
+        }
+    }
+    let (mut dirs, mut out) = (BTreeSet::new(), BTreeSet::new());
+    for (pattern, _) in files.iter().flat_map(|(_, f)| &f.embeds) {
+        let (all, pattern) = match pattern.strip_prefix("all:") {
+            Some(p) => (true, p),
+            None => (false, pattern.as_str()),
+        };
+        let first = pattern.split('/').next().unwrap_or(pattern);
+        let matcher = globset::Glob::new(first).ok().map(|g| g.compile_matcher());
+        for (name, dir) in &entries {
+            let hidden = !all && name.starts_with(['.', '_']) && name != first;
+            let hit = name == first || matcher.as_ref().is_some_and(|m| m.is_match(name));
+            if hit && !hidden && !name.ends_with(".go") {
+                if *dir {
+                    dirs.insert(name.clone());
+                } else if name != "go.mod" && name != "go.sum" {
+                    out.insert(name.clone());
+                }
+            }
+        }
+    }
+    let cgo = files.iter().any(|(_, f)| f.uses_cgo());
+    let names: Vec<String> = entries.iter().filter(|(_, d)| !**d).map(|(n, _)| n.clone()).collect();
+    out.extend(crate::go::build::other_sources(&names, cgo).cloned());
+    Ok((dirs.into_iter().collect(), out.into_iter().collect()))
+}
+
 /// `Some(true)` when the file declares `func Register` with the plugin's parameters and an
 /// `error` result, `Some(false)` for another shape, `None` when it declares none.
 pub fn register_shape(file: &GoFile) -> Option<bool> {

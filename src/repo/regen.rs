@@ -71,8 +71,18 @@ pub fn plan(root: &Path, module: &str, plan: &mut Plan, mode: Mode) -> Result<Ou
             root.display()
         )
     })?;
-    let rewritten = match dockerfile::rewrite(&dockerfile, &folders, mode.force) {
-        Err(dockerfile::BlockError::Missing) if mode.adopt => dockerfile::adopt(&dockerfile, &folders)
+    // The root package's embeds and cgo sources go into the block beside the packages.
+    let (asset_dirs, root_files) = packages::root_inputs(root, &overlay)?;
+    let folders: Vec<String> = folders
+        .iter()
+        .cloned()
+        .chain(asset_dirs)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let wanted = dockerfile::copy_lines(&folders, &root_files);
+    let rewritten = match dockerfile::rewrite(&dockerfile, &wanted, mode.force) {
+        Err(dockerfile::BlockError::Missing) if mode.adopt => dockerfile::adopt(&dockerfile, &folders, &root_files)
             .context("the Dockerfile has no builder stage with a COPY or `go build` line to put the package block next to; add `# scaffold:packages begin` and `# scaffold:packages end` lines where the package COPY lines belong, then run `scaffold sync`")?,
         other => other.map_err(|e| crate::error::err!("Dockerfile: {e}"))?,
     };

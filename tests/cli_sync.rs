@@ -427,7 +427,10 @@ fn root_embeds_and_cgo_sources_are_copied_by_the_block() {
         "package main\n\nimport _ \"embed\"\n\n//go:embed assets/cfg.json\nvar config string\n",
     );
     repo.write("twice.h", "int twice(int x);\n");
-    repo.write("twice.c", "#include \"twice.h\"\nint twice(int x) { return 2 * x; }\n");
+    repo.write(
+        "twice.c",
+        "#include \"twice.h\"\nint twice(int x) { return 2 * x; }\n",
+    );
     repo.write(
         "cgo.go",
         "package main\n\n// #include \"twice.h\"\nimport \"C\"\n\nfunc twice(n int) int { return int(C.twice(C.int(n))) }\n",
@@ -447,11 +450,17 @@ fn root_embeds_and_cgo_sources_are_copied_by_the_block() {
         let (_out, _workdir, built) = build_from_context(&repo.root);
         assert_eq!(built.code, 0, "{}", built.stderr);
         // Control: without the block's root lines the build fails on the embed.
-        let text = repo.read("Dockerfile").replace("COPY assets/ assets/\n", "");
+        let text = repo
+            .read("Dockerfile")
+            .replace("COPY assets/ assets/\n", "");
         repo.write("Dockerfile", text);
         let (_out, _workdir, broken) = build_from_context(&repo.root);
         assert_ne!(broken.code, 0);
-        assert!(broken.stderr.contains("pattern assets/cfg.json"), "{}", broken.stderr);
+        assert!(
+            broken.stderr.contains("pattern assets/cfg.json"),
+            "{}",
+            broken.stderr
+        );
     }
 }
 
@@ -468,7 +477,10 @@ fn conflict_markers_in_the_dockerfile_fail_sync() {
     for args in [&["sync"][..], &["sync", "--check"]] {
         let out = repo.run(args);
         assert_eq!(out.code, 1, "{out:#?}");
-        assert!(out.stderr.contains("merge conflict marker at line"), "{out:#?}");
+        assert!(
+            out.stderr.contains("merge conflict marker at line"),
+            "{out:#?}"
+        );
     }
 }
 
@@ -492,7 +504,11 @@ fn a_cleanly_merged_block_is_accepted() {
     repo.run(&["sync"]).ok();
     assert_eq!(
         repo.block(),
-        ["COPY inventory/ inventory/", "COPY profile/ profile/", "COPY shop/ shop/"]
+        [
+            "COPY inventory/ inventory/",
+            "COPY profile/ profile/",
+            "COPY shop/ shop/"
+        ]
     );
     repo.run(&["sync", "--check"]).ok();
 }

@@ -226,11 +226,13 @@ pub fn adopt(text: &str, folders: &[String], root_files: &[String]) -> Option<St
         .map_or(ins.len(), |p| stage_start + 1 + p);
     let at_line = match build {
         Some(b) => ins[b].line - 1,
-        None => ins[stage_start..stage_end]
-            .iter()
-            .rev()
-            .find(|i| i.keyword == "COPY")?
-            .end_line,
+        None => {
+            ins[stage_start..stage_end]
+                .iter()
+                .rev()
+                .find(|i| i.keyword == "COPY")?
+                .end_line
+        }
     };
     // Hand-written copies of package folders after the last WORKDIR before the block.
     let workdir_after = |line: usize| {
@@ -375,13 +377,17 @@ mod tests {
             Err(BlockError::Unterminated(1))
         );
         assert_eq!(find(&format!("x\n{END}\n")), Err(BlockError::Orphan(2)));
-        let conflict = FILE.replace("COPY *.go ./\n", "<<<<<<< HEAD\nCOPY *.go ./\n=======\n>>>>>>> other\n");
+        let conflict = FILE.replace(
+            "COPY *.go ./\n",
+            "<<<<<<< HEAD\nCOPY *.go ./\n=======\n>>>>>>> other\n",
+        );
         assert!(matches!(find(&conflict), Err(BlockError::Conflict(2, _))));
     }
 
     #[test]
     fn markers_inside_a_heredoc_or_continuation_are_not_the_block() {
-        let heredoc = format!("FROM b\nRUN <<EOF\necho '\n{BEGIN}\n{END}\n'\nEOF\nRUN go build .\n");
+        let heredoc =
+            format!("FROM b\nRUN <<EOF\necho '\n{BEGIN}\n{END}\n'\nEOF\nRUN go build .\n");
         assert_eq!(find(&heredoc), Err(BlockError::Inside(4, 2)));
         let continued = format!("FROM b\nCOPY *.go \\\n{BEGIN}\n{END}\n  go.mod ./\n");
         assert!(matches!(find(&continued), Err(BlockError::Inside(3, 2))));
@@ -397,7 +403,8 @@ mod tests {
         let out = rewrite(bare, &lines(&["p"]), false).unwrap();
         assert!(!out.ends_with('\n'));
         // Mixed endings outside the block stay as they were, `\r\r\n` included.
-        let mixed = FILE.replacen("FROM b AS builder\n", "FROM b AS builder\r\n", 1)
+        let mixed = FILE
+            .replacen("FROM b AS builder\n", "FROM b AS builder\r\n", 1)
             .replace("RUN go build", "# odd\r\r\nRUN go build");
         let out = rewrite(&mixed, &lines(&["p"]), false).unwrap();
         assert!(out.starts_with("FROM b AS builder\r\nCOPY *.go ./\n"));

@@ -4,7 +4,7 @@
 //! one row.
 
 use super::report::{Note, Severity};
-use super::{copies, encoding, imports, initmodule, plugin_build, release, vendor};
+use super::{copies, encoding, imports, initmodule, markers, plugin_build, release, vendor};
 use super::{Facts, Finding};
 
 /// Every check's id and summary, read from the table in [`super::checks`].
@@ -83,6 +83,13 @@ pub const ALL: &[Check] = &[
         finds: "no `InitModule` with Nakama's signature in the root package",
         severity: Severity::Error,
         run: |f, _| initmodule::check(f),
+    },
+    Check {
+        id: "D008",
+        summary: "the Dockerfile holds merge conflict markers, or block markers Docker does not see",
+        finds: "git conflict markers in the Dockerfile; the managed block's markers inside a continued line or a heredoc, doubled or unterminated",
+        severity: Severity::Error,
+        run: |f, _| markers::check(f),
     },
 ];
 

@@ -98,9 +98,21 @@ pub fn check(f: &Facts) -> Vec<Finding> {
 
     let place = block(f, b);
     for (dir, pkg) in &f.graph.packages {
+        // Imported, but Go compiles none of its files on the builder.
+        if let (true, Some((file, line))) = (pkg.files.is_empty() && !dir.is_empty(), &pkg.by) {
+            out.push(Finding::manual(Problem::new(
+                "D001",
+                file,
+                *line,
+                format!("{dir}/ is imported here, but build constraints or file names exclude every Go file in it on linux/amd64; the build fails with `build constraints exclude all Go files in {}`", join(root, dir)),
+                format!("remove the import, or fix the `//go:build` lines or `_<os>`/`_<arch>` file names in {dir}/"),
+            )));
+            continue;
+        }
         let missing: Vec<&String> = pkg
             .files
             .iter()
+            .chain(&pkg.inputs)
             .filter(|file| !image.files.contains_key(&join(root, file)))
             .collect();
         if missing.is_empty() {
@@ -139,6 +151,29 @@ pub fn check(f: &Facts) -> Vec<Finding> {
             continue;
         }
 
+        // A file the main package embeds or compiles from C, at the root or in a folder.
+        let input = missing.iter().find(|m| pkg.inputs.contains(m));
+        if let (true, Some(input)) = (dir.is_empty(), input) {
+            let (line, fix, remedies) = match input.split_once('/') {
+                Some((top, _)) => copy_fix(top, &place),
+                None => (
+                    b.line,
+                    format!("add `COPY {input} ./` before line {} (in a repo made by scaffold, `scaffold sync` puts it in the block)", b.line),
+                    Vec::new(),
+                ),
+            };
+            out.push(Finding::fixable(
+                Problem::new(
+                    "D001",
+                    "Dockerfile",
+                    line,
+                    format!("{input} is read by the plugin's main package (`//go:embed` or cgo) but never copied into {root}; the build fails"),
+                    fix,
+                ),
+                remedies,
+            ));
+            continue;
+        }
         if dir.is_empty() {
             let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
             out.push(Finding::manual(Problem::new(
@@ -156,6 +191,18 @@ pub fn check(f: &Facts) -> Vec<Finding> {
         }
 
         let top = dir.split('/').next().unwrap_or(dir);
+        // scaffold.toml took it out of the build: adding the COPY back would only be undone by
+        // the next `scaffold sync`, so say what sync says.
+        if excluded(f).iter().any(|e| e == top) {
+            out.push(Finding::manual(Problem::new(
+                "D001",
+                crate::repo::project::FILE,
+                1,
+                tidy(&format!("{what}{by} is excluded from the build in scaffold.toml ([packages] excluded), so the build fails with `{fails}`")),
+                format!("bring it back (remove `{top}` from `excluded`, then `scaffold sync`), or remove the import"),
+            )));
+            continue;
+        }
         let (line, fix, remedies) = copy_fix(top, &place);
         // Copied, but to a folder go build does not look in.
         let elsewhere = image
@@ -184,6 +231,15 @@ pub fn check(f: &Facts) -> Vec<Finding> {
         ));
     }
     out
+}
+
+/// The folders scaffold.toml takes out of the build (none when there is no scaffold.toml).
+fn excluded(f: &Facts) -> Vec<String> {
+    f.repo
+        .text(crate::repo::project::FILE)
+        .and_then(|t| toml::from_str::<crate::repo::project::Record>(&t).ok())
+        .map(|r| r.packages.excluded)
+        .unwrap_or_default()
 }
 
 /// `profile/ is imported by main.go but is never copied` reads better without the second "is".

@@ -73,6 +73,9 @@ pub struct Pkg {
     pub by: Option<(String, usize)>,
     /// Its import path.
     pub path: String,
+    /// The other files its build reads (repo paths): `//go:embed` targets, cgo and assembly
+    /// sources, by the same rules as the managed block (`crate::go::build`).
+    pub inputs: Vec<String>,
 }
 
 /// An import that names a repo folder under another prefix than the module path (D004).
@@ -128,6 +131,67 @@ pub fn main_package(model: &Model, modroot: &str, module: &str) -> (String, Opti
             None => (at("."), None),
         },
     }
+}
+
+/// The files besides its Go files that a package's build reads: what its `//go:embed` patterns
+/// match below its folder (hidden `.`/`_` names only with `all:`), and its cgo or assembly
+/// sources.
+fn package_inputs(
+    repo: &Repo,
+    dir: &str,
+    files: &[String],
+    parsed: &BTreeMap<String, GoFile>,
+) -> Vec<String> {
+    let prefix = if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{dir}/")
+    };
+    let mut out = std::collections::BTreeSet::new();
+    let below: Vec<&String> = repo
+        .entries
+        .iter()
+        .filter(|(p, k)| **k == crate::doctor::repo::Kind::File && p.starts_with(&prefix))
+        .map(|(p, _)| p)
+        .collect();
+    for (pattern, _) in files
+        .iter()
+        .filter_map(|f| parsed.get(f))
+        .flat_map(|g| &g.embeds)
+    {
+        let (all, pattern) = match pattern.strip_prefix("all:") {
+            Some(p) => (true, p),
+            None => (false, pattern.as_str()),
+        };
+        let Ok(glob) = globset::GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .build()
+            .map(|g| g.compile_matcher())
+        else {
+            continue;
+        };
+        for path in &below {
+            let rel = &path[prefix.len()..];
+            let parts: Vec<&str> = rel.split('/').collect();
+            // The file itself, or a folder above it, matches the pattern.
+            let hit = (1..=parts.len()).find(|&n| glob.is_match(parts[..n].join("/")));
+            if let Some(n) = hit {
+                let hidden = parts[n..].iter().any(|p| p.starts_with(['.', '_']));
+                if (all || !hidden) && !rel.ends_with(".go") {
+                    out.insert((*path).clone());
+                }
+            }
+        }
+    }
+    let names = repo.files_in(dir);
+    let cgo = files
+        .iter()
+        .filter_map(|f| parsed.get(f))
+        .any(GoFile::uses_cgo);
+    for name in build::other_sources(&names, cgo) {
+        out.insert(format!("{prefix}{name}"));
+    }
+    out.into_iter().collect()
 }
 
 /// Whether Go treats folder `dir` as a package of this module (not vendor, testdata, `_x`,
@@ -187,7 +251,16 @@ impl Graph {
                     next.push((file.clone(), imp.clone()));
                 }
             }
-            g.packages.insert(dir.clone(), Pkg { files, by, path });
+            let inputs = package_inputs(repo, &dir, &files, &g.parsed);
+            g.packages.insert(
+                dir.clone(),
+                Pkg {
+                    files,
+                    by,
+                    path,
+                    inputs,
+                },
+            );
             for (file, imp) in next {
                 let rel = if imp.path == module {
                     Some(String::new())

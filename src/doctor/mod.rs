@@ -13,6 +13,7 @@ pub mod encoding;
 pub mod fix;
 pub mod imports;
 pub mod initmodule;
+pub mod markers;
 pub mod plugin_build;
 pub mod release;
 pub mod repo;

@@ -55,7 +55,7 @@ pub fn importable_element(name: &str) -> bool {
 /// Files of a package folder, besides its `.go` files, that `go build` reads: with cgo (a file
 /// that imports "C"), the C, C++, Objective-C, Fortran, assembly and SWIG sources and headers;
 /// without it, assembly (`.s`, with the headers it may include) and `.syso` objects.
-pub fn other_sources<'a>(names: &'a [String], cgo: bool) -> impl Iterator<Item = &'a String> {
+pub fn other_sources(names: &[String], cgo: bool) -> impl Iterator<Item = &String> {
     const WITH_CGO: [&str; 18] = [
         "c", "h", "cc", "cpp", "cxx", "hh", "hpp", "hxx", "m", "s", "S", "sx", "f", "F", "for",
         "f90", "swig", "swigcxx",
@@ -65,7 +65,10 @@ pub fn other_sources<'a>(names: &'a [String], cgo: bool) -> impl Iterator<Item =
     names.iter().filter(move |n| {
         let e = ext(n);
         !ignored_name(n)
-            && (e == "s" || e == "syso" || (asm && e == "h") || (cgo && WITH_CGO.contains(&e.as_str())))
+            && (e == "s"
+                || e == "syso"
+                || (asm && e == "h")
+                || (cgo && WITH_CGO.contains(&e.as_str())))
     })
 }
 

@@ -267,7 +267,11 @@ pub fn root_inputs(root: &Path, overlay: &Overlay) -> Result<(Vec<String>, Vec<S
         }
     }
     let mut files: Vec<(String, GoFile)> = Vec::new();
-    for name in entries.iter().filter(|(n, dir)| !**dir && is_go_source(n)).map(|(n, _)| n) {
+    for name in entries
+        .iter()
+        .filter(|(n, dir)| !**dir && is_go_source(n))
+        .map(|(n, _)| n)
+    {
         let text = match overlay.get(Path::new(name)) {
             Some(bytes) => String::from_utf8_lossy(bytes).into_owned(),
             None => fs::read_to_string(root.join(name))
@@ -299,7 +303,11 @@ pub fn root_inputs(root: &Path, overlay: &Overlay) -> Result<(Vec<String>, Vec<S
         }
     }
     let cgo = files.iter().any(|(_, f)| f.uses_cgo());
-    let names: Vec<String> = entries.iter().filter(|(_, d)| !**d).map(|(n, _)| n.clone()).collect();
+    let names: Vec<String> = entries
+        .iter()
+        .filter(|(_, d)| !**d)
+        .map(|(n, _)| n.clone())
+        .collect();
     out.extend(crate::go::build::other_sources(&names, cgo).cloned());
     Ok((dirs.into_iter().collect(), out.into_iter().collect()))
 }

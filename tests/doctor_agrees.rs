@@ -1,0 +1,162 @@
+//! doctor and sync agree on the cases where a green answer used to hide a failing build: a
+//! root `//go:embed` or cgo source not copied, an excluded package imported again, conflict
+//! markers, a package whose files build constraints all exclude. Each on a repo made by
+//! `scaffold new`, checked with doctor's `--json` report.
+
+mod common;
+
+use common::*;
+
+fn problems(repo: &Repo) -> (i32, Vec<serde_json::Value>) {
+    let out = repo.run(&["--json", "doctor"]);
+    let json = out.json();
+    let list = json["problems"].as_array().cloned().unwrap_or_default();
+    (out.code, list)
+}
+
+fn has(list: &[serde_json::Value], id: &str, needle: &str) -> bool {
+    list.iter()
+        .any(|p| p["id"] == id && p["message"].as_str().is_some_and(|m| m.contains(needle)))
+}
+
+#[test]
+fn a_root_embed_that_is_not_copied_is_a_problem_until_sync() {
+    let repo = Repo::new(&["--package", "profile"]);
+    repo.write("assets/cfg.json", "{}\n");
+    repo.write(
+        "embed.go",
+        "package main\n\nimport _ \"embed\"\n\n//go:embed assets/cfg.json\nvar config string\n",
+    );
+    let (code, list) = problems(&repo);
+    assert_eq!(code, 1, "{list:?}");
+    assert!(
+        has(
+            &list,
+            "D001",
+            "assets/cfg.json is read by the plugin's main package"
+        ),
+        "{list:?}"
+    );
+    repo.run(&["sync"]).ok();
+    let (code, list) = problems(&repo);
+    assert_eq!(code, 0, "{list:?}");
+}
+
+#[test]
+fn root_cgo_sources_that_are_not_copied_are_a_problem() {
+    let repo = Repo::new(&["--package", "profile"]);
+    repo.write("twice.c", "int twice(int x) { return 2 * x; }\n");
+    repo.write(
+        "cgo.go",
+        "package main\n\n// int twice(int x);\nimport \"C\"\n\nfunc twice(n int) int { return int(C.twice(C.int(n))) }\n",
+    );
+    let (code, list) = problems(&repo);
+    assert_eq!(code, 1);
+    assert!(
+        has(
+            &list,
+            "D001",
+            "twice.c is read by the plugin's main package"
+        ),
+        "{list:?}"
+    );
+    repo.run(&["sync"]).ok();
+    assert_eq!(problems(&repo).0, 0);
+}
+
+#[test]
+fn an_excluded_package_imported_again_is_not_fixed_by_adding_it_back() {
+    let repo = Repo::new(&["--package", "profile"]);
+    repo.run(&["add-package", "inventory"]).ok();
+    repo.run(&["remove-package", "inventory"]).ok();
+    let text = repo.read("profile/profile.go").replacen(
+        "import (",
+        "import (\n\t_ \"example.com/game/inventory\"",
+        1,
+    );
+    repo.write("profile/profile.go", text);
+    let (code, list) = problems(&repo);
+    assert_eq!(code, 1);
+    let p = list
+        .iter()
+        .find(|p| p["id"] == "D001")
+        .expect("a D001 problem");
+    assert!(
+        p["message"]
+            .as_str()
+            .unwrap()
+            .contains("excluded from the build in scaffold.toml"),
+        "{p}"
+    );
+    assert_eq!(p["fixable"], false);
+    let before = repo.contents();
+    repo.run(&["doctor", "--fix"]).code(1);
+    assert_eq!(
+        repo.contents(),
+        before,
+        "--fix does not add the COPY line back"
+    );
+}
+
+#[test]
+fn conflict_markers_are_a_problem() {
+    let repo = Repo::new(&["--package", "profile"]);
+    let text = repo.read("Dockerfile").replacen(
+        "COPY *.go ./\n",
+        "<<<<<<< HEAD\nCOPY *.go ./\n=======\nCOPY *.go ./\n>>>>>>> feature\n",
+        1,
+    );
+    repo.write("Dockerfile", text);
+    let (code, list) = problems(&repo);
+    assert_eq!(code, 1);
+    assert!(has(&list, "D008", "merge conflict marker"), "{list:?}");
+}
+
+#[test]
+fn a_package_whose_files_are_all_excluded_is_not_wired() {
+    let repo = Repo::new(&["--package", "profile"]);
+    repo.run(&["add-package", "legacy"]).ok();
+    for file in ["legacy/legacy.go"] {
+        let text = format!("//go:build ignore\n\n{}", repo.read(file));
+        repo.write(file, text);
+    }
+    repo.run(&["sync"]).ok();
+    assert!(!repo.read("packages_gen.go").contains("legacy"));
+    assert_eq!(
+        problems(&repo).0,
+        0,
+        "nothing imports it: the build is fine"
+    );
+    if go_required() {
+        go_ok(&repo.root, &["vet", "."]);
+    }
+}
+
+#[test]
+fn an_imported_package_whose_files_are_all_excluded_is_a_problem() {
+    let repo = Repo::new(&["--package", "profile"]);
+    repo.run(&["add-package", "legacy"]).ok();
+    let text = format!("//go:build ignore\n\n{}", repo.read("legacy/legacy.go"));
+    repo.write("legacy/legacy.go", text);
+    let text = repo.read("profile/profile.go").replacen(
+        "import (",
+        "import (\n\t_ \"example.com/game/legacy\"",
+        1,
+    );
+    repo.write("profile/profile.go", text);
+    let (code, list) = problems(&repo);
+    assert_eq!(code, 1);
+    assert!(
+        has(&list, "D001", "build constraints exclude all Go files"),
+        "{list:?}"
+    );
+    if go_required() {
+        let out = go(&repo.root, &["build", "-o", "/dev/null", "./profile"]);
+        assert!(
+            out.stderr
+                .contains("build constraints exclude all Go files"),
+            "{}",
+            out.stderr
+        );
+    }
+}

@@ -31,9 +31,10 @@ pub fn module_path(default: &str) -> Result<String> {
         .interact_text()?)
 }
 
-/// Offers the release table, newest first, with `default` selected.
+/// Offers the releases `new` can make, newest first, with `default` selected.
 pub fn nakama_version(default: &str) -> Result<String> {
-    let items: Vec<String> = versions::releases()
+    let offered: Vec<&versions::Release> = versions::offered().collect();
+    let items: Vec<String> = offered
         .iter()
         .map(|r| {
             format!(
@@ -46,13 +47,13 @@ pub fn nakama_version(default: &str) -> Result<String> {
         .with_prompt("Nakama version")
         .items(&items)
         .default(
-            versions::releases()
+            offered
                 .iter()
                 .position(|r| r.nakama == default)
                 .unwrap_or(0),
         )
         .interact()?;
-    Ok(versions::releases()[i].nakama.clone())
+    Ok(offered[i].nakama.clone())
 }
 
 /// Asks whether to add a first package, then its name; `None` for no package.

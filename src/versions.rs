@@ -54,6 +54,27 @@ pub fn find(version: &str) -> Result<&'static Release> {
         })
 }
 
+/// The releases `new` and `upgrade` offer: those with a recorded go.sum, so the Dockerfile's
+/// `COPY go.mod go.sum ./` and the first build work before anyone runs Go.
+pub fn offered() -> impl Iterator<Item = &'static Release> {
+    releases().iter().filter(|r| go_sum(r).is_some())
+}
+
+/// Looks a release up for `new` or `upgrade`: known, and offered.
+pub fn find_offered(version: &str) -> Result<&'static Release> {
+    let release = find(version)?;
+    if go_sum(release).is_none() {
+        let offered: Vec<&str> = offered().map(|r| r.nakama.as_str()).collect();
+        return Err(crate::error::Error::Usage(format!(
+            "Nakama {} is known but not offered: the Go module proxy does not serve all of its modules (nakama-common {}), so no go.sum is recorded and its first Docker build would fail; pick one of {}",
+            release.nakama,
+            release.nakama_common,
+            offered.join(", ")
+        )));
+    }
+    Ok(release)
+}
+
 /// The release whose nakama-common is `common`, newest first, if any.
 pub fn by_common(common: &str) -> Option<&'static Release> {
     releases().iter().find(|r| r.nakama_common == common)

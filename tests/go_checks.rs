@@ -260,11 +260,9 @@ fn recorded_go_sums_are_what_go_mod_tidy_writes() {
         return;
     }
     let mut checked = Vec::new();
-    for release in scaffold::versions::releases() {
+    // Every offered release has its go.sum recorded (that is what offered means).
+    for release in scaffold::versions::offered() {
         let repo = Repo::new(&["--nakama", &release.nakama]);
-        if !repo.path("go.sum").exists() {
-            continue;
-        }
         let (gomod, gosum) = (repo.read("go.mod"), repo.read("go.sum"));
         go_ok(&repo.root, &["mod", "tidy"]);
         assert_eq!(repo.read("go.mod"), gomod, "{}: go.mod", release.nakama);

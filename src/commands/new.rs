@@ -73,7 +73,7 @@ pub fn resolve(args: &NewArgs) -> Result<Resolved> {
     names::check_module_path(&module)?;
 
     let default_nakama = match &config.nakama {
-        Some(v) => versions::find(v).with_context(|| {
+        Some(v) => versions::find_offered(v).with_context(|| {
             format!(
                 "`nakama` in {}",
                 config::path().unwrap_or_default().display()
@@ -87,7 +87,7 @@ pub fn resolve(args: &NewArgs) -> Result<Resolved> {
         None if must => return Err(missing("Nakama version", "--nakama VERSION")),
         None => default_nakama.nakama.clone(),
     };
-    let release = versions::find(&nakama)?;
+    let release = versions::find_offered(&nakama)?;
 
     let package = match (&args.package, args.no_package) {
         (Some(p), _) => Some(p.clone()),

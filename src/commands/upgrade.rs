@@ -18,7 +18,7 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> Result<()> {
     let Some(wanted) = args.nakama.as_deref() else {
         bail!("say which release: `scaffold upgrade --nakama VERSION` (`--list` shows them)");
     };
-    let release = versions::find(wanted)?;
+    let release = versions::find_offered(wanted)?;
     let root = project::find_root(&args.dir)?;
     let record = project::load(&root)?;
     if !args.allow_dirty && !args.dry_run {

@@ -34,6 +34,9 @@ pub struct Image {
     pub env_origin: BTreeMap<String, (usize, bool)>,
     /// A `RUN go mod vendor` before the build makes vendor/ in the image.
     pub vendored_by_run: Option<usize>,
+    /// COPY/ADD sources (no wildcard) that are not in the build context, which Docker fails
+    /// on: (line, source as written, why, e.g. the .dockerignore line that leaves it out).
+    pub missing: Vec<(usize, String, String)>,
 }
 
 impl Image {
@@ -247,7 +250,13 @@ impl Stages {
                     ),
                     _ => String::new(),
                 };
-                warn(warnings, ins.line, format!("{} source `{src}` is not in the build context{why}; the build fails with `not found`", ins.keyword));
+                if why.is_empty() {
+                    image.missing.push((ins.line, src.clone(), why));
+                } else {
+                    // Left out by .dockerignore: the package and vendor checks name the line
+                    // of .dockerignore for what Go needs; anything else stays a warning.
+                    warn(warnings, ins.line, format!("{} source `{src}` is not in the build context{why}; the build fails with `not found`", ins.keyword));
+                }
             }
             matched.extend(found);
         }

@@ -70,6 +70,20 @@ pub fn check(f: &Facts) -> Vec<Finding> {
     let root = &f.modroot;
     let ignore_file = f.ignore_file.as_deref().unwrap_or(".dockerignore");
 
+    // A COPY source that is not in the context stops the build at that line.
+    for (line, src, why) in &image.missing {
+        let restore = match src.trim_end_matches('/') {
+            "go.sum" => "restore go.sum (`go mod tidy` writes it; commit it)".to_string(),
+            other => format!("restore `{other}` or take it out of the COPY"),
+        };
+        out.push(Finding::manual(Problem::new(
+            "D001",
+            "Dockerfile",
+            *line,
+            format!("COPY source `{src}` is not in the build context{why}; the build fails at this line with `not found`"),
+            restore,
+        )));
+    }
     if !image.files.contains_key(&join(root, "go.mod")) {
         out.push(Finding::manual(Problem::new(
             "D001",

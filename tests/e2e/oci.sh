@@ -21,7 +21,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 helpers="$repo/tests/e2e/oci_helpers.py"
 oci="$repo/scripts/oci"
 SCAFFOLD_BIN="${SCAFFOLD_BIN:-$repo/target/debug/scaffold}"
-# shellcheck source=scripts/oci/lib.sh
+# shellcheck source-path=SCRIPTDIR/../../scripts/oci source=lib.sh
 . "$oci/lib.sh" # CONTAINERS_CONF / CONTAINERS_STORAGE_CONF for podman and buildah below
 
 started=$SECONDS

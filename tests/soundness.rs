@@ -246,7 +246,7 @@ const CASES: &[Case] = &[
         edit: |r| {
             write_embed(r);
             r.run(&["sync"]).ok();
-            let text = r.read(".dockerignore") + "*.json\n";
+            let text = r.read(".dockerignore") + "**/*.json\n";
             r.write(".dockerignore", text);
             Ends::Hand
         },

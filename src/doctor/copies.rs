@@ -110,6 +110,25 @@ pub fn check(f: &Facts) -> Vec<Finding> {
         )));
     }
 
+    for a in &f.graph.absent {
+        let fails = not_found_message(&a.path, &f.gomod.module, f.vendor_mode);
+        let fix = if a.file == crate::repo::wiring::FILE {
+            "run `scaffold sync` (packages_gen.go still names a folder that was renamed or deleted)"
+                .to_string()
+        } else {
+            format!("restore {}/ or fix the import", a.folder)
+        };
+        out.push(Finding::manual(Problem::new(
+            "D001",
+            &a.file,
+            a.line,
+            format!(
+                "imports `{}`, but the repo has no folder {}/; the build fails with `{fails}`",
+                a.path, a.folder
+            ),
+            fix,
+        )));
+    }
     let place = block(f, b);
     for (dir, pkg) in &f.graph.packages {
         // Imported, but Go compiles none of its files on the builder.

@@ -96,6 +96,8 @@ pub struct Graph {
     /// Every parsed file of those packages.
     pub parsed: BTreeMap<String, GoFile>,
     pub foreign: Vec<Foreign>,
+    /// Imports of this module's path for which the repo has no folder.
+    pub absent: Vec<Foreign>,
     pub notes: Vec<Note>,
 }
 
@@ -274,13 +276,13 @@ impl Graph {
                     Some(rel) if module_folder(repo, &rel) => {
                         queue.push_back((rel, Some((file, imp.line))));
                     }
-                    Some(rel) if !repo.is_dir(&rel) => g.notes.push(Note {
+                    // A folder of this module that does not exist (renamed or deleted):
+                    // Go fails on it wherever it builds.
+                    Some(rel) if !repo.is_dir(&rel) => g.absent.push(Foreign {
                         file: file.clone(),
                         line: imp.line,
-                        message: format!(
-                            "imports `{}` but the repo has no folder {rel}/",
-                            imp.path
-                        ),
+                        path: imp.path.clone(),
+                        folder: rel,
                     }),
                     Some(_) => {}
                     None => {

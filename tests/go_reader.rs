@@ -70,3 +70,155 @@ fn a_register_in_a_block_comment_is_not_wired() {
         go_ok(&repo.root, &["vet", "./..."]);
     }
 }
+
+// ---- The reader against Go's own `go list` ----
+
+/// Writes `files` (path, text) into a fresh module `example.com/x` and returns it.
+fn module(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tmp();
+    write(
+        dir.path().join("go.mod"),
+        "module example.com/x\n\ngo 1.24\n",
+    );
+    for (path, text) in files {
+        write(dir.path().join(path), text);
+    }
+    dir
+}
+
+/// What Go says each of the module's packages reads on the builder (linux/amd64, cgo on):
+/// folder -> every file (Go, cgo, C, headers, assembly, .syso, embedded), repo-relative.
+fn go_list(root: &std::path::Path) -> std::collections::BTreeMap<String, Vec<String>> {
+    let out = sh(
+        root,
+        "go",
+        &["list", "-deps", "-json", "."],
+        &[
+            ("GOOS", "linux"),
+            ("GOARCH", "amd64"),
+            ("CGO_ENABLED", "1"),
+            ("GOFLAGS", "-mod=mod"),
+        ],
+    );
+    assert_eq!(out.code, 0, "go list failed: {}", out.stderr);
+    let root = root.canonicalize().unwrap();
+    let mut map = std::collections::BTreeMap::new();
+    for pkg in serde_json::Deserializer::from_str(&out.stdout).into_iter::<serde_json::Value>() {
+        let pkg = pkg.unwrap();
+        if !pkg["ImportPath"]
+            .as_str()
+            .unwrap()
+            .starts_with("example.com/x")
+        {
+            continue;
+        }
+        let dir = std::path::Path::new(pkg["Dir"].as_str().unwrap());
+        let rel = dir
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let mut files = Vec::new();
+        for key in [
+            "GoFiles",
+            "CgoFiles",
+            "CFiles",
+            "CXXFiles",
+            "HFiles",
+            "SFiles",
+            "SysoFiles",
+            "EmbedFiles",
+        ] {
+            for f in pkg[key].as_array().into_iter().flatten() {
+                let f = f.as_str().unwrap();
+                files.push(if rel.is_empty() {
+                    f.to_string()
+                } else {
+                    format!("{rel}/{f}")
+                });
+            }
+        }
+        files.sort();
+        files.dedup();
+        map.insert(rel, files);
+    }
+    map
+}
+
+/// What scaffold's reader says, through doctor's import graph (which uses `crate::go`).
+fn ours(root: &std::path::Path) -> std::collections::BTreeMap<String, Vec<String>> {
+    use scaffold::doctor::{imports::Graph, repo::Repo as Tree};
+    let tree = Tree::load(root);
+    let gomod = scaffold::go::gomod::parse(&read(root.join("go.mod"))).unwrap();
+    let graph = Graph::build(&tree, &gomod, "", None, &[]);
+    graph
+        .packages
+        .iter()
+        .map(|(dir, pkg)| {
+            let mut files: Vec<String> = pkg.files.iter().chain(&pkg.inputs).cloned().collect();
+            files.sort();
+            files.dedup();
+            (dir.clone(), files)
+        })
+        .collect()
+}
+
+#[test]
+fn the_reader_agrees_with_go_list_on_what_each_package_reads() {
+    if !go_required() {
+        return;
+    }
+    let cases: &[(&str, &[(&str, &str)])] = &[
+        (
+            "file names and build constraints",
+            &[
+                ("main.go", "package main\n\nimport _ \"example.com/x/store\"\n"),
+                ("main_linux.go", "package main\n"),
+                ("main_windows.go", "package main\n"),
+                ("main_arm64.go", "package main\n"),
+                ("main_linux_amd64.go", "package main\n"),
+                ("main_ios.go", "package main\n"),
+                ("old.go", "// +build ignore\n\npackage main\n"),
+                ("new.go", "//go:build !cgo\n\npackage main\n"),
+                ("cgo_only.go", "//go:build cgo && linux\n\npackage main\n"),
+                ("_hidden.go", "package main\n"),
+                (".dot.go", "package main\n"),
+                ("doc.go", "package documentation\n"),
+                ("main_test.go", "package main\n"),
+                ("store/store.go", "package store\n"),
+                ("store/store_darwin.go", "package store\n"),
+                ("store/testdata/x.go", "package x\n"),
+            ],
+        ),
+        (
+            "embeds and cgo",
+            &[
+                (
+                    "main.go",
+                    "package main\n\nimport (\n\t\"embed\"\n\n\t_ \"example.com/x/assets\"\n)\n\n//go:embed cfg.json static \"with space.txt\"\nvar files embed.FS\n\n//go:embed all:hidden\nvar h embed.FS\n\n//go:embed data/*.csv\nvar csv embed.FS\n",
+                ),
+                ("cfg.json", "{}\n"),
+                ("static/a.txt", "a\n"),
+                ("static/.secret", "s\n"),
+                ("static/_under.txt", "u\n"),
+                ("static/deep/b.txt", "b\n"),
+                ("with space.txt", "w\n"),
+                ("hidden/.env", "e\n"),
+                ("hidden/_x", "x\n"),
+                ("data/a.csv", "1\n"),
+                ("data/b.txt", "2\n"),
+                ("twice.c", "int twice(int x) { return 2 * x; }\n"),
+                ("twice.h", "int twice(int x);\n"),
+                ("cgo.go", "package main\n\n// #include \"twice.h\"\nimport \"C\"\n"),
+                ("assets/assets.go", "package assets\n\nimport _ \"embed\"\n\n//go:embed logo.txt\nvar Logo string\n"),
+                ("assets/logo.txt", "logo\n"),
+                ("assets/add_amd64.s", "#include \"textflag.h\"\n"),
+                ("assets/stub.go", "package assets\n\nfunc add(a, b int) int\n"),
+            ],
+        ),
+    ];
+    for (name, files) in cases {
+        let dir = module(files);
+        assert_eq!(ours(dir.path()), go_list(dir.path()), "{name}");
+    }
+}

@@ -14,7 +14,9 @@
 # VERSIONS_REQUIRE_FULL=1 to count partial and unverified rows as failures.
 #
 # Output: one line per row (`ok ...`, `partial ...`, `unverified ...`, `MISMATCH ...`),
-# then exactly `N passed, M failed`. Exit 1 when M > 0.
+# then exactly `N ok, P partial, U unverified, M failed`. Exit 1 when M > 0, or when the
+# first row (the default release of `scaffold new`) is not `ok`: the default must be proven
+# whole.
 #
 # Usage: tests/e2e/versions.sh [path/to/versions.toml]
 set -euo pipefail
@@ -60,9 +62,31 @@ PY
 )"
 
 # go_mod MODULE VERSION: prints the path of the proxy's go.mod for it, or fails with the
-# go command's message on stderr. `go list -m -json` fetches only .info and .mod (the
-# GoMod field is the same file `go mod download -json` reports, without the zip).
+# reason on stderr. The .mod file is fetched by itself from the first GOPROXY entry (the Go
+# proxy protocol: <proxy>/<module>/@v/<version>.mod): some versions have their .mod served
+# but not their .info, which `go list -m` reads first. Without an http(s) proxy, or without
+# curl, `go list -m -json` is asked instead.
 go_mod() {
+    local proxy file code
+    proxy="$(cd "$work" && "$go_bin" env GOPROXY | cut -d, -f1 | cut -d'|' -f1)"
+    if [[ "$proxy" == http* ]] && command -v curl >/dev/null 2>&1; then
+        file="$work/$(printf '%s@%s' "$1" "$2" | tr '/' '_').mod"
+        code="$(curl -sS -o "$file" -w '%{http_code}' "$proxy/$1/@v/$2.mod")" || {
+            echo "cannot reach the module proxy for $1@$2" >&2
+            return 1
+        }
+        case "$code" in
+        200) echo "$file"; return 0 ;;
+        403) echo "$1@$2: 403 Forbidden" >&2; return 1 ;;
+        404) echo "$1@$2: 404 Not Found" >&2; return 1 ;;
+        410) echo "$1@$2: 410 Gone" >&2; return 1 ;;
+        *) echo "$1@$2: HTTP $code from the module proxy" >&2; return 1 ;;
+        esac
+    fi
+    go_list_mod "$1" "$2"
+}
+
+go_list_mod() {
     local out
     out="$(cd "$work" && GOWORK=off GOFLAGS=-mod=mod "$go_bin" list -m -json "$1@$2")" || return 1
     printf '%s' "$out" | python3 -c '
@@ -119,11 +143,14 @@ join() { local out="$1"; shift; for d in "$@"; do out="$out; $d"; done; printf '
 
 passed=0
 failed=0
+first_status="not ok"
+row_no=0
 partial=0
 unverified=0
 strict="${VERSIONS_REQUIRE_FULL:-0}"
 while IFS=$'\t' read -r nakama common gover protobuf; do
     [ -n "$nakama" ] || continue
+    row_no=$((row_no + 1))
     want="nakama-common $common, go $gover, protobuf $protobuf"
     if gomod="$(go_mod github.com/heroiclabs/nakama/v3 "v$nakama" 2>"$work/err")"; then
         read -r got_go got_common got_pb < <(mod_facts "$gomod")
@@ -134,6 +161,7 @@ while IFS=$'\t' read -r nakama common gover protobuf; do
         if [ ${#diffs[@]} -eq 0 ]; then
             echo "ok $nakama $want"
             passed=$((passed + 1))
+            [ "$row_no" -ne 1 ] || first_status=ok
         else
             echo "MISMATCH $nakama ($(join "${diffs[@]}"))"
             failed=$((failed + 1))
@@ -160,7 +188,6 @@ while IFS=$'\t' read -r nakama common gover protobuf; do
         else
             echo "partial $nakama $want (nakama v$nakama go.mod not served by the module proxy: $why; go and protobuf checked against nakama-common $common only)"
             partial=$((partial + 1))
-            passed=$((passed + 1))
         fi
     elif unavailable "$work/err2" && [ "$strict" != 1 ]; then
         echo "unverified $nakama $want (the module proxy serves neither nakama v$nakama nor nakama-common $common: $why)"
@@ -171,8 +198,13 @@ while IFS=$'\t' read -r nakama common gover protobuf; do
     fi
 done <<<"$rows"
 
-if [ "$partial" -gt 0 ] || [ "$unverified" -gt 0 ]; then
-    echo "($partial of the passed rows are partial (Nakama go.mod not served), $unverified rows unverified (nothing served); VERSIONS_REQUIRE_FULL=1 fails them)"
+default="$(head -n1 <<<"$rows" | cut -f1)"
+if [ "$first_status" != ok ]; then
+    echo "MISMATCH $default is the default release of \`scaffold new\` but is $first_status, not ok: the default must be proven against its own go.mod"
+    failed=$((failed + 1))
 fi
-echo "$passed passed, $failed failed"
+if [ "$partial" -gt 0 ] || [ "$unverified" -gt 0 ]; then
+    echo "(partial: Nakama's go.mod not served, go and protobuf checked against nakama-common's; unverified: neither served; VERSIONS_REQUIRE_FULL=1 fails both)"
+fi
+echo "$passed ok, $partial partial, $unverified unverified, $failed failed"
 [ "$failed" -eq 0 ]

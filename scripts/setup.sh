@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine for scaffold: the system packages the build and tests use (gcc for cgo
-# plugins, OpenSSL headers for git2's https, PostgreSQL for the real-server proof), `just`, and a release build of scaffold. With no
+# plugins, OpenSSL headers for git2's https, PostgreSQL for the real-server proof, buildah and
+# debootstrap for the real image build), `just`, and a release build of scaffold. With no
 # argument it then runs the main job: `scaffold new` with every default into a temp folder.
 #   scripts/setup.sh            set up, build, and make a demo repo
 #   scripts/setup.sh --deps     set up only (what .ci/run uses)
@@ -24,6 +25,12 @@ if ((${#need_apt[@]})); then
 fi
 command -v go >/dev/null || { echo "error: Go is not installed; install Go 1.26 (https://go.dev/dl/) and run this again" >&2; exit 1; }
 command -v cargo >/dev/null || { echo "error: Rust is not installed; install it with rustup and run this again" >&2; exit 1; }
+# The real image builder the tests prove the Dockerfile with (buildah, podman, debootstrap).
+if [ "$(id -u)" = 0 ]; then
+  bash scripts/oci/setup.sh
+else
+  echo "warning: not root: run \`sudo bash scripts/oci/setup.sh\` for the buildah proof (tests/soundness.rs, tests/e2e/oci.sh)" >&2
+fi
 if ! command -v just >/dev/null; then
   echo "==> installing just (PyPI: rust-just)"
   python3 -m pip install --quiet rust-just || echo "warning: could not install just; use the scripts/ commands directly" >&2

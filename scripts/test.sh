@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Runs every test: Rust unit and CLI tests (the Go checks among them), the Dockerfile-context
-# helper's own tests, the version-table truth check against the Go module proxy, and the
-# real-server proof (PostgreSQL + a Nakama built from source + the generated plugin).
+# Runs every test: Rust unit and CLI tests (the Go checks and the buildah soundness corpus
+# among them), the Dockerfile-context helper's own tests, the version-table truth check
+# against the Go module proxy, the real-server proof (PostgreSQL + a Nakama built from source
+# + the generated plugin), and the OCI proof (the generated Dockerfile built with buildah
+# against local stand-ins of the Nakama images, and the image run with podman).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
+echo "==> stand-in images for the buildah proof (built once, then cached)"
+bash scripts/oci/images.sh "$(sed -nE '0,/^nakama = "([^"]+)"/s//\1/p' scaffolds/versions.toml)"
 echo "==> cargo test"
 cargo test --all-targets
 echo "==> docker-context helper tests"
@@ -14,3 +18,5 @@ bash tests/e2e/versions.sh
 echo "==> real Nakama + PostgreSQL end to end"
 cargo build --quiet
 SCAFFOLD_BIN="$root/target/debug/scaffold" bash tests/e2e/nakama.sh
+echo "==> the generated Dockerfile built with buildah, the image run with podman"
+SCAFFOLD_BIN="$root/target/debug/scaffold" bash tests/e2e/oci.sh

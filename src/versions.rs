@@ -1,4 +1,5 @@
-//! The built-in release table: which nakama-common, Go and protobuf each Nakama release needs.
+//! The built-in release table: which nakama-common, Go and protobuf each Nakama 3.x release's
+//! plugins need, which releases `new` and `upgrade` offer, and why the others are not.
 
 use crate::error::{err, Result};
 use serde::{Deserialize, Serialize};
@@ -9,8 +10,40 @@ use std::sync::OnceLock;
 pub struct Release {
     pub nakama: String,
     pub nakama_common: String,
+    /// The Go the server was built with; a plugin loads only when built with it.
     pub go: String,
     pub protobuf: String,
+    /// The release's own go.mod `go` line, when it is not `go`.
+    #[serde(default, skip_serializing)]
+    pub go_line: Option<String>,
+    /// The Go of the release's pluginbuilder image, when it is not `go`.
+    #[serde(default, skip_serializing)]
+    pub pluginbuilder_go: Option<String>,
+}
+
+impl Release {
+    /// The Go the release's pluginbuilder image has.
+    pub fn builder_go(&self) -> &str {
+        self.pluginbuilder_go.as_deref().unwrap_or(&self.go)
+    }
+
+    /// Why `new` and `upgrade` do not offer this release, if they do not.
+    pub fn not_offered(&self) -> Option<String> {
+        if self.builder_go() != self.go {
+            return Some(format!(
+                "its pluginbuilder image has Go {} but the server was built with Go {}, so no plugin built in it loads",
+                self.builder_go(),
+                self.go
+            ));
+        }
+        if go_sum(self).is_none() {
+            return Some(format!(
+                "no go.sum is recorded for it (the Go module proxy does not serve all of nakama-common {}'s modules, or it predates scaffold's pinned go lines), so its first Docker build would fail at `COPY go.mod go.sum ./`",
+                self.nakama_common
+            ));
+        }
+        None
+    }
 }
 
 #[derive(Deserialize)]
@@ -57,18 +90,17 @@ pub fn find(version: &str) -> Result<&'static Release> {
 /// The releases `new` and `upgrade` offer: those with a recorded go.sum, so the Dockerfile's
 /// `COPY go.mod go.sum ./` and the first build work before anyone runs Go.
 pub fn offered() -> impl Iterator<Item = &'static Release> {
-    releases().iter().filter(|r| go_sum(r).is_some())
+    releases().iter().filter(|r| r.not_offered().is_none())
 }
 
 /// Looks a release up for `new` or `upgrade`: known, and offered.
 pub fn find_offered(version: &str) -> Result<&'static Release> {
     let release = find(version)?;
-    if go_sum(release).is_none() {
+    if let Some(why) = release.not_offered() {
         let offered: Vec<&str> = offered().map(|r| r.nakama.as_str()).collect();
         return Err(crate::error::Error::Usage(format!(
-            "Nakama {} is known but not offered: the Go module proxy does not serve all of its modules (nakama-common {}), so no go.sum is recorded and its first Docker build would fail; pick one of {}",
+            "Nakama {} is known but not offered: {why}; pick one of {}",
             release.nakama,
-            release.nakama_common,
             offered.join(", ")
         )));
     }
@@ -111,7 +143,24 @@ mod tests {
         sorted.sort_by(|a, b| b.cmp(a));
         assert_eq!(versions, sorted);
         assert_eq!(default_release().nakama, "3.40.0");
-        assert_eq!(releases().last().unwrap().nakama, "3.25.0");
+        assert_eq!(releases().last().unwrap().nakama, "3.0.0");
+        assert_eq!(releases().len(), 56, "every 3.x release tag");
+    }
+
+    #[test]
+    fn offers_only_releases_that_build() {
+        assert!(default_release().not_offered().is_none());
+        let why = find("3.38.0").unwrap().not_offered().unwrap();
+        assert!(why.contains("pluginbuilder image has Go 1.25.5"), "{why}");
+        assert!(find("3.36.0")
+            .unwrap()
+            .not_offered()
+            .unwrap()
+            .contains("no go.sum"));
+        assert!(find("3.11.0").unwrap().not_offered().is_some());
+        assert_eq!(find("3.11.0").unwrap().nakama_common, "v1.22.0");
+        let offered: Vec<&str> = offered().map(|r| r.nakama.as_str()).collect();
+        assert_eq!(offered[..3], ["3.40.0", "3.39.0", "3.37.1"]);
     }
 
     #[test]

@@ -91,7 +91,6 @@ func registerPackages(ctx context.Context, logger runtime.Logger, db *sql.DB, nk
 const RELEASES: &[(&str, &str, &str, &str)] = &[
     ("3.40.0", "v1.47.0", "1.26.5", "v1.36.11"),
     ("3.39.0", "v1.46.0", "1.26.3", "v1.36.11"),
-    ("3.38.0", "v1.45.0", "1.26.1", "v1.36.11"),
     ("3.37.1", "v1.44.2", "1.25.5", "v1.36.11"),
     ("3.35.0", "v1.44.0", "1.25.0", "v1.36.8"),
     ("3.34.0", "v1.43.0", "1.25.0", "v1.36.8"),
@@ -250,13 +249,13 @@ fn nakama_flag_pins_every_version_together() {
 
 #[test]
 fn nakama_flag_accepts_a_leading_v() {
-    let repo = Repo::new(&["--nakama", "v3.38.0"]);
+    let repo = Repo::new(&["--nakama", "v3.37.1"]);
     assert!(repo
         .read("Dockerfile")
-        .contains("heroiclabs/nakama-pluginbuilder:3.38.0 AS builder"));
+        .contains("heroiclabs/nakama-pluginbuilder:3.37.1 AS builder"));
     let gomod = repo.read("go.mod");
-    assert!(gomod.contains("\ngo 1.26.1\n"));
-    assert!(gomod.contains("nakama-common v1.45.0\n"));
+    assert!(gomod.contains("\ngo 1.25.5\n"));
+    assert!(gomod.contains("nakama-common v1.44.2\n"));
 }
 
 /// A release whose go.sum could not be recorded (the proxy does not serve its nakama-common)
@@ -824,7 +823,7 @@ fn without_a_terminal_each_missing_answer_names_its_flag() {
             "--module",
             "example.com/g",
             "--nakama",
-            "3.38.0",
+            "3.37.1",
             "--package",
             "inventory",
             "--no-git",

@@ -186,7 +186,7 @@ fn json_sync_then_fresh() {
 
 #[test]
 fn json_upgrade_and_its_dry_run() {
-    let (_tmp, root) = repo("3.38.0");
+    let (_tmp, root) = repo("3.37.1");
     let before = snapshot(&root);
     let expect = |out: Out, dry: bool| {
         let out = out.ok();
@@ -226,7 +226,7 @@ fn json_upgrade_and_its_dry_run() {
 
 #[test]
 fn json_upgrade_reports_a_go_sum_it_creates() {
-    let (_tmp, root) = repo("3.38.0");
+    let (_tmp, root) = repo("3.37.1");
     std::fs::remove_file(root.join("go.sum")).unwrap();
     commit_all(&root, "no go.sum");
     let out = run_in(
@@ -321,7 +321,7 @@ fn quiet_add_package_prints_nothing() {
 
 #[test]
 fn quiet_upgrade_and_remove_package_print_nothing() {
-    let (_tmp, root) = repo("3.38.0");
+    let (_tmp, root) = repo("3.37.1");
     run_in(&root, ["add-package", "inventory"]).ok();
     commit_all(&root, "inventory");
     for args in [

@@ -129,7 +129,7 @@ fn moves_down_to_the_oldest_release_too() {
 
 #[test]
 fn dry_run_prints_the_diff_once_and_writes_nothing() {
-    let (_tmp, root) = new_repo("3.38.0", &[]);
+    let (_tmp, root) = new_repo("3.37.1", &[]);
     let before = snapshot(&root);
     let out = run_in(&root, ["upgrade", "--nakama", "3.40.0", "--dry-run"]).ok();
     assert_unchanged(&before, &snapshot(&root));
@@ -150,7 +150,7 @@ fn dry_run_prints_the_diff_once_and_writes_nothing() {
 
 #[test]
 fn dry_run_on_a_dirty_tree_still_only_shows() {
-    let (_tmp, root) = new_repo("3.38.0", &[]);
+    let (_tmp, root) = new_repo("3.37.1", &[]);
     write(root.join("notes.txt"), "mine\n");
     let before = snapshot(&root);
     run_in(&root, ["upgrade", "--nakama", "3.40.0", "--dry-run"]).ok();
@@ -159,7 +159,7 @@ fn dry_run_on_a_dirty_tree_still_only_shows() {
 
 #[test]
 fn unknown_version_is_refused_with_the_known_ones() {
-    let (_tmp, root) = new_repo("3.38.0", &[]);
+    let (_tmp, root) = new_repo("3.37.1", &[]);
     let before = snapshot(&root);
     let out = run_in(&root, ["upgrade", "--nakama", "3.99.0"]).code(1);
     assert_unchanged(&before, &snapshot(&root));
@@ -183,7 +183,7 @@ fn unknown_version_is_refused_with_the_known_ones() {
 fn dirty_tree_is_refused_unless_allowed() {
     // A modified tracked file, then an untracked one: each is enough to refuse.
     for (file, edit) in [("README.md", true), ("notes.txt", false)] {
-        let (_tmp, root) = new_repo("3.38.0", &[]);
+        let (_tmp, root) = new_repo("3.37.1", &[]);
         if edit {
             let text = read(root.join(file)) + "\nmine\n";
             write(root.join(file), &text);
@@ -224,7 +224,7 @@ fn outside_a_scaffold_repo_is_refused() {
     assert!(snapshot(tmp.path()).is_empty());
 
     // A plugin repo without scaffold.toml is not one either, and is left as it is.
-    let (_t, root) = new_repo("3.38.0", &["--no-git"]);
+    let (_t, root) = new_repo("3.37.1", &["--no-git"]);
     std::fs::remove_file(root.join("scaffold.toml")).unwrap();
     let before = snapshot(&root);
     let out = run_in(
@@ -244,9 +244,9 @@ fn outside_a_scaffold_repo_is_refused() {
 
 #[test]
 fn go_mod_without_nakama_common_is_refused() {
-    let (_tmp, root) = new_repo("3.38.0", &[]);
+    let (_tmp, root) = new_repo("3.37.1", &[]);
     let text = read(root.join("go.mod"))
-        .replace("require github.com/heroiclabs/nakama-common v1.45.0\n", "");
+        .replace("require github.com/heroiclabs/nakama-common v1.44.2\n", "");
     assert!(!text.contains("nakama-common"));
     write(root.join("go.mod"), &text);
     commit_all(&root, "no nakama-common");
@@ -262,10 +262,10 @@ fn go_mod_without_nakama_common_is_refused() {
 
 #[test]
 fn a_dockerfile_without_nakama_images_is_refused() {
-    let (_tmp, root) = new_repo("3.38.0", &[]);
+    let (_tmp, root) = new_repo("3.37.1", &[]);
     let text = read(root.join("Dockerfile"))
-        .replace("heroiclabs/nakama-pluginbuilder:3.38.0", "golang:1.26")
-        .replace("heroiclabs/nakama:3.38.0", "debian:12");
+        .replace("heroiclabs/nakama-pluginbuilder:3.37.1", "golang:1.26")
+        .replace("heroiclabs/nakama:3.37.1", "debian:12");
     write(root.join("Dockerfile"), &text);
     commit_all(&root, "other images");
     let before = snapshot(&root);
@@ -280,11 +280,11 @@ fn a_dockerfile_without_nakama_images_is_refused() {
 
 #[test]
 fn a_digest_pinning_the_old_image_is_dropped_with_a_warning() {
-    let (_tmp, root) = new_repo("3.38.0", &[]);
+    let (_tmp, root) = new_repo("3.37.1", &[]);
     let digest = "@sha256:0000000000000000000000000000000000000000000000000000000000000000";
     let text = read(root.join("Dockerfile")).replace(
-        "FROM heroiclabs/nakama:3.38.0\n",
-        &format!("FROM heroiclabs/nakama:3.38.0{digest}\n"),
+        "FROM heroiclabs/nakama:3.37.1\n",
+        &format!("FROM heroiclabs/nakama:3.37.1{digest}\n"),
     );
     write(root.join("Dockerfile"), &text);
     let line = text
@@ -312,7 +312,7 @@ fn a_digest_pinning_the_old_image_is_dropped_with_a_warning() {
 #[test]
 fn a_second_upgrade_to_the_same_release_changes_nothing() {
     require_go();
-    let (_tmp, root) = new_repo("3.38.0", &[]);
+    let (_tmp, root) = new_repo("3.37.1", &[]);
     run_in(&root, ["upgrade", "--nakama", "3.40.0"]).ok();
     commit_all(&root, "upgrade");
     let before = snapshot(&root);
@@ -341,7 +341,7 @@ const STRAY_SUM: &str =
 
 #[test]
 fn no_go_leaves_a_go_sum_that_is_not_the_recorded_one() {
-    let (_tmp, root) = new_repo("3.38.0", &[]);
+    let (_tmp, root) = new_repo("3.37.1", &[]);
     let sum = read(root.join("go.sum")) + STRAY_SUM;
     write(root.join("go.sum"), &sum);
     commit_all(&root, "stray sum");
@@ -358,7 +358,7 @@ fn no_go_leaves_a_go_sum_that_is_not_the_recorded_one() {
 #[test]
 fn without_no_go_go_mod_tidy_brings_go_sum_up_to_date() {
     require_go();
-    let (_tmp, root) = new_repo("3.38.0", &[]);
+    let (_tmp, root) = new_repo("3.37.1", &[]);
     let sum = read(root.join("go.sum")) + STRAY_SUM;
     write(root.join("go.sum"), &sum);
     commit_all(&root, "stray sum");
@@ -366,7 +366,7 @@ fn without_no_go_go_mod_tidy_brings_go_sum_up_to_date() {
     let tidied = read(root.join("go.sum"));
     assert!(!tidied.contains("example.com/stray"), "tidy ran:\n{tidied}");
     assert!(tidied.contains("github.com/heroiclabs/nakama-common v1.47.0 h1:"));
-    assert!(!tidied.contains("nakama-common v1.45.0"));
+    assert!(!tidied.contains("nakama-common v1.44.2"));
     assert_eq!(read(root.join("go.mod")), go_mod(&row("3.40.0")));
     // The report names go.sum, which only `go mod tidy` changed.
     let r = out.report();
@@ -395,9 +395,9 @@ fn without_no_go_go_mod_tidy_brings_go_sum_up_to_date() {
 #[test]
 fn a_vendoring_repo_is_revendored() {
     require_go();
-    let (_tmp, root) = new_repo("3.38.0", &[]);
+    let (_tmp, root) = new_repo("3.37.1", &[]);
     go_ok(&root, &["mod", "vendor"]);
-    assert!(read(root.join("vendor/modules.txt")).contains("nakama-common v1.45.0"));
+    assert!(read(root.join("vendor/modules.txt")).contains("nakama-common v1.44.2"));
     commit_all(&root, "vendor");
     let out = run_in(&root, ["upgrade", "--nakama", "3.40.0"]).ok();
     assert!(out.stderr.contains("Ran go mod vendor"), "{}", out.stderr);
@@ -470,13 +470,13 @@ fn usage_errors_exit_2() {
     }
 }
 
-/// The whole path a user takes: make a repo on 3.38.0, add a package, commit, upgrade to
+/// The whole path a user takes: make a repo on 3.37.1, add a package, commit, upgrade to
 /// 3.40.0; then what the Dockerfile's builder stage copies builds the plugin, against
 /// nakama-common v1.47.0.
 #[test]
 fn the_upgraded_repo_builds_in_its_docker_context() {
     require_go();
-    let (tmp, root) = new_repo("3.38.0", &[]);
+    let (tmp, root) = new_repo("3.37.1", &[]);
     run_in(&root, ["add-package", "inventory"]).ok();
     commit_all(&root, "inventory");
     let out = run_in(&root, ["upgrade", "--nakama", "3.40.0"]).ok();
@@ -553,21 +553,21 @@ fn a_dependency_that_raises_shared_pins_is_warned_about() {
 
 #[test]
 fn scaffold_toml_keeps_the_user_s_comments() {
-    let (_tmp, root) = new_repo("3.38.0", &[]);
+    let (_tmp, root) = new_repo("3.37.1", &[]);
     let record = read(root.join("scaffold.toml")).replace(
-        "nakama = \"3.38.0\"\n",
-        "# Bumped by hand in March; see ADR-7.\nnakama = \"3.38.0\" # the server we run\n",
+        "nakama = \"3.37.1\"\n",
+        "# Bumped by hand in March; see ADR-7.\nnakama = \"3.37.1\" # the server we run\n",
     ) + "# end of file\n";
     write(root.join("scaffold.toml"), &record);
     commit_all(&root, "comments");
     run_in(&root, ["upgrade", "--nakama", "3.40.0", "--no-go"]).ok();
     assert_eq!(
         read(root.join("scaffold.toml")),
-        record.replace("nakama = \"3.38.0\"", "nakama = \"3.40.0\"")
+        record.replace("nakama = \"3.37.1\"", "nakama = \"3.40.0\"")
     );
     // A record the in-place edit cannot handle is written afresh, still right.
-    let (_t, root) = new_repo("3.38.0", &[]);
-    let odd = read(root.join("scaffold.toml")).replace("nakama = \"3.38.0\"", "nakama = '3.38.0'");
+    let (_t, root) = new_repo("3.37.1", &[]);
+    let odd = read(root.join("scaffold.toml")).replace("nakama = \"3.37.1\"", "nakama = '3.37.1'");
     write(root.join("scaffold.toml"), &odd);
     commit_all(&root, "literal string");
     run_in(&root, ["upgrade", "--nakama", "3.40.0", "--no-go"]).ok();
@@ -594,7 +594,7 @@ fn fake_go(dir: &Path, fail: bool) -> std::path::PathBuf {
 
 #[test]
 fn no_go_never_runs_go_and_go_runs_otherwise() {
-    let (tmp, root) = new_repo("3.38.0", &[]);
+    let (tmp, root) = new_repo("3.37.1", &[]);
     let bin = fake_go(tmp.path(), false);
     output(
         scaffold()
@@ -621,7 +621,7 @@ fn no_go_never_runs_go_and_go_runs_otherwise() {
 
 #[test]
 fn a_failing_go_mod_tidy_is_an_error_after_the_write() {
-    let (tmp, root) = new_repo("3.38.0", &[]);
+    let (tmp, root) = new_repo("3.37.1", &[]);
     let bin = fake_go(tmp.path(), true);
     let out = output(
         scaffold()
@@ -641,7 +641,7 @@ fn a_failing_go_mod_tidy_is_an_error_after_the_write() {
 
 #[test]
 fn without_go_on_path_the_upgrade_says_what_to_run() {
-    let (tmp, root) = new_repo("3.38.0", &[]);
+    let (tmp, root) = new_repo("3.37.1", &[]);
     let empty = tmp.path().join("empty-path");
     std::fs::create_dir_all(&empty).unwrap();
     let out = output(
@@ -675,7 +675,7 @@ fn only_changes_inside_the_plugin_repo_make_it_dirty() {
             "server",
             "--yes",
             "--nakama",
-            "3.38.0",
+            "3.37.1",
             "--module",
             "example.com/game",
         ],
@@ -707,7 +707,7 @@ fn only_changes_inside_the_plugin_repo_make_it_dirty() {
 #[test]
 fn go_mod_tidy_downloads_into_an_empty_module_cache() {
     require_go();
-    let (_tmp, root) = new_repo("3.38.0", &[]);
+    let (_tmp, root) = new_repo("3.37.1", &[]);
     let cache = tmp();
     let bundle = ["/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/cert.pem"]
         .into_iter()

@@ -551,10 +551,10 @@ fn d003_image_tags_are_aligned_to_the_nakama_image() {
 
     // Both tags and nakama-common moved together: all aligned to the nakama image's release.
     let r = Repo::healthy();
-    r.edit("Dockerfile", "nakama:3.40.0", "nakama:3.38.0");
+    r.edit("Dockerfile", "nakama:3.40.0", "nakama:3.37.1");
     r.edit("go.mod", "v1.47.0", "v1.46.0");
     let out = r.doctor(&["--fix", "--json"]);
-    assert_eq!(out.code, 1, "the go line 1.26.5 is newer than 3.38.0's Go");
+    assert_eq!(out.code, 1, "the go line 1.26.5 is newer than 3.37.1's Go");
     let json = out.json();
     assert_eq!(json["fixed"].as_array().unwrap().len(), 2, "{json:#}");
     let left = json["problems"].as_array().unwrap();
@@ -562,10 +562,10 @@ fn d003_image_tags_are_aligned_to_the_nakama_image() {
     assert!(left[0]["message"]
         .as_str()
         .unwrap()
-        .contains("go.mod says `go 1.26.5` but nakama-pluginbuilder:3.38.0 has Go 1.26.1"));
+        .contains("go.mod says `go 1.26.5` but nakama-pluginbuilder:3.37.1 has Go 1.25.5"));
     assert_eq!(left[0]["fixable"], false);
-    assert!(r.read("Dockerfile").contains("nakama-pluginbuilder:3.38.0"));
-    assert!(r.read("go.mod").contains("nakama-common v1.45.0"));
+    assert!(r.read("Dockerfile").contains("nakama-pluginbuilder:3.37.1"));
+    assert!(r.read("go.mod").contains("nakama-common v1.44.2"));
 }
 
 #[test]

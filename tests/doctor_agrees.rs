@@ -158,3 +158,34 @@ fn an_imported_package_whose_files_are_all_excluded_is_a_problem() {
         );
     }
 }
+
+/// doctor knows every 3.x release, not only the ones `new` offers: an old repo pairing the
+/// 3.11.0 images with another release's nakama-common is named; the right pairing is quiet.
+#[test]
+fn an_old_release_is_checked_against_its_own_nakama_common() {
+    let dir = tmp();
+    let root = dir.path();
+    let dockerfile = "FROM heroiclabs/nakama-pluginbuilder:3.11.0 AS builder\nENV CGO_ENABLED=1\nWORKDIR /backend\nCOPY go.mod ./\nCOPY *.go ./\nRUN go build -trimpath -buildmode=plugin -o ./backend.so .\n\nFROM heroiclabs/nakama:3.11.0\nCOPY --from=builder /backend/backend.so /nakama/data/modules/\n";
+    let main = "package main\n\nimport (\n\t\"context\"\n\t\"database/sql\"\n\n\t\"github.com/heroiclabs/nakama-common/runtime\"\n)\n\nfunc InitModule(ctx context.Context, logger runtime.Logger, db *sql.DB, nk runtime.NakamaModule, initializer runtime.Initializer) error {\n\treturn nil\n}\n";
+    write(root.join("Dockerfile"), dockerfile);
+    write(root.join("main.go"), main);
+    let gomod = |common: &str| {
+        format!("module example.com/old\n\ngo 1.14\n\nrequire github.com/heroiclabs/nakama-common {common}\n")
+    };
+    write(root.join("go.mod"), gomod("v1.36.0"));
+    let out = run_in(root, ["--json", "doctor"]);
+    assert_eq!(out.code, 1, "{out:#?}");
+    let list = out.json()["problems"].as_array().cloned().unwrap();
+    assert!(
+        has(
+            &list,
+            "D003",
+            "requires nakama-common v1.36.0, but Nakama 3.11.0"
+        ) && has(&list, "D003", "is built with v1.22.0"),
+        "{list:?}"
+    );
+    write(root.join("go.mod"), gomod("v1.22.0"));
+    let out = run_in(root, ["--json", "doctor"]);
+    let list = out.json()["problems"].as_array().cloned().unwrap();
+    assert!(!list.iter().any(|p| p["id"] == "D003"), "{list:?}");
+}

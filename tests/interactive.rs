@@ -83,9 +83,9 @@ fn every_question_answered_on_a_terminal() {
     type_text(&mut p, "github.com/acme/spacegame");
     keys(&mut p, &[ENTER]);
 
-    // Nakama version: move the selection from 3.40.0 down to 3.38.0.
+    // Nakama version: move the selection from 3.40.0 down to 3.37.1.
     p.exp_string("Nakama version").unwrap();
-    p.exp_string("3.38.0  (nakama-common v1.45.0, Go 1.26.1)")
+    p.exp_string("3.37.1  (nakama-common v1.44.2, Go 1.25.5)")
         .unwrap();
     keys(&mut p, &[DOWN, DOWN, ENTER]);
 
@@ -102,7 +102,7 @@ fn every_question_answered_on_a_terminal() {
 
     // The status word is coloured on a terminal; the text after it is plain.
     p.exp_string("Created").unwrap();
-    p.exp_string(" spacegame (Nakama 3.38.0, nakama-common v1.45.0, Go 1.26.1) in firstdir")
+    p.exp_string(" spacegame (Nakama 3.37.1, nakama-common v1.44.2, Go 1.25.5) in firstdir")
         .unwrap();
     assert_eq!(exit_code(&mut p), 0);
 
@@ -113,13 +113,13 @@ fn every_question_answered_on_a_terminal() {
         record["project"]["module"].as_str(),
         Some("github.com/acme/spacegame")
     );
-    assert_eq!(record["project"]["nakama"].as_str(), Some("3.38.0"));
+    assert_eq!(record["project"]["nakama"].as_str(), Some("3.37.1"));
     let gomod = read(root.join("go.mod"));
-    assert!(gomod.starts_with("module github.com/acme/spacegame\n\ngo 1.26.1\n"));
-    assert!(gomod.contains("github.com/heroiclabs/nakama-common v1.45.0\n"));
+    assert!(gomod.starts_with("module github.com/acme/spacegame\n\ngo 1.25.5\n"));
+    assert!(gomod.contains("github.com/heroiclabs/nakama-common v1.44.2\n"));
     let docker = read(root.join("Dockerfile"));
-    assert!(docker.contains("FROM heroiclabs/nakama-pluginbuilder:3.38.0 AS builder\n"));
-    assert!(docker.contains("FROM heroiclabs/nakama:3.38.0\n"));
+    assert!(docker.contains("FROM heroiclabs/nakama-pluginbuilder:3.37.1 AS builder\n"));
+    assert!(docker.contains("FROM heroiclabs/nakama:3.37.1\n"));
     assert_eq!(block_lines(&docker), ["COPY inventory/ inventory/"]);
     assert!(root.join("inventory/inventory.go").is_file());
     assert!(!root.join("profile").exists());

@@ -597,7 +597,7 @@ fn config_aliases_module_prefix_and_nakama() {
     let v2 = commit_all(&repo, "v2").to_string();
     let url = file_url(&team);
     env.write_config(&format!(
-        "module_prefix = \"github.com/acme\"\nnakama = \"3.38.0\"\n\n[aliases]\nacme = \"{url}#v1\"\nacme-edge = \"{url}\"\n"
+        "module_prefix = \"github.com/acme\"\nnakama = \"3.37.1\"\n\n[aliases]\nacme = \"{url}#v1\"\nacme-edge = \"{url}\"\n"
     ));
 
     env.run(&new_args("game", &["--from", "acme"])).ok();
@@ -610,17 +610,17 @@ fn config_aliases_module_prefix_and_nakama() {
         rec["project"]["module"].as_str(),
         Some("github.com/acme/game")
     );
-    assert_eq!(rec["project"]["nakama"].as_str(), Some("3.38.0"));
+    assert_eq!(rec["project"]["nakama"].as_str(), Some("3.37.1"));
     let gomod = read(game.join("go.mod"));
     assert!(
         gomod.starts_with("module github.com/acme/game\n"),
         "{gomod}"
     );
     assert!(
-        gomod.contains("github.com/heroiclabs/nakama-common v1.45.0"),
+        gomod.contains("github.com/heroiclabs/nakama-common v1.44.2"),
         "{gomod}"
     );
-    assert!(read(game.join("Dockerfile")).contains("3.38.0"));
+    assert!(read(game.join("Dockerfile")).contains("3.37.1"));
     assert!(read(game.join("team.txt")).starts_with("studio="));
 
     // `alias#ref` takes the alias at another ref; a flag beats the config's defaults.
@@ -679,7 +679,7 @@ fn list_shows_builtin_and_aliases() {
     assert_eq!(v["config"], config.display().to_string());
 
     // A broken config names its file and line.
-    env.write_config("nakama = \"3.38.0\"\nmodule_prefx = \"y\"\n[aliases]\n");
+    env.write_config("nakama = \"3.37.1\"\nmodule_prefx = \"y\"\n[aliases]\n");
     env.run(&["list"])
         .fails_with(&[&format!("{}:2:", config.display()), "module_prefx"]);
 }
@@ -933,7 +933,7 @@ fn eject_then_new_from_it_matches_the_builtin() {
         "--module",
         "example.com/game",
         "--nakama",
-        "3.38.0",
+        "3.37.1",
         "--package",
         "inventory",
     ];

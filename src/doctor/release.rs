@@ -185,7 +185,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
     let builder_go: Option<(String, String, usize)> = imgs.iter().find_map(|i| match i.kind {
         Kind::Builder => versions::find(&i.tag).ok().map(|r| {
             (
-                r.go.clone(),
+                r.builder_go().to_string(),
                 format!("nakama-pluginbuilder:{}", i.tag),
                 i.line,
             )

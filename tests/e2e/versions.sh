@@ -2,12 +2,13 @@
 # Checks every [[release]] row of scaffolds/versions.toml against the go.mod that the Go
 # module proxy serves for that Nakama release:
 #   nakama_common == the go.mod's `github.com/heroiclabs/nakama-common` require
-#   go            == the go.mod's `go` line
+#   go_line       == the go.mod's `go` line (`go_line`, or `go` when the row has none)
 #   protobuf      == the go.mod's `google.golang.org/protobuf` require
 #
-# When the proxy refuses a Nakama version (some mirrors only serve a subset), the row is
-# checked against the row's nakama-common go.mod instead (its `go` line and protobuf
-# require match the release's for every release in the table) and reported as `partial`;
+# When the proxy refuses a Nakama version (some mirrors only serve a subset), a row from
+# 3.25.0 on is checked against the row's nakama-common go.mod instead (from 3.25.0 its `go`
+# line and protobuf require match the release's) and reported as `partial`; an older row is
+# then `unverified` (its nakama-common pinned other versions);
 # the nakama -> nakama-common mapping of that row is then unproven. When the proxy serves
 # neither, the row is `unverified` and counted in neither total. Only a refusal by the
 # proxy (403/404/410) is tolerated this way; any other error is a failure. Set
@@ -57,7 +58,8 @@ for r in rows:
     missing = [k for k in ("nakama", "nakama_common", "go", "protobuf") if not r.get(k)]
     if missing:
         sys.exit("row %r lacks %s" % (r, ", ".join(missing)))
-    print("\t".join(str(r[k]) for k in ("nakama", "nakama_common", "go", "protobuf")))
+    r.setdefault("go_line", r["go"])
+    print("\t".join(str(r[k]) for k in ("nakama", "nakama_common", "go_line", "protobuf")))
 PY
 )"
 
@@ -149,6 +151,9 @@ partial=0
 unverified=0
 strict="${VERSIONS_REQUIRE_FULL:-0}"
 while IFS=$'\t' read -r nakama common gover protobuf; do
+    # Before 3.25.0, nakama-common's go.mod did not pin the release's go line and protobuf.
+    modern=0
+    [ "$(printf '%s\n3.25.0\n' "$nakama" | sort -V | head -n1)" != 3.25.0 ] || modern=1
     [ -n "$nakama" ] || continue
     row_no=$((row_no + 1))
     want="nakama-common $common, go $gover, protobuf $protobuf"
@@ -172,6 +177,16 @@ while IFS=$'\t' read -r nakama common gover protobuf; do
     if ! unavailable "$work/err"; then
         echo "MISMATCH $nakama (cannot read nakama v$nakama go.mod: $(head -c 300 "$work/err" | tr '\n' ' '))"
         failed=$((failed + 1))
+        continue
+    fi
+    if [ "$modern" = 0 ]; then
+        if [ "$strict" = 1 ]; then
+            echo "MISMATCH $nakama (nakama v$nakama go.mod not served by the module proxy: $why; VERSIONS_REQUIRE_FULL=1)"
+            failed=$((failed + 1))
+        else
+            echo "unverified $nakama $want (nakama v$nakama go.mod not served: $why; before 3.25.0 nakama-common's go.mod does not carry the release's go line and protobuf)"
+            unverified=$((unverified + 1))
+        fi
         continue
     fi
     if gomod="$(go_mod github.com/heroiclabs/nakama-common "$common" 2>"$work/err2")"; then

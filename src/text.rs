@@ -33,6 +33,38 @@ pub fn to_lf(text: &str) -> String {
     text.replace("\r\n", "\n")
 }
 
+/// Replaces every occurrence of the version `old` that stands alone (no digit, letter or `.`
+/// right before or after it: `3.37.1` in `Nakama 3.37.1,`, not in `13.37.10`).
+pub fn replace_version(text: &str, old: &str, new: &str) -> String {
+    if old.is_empty() {
+        return text.to_string();
+    }
+    let part = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '.');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(old) {
+        let before = out.chars().last().or(rest[..i].chars().last());
+        let before = if i > 0 {
+            rest[..i].chars().last()
+        } else {
+            before
+        };
+        let after = rest[i + old.len()..].chars().next();
+        out.push_str(&rest[..i]);
+        // A trailing `.` ends a sentence; it is not part of the version.
+        let after_part =
+            part(after) && !(after == Some('.') && !part(rest[i + old.len() + 1..].chars().next()));
+        if part(before) || after_part {
+            out.push_str(old);
+        } else {
+            out.push_str(new);
+        }
+        rest = &rest[i + old.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Replaces the first whole-word occurrence of `old` in a line: a word starts at the line's
 /// start or after a blank, and ends at the line's end, a blank or a `//` comment
 /// (`v1.45.0//indirect` is legal go.mod). The line is returned as it is when `old` is not there.

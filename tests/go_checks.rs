@@ -304,3 +304,40 @@ fn the_small_docker_model_agrees_with_docker_context_py() {
     assert!(files(&ta).contains(&"backend/stats/internal/calc/calc.go".to_string()));
     assert!(!fs::exists(a.path().join("backend/README.md")).unwrap());
 }
+
+/// Every release `new` offers builds with that release's exact Go (the toolchain module from
+/// the Go module proxy, as the pluginbuilder has it, `GOTOOLCHAIN=local` semantics for the go
+/// line): `new` writes go.sum, and gofmt, `go vet`, `go test` and the plugin build pass.
+#[test]
+fn every_offered_release_builds_with_its_exact_go() {
+    if !go_required() {
+        return;
+    }
+    for release in scaffold::versions::offered() {
+        let repo = Repo::new(&["--nakama", &release.nakama]);
+        assert!(repo.path("go.sum").is_file(), "{}: go.sum", release.nakama);
+        let toolchain = format!("go{}", release.go);
+        let env: Vec<(&str, &str)> = GO_ENV
+            .iter()
+            .copied()
+            .chain([("GOTOOLCHAIN", toolchain.as_str())])
+            .collect();
+        let version = sh(&repo.root, "go", &["env", "GOVERSION"], &env);
+        assert_eq!(
+            version.stdout.trim(),
+            toolchain,
+            "{}: {}",
+            release.nakama,
+            version.stderr
+        );
+        assert_gofmt_clean(&repo.root);
+        for args in [&["vet", "./..."][..], &["test", "./..."], PLUGIN_BUILD] {
+            let out = sh(&repo.root, "go", args, &env);
+            assert_eq!(
+                out.code, 0,
+                "{} with {toolchain}: go {args:?}:\n{}",
+                release.nakama, out.stderr
+            );
+        }
+    }
+}

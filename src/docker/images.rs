@@ -128,9 +128,65 @@ pub fn retag(text: &str, version: &str) -> String {
         .collect()
 }
 
+/// The variables a Nakama image tag comes from (`FROM heroiclabs/nakama:${NAKAMA_VERSION}`).
+fn tag_variables(text: &str) -> Vec<String> {
+    let re =
+        regex::Regex::new(r"heroiclabs/nakama(?:-pluginbuilder)?:\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+            .expect("a valid pattern");
+    let mut vars: Vec<String> = re.captures_iter(text).map(|c| c[1].to_string()).collect();
+    vars.sort();
+    vars.dedup();
+    vars
+}
+
+/// Sets the default of every `ARG` a Nakama image tag comes from to `version`, keeping every
+/// other byte; returns the text and the 1-based lines changed.
+pub fn retag_args(text: &str, version: &str) -> (String, Vec<usize>) {
+    let vars = tag_variables(text);
+    let mut changed = Vec::new();
+    let out = text
+        .split_inclusive('\n')
+        .enumerate()
+        .map(|(i, line)| {
+            let t = line.trim_start();
+            let is_arg = t.len() > 4 && t[..4].eq_ignore_ascii_case("ARG ");
+            let Some((name, value)) = t
+                .get(4..)
+                .filter(|_| is_arg)
+                .and_then(|r| r.trim_start().split_once('='))
+            else {
+                return line.to_string();
+            };
+            let old = value.trim_end().trim_matches(['"', '\'']);
+            if !vars.iter().any(|v| v == name.trim()) || old.is_empty() || old == version {
+                return line.to_string();
+            }
+            changed.push(i + 1);
+            let at = line.len() - value.len();
+            let rest = &line[at..];
+            format!("{}{}", &line[..at], rest.replacen(old, version, 1))
+        })
+        .collect();
+    (out, changed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn moves_the_args_image_tags_come_from() {
+        let text = "ARG NAKAMA_VERSION=3.37.1\nARG OTHER=3.37.1\nFROM heroiclabs/nakama-pluginbuilder:${NAKAMA_VERSION} AS builder\nFROM heroiclabs/nakama:$NAKAMA_VERSION\n";
+        let (out, lines) = retag_args(text, "3.40.0");
+        assert_eq!(lines, [1]);
+        assert_eq!(out, text.replacen("=3.37.1", "=3.40.0", 1));
+        let quoted = "arg V=\"3.37.1\"\r\nFROM heroiclabs/nakama:${V}\r\n";
+        assert_eq!(
+            retag_args(quoted, "3.40.0").0,
+            quoted.replace("3.37.1", "3.40.0")
+        );
+        assert!(retag_args("FROM x\n", "3.40.0").1.is_empty());
+    }
 
     #[test]
     fn finds_and_retags() {

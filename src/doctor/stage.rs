@@ -237,7 +237,10 @@ mod tests {
             &FILES,
             "profile",
         );
-        assert_eq!(m.warnings.len(), 2, "{:?}", m.warnings);
+        // Left out by .dockerignore: a warning (the checks name the .dockerignore line); not
+        // there at all: a source the build fails on.
+        assert_eq!(m.warnings.len(), 1, "{:?}", m.warnings);
         assert!(m.warnings[0].message.contains(".dockerignore line 1"));
+        assert_eq!(m.image.missing, [(3, "nothere".to_string(), String::new())]);
     }
 }

@@ -39,10 +39,13 @@ pub fn plan(root: &Path, record: &project::Record, release: &versions::Release) 
     let mut plan = Plan::new(root);
     let docker = std::fs::read_to_string(root.join("Dockerfile"))
         .with_context(|| format!("no Dockerfile in {}", root.display()))?;
-    if images::find(&docker).is_empty() {
-        bail!("the Dockerfile names no heroiclabs/nakama or heroiclabs/nakama-pluginbuilder image with a tag to move (a tag from an ARG is not moved: set the ARG's default by hand)");
+    // Literal tags, and the defaults of the ARGs that tags come from.
+    let (moved, args) =
+        images::retag_args(&images::retag(&docker, &release.nakama), &release.nakama);
+    if images::find(&docker).is_empty() && args.is_empty() {
+        bail!("the Dockerfile names no heroiclabs/nakama or heroiclabs/nakama-pluginbuilder image with a tag (or an ARG default) to move; write `FROM heroiclabs/nakama-pluginbuilder:{}` and `FROM heroiclabs/nakama:{0}`", release.nakama);
     }
-    plan.put("Dockerfile", images::retag(&docker, &release.nakama))?;
+    plan.put("Dockerfile", moved)?;
     for compose in COMPOSE_FILES {
         if let Ok(text) = std::fs::read_to_string(root.join(compose)) {
             plan.put(compose, images::retag(&text, &release.nakama))?;
@@ -63,6 +66,18 @@ pub fn plan(root: &Path, record: &project::Record, release: &versions::Release) 
         if current_sum.as_deref() == versions::go_sum(old) || current_sum.is_none() {
             plan.put("go.sum", new_sum)?;
         }
+    }
+    // The generated README states the release, its nakama-common and its Go.
+    if let (Some(old), Ok(text)) = (old_release, std::fs::read_to_string(root.join("README.md"))) {
+        let mut text = text;
+        for (from, to) in [
+            (&old.nakama, &release.nakama),
+            (&old.nakama_common, &release.nakama_common),
+            (&old.go, &release.go),
+        ] {
+            text = crate::text::replace_version(&text, from, to);
+        }
+        plan.put("README.md", text)?;
     }
     let mut updated = record.clone();
     updated.project.nakama = release.nakama.clone();

@@ -43,23 +43,15 @@ pub fn replace_version(text: &str, old: &str, new: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = rest.find(old) {
-        let before = out.chars().last().or(rest[..i].chars().last());
-        let before = if i > 0 {
-            rest[..i].chars().last()
-        } else {
-            before
-        };
-        let after = rest[i + old.len()..].chars().next();
         out.push_str(&rest[..i]);
-        // A trailing `.` ends a sentence; it is not part of the version.
-        let after_part =
-            part(after) && !(after == Some('.') && !part(rest[i + old.len() + 1..].chars().next()));
-        if part(before) || after_part {
-            out.push_str(old);
-        } else {
-            out.push_str(new);
-        }
-        rest = &rest[i + old.len()..];
+        let before = out.chars().last();
+        let tail = &rest[i + old.len()..];
+        let mut next = tail.chars();
+        let after = next.next();
+        // A `.` that ends a sentence is not part of the version.
+        let after_part = part(after) && (after != Some('.') || part(next.next()));
+        out.push_str(if part(before) || after_part { old } else { new });
+        rest = tail;
     }
     out.push_str(rest);
     out
@@ -91,6 +83,15 @@ pub fn replace_word(line: &str, old: &str, new: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replaces_standalone_versions_only() {
+        let t = "Nakama 3.37.1, (Go 1.25.5). Not 13.37.10 or 3.37.1.2; end 3.37.1.\n";
+        assert_eq!(
+            replace_version(t, "3.37.1", "3.40.0"),
+            "Nakama 3.40.0, (Go 1.25.5). Not 13.37.10 or 3.37.1.2; end 3.40.0.\n"
+        );
+    }
 
     #[test]
     fn keeps_crlf_and_missing_final_newline() {

@@ -12,6 +12,7 @@ pub mod diff;
 pub mod docker;
 pub mod doctor;
 pub mod error;
+pub mod files;
 pub mod git;
 pub mod go;
 pub mod manifest;

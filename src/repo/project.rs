@@ -95,7 +95,7 @@ pub fn find_root(start: &Path) -> Result<PathBuf> {
 /// Reads and checks a repo's scaffold.toml.
 pub fn load(root: &Path) -> Result<Record> {
     let path = root.join(FILE);
-    let text = std::fs::read_to_string(&path)
+    let text = crate::files::read_to_string(&path)
         .with_context(|| format!("cannot read {}", path.display()))?;
     toml::from_str(&text).map_err(|e| {
         crate::error::err!(

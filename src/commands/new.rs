@@ -134,6 +134,11 @@ pub fn resolve(args: &NewArgs) -> Result<Resolved> {
 
 pub fn run(args: NewArgs, ui: Ui) -> Result<()> {
     let r = resolve(&args)?;
+    // A `new` killed part way left its journal in the folder: undo it, so the folder is as
+    // empty as it was and this run can fill it.
+    if r.dir.join(crate::repo::journal::FILE).exists() {
+        drop(super::lock_repo(&r.dir, ui)?);
+    }
     check_destination(&r.dir, args.force)?;
     let mut plan = plan(&r)?;
     let mut report = Report {
@@ -162,7 +167,7 @@ pub fn run(args: NewArgs, ui: Ui) -> Result<()> {
     }
     // A kept Dockerfile without the package block would make every later command refuse.
     if skipped.iter().any(|s| s == "Dockerfile") {
-        let kept = std::fs::read_to_string(r.dir.join("Dockerfile")).unwrap_or_default();
+        let kept = crate::files::read_to_string(&r.dir.join("Dockerfile")).unwrap_or_default();
         if matches!(crate::docker::block::find(&kept), Ok(None)) {
             report.warnings.push(
                 "the kept Dockerfile has no package block; run `scaffold sync --adopt` to add it"

@@ -57,8 +57,14 @@ pub fn eject(args: EjectArgs, ui: Ui) -> Result<()> {
         );
     }
     let mut plan = Plan::new(&args.dir);
-    for (path, bytes) in Template::builtin().files {
-        plan.create(path, bytes);
+    let builtin = Template::builtin();
+    for (path, contents) in builtin.files {
+        let executable = builtin.executable.contains(&path);
+        plan.create_file(crate::template::RenderedFile {
+            path,
+            contents,
+            executable,
+        });
     }
     plan.apply()?;
     ui.status(

@@ -20,6 +20,11 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> Result<()> {
     };
     let release = versions::find(wanted)?;
     let root = project::find_root(&args.dir)?;
+    let _lock = if args.dry_run {
+        super::lock_to_read(&root, ui)?
+    } else {
+        Some(super::lock_repo(&root, ui)?)
+    };
     let record = project::load(&root)?;
     if !args.allow_dirty && !args.dry_run {
         let dirty = dirty_under(&root)?;

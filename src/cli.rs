@@ -234,7 +234,8 @@ pub struct RemovePackageArgs {
     /// Print the diff, and write nothing
     #[arg(long)]
     pub dry_run: bool,
-    /// Replace a hand-edited Dockerfile package block
+    /// Replace a hand-edited Dockerfile package block; with --delete, delete the folder even
+    /// when it holds uncommitted or untracked files (or is not in git)
     #[arg(long)]
     pub force: bool,
     /// Run in this folder instead of the current one

@@ -183,9 +183,11 @@ fn dirty_under(root: &Path) -> Result<Vec<String>> {
         .and_then(|t| root.strip_prefix(t).ok())
         .map(Path::to_path_buf)
         .unwrap_or_default();
+    // This command's own lock file is no one's change.
+    let lock = inside.join(crate::repo::lock::FILE);
     Ok(dirty
         .into_iter()
-        .filter(|f| Path::new(f).starts_with(&inside))
+        .filter(|f| Path::new(f).starts_with(&inside) && Path::new(f) != lock)
         .collect())
 }
 

@@ -4,6 +4,7 @@
 //! that tests and benchmarks use directly.
 
 pub mod answers;
+pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod config;

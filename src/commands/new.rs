@@ -23,7 +23,11 @@ fn missing(what: &str, flag: &str) -> crate::error::Error {
 pub fn resolve(args: &NewArgs) -> Result<Resolved> {
     let config = config::load()?;
     let fetched = match &args.from {
-        Some(spec) => source::fetch(&source::parse(spec, &config), args.subdir.as_deref())?,
+        Some(spec) => source::fetch(
+            &source::parse(spec, &config),
+            args.subdir.as_deref(),
+            args.allow_insecure,
+        )?,
         None => source::Fetched {
             template: Template::builtin(),
             origin: Origin::builtin(),
@@ -190,6 +194,15 @@ pub fn run(args: NewArgs, ui: Ui) -> Result<()> {
         }
     } else {
         plan.apply()?;
+        // The kinds go to the user's cache, where `add-package` takes them from: no clone on
+        // every call, and none at all once the team's repository is unreachable.
+        if r.origin.template != crate::template::BUILTIN_SOURCE {
+            if let Err(e) = crate::cache::store(&r.origin, &r.template) {
+                report.warnings.push(format!(
+                    "the scaffold's kinds could not be kept in the cache ({e}); `add-package` will fetch them again"
+                ));
+            }
+        }
         if r.git {
             if git::inside_work_tree(&r.dir) {
                 report.warnings.push(format!(

@@ -84,7 +84,11 @@ pub fn eject(args: EjectArgs, ui: Ui) -> Result<()> {
 /// builds as a plugin.
 pub fn check(args: CheckTemplateArgs, ui: Ui) -> Result<()> {
     let config = config::load()?;
-    let fetched = source::fetch(&source::parse(&args.path, &config), args.subdir.as_deref())?;
+    let fetched = source::fetch(
+        &source::parse(&args.path, &config),
+        args.subdir.as_deref(),
+        args.allow_insecure,
+    )?;
     let tmp = tempfile::tempdir()?;
     let dir = tmp.path().join("check");
     let mut resolved = new::Resolved {

@@ -47,6 +47,10 @@ pub struct Origin {
     /// The folder inside the scaffold's repository that holds it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subdir: Option<String>,
+    /// `sha256:…` of the scaffold's manifest and kinds: names its copy in the user's cache
+    /// ([`crate::cache`]), so `add-package` needs neither the network nor the folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kinds: Option<String>,
 }
 
 impl Origin {
@@ -57,6 +61,7 @@ impl Origin {
             template: crate::template::BUILTIN_SOURCE.into(),
             commit: None,
             subdir: None,
+            kinds: None,
         }
     }
 }

@@ -29,8 +29,8 @@ pub fn parse_sets(sets: &[String]) -> Result<BTreeMap<String, String>> {
 
 /// Reads `--answers FILE` (TOML, or JSON when the name ends in .json).
 pub fn read_file(path: &Path) -> Result<BTreeMap<String, toml::Value>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = crate::files::read_to_string(path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
     let answers: BTreeMap<String, toml::Value> = if path.extension().is_some_and(|e| e == "json") {
         let v: BTreeMap<String, Value> = serde_json::from_str(&text)
             .map_err(|e| crate::error::err!("{}:{}: {e}", path.display(), e.line()))?;

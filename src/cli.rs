@@ -120,6 +120,10 @@ pub struct NewArgs {
     /// The folder inside the scaffold's repository that holds it
     #[arg(long, value_name = "PATH", requires = "from")]
     pub subdir: Option<String>,
+    /// Accept a scaffold from a plain `http://` or `git://` URL, which anyone on the network
+    /// path could change
+    #[arg(long, requires = "from")]
+    pub allow_insecure: bool,
     /// Answer one of the scaffold's own variables (repeatable)
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub sets: Vec<String>,
@@ -234,7 +238,8 @@ pub struct RemovePackageArgs {
     /// Print the diff, and write nothing
     #[arg(long)]
     pub dry_run: bool,
-    /// Replace a hand-edited Dockerfile package block
+    /// Replace a hand-edited Dockerfile package block; with --delete, delete the folder even
+    /// when it holds uncommitted or untracked files (or is not in git)
     #[arg(long)]
     pub force: bool,
     /// Run in this folder instead of the current one
@@ -255,6 +260,9 @@ pub struct CheckTemplateArgs {
     /// The folder inside the scaffold's repository that holds it
     #[arg(long, value_name = "PATH")]
     pub subdir: Option<String>,
+    /// Accept a plain `http://` or `git://` URL, which anyone on the network path could change
+    #[arg(long)]
+    pub allow_insecure: bool,
     /// Only render; skip go vet, go test and the plugin build
     #[arg(long)]
     pub no_go: bool,

@@ -35,7 +35,7 @@ pub fn load() -> Result<Config> {
     let Some(path) = path() else {
         return Ok(Config::default());
     };
-    let text = match std::fs::read_to_string(&path) {
+    let text = match crate::files::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),

@@ -105,3 +105,32 @@ pub fn dirty_files(dir: &Path) -> Result<Option<Vec<String>>> {
             .collect(),
     ))
 }
+
+/// The changed or untracked files below `dir` (ignored ones excluded), as paths from the
+/// work tree's top; `None` when `dir` is not in a git work tree.
+pub fn unsaved_under(dir: &Path) -> Result<Option<Vec<String>>> {
+    prepare(false);
+    let repo = match Repository::discover(dir) {
+        Ok(r) if !r.is_bare() => r,
+        _ => return Ok(None),
+    };
+    let top = repo
+        .workdir()
+        .and_then(|w| w.canonicalize().ok())
+        .context("the git repository has no work tree")?;
+    let inside = dir.canonicalize()?;
+    let rel = inside.strip_prefix(&top).unwrap_or(&inside);
+    let mut opts = git2::StatusOptions::new();
+    opts.include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .include_ignored(false)
+        .pathspec(rel);
+    let statuses = repo.statuses(Some(&mut opts))?;
+    Ok(Some(
+        statuses
+            .iter()
+            .filter(|s| s.status() != git2::Status::CURRENT)
+            .filter_map(|s| s.path().map(str::to_string))
+            .collect(),
+    ))
+}

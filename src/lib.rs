@@ -4,6 +4,7 @@
 //! that tests and benchmarks use directly.
 
 pub mod answers;
+pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -12,6 +13,7 @@ pub mod diff;
 pub mod docker;
 pub mod doctor;
 pub mod error;
+pub mod files;
 pub mod git;
 pub mod go;
 pub mod manifest;

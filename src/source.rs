@@ -55,16 +55,19 @@ pub fn parse(spec: &str, config: &Config) -> Spec {
     Spec::Folder(PathBuf::from(base))
 }
 
-/// Fetches a scaffold; `subdir` picks a folder inside it.
-pub fn fetch(spec: &Spec, subdir: Option<&str>) -> Result<Fetched> {
+/// Fetches a scaffold; `subdir` picks a folder inside it. Plain `http://` and `git://` are
+/// refused unless `insecure`: anyone on the network path could change what is rendered.
+pub fn fetch(spec: &Spec, subdir: Option<&str>, insecure: bool) -> Result<Fetched> {
     if let Some(sub) = subdir {
         check_subdir(sub)?;
     }
-    match spec {
-        Spec::Builtin => Ok(Fetched {
-            template: Template::builtin(),
-            origin: Origin::builtin(),
-        }),
+    let mut fetched = match spec {
+        Spec::Builtin => {
+            return Ok(Fetched {
+                template: Template::builtin(),
+                origin: Origin::builtin(),
+            })
+        }
         Spec::Folder(dir) => {
             let root = dir
                 .canonicalize()
@@ -73,27 +76,15 @@ pub fn fetch(spec: &Spec, subdir: Option<&str>) -> Result<Fetched> {
                     dir.display()
                 ))?;
             let template = Template::from_dir(&join_sub(&root, subdir)?)?;
-            // A folder that is a git work tree records its commit, so later commands use these
-            // templates; not when it has changes, as then no commit holds what was rendered.
-            crate::git::prepare(false);
-            let commit = Repository::open(&root).ok().and_then(|r| {
-                if has_changes(&r, subdir) {
-                    return None;
-                }
-                let id = r.head().ok()?.peel_to_commit().ok()?.id();
-                Some(id.to_string())
-            });
-            Ok(Fetched {
+            Fetched {
                 template,
-                origin: Origin {
-                    template: root.display().to_string(),
-                    commit,
-                    subdir: subdir.map(str::to_string),
-                    ..Origin::builtin()
-                },
-            })
+                origin: folder_origin(&root, subdir),
+            }
         }
         Spec::Git { url, reference } => {
+            if !insecure {
+                refuse_plain_text(url)?;
+            }
             let tmp = tempfile::Builder::new()
                 .prefix("scaffold-template-")
                 .tempdir()
@@ -116,7 +107,7 @@ pub fn fetch(spec: &Spec, subdir: Option<&str>) -> Result<Fetched> {
                 None => format!("{shown}:"),
             };
             let template = Template::from_dir_shown(&join_sub(tmp.path(), subdir)?, &in_messages)?;
-            Ok(Fetched {
+            Fetched {
                 template,
                 origin: Origin {
                     template: shown,
@@ -124,15 +115,100 @@ pub fn fetch(spec: &Spec, subdir: Option<&str>) -> Result<Fetched> {
                     subdir: subdir.map(str::to_string),
                     ..Origin::builtin()
                 },
-            })
+            }
         }
+    };
+    fetched.origin.kinds = Some(crate::cache::digest(&fetched.template));
+    Ok(fetched)
+}
+
+/// Refuses a URL whose transport neither encrypts nor authenticates.
+fn refuse_plain_text(url: &str) -> Result<()> {
+    let lower = url.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("git://") {
+        bail!(
+            "{url} is not encrypted: anyone on the network path could change the scaffold, whose code you will run; use https:// (or ssh), or pass --allow-insecure if you trust every network in between"
+        );
+    }
+    Ok(())
+}
+
+/// What a repo made from a folder records, so that later commands find the same scaffold
+/// elsewhere: in a clean git work tree, its commit, and the remote that has that commit (any
+/// machine can clone it) or else the work tree's path; otherwise the folder's path. The
+/// kinds are kept in the user's cache as well, which is what survives the folder moving.
+fn folder_origin(root: &Path, subdir: Option<&str>) -> Origin {
+    crate::git::prepare(false);
+    let local = Origin {
+        template: root.display().to_string(),
+        subdir: subdir.map(str::to_string),
+        ..Origin::builtin()
+    };
+    let Ok(repo) = Repository::discover(root) else {
+        return local;
+    };
+    let Some(top) = repo.workdir().and_then(|w| w.canonicalize().ok()) else {
+        return local;
+    };
+    // The scaffold's path inside the work tree: its subdir there.
+    let inside = root
+        .strip_prefix(&top)
+        .unwrap_or(Path::new(""))
+        .join(subdir.unwrap_or(""));
+    let sub = Some(crate::repo::plan::slash(&inside)).filter(|s| !s.is_empty());
+    // With changes, no commit holds what was rendered.
+    if has_changes(&repo, sub.as_deref()) {
+        return local;
+    }
+    let Some(head) = repo.head().ok().and_then(|h| h.peel_to_commit().ok()) else {
+        return local;
+    };
+    let template = pushed_to(&repo, head.id(), &top).unwrap_or_else(|| top.display().to_string());
+    Origin {
+        template,
+        commit: Some(head.id().to_string()),
+        subdir: sub,
+        ..Origin::builtin()
     }
 }
 
-/// The scaffold a repo was made from, at the commit it recorded (not whatever is newest).
+/// The URL of a remote that has `commit` (a remote-tracking branch holds it), made absolute
+/// when it is a path.
+fn pushed_to(repo: &Repository, commit: Oid, top: &Path) -> Option<String> {
+    let remotes = repo.remotes().ok()?;
+    let mut names: Vec<&str> = remotes.iter().flatten().collect();
+    // `origin` first: the one a team's clone has.
+    names.sort_by_key(|n| *n != "origin");
+    for name in names {
+        let remote = repo.find_remote(name).ok()?;
+        let Some(url) = remote.url() else { continue };
+        let refs = repo
+            .references_glob(&format!("refs/remotes/{name}/*"))
+            .ok()?;
+        let has = refs
+            .flatten()
+            .filter_map(|r| r.target())
+            .any(|tip| tip == commit || repo.graph_descendant_of(tip, commit).unwrap_or(false));
+        if has {
+            return Some(if is_url(url) {
+                url.to_string()
+            } else {
+                top.join(url).canonicalize().ok()?.display().to_string()
+            });
+        }
+    }
+    None
+}
+
+/// The scaffold a repo was made from, at the commit it recorded (not whatever is newest):
+/// from the user's cache when it holds it, else fetched (and then kept there). Fetched, it
+/// must hold the kinds the repo recorded.
 pub fn recorded(origin: &Origin) -> Result<Template> {
     if origin.template == BUILTIN_SOURCE || origin.template == "adopted" {
         return Ok(Template::builtin());
+    }
+    if let Some(template) = crate::cache::load(origin) {
+        return Ok(template);
     }
     let base = origin
         .template
@@ -146,9 +222,28 @@ pub fn recorded(origin: &Origin) -> Result<Template> {
         },
         None => Spec::Folder(PathBuf::from(base)),
     };
-    Ok(fetch(&spec, origin.subdir.as_deref())
-        .with_context(|| format!("cannot fetch this repo's scaffold {}", origin.template))?
-        .template)
+    // The URL was accepted when the repo was made; a pinned commit is checked by its hash,
+    // and the kinds by theirs below.
+    let fetched = fetch(&spec, origin.subdir.as_deref(), true).with_context(|| {
+        format!(
+            "cannot fetch this repo's scaffold {} (it is not in the cache {} either)",
+            origin.template,
+            crate::cache::user_root()
+                .map(|r| r.join("scaffold/scaffolds").display().to_string())
+                .unwrap_or_default()
+        )
+    })?;
+    if let (Some(want), Some(got)) = (&origin.kinds, &fetched.origin.kinds) {
+        if want != got {
+            bail!(
+                "{} no longer holds the scaffold this repo was made from (its kinds are {got}, scaffold.toml records {want}); restore that version, or delete the `kinds` line from scaffold.toml to use it as it is now",
+                origin.template
+            );
+        }
+    }
+    // The cache spares the next call the fetch; failing to write it costs only that.
+    let _ = crate::cache::store(origin, &fetched.template);
+    Ok(fetched.template)
 }
 
 fn check_subdir(sub: &str) -> Result<()> {

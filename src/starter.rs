@@ -1,6 +1,7 @@
-//! Starter code for a new package, rendered from the built-in scaffold's `kinds/<kind>/`.
+//! Starter code for a new package, rendered from the scaffold's `kinds/<kind>/` (or the
+//! built-in one's), and kept inside the package's folder.
 
-use crate::error::Result;
+use crate::error::{bail, Result};
 use crate::go::names;
 use crate::template::{RenderedFile, Template};
 use serde::Serialize;
@@ -38,11 +39,24 @@ pub fn render(
     data.insert("package".into(), Value::String(name.into()));
     data.insert("rpcs".into(), serde_json::to_value(&rpcs)?);
     let sub = format!("kinds/{kind}");
-    if template.kinds().iter().any(|(k, _)| k == kind) {
-        template.render(&sub, &data)
+    let files = if template.kinds().iter().any(|(k, _)| k == kind) {
+        template.render(&sub, &data)?
     } else {
-        Template::builtin().render(&sub, &data)
+        Template::builtin().render(&sub, &data)?
+    };
+    // A kind adds a package: a file anywhere else (main.go, the Dockerfile) would replace
+    // the user's own.
+    for f in &files {
+        let mut parts = f.path.components();
+        let first = parts.next().map(|c| c.as_os_str());
+        if first != Some(std::ffi::OsStr::new(name)) || parts.next().is_none() {
+            bail!(
+                "kind `{kind}` would write `{}`, outside the package folder `{name}/`; a kind may only write inside it (see kinds/{kind}/ in the scaffold)",
+                crate::repo::plan::slash(&f.path)
+            );
+        }
     }
+    Ok(files)
 }
 
 /// The package kinds of a scaffold, with the built-in ones it does not override.

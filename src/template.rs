@@ -9,7 +9,7 @@ use crate::manifest::{self, Manifest};
 use handlebars::Handlebars;
 use include_dir::{include_dir, Dir, DirEntry};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
 /// The built-in scaffold, compiled into the binary.
@@ -18,11 +18,12 @@ pub static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/scaffolds/n
 /// What `scaffold.toml` records for the built-in scaffold.
 pub const BUILTIN_SOURCE: &str = "builtin:nakama-go";
 
-/// A rendered file: a repo-relative path and its bytes.
+/// A rendered file: a repo-relative path, its bytes, and whether it is executable.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderedFile {
     pub path: PathBuf,
     pub contents: Vec<u8>,
+    pub executable: bool,
 }
 
 /// A scaffold held in memory: its manifest and every file, by path inside the scaffold.
@@ -30,6 +31,29 @@ pub struct RenderedFile {
 pub struct Template {
     pub manifest: Manifest,
     pub files: BTreeMap<PathBuf, Vec<u8>>,
+    /// The files with an executable bit (scripts), which the rendered files keep.
+    pub executable: BTreeSet<PathBuf>,
+}
+
+/// What a scaffold may hold and render. A scaffold is someone else's input: without these a
+/// link that fans out makes the walk exponential, and a partial that includes itself aborts
+/// the process (handlebars bounds neither).
+pub mod limits {
+    /// Files in one scaffold.
+    pub const FILES: usize = 10_000;
+    /// Files and folders the walk may visit, each path through a link counted again.
+    pub const ENTRIES: usize = 30_000;
+    /// Folder levels below the scaffold's root.
+    pub const DEPTH: usize = 32;
+    /// Bytes of all a scaffold's files together.
+    pub const BYTES: u64 = 256 * 1024 * 1024;
+    /// Bytes one rendered file may hold, and all rendered files together.
+    pub const RENDERED_FILE: usize = 32 * 1024 * 1024;
+    pub const RENDERED: usize = 256 * 1024 * 1024;
+    /// Partial expansions one template may make (partials including partials).
+    pub const PARTIALS: u64 = 10_000;
+    /// Blocks nested in blocks in one template.
+    pub const NESTING: usize = 200;
 }
 
 /// A strict handlebars engine: an unknown variable is an error, never an empty string, and
@@ -46,13 +70,18 @@ impl Template {
     pub fn builtin() -> Template {
         let mut files = BTreeMap::new();
         collect_builtin(&BUILTIN, &mut files);
+        // include_dir keeps no modes: the built-in scaffold holds no scripts.
         let text = BUILTIN
             .get_file(manifest::FILE)
             .and_then(|f| f.contents_utf8())
             .expect("the built-in scaffold has a manifest");
         let manifest =
             manifest::parse(text, "builtin:template.toml").expect("the built-in manifest is valid");
-        Template { manifest, files }
+        Template {
+            manifest,
+            files,
+            executable: BTreeSet::new(),
+        }
     }
 
     /// A team scaffold from a folder. Symbolic links are followed only while they stay inside
@@ -68,16 +97,26 @@ impl Template {
             .canonicalize()
             .with_context(|| format!("cannot open the scaffold folder {}", dir.display()))?;
         let manifest_path = root.join(manifest::FILE);
-        let text = std::fs::read_to_string(&manifest_path).with_context(|| {
+        let text = crate::files::read_to_string(&manifest_path).with_context(|| {
             format!(
                 "{prefix}{} is missing; a scaffold folder needs one (see `scaffold eject` for an example)",
                 manifest::FILE
             )
         })?;
         let manifest = manifest::parse(&text, &format!("{prefix}{}", manifest::FILE))?;
-        let mut files = BTreeMap::new();
-        walk(&root, &root, &mut files)?;
-        Ok(Template { manifest, files })
+        let mut walk = Walk {
+            root: &root,
+            files: BTreeMap::new(),
+            executable: BTreeSet::new(),
+            entries: 0,
+            bytes: 0,
+        };
+        walk.dir(&root, 0)?;
+        Ok(Template {
+            manifest,
+            files: walk.files,
+            executable: walk.executable,
+        })
     }
 
     /// The package kinds this scaffold defines, with their descriptions.
@@ -110,9 +149,11 @@ impl Template {
     /// Renders every file below `sub` (e.g. `project`, `kinds/rpc`), sorted by path.
     pub fn render<T: Serialize>(&self, sub: &str, data: &T) -> Result<Vec<RenderedFile>> {
         let hb = engine();
+        let ctx = handlebars::Context::wraps(data)?;
         let prefix = Path::new(sub);
         let mut out = Vec::new();
         let mut any = false;
+        let mut total = 0usize;
         for (path, bytes) in &self.files {
             let Ok(rel) = path.strip_prefix(prefix) else {
                 continue;
@@ -127,24 +168,75 @@ impl Template {
                 Some(stripped) => (PathBuf::from(stripped), true),
                 None => (rel.to_path_buf(), false),
             };
-            let path = render_path(&hb, &rel, data)
+            let target = render_path(&hb, &rel, &ctx)
                 .with_context(|| format!("template file name `{shown}`"))?;
             let contents = if render {
                 let text = std::str::from_utf8(bytes)
                     .with_context(|| format!("template `{shown}` is not UTF-8"))?;
-                hb.render_template(text, data)
-                    .map_err(|e| crate::error::err!("template `{shown}`: {}", one_line(&e)))?
+                render_text(&hb, text, &ctx)
+                    .map_err(|e| crate::error::err!("template `{shown}`: {e}"))?
                     .into_bytes()
             } else {
                 bytes.clone()
             };
-            out.push(RenderedFile { path, contents });
+            total += contents.len();
+            if total > limits::RENDERED {
+                bail!(
+                    "the scaffold renders to more than {} MiB; a template that big is a mistake or an attack",
+                    limits::RENDERED >> 20
+                );
+            }
+            out.push(RenderedFile {
+                path: target,
+                contents,
+                executable: self.executable.contains(path),
+            });
         }
         if !any {
             bail!("the scaffold has no `{sub}` folder");
         }
         out.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(out)
+    }
+}
+
+/// Renders one template's text, within the partial and size bounds.
+fn render_text(
+    hb: &Handlebars<'static>,
+    text: &str,
+    ctx: &handlebars::Context,
+) -> std::result::Result<String, String> {
+    use handlebars::Renderable;
+    let tpl = handlebars::template::Template::compile(text)
+        .map_err(|e| one_line(&handlebars::RenderError::from(e)))?;
+    partials::check(&tpl)?;
+    let mut out = Bounded::default();
+    let mut rc = handlebars::RenderContext::new(None);
+    match tpl.render(hb, ctx, &mut rc, &mut out) {
+        Ok(()) => Ok(out.text),
+        Err(_) if out.over => Err(format!(
+            "renders to more than {} MiB; a template that big is a mistake or an attack",
+            limits::RENDERED_FILE >> 20
+        )),
+        Err(e) => Err(one_line(&e)),
+    }
+}
+
+/// Rendered text that refuses to grow past [`limits::RENDERED_FILE`].
+#[derive(Default)]
+struct Bounded {
+    text: String,
+    over: bool,
+}
+
+impl handlebars::Output for Bounded {
+    fn write(&mut self, seg: &str) -> std::io::Result<()> {
+        if self.text.len() + seg.len() > limits::RENDERED_FILE {
+            self.over = true;
+            return Err(std::io::Error::other("rendered file too large"));
+        }
+        self.text.push_str(seg);
+        Ok(())
     }
 }
 
@@ -169,45 +261,103 @@ fn collect_builtin(dir: &Dir<'static>, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
     }
 }
 
-fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) -> Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read {}", dir.display()))?
-        .collect::<std::io::Result<_>>()?;
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let name = entry.file_name();
-        if name == ".git" {
-            continue;
-        }
-        let path = entry.path();
-        let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
-        let target = path
-            .canonicalize()
-            .with_context(|| format!("{} is a broken link", rel.display()))?;
-        if !target.starts_with(root) {
-            bail!(
-                "{} links outside the scaffold folder ({}); templates may only link inside themselves",
-                rel.display(),
-                target.display()
-            );
-        }
-        if target.is_dir() {
-            walk(root, &path, out)?;
-        } else {
-            let bytes =
-                std::fs::read(&target).with_context(|| format!("cannot read {}", rel.display()))?;
-            out.insert(rel, bytes);
-        }
-    }
-    Ok(())
+/// A folder scaffold being read, with what it has cost so far.
+struct Walk<'a> {
+    root: &'a Path,
+    files: BTreeMap<PathBuf, Vec<u8>>,
+    executable: BTreeSet<PathBuf>,
+    entries: usize,
+    bytes: u64,
 }
 
-/// Renders the variables in a file name and refuses any result that could leave the destination.
-fn render_path<T: Serialize>(hb: &Handlebars<'static>, rel: &Path, data: &T) -> Result<PathBuf> {
+impl Walk<'_> {
+    fn dir(&mut self, dir: &Path, depth: usize) -> Result<()> {
+        let shown = |p: &Path| p.strip_prefix(self.root).unwrap_or(p).display().to_string();
+        if depth > limits::DEPTH {
+            bail!(
+                "{} is more than {} folders deep (a link to a folder above it?); a scaffold must be a finite tree",
+                shown(dir),
+                limits::DEPTH
+            );
+        }
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .collect::<std::io::Result<_>>()?;
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let name = entry.file_name();
+            if name == ".git" {
+                continue;
+            }
+            self.entries += 1;
+            if self.entries > limits::ENTRIES {
+                bail!(
+                    "the scaffold holds more than {} files and folders (each path through a link counts; links that fan out?); keep a scaffold small and its links few",
+                    limits::ENTRIES
+                );
+            }
+            let path = entry.path();
+            let rel = path.strip_prefix(self.root).unwrap_or(&path).to_path_buf();
+            let target = path
+                .canonicalize()
+                .with_context(|| format!("{} is a broken link", rel.display()))?;
+            if !target.starts_with(self.root) {
+                bail!(
+                    "{} links outside the scaffold folder ({}); templates may only link inside themselves",
+                    rel.display(),
+                    target.display()
+                );
+            }
+            let meta = std::fs::metadata(&target)
+                .with_context(|| format!("cannot read {}", rel.display()))?;
+            if meta.is_dir() {
+                self.dir(&path, depth + 1)?;
+                continue;
+            }
+            if self.files.len() >= limits::FILES {
+                bail!(
+                    "the scaffold holds more than {} files; keep a scaffold to what a repo starts with",
+                    limits::FILES
+                );
+            }
+            self.bytes += meta.len();
+            if self.bytes > limits::BYTES {
+                bail!(
+                    "the scaffold's files hold more than {} MiB; keep large assets out of it",
+                    limits::BYTES >> 20
+                );
+            }
+            // Only regular files are read: a FIFO would hang the read, a device never end.
+            let bytes = crate::files::read(&target)
+                .with_context(|| format!("cannot read {}", rel.display()))?;
+            if executable(&meta) {
+                self.executable.insert(rel.clone());
+            }
+            self.files.insert(rel, bytes);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(unix)]
+fn executable(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode() & 0o111 != 0
+}
+
+#[cfg(not(unix))]
+fn executable(_: &std::fs::Metadata) -> bool {
+    false
+}
+
+/// Renders the variables in a file name and refuses any result that could leave the
+/// destination or write into git's folder.
+fn render_path(hb: &Handlebars<'static>, rel: &Path, ctx: &handlebars::Context) -> Result<PathBuf> {
     let text = crate::repo::plan::slash(rel);
-    let rendered = hb
-        .render_template(&text, data)
-        .map_err(|e| crate::error::err!("{}", one_line(&e)))?;
+    let rendered = render_text(hb, &text, ctx).map_err(|e| crate::error::err!("{e}"))?;
+    if rendered.is_empty() {
+        bail!("`{text}` renders to an empty name");
+    }
     let path = PathBuf::from(&rendered);
     for c in path.components() {
         match c {
@@ -218,7 +368,155 @@ fn render_path<T: Serialize>(hb: &Handlebars<'static>, rel: &Path, data: &T) -> 
     if rendered.contains('\\') {
         bail!("`{rendered}` would be written outside the destination");
     }
+    // `.git/config` can name a command git runs (core.fsmonitor): the rendered name counts,
+    // not the template's, as `{{#if x}}.git{{/if}}` shows.
+    if crate::files::names_git_dir(&path) {
+        bail!("`{rendered}` would be written into `.git`, git's own folder; a scaffold may not write there");
+    }
     Ok(path)
+}
+
+/// Partials, checked before a template renders: handlebars expands `{{> name}}` without any
+/// bound, so a partial that includes itself overflows the stack (the process aborts) and
+/// partials that include others many times build output without end. Partial names are
+/// static in handlebars, and a scaffold registers none, so every partial a template can
+/// include is an inline one (`{{#*inline "name"}}`) of the same text: the whole graph is here.
+mod partials {
+    use super::limits;
+    use handlebars::template::{Parameter, Template, TemplateElement as El};
+    use std::collections::BTreeMap;
+
+    type Result<T> = std::result::Result<T, String>;
+
+    /// Refuses cycles, more than [`limits::PARTIALS`] expansions, and blocks nested deeper
+    /// than [`limits::NESTING`].
+    pub fn check(t: &Template) -> Result<()> {
+        let mut defs: BTreeMap<&str, Vec<&Template>> = BTreeMap::new();
+        definitions(t, &mut defs, 0)?;
+        if defs.is_empty() {
+            return Ok(());
+        }
+        let mut memo = BTreeMap::new();
+        let mut path = Vec::new();
+        let n = expansions(&includes(t), &defs, &mut memo, &mut path)?;
+        if n > limits::PARTIALS {
+            return Err(format!(
+                "its partials would be included more than {} times; include fewer",
+                limits::PARTIALS
+            ));
+        }
+        Ok(())
+    }
+
+    fn inline_name(d: &handlebars::template::DecoratorTemplate) -> Option<&str> {
+        if d.name.as_name() != Some("inline") {
+            return None;
+        }
+        match d.params.first()? {
+            Parameter::Literal(serde_json::Value::String(s)) => Some(s),
+            other => other.as_name(),
+        }
+    }
+
+    /// Every inline partial defined anywhere in `t`, by name (a name defined twice keeps
+    /// both bodies: counting both can only over-count).
+    fn definitions<'a>(
+        t: &'a Template,
+        defs: &mut BTreeMap<&'a str, Vec<&'a Template>>,
+        depth: usize,
+    ) -> Result<()> {
+        if depth > limits::NESTING {
+            return Err(format!(
+                "blocks are nested more than {} deep",
+                limits::NESTING
+            ));
+        }
+        for el in &t.elements {
+            let bodies: Vec<&Template> = match el {
+                El::HelperBlock(h) => [&h.template, &h.inverse].into_iter().flatten().collect(),
+                El::DecoratorBlock(d) | El::PartialBlock(d) => {
+                    if let (Some(name), Some(body)) = (inline_name(d), &d.template) {
+                        defs.entry(name).or_default().push(body);
+                    }
+                    d.template.iter().collect()
+                }
+                _ => Vec::new(),
+            };
+            for body in bodies {
+                definitions(body, defs, depth + 1)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The partials a body includes itself, once per `{{> name}}`; an inline definition
+    /// inside it is a body of its own.
+    fn includes(t: &Template) -> Vec<&str> {
+        let mut out = Vec::new();
+        for el in &t.elements {
+            match el {
+                El::PartialExpression(d) => out.extend(d.name.as_name()),
+                El::PartialBlock(d) => {
+                    out.extend(d.name.as_name());
+                    out.extend(d.template.iter().flat_map(includes));
+                }
+                El::HelperBlock(h) => {
+                    for body in [&h.template, &h.inverse].into_iter().flatten() {
+                        out.extend(includes(body));
+                    }
+                }
+                El::DecoratorBlock(d) if inline_name(d).is_none() => {
+                    out.extend(d.template.iter().flat_map(includes));
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// How many partial expansions rendering these includes makes (saturating past the
+    /// bound); a cycle is an error naming it.
+    fn expansions<'a>(
+        names: &[&'a str],
+        defs: &BTreeMap<&'a str, Vec<&'a Template>>,
+        memo: &mut BTreeMap<&'a str, u64>,
+        path: &mut Vec<&'a str>,
+    ) -> Result<u64> {
+        let mut total: u64 = 0;
+        for &name in names {
+            let Some(bodies) = defs.get(name) else {
+                // Not defined: rendering stops with "partial not found".
+                total = total.saturating_add(1);
+                continue;
+            };
+            if let Some(at) = path.iter().position(|p| *p == name) {
+                let mut cycle: Vec<&str> = path[at..].to_vec();
+                cycle.push(name);
+                return Err(format!(
+                    "partial `{name}` includes itself ({}); a partial may not include itself, directly or through others",
+                    cycle.join(" -> ")
+                ));
+            }
+            let own = match memo.get(name) {
+                Some(n) => *n,
+                None => {
+                    path.push(name);
+                    let mut n: u64 = 0;
+                    for body in bodies {
+                        n = n.saturating_add(expansions(&includes(body), defs, memo, path)?);
+                    }
+                    path.pop();
+                    memo.insert(name, n);
+                    n
+                }
+            };
+            total = total.saturating_add(1).saturating_add(own);
+            if total > limits::PARTIALS {
+                return Ok(total);
+            }
+        }
+        Ok(total)
+    }
 }
 
 #[cfg(test)]
@@ -234,13 +532,74 @@ mod tests {
         assert!(err.to_string().contains("nope"), "{err}");
     }
 
+    fn path(name: &str, data: serde_json::Value) -> Result<PathBuf> {
+        let ctx = handlebars::Context::wraps(data).unwrap();
+        render_path(&engine(), Path::new(name), &ctx)
+    }
+
     #[test]
     fn paths_cannot_escape() {
-        let hb = engine();
-        let data = json!({"package": "../evil"});
-        assert!(render_path(&hb, Path::new("{{package}}/x.go"), &data).is_err());
-        let ok = render_path(&hb, Path::new("{{package}}/x.go"), &json!({"package": "p"}));
+        assert!(path("{{package}}/x.go", json!({"package": "../evil"})).is_err());
+        let ok = path("{{package}}/x.go", json!({"package": "p"}));
         assert_eq!(ok.unwrap(), PathBuf::from("p/x.go"));
+    }
+
+    #[test]
+    fn rendered_paths_cannot_enter_git() {
+        for name in [
+            "{{#if true}}.git{{/if}}/config",
+            ".git",
+            "p/.GIT/hooks/x",
+            "{{dot}}git/config",
+            ".git./config",
+            "git~1/config",
+            ".g\u{200c}it/config",
+        ] {
+            let err = path(name, json!({"dot": "."})).unwrap_err().to_string();
+            assert!(err.contains("`.git`"), "{name}: {err}");
+        }
+        assert!(path(".gitignore", json!({})).is_ok());
+        assert!(path("p/.github/ci.yml", json!({})).is_ok());
+    }
+
+    #[test]
+    fn partials_that_include_themselves_or_explode_are_refused() {
+        let render = |text: &str| {
+            let ctx = handlebars::Context::wraps(json!({})).unwrap();
+            render_text(&engine(), text, &ctx)
+        };
+        let err = render("{{#*inline \"a\"}}{{> a}}{{/inline}}{{> a}}").unwrap_err();
+        assert!(err.contains("includes itself (a -> a)"), "{err}");
+        let err = render(
+            "{{#*inline \"a\"}}{{> b}}{{/inline}}{{#*inline \"b\"}}{{#if x}}{{else}}{{> a}}{{/if}}{{/inline}}{{> a}}",
+        )
+        .unwrap_err();
+        assert!(err.contains("includes itself (a -> b -> a)"), "{err}");
+        // Ten levels of ten: 10^10 expansions, refused before rendering any.
+        let mut text = String::from("{{#*inline \"p0\"}}x{{/inline}}");
+        for i in 1..=10 {
+            text += &format!(
+                "{{{{#*inline \"p{i}\"}}}}{}{{{{/inline}}}}",
+                format!("{{{{> p{}}}}}", i - 1).repeat(10)
+            );
+        }
+        text += "{{> p10}}";
+        let err = render(&text).unwrap_err();
+        assert!(err.contains("more than 10000 times"), "{err}");
+        // Fine: a partial used a few times.
+        assert_eq!(
+            render("{{#*inline \"a\"}}x{{/inline}}{{> a}}{{> a}}").unwrap(),
+            "xx"
+        );
+        // Output past the bound is refused, not built.
+        let big = format!(
+            "{{{{#*inline \"a\"}}}}{}{{{{/inline}}}}{}",
+            "x".repeat(1 << 20),
+            "{{> a}}".repeat(40)
+        );
+        assert!(render(&big).unwrap_err().contains("more than 32 MiB"));
+        let deep = "{{#if true}}".repeat(300) + &"{{/if}}".repeat(300);
+        assert!(render(&deep).unwrap_err().contains("nested more than"));
     }
 
     #[test]

@@ -251,6 +251,8 @@ fn json_remove_package() {
     let (_tmp, root) = repo("3.40.0");
     run_in(&root, ["add-package", "inventory"]).ok();
     run_in(&root, ["add-package", "stats"]).ok();
+    // --delete refuses a folder whose files no commit holds.
+    commit_all(&root, "inventory and stats");
 
     let out = run_in(&root, ["remove-package", "stats", "--json"]).ok();
     let r = out.report();

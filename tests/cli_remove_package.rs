@@ -146,6 +146,8 @@ fn refused_while_another_package_imports_it() {
         root.join("inventory/items/items.go"),
         "package items\n\nimport _ \"example.com/game/inventory\"\n",
     );
+    // Committed: --delete refuses work no commit holds.
+    commit_all(&root, "items");
     run_in(&root, ["remove-package", "inventory", "--delete"]).ok();
     assert!(!root.join("inventory").exists());
     build_plugin(&root);

@@ -49,10 +49,13 @@ fn remove_package_delete_puts_the_folder_back() {
     let repo = Repo::new(&[]);
     repo.run(&["add-package", "inventory"]).ok();
     // The folder is moved aside first; a failed write must bring it back, with every file.
+    // (--force: the repo is not in git, which --delete otherwise refuses.)
     for target in ["Dockerfile", "packages_gen.go"] {
-        fails_unchanged(&repo, &["remove-package", "inventory", "--delete"], target);
+        let args = ["remove-package", "inventory", "--delete", "--force"];
+        fails_unchanged(&repo, &args, target);
     }
-    repo.run(&["remove-package", "inventory", "--delete"]).ok();
+    repo.run(&["remove-package", "inventory", "--delete", "--force"])
+        .ok();
     assert!(!repo.path("inventory").exists());
 }
 

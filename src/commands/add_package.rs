@@ -15,7 +15,10 @@ pub fn run(args: AddPackageArgs, ui: Ui) -> Result<()> {
     if args.list_kinds {
         // Inside a repo, its own scaffold's kinds; elsewhere the built-in ones.
         let template = match project::find_root(&args.dir) {
-            Ok(root) => source::recorded(&project::load(&root)?.scaffold)?,
+            Ok(root) => {
+                let _lock = super::lock_to_read(&root, ui)?;
+                source::recorded(&project::load(&root)?.scaffold)?
+            }
             Err(_) => Template::builtin(),
         };
         return list_kinds(&template, ui);
@@ -29,6 +32,7 @@ pub fn run(args: AddPackageArgs, ui: Ui) -> Result<()> {
         );
     }
     let root = project::find_root(&args.dir)?;
+    let _lock = super::lock_repo(&root, ui)?;
     let record = project::load(&root)?;
     let template = source::recorded(&record.scaffold)?;
     let kinds = starter::kinds(&template);

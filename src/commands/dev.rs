@@ -6,6 +6,11 @@ use crate::error::Result;
 use crate::ui::Ui;
 
 pub fn run(args: DevArgs, ui: Ui) -> Result<()> {
+    // A run killed in this repo is finished or undone first, as by every command; the lock
+    // is not held while dev runs, or no add-package could run beside it.
+    if let Ok(root) = crate::repo::project::find_root(&args.dir) {
+        drop(super::lock_repo(&root, ui)?);
+    }
     dev::run(
         Options {
             dir: args.dir,

@@ -19,6 +19,13 @@ pub fn run(args: DoctorArgs, ui: Ui) -> Result<()> {
         }
         allow.push(id);
     }
+    // Any folder may be checked, made by scaffold or not; one that cannot be written is read
+    // without the lock.
+    let _lock = if args.dir.is_dir() {
+        super::lock_to_read(&args.dir, ui)?
+    } else {
+        None
+    };
     if !args.fix {
         let mut r = doctor::diagnose(&args.dir)?.report();
         r.allow(&allow);

@@ -11,9 +11,35 @@ pub mod templates;
 pub mod upgrade;
 
 use crate::error::Result;
+use crate::repo::lock::{self, Lock};
 use crate::repo::plan::Plan;
 use crate::ui::{colour_diff, Report, Ui};
 use std::path::Path;
+
+/// Takes the repo's lock for a command that changes it, then finishes or undoes a run that
+/// was interrupted there (saying which) before the command reads anything.
+pub fn lock_repo(root: &Path, ui: Ui) -> Result<Lock> {
+    let lock = lock::acquire(root)?;
+    recover(root, ui)?;
+    Ok(lock)
+}
+
+/// [`lock_repo`] for a command that only reads: a repo where no lock can be made (read-only)
+/// is read as it is.
+pub fn lock_to_read(root: &Path, ui: Ui) -> Result<Option<Lock>> {
+    let lock = lock::acquire_to_read(root)?;
+    if lock.is_some() {
+        recover(root, ui)?;
+    }
+    Ok(lock)
+}
+
+fn recover(root: &Path, ui: Ui) -> Result<()> {
+    if let Some(done) = crate::repo::journal::recover(root)? {
+        ui.warn(&done.to_string());
+    }
+    Ok(())
+}
 
 /// The line a command prints above its file list, e.g. `Added rpc package inventory`.
 pub struct Headline {

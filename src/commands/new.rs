@@ -23,7 +23,11 @@ fn missing(what: &str, flag: &str) -> crate::error::Error {
 pub fn resolve(args: &NewArgs) -> Result<Resolved> {
     let config = config::load()?;
     let fetched = match &args.from {
-        Some(spec) => source::fetch(&source::parse(spec, &config), args.subdir.as_deref())?,
+        Some(spec) => source::fetch(
+            &source::parse(spec, &config),
+            args.subdir.as_deref(),
+            args.allow_insecure,
+        )?,
         None => source::Fetched {
             template: Template::builtin(),
             origin: Origin::builtin(),
@@ -134,6 +138,11 @@ pub fn resolve(args: &NewArgs) -> Result<Resolved> {
 
 pub fn run(args: NewArgs, ui: Ui) -> Result<()> {
     let r = resolve(&args)?;
+    // A `new` killed part way left its journal in the folder: undo it, so the folder is as
+    // empty as it was and this run can fill it.
+    if r.dir.join(crate::repo::journal::FILE).exists() {
+        drop(super::lock_repo(&r.dir, ui)?);
+    }
     check_destination(&r.dir, args.force)?;
     let mut plan = plan(&r)?;
     let mut report = Report {
@@ -162,7 +171,7 @@ pub fn run(args: NewArgs, ui: Ui) -> Result<()> {
     }
     // A kept Dockerfile without the package block would make every later command refuse.
     if skipped.iter().any(|s| s == "Dockerfile") {
-        let kept = std::fs::read_to_string(r.dir.join("Dockerfile")).unwrap_or_default();
+        let kept = crate::files::read_to_string(&r.dir.join("Dockerfile")).unwrap_or_default();
         if matches!(crate::docker::block::find(&kept), Ok(None)) {
             report.warnings.push(
                 "the kept Dockerfile has no package block; run `scaffold sync --adopt` to add it"
@@ -185,6 +194,15 @@ pub fn run(args: NewArgs, ui: Ui) -> Result<()> {
         }
     } else {
         plan.apply()?;
+        // The kinds go to the user's cache, where `add-package` takes them from: no clone on
+        // every call, and none at all once the team's repository is unreachable.
+        if r.origin.template != crate::template::BUILTIN_SOURCE {
+            if let Err(e) = crate::cache::store(&r.origin, &r.template) {
+                report.warnings.push(format!(
+                    "the scaffold's kinds could not be kept in the cache ({e}); `add-package` will fetch them again"
+                ));
+            }
+        }
         if r.git {
             if git::inside_work_tree(&r.dir) {
                 report.warnings.push(format!(

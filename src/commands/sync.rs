@@ -10,16 +10,26 @@ use crate::repo::project::{self, Answers, Origin, Record};
 use crate::repo::regen::{self, Mode};
 use crate::ui::{colour_diff, Ui};
 use crate::versions;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub fn run(args: SyncArgs, ui: Ui) -> Result<()> {
-    let (root, mut plan) = if args.adopt {
-        adopt_root(&args.dir)?
+    let root = if args.adopt {
+        args.dir
+            .canonicalize()
+            .with_context(|| format!("cannot open {}", args.dir.display()))?
     } else {
-        let root = project::find_root(&args.dir)?;
+        project::find_root(&args.dir)?
+    };
+    let _lock = if args.check || args.dry_run {
+        super::lock_to_read(&root, ui)?
+    } else {
+        Some(super::lock_repo(&root, ui)?)
+    };
+    let mut plan = if args.adopt {
+        adopt_plan(&root)?
+    } else {
         project::load(&root)?;
-        let plan = Plan::new(&root);
-        (root, plan)
+        Plan::new(&root)
     };
     let module = gomod::module_of(&root)?;
     let outcome = regen::plan(
@@ -58,17 +68,14 @@ pub fn run(args: SyncArgs, ui: Ui) -> Result<()> {
 
 /// For `--adopt`: the repo is the given folder; scaffold.toml is planned from go.mod and the
 /// Dockerfile's image tags when the repo has none.
-fn adopt_root(dir: &Path) -> Result<(PathBuf, Plan)> {
-    let root = dir
-        .canonicalize()
-        .with_context(|| format!("cannot open {}", dir.display()))?;
-    let mut plan = Plan::new(&root);
+fn adopt_plan(root: &Path) -> Result<Plan> {
+    let mut plan = Plan::new(root);
     if root.join(project::FILE).exists() {
-        project::load(&root)?;
-        return Ok((root, plan));
+        project::load(root)?;
+        return Ok(plan);
     }
-    let module = gomod::module_of(&root)?;
-    let docker = std::fs::read_to_string(root.join("Dockerfile")).with_context(|| {
+    let module = gomod::module_of(root)?;
+    let docker = crate::files::read_to_string(&root.join("Dockerfile")).with_context(|| {
         format!(
             "no Dockerfile in {}; --adopt needs the plugin's Dockerfile at the repo root",
             root.display()
@@ -101,7 +108,7 @@ fn adopt_root(dir: &Path) -> Result<(PathBuf, Plan)> {
         packages: Default::default(),
     };
     plan.put(project::FILE, record.to_toml())?;
-    Ok((root, plan))
+    Ok(plan)
 }
 
 /// The Nakama version of the first `heroiclabs/nakama-pluginbuilder` or `heroiclabs/nakama` tag.

@@ -57,8 +57,14 @@ pub fn eject(args: EjectArgs, ui: Ui) -> Result<()> {
         );
     }
     let mut plan = Plan::new(&args.dir);
-    for (path, bytes) in Template::builtin().files {
-        plan.create(path, bytes);
+    let builtin = Template::builtin();
+    for (path, contents) in builtin.files {
+        let executable = builtin.executable.contains(&path);
+        plan.create_file(crate::template::RenderedFile {
+            path,
+            contents,
+            executable,
+        });
     }
     plan.apply()?;
     ui.status(
@@ -78,7 +84,11 @@ pub fn eject(args: EjectArgs, ui: Ui) -> Result<()> {
 /// builds as a plugin.
 pub fn check(args: CheckTemplateArgs, ui: Ui) -> Result<()> {
     let config = config::load()?;
-    let fetched = source::fetch(&source::parse(&args.path, &config), args.subdir.as_deref())?;
+    let fetched = source::fetch(
+        &source::parse(&args.path, &config),
+        args.subdir.as_deref(),
+        args.allow_insecure,
+    )?;
     let tmp = tempfile::tempdir()?;
     let dir = tmp.path().join("check");
     let mut resolved = new::Resolved {

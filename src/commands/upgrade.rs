@@ -20,6 +20,11 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> Result<()> {
     };
     let release = versions::find_offered(wanted)?;
     let root = project::find_root(&args.dir)?;
+    let _lock = if args.dry_run {
+        super::lock_to_read(&root, ui)?
+    } else {
+        Some(super::lock_repo(&root, ui)?)
+    };
     let record = project::load(&root)?;
     if !args.allow_dirty && !args.dry_run {
         let dirty = dirty_under(&root)?;
@@ -44,7 +49,7 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> Result<()> {
     plan.apply()?;
     if !args.no_go && !plan.is_empty() {
         // `go mod tidy` may rewrite go.mod and go.sum again; the report says so.
-        let read = |f: &str| std::fs::read(root.join(f)).ok();
+        let read = |f: &str| crate::files::read(&root.join(f)).ok();
         let before = [read("go.mod"), read("go.sum")];
         warnings.extend(run_go(&root, release, ui)?);
         for (file, old) in ["go.mod", "go.sum"].into_iter().zip(before) {
@@ -115,7 +120,7 @@ fn run_go(root: &Path, release: &versions::Release, ui: Ui) -> Result<Vec<String
         ui.status("Ran", &label);
     }
     // A dependency may have raised a module Nakama shares; say so, the plugin would not load.
-    let after = gomod::parse(&std::fs::read_to_string(root.join("go.mod"))?)?;
+    let after = gomod::parse(&crate::files::read_to_string(&root.join("go.mod"))?)?;
     let mut warnings = Vec::new();
     // Or raised the go line past the pluginbuilder's Go, which refuses it (GOTOOLCHAIN=local).
     if let Some(go) = &after.go {
@@ -178,9 +183,11 @@ fn dirty_under(root: &Path) -> Result<Vec<String>> {
         .and_then(|t| root.strip_prefix(t).ok())
         .map(Path::to_path_buf)
         .unwrap_or_default();
+    // This command's own lock file is no one's change.
+    let lock = inside.join(crate::repo::lock::FILE);
     Ok(dirty
         .into_iter()
-        .filter(|f| Path::new(f).starts_with(&inside))
+        .filter(|f| Path::new(f).starts_with(&inside) && Path::new(f) != lock)
         .collect())
 }
 

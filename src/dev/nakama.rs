@@ -20,22 +20,9 @@ use std::time::{Duration, Instant};
 
 const MODULE: &str = "github.com/heroiclabs/nakama/v3";
 
-/// The user's cache folder: `$XDG_CACHE_HOME`, else `~/Library/Caches` on macOS and
-/// `~/.cache` elsewhere.
+/// The user's cache folder (see [`crate::cache::user_root`]).
 pub fn cache_root() -> Result<PathBuf> {
-    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from) {
-        if dir.is_absolute() {
-            return Ok(dir);
-        }
-    }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .context("HOME is not set, so there is no cache folder; set XDG_CACHE_HOME")?;
-    Ok(if cfg!(target_os = "macos") {
-        home.join("Library/Caches")
-    } else {
-        home.join(".cache")
-    })
+    crate::cache::user_root()
 }
 
 /// Where the server of `release` built with the release's Go lives once built.

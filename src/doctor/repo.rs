@@ -94,7 +94,7 @@ impl Repo {
         if let Some(b) = self.overlay.get(rel) {
             return Some(b.clone());
         }
-        fs::read(self.root.join(rel)).ok()
+        crate::files::read(&self.root.join(rel)).ok()
     }
 
     /// A file's text (invalid UTF-8 replaced).

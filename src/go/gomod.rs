@@ -31,7 +31,7 @@ fn unquote(s: &str) -> &str {
 
 /// The module path of the repo at `root`, from its go.mod.
 pub fn module_of(root: &Path) -> Result<String> {
-    let text = std::fs::read_to_string(root.join("go.mod")).with_context(|| {
+    let text = crate::files::read_to_string(&root.join("go.mod")).with_context(|| {
         format!(
             "no readable go.mod in {}; a Go plugin repo needs one (`go mod init MODULE`, or restore it from git)",
             root.display()
@@ -45,9 +45,19 @@ pub fn module_of(root: &Path) -> Result<String> {
 pub fn parse(text: &str) -> Result<GoMod> {
     let mut gm = GoMod::default();
     let mut in_require = false;
+    // `module (` … `)` is valid go.mod, if rare: the path is the block's one line.
+    let mut in_module = false;
     for (i, raw) in text.lines().enumerate() {
         let line = raw.split("//").next().unwrap_or("").trim();
         if line.is_empty() {
+            continue;
+        }
+        if in_module {
+            if line == ")" {
+                in_module = false;
+            } else if gm.module.is_empty() {
+                gm.module = unquote(line.split_whitespace().next().unwrap_or("")).to_string();
+            }
             continue;
         }
         if in_require {
@@ -60,7 +70,10 @@ pub fn parse(text: &str) -> Result<GoMod> {
         }
         let mut words = line.split_whitespace();
         match words.next() {
-            Some("module") => gm.module = unquote(words.next().unwrap_or("")).to_string(),
+            Some("module") => match words.next() {
+                Some("(") => in_module = true,
+                word => gm.module = unquote(word.unwrap_or("")).to_string(),
+            },
             Some("go") => {
                 gm.go = words.next().map(str::to_string);
                 gm.go_line = i + 1;
@@ -99,6 +112,10 @@ mod tests {
             ("google.golang.org/protobuf".into(), "v1.36.11".into(), 8)
         );
         assert!(parse("go 1.22\n").is_err());
+        // The block form of the module directive.
+        let block = parse("module (\n\t\"example.com/g\" // the game\n)\n\ngo 1.26.5\n").unwrap();
+        assert_eq!(block.module, "example.com/g");
+        assert_eq!(block.go_line, 5);
         assert_eq!(parse("module gopher\n").unwrap().go_line, 0);
     }
 }
@@ -166,11 +183,23 @@ pub fn set_go(text: &str, version: &str) -> String {
     }
     let eol = crate::text::eol_of(text);
     let mut lines: Vec<&str> = text.split_inclusive('\n').collect();
-    let Some(at) = lines.iter().position(|l| {
-        l.split("//").next().unwrap_or("").split_whitespace().next() == Some("module")
-    }) else {
+    let words = |l: &str| -> Vec<String> {
+        let code = l.split("//").next().unwrap_or("");
+        code.split_whitespace().map(str::to_string).collect()
+    };
+    let Some(mut at) = lines
+        .iter()
+        .position(|l| words(l).first().map(String::as_str) == Some("module"))
+    else {
         return out;
     };
+    // After the whole `module ( … )` block, not inside it.
+    if words(lines[at]).get(1).map(String::as_str) == Some("(") {
+        match lines[at..].iter().position(|l| words(l) == [")"]) {
+            Some(end) => at += end,
+            None => return out,
+        }
+    }
     // A module line without a final newline needs one before the new directive.
     let fixed;
     if !lines[at].ends_with('\n') {
@@ -216,6 +245,10 @@ mod edit_tests {
             "module m // x\n\ngo 1.26.5\n\nrequire a v1\n"
         );
         assert_eq!(set_go("module m", "1.26.5"), "module m\n\ngo 1.26.5\n");
+        assert_eq!(
+            set_go("module (\n\tm\n)\n\nrequire a v1\n", "1.26.5"),
+            "module (\n\tm\n)\n\ngo 1.26.5\n\nrequire a v1\n"
+        );
         assert_eq!(
             set_go("module m\r\n", "1.26.5"),
             "module m\r\n\r\ngo 1.26.5\r\n"

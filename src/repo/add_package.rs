@@ -86,7 +86,7 @@ pub fn plan(
     }
     let mut plan = Plan::new(root);
     for f in files {
-        plan.create(f.path, f.contents);
+        plan.create_file(f);
     }
     let regenerated = regen::plan(
         root,

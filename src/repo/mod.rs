@@ -3,6 +3,8 @@
 //! regeneration every command shares, scaffold.toml, and the operations the commands call.
 
 pub mod add_package;
+pub mod journal;
+pub mod lock;
 pub mod new;
 pub mod packages;
 pub mod plan;

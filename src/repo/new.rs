@@ -78,7 +78,7 @@ pub fn plan(r: &Resolved) -> Result<Plan> {
     let skipped = skip_set(&r.template.manifest, &r.answers)?;
     for f in r.template.render("project", &data)? {
         if !skipped.is_match(&f.path) {
-            plan.create(f.path, f.contents);
+            plan.create_file(f);
         }
     }
     if let Some(sum) = versions::go_sum(rel).filter(|_| plain_gomod(&plan)) {
@@ -98,7 +98,7 @@ pub fn plan(r: &Resolved) -> Result<Plan> {
     if let Some(pkg) = &r.package {
         let rpcs = [starter::default_rpc(pkg)];
         for f in starter::render(&r.template, "rpc", pkg, &rpcs, &data)? {
-            plan.create(f.path, f.contents);
+            plan.create_file(f);
         }
     }
     // The block and the wiring come from the same code as `sync`, over the planned tree.

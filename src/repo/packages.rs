@@ -93,7 +93,7 @@ fn inspect(root: &Path, folder: &str, overlay: &Overlay) -> Result<Option<Packag
     for entry in &entries {
         let name = entry.file_name().to_string_lossy().into_owned();
         if is_go_source(&name) && entry.file_type()?.is_file() {
-            let text = fs::read_to_string(entry.path())
+            let text = crate::files::read_to_string(&entry.path())
                 .with_context(|| format!("reading {}", entry.path().display()))?;
             top.insert(name, text);
         } else if name.ends_with("_test.go") {
@@ -211,7 +211,7 @@ pub fn module_go_files(root: &Path, overlay: &Overlay) -> Result<Vec<(String, Go
                     stack.push((entry.path(), path));
                 }
             } else if ft.is_file() && is_go_source(&name) {
-                let text = fs::read_to_string(entry.path())
+                let text = crate::files::read_to_string(&entry.path())
                     .with_context(|| format!("reading {}", entry.path().display()))?;
                 texts.insert(path, text);
             }

@@ -1,7 +1,10 @@
 //! A planned set of file changes: computed in memory, shown as a diff, then written all or
-//! nothing (each file through a temp file and a rename; a failure rolls back what was done).
+//! nothing (each file through a temp file and a rename, under a journal: a failure rolls back
+//! what was done, a killed run is finished or undone by the next command).
 
-use crate::error::{Context, Result};
+use crate::error::{bail, Context, Result};
+use crate::repo::journal::{self, Entry, Journal, Removal, State};
+use crate::template::RenderedFile;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -12,6 +15,8 @@ pub struct Change {
     pub path: PathBuf,
     pub before: Option<Vec<u8>>,
     pub after: Vec<u8>,
+    /// A new file gets the executable bit (a script from a scaffold).
+    pub executable: bool,
 }
 
 /// Every change of one command run, relative to `root`.
@@ -36,7 +41,7 @@ impl Plan {
     pub fn put(&mut self, path: impl Into<PathBuf>, contents: impl Into<Vec<u8>>) -> Result<()> {
         let path = path.into();
         let full = self.root.join(&path);
-        let before = match fs::read(&full) {
+        let before = match crate::files::read(&full) {
             Ok(b) => Some(b),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", full.display())),
@@ -48,6 +53,7 @@ impl Plan {
                 path,
                 before,
                 after,
+                executable: false,
             });
         }
         Ok(())
@@ -59,6 +65,17 @@ impl Plan {
             path: path.into(),
             before: None,
             after: contents.into(),
+            executable: false,
+        });
+    }
+
+    /// Plans a rendered file known to be new, keeping its executable bit.
+    pub fn create_file(&mut self, file: RenderedFile) {
+        self.changes.push(Change {
+            path: file.path,
+            before: None,
+            after: file.contents,
+            executable: file.executable,
         });
     }
 
@@ -113,79 +130,283 @@ impl Plan {
             .collect()
     }
 
-    /// Writes every change, or none: all files are staged as temp files first, then renamed;
-    /// if a rename fails, the files already renamed get their old contents back.
+    /// Writes every change, or none. The journal ([`journal`]) is saved first; then every
+    /// new content is staged as a temp file beside its target (and each replaced file's old
+    /// contents beside it too), then everything is renamed into place. A failed rename undoes
+    /// what was done; a killed run is finished or undone by the next command.
     pub fn apply(&self) -> Result<()> {
-        // Folders to delete are first moved aside (a rename, undone on failure) and only
-        // deleted once every file is in place.
-        let mut aside: Vec<(PathBuf, PathBuf)> = Vec::new();
-        for rel in &self.removals {
-            let from = self.root.join(rel);
-            let to = self.root.join(format!(
-                ".scaffold-removing-{}",
-                slash(rel).replace('/', "-")
-            ));
-            if let Err(e) = fs::rename(&from, &to) {
-                for (from, to) in aside.iter().rev() {
-                    let _ = fs::rename(to, from);
-                }
-                return Err(e).with_context(|| {
-                    format!("cannot remove {}; nothing was changed", from.display())
-                });
-            }
-            aside.push((from, to));
-        }
-        let mut made_dirs: Vec<PathBuf> = Vec::new();
-        let result = self.stage_and_commit(&mut made_dirs);
+        let made_root = create_root(&self.root)?;
+        let result = self.write(&made_root);
         if result.is_err() {
-            for dir in made_dirs.iter().rev() {
+            for dir in made_root.iter().rev() {
                 let _ = fs::remove_dir(dir);
             }
-            for (from, to) in aside.iter().rev() {
-                let _ = fs::rename(to, from);
-            }
-            return result;
         }
-        for (_, to) in &aside {
-            fs::remove_dir_all(to).with_context(|| format!("cannot delete {}", to.display()))?;
+        result
+    }
+
+    fn write(&self, made_root: &[PathBuf]) -> Result<()> {
+        let root = &self.root;
+        let mut journal = self.journal()?;
+        for removal in &journal.removals {
+            deletable(&root.join(&removal.folder))?;
+        }
+        journal.save(root)?;
+        if let Err(e) = self.stage(&journal) {
+            let _ = journal.roll_back(root);
+            return Err(e);
+        }
+        journal.state = State::Commit;
+        journal.save(root).inspect_err(|_| {
+            let _ = journal.roll_back(root);
+        })?;
+        if let Err(e) = self.commit(&journal) {
+            journal.state = State::Rollback;
+            let _ = journal.save(root);
+            if let Err(undo) = journal.roll_back(root) {
+                return Err(e.context(format!(
+                    "and undoing it failed too ({undo}); the next scaffold command finishes the undo"
+                )));
+            }
+            // `new` made the root: it goes too, as nothing was written in it.
+            for dir in made_root.iter().rev() {
+                let _ = fs::remove_dir(dir);
+            }
+            return Err(e);
+        }
+        journal.clean_up(root)
+    }
+
+    /// The journal of this plan: where each file's new and old contents are staged, which
+    /// folders are made and which moved aside. Refuses what scaffold never writes.
+    fn journal(&self) -> Result<Journal> {
+        let root = &self.root;
+        let real_root = root
+            .canonicalize()
+            .with_context(|| format!("cannot open {}", root.display()))?;
+        let token = token();
+        let mut dirs: Vec<PathBuf> = Vec::new();
+        let mut files = Vec::with_capacity(self.changes.len());
+        for (i, change) in self.changes.iter().enumerate() {
+            if crate::files::names_git_dir(&change.path) {
+                bail!(
+                    "{} is inside `.git`, git's own folder; scaffold never writes there",
+                    slash(&change.path)
+                );
+            }
+            let target = target_of(root, &real_root, &change.path)?;
+            let parent = target.parent().unwrap_or(Path::new("")).to_path_buf();
+            missing_dirs(root, &parent, &mut dirs);
+            let name = |suffix: &str| parent.join(format!(".scaffold-{token}-{i}{suffix}"));
+            files.push(Entry {
+                staged: name(""),
+                backup: change.before.as_ref().map(|_| name(".old")),
+                sha256: journal::sha256(&change.after),
+                target,
+            });
+        }
+        let removals = self
+            .removals
+            .iter()
+            .map(|rel| Removal {
+                folder: rel.clone(),
+                aside: PathBuf::from(format!(
+                    ".scaffold-removing-{}-{token}",
+                    slash(rel).replace('/', "-")
+                )),
+            })
+            .collect();
+        Ok(Journal {
+            command: command_line(),
+            pid: std::process::id(),
+            state: State::Staging,
+            dirs,
+            files,
+            removals,
+        })
+    }
+
+    /// Makes the folders and writes every temp file, closing each: a scaffold of 1,000
+    /// files must not hold 1,000 files open (macOS allows 256).
+    fn stage(&self, journal: &Journal) -> Result<()> {
+        let root = &self.root;
+        for dir in &journal.dirs {
+            let dir = root.join(dir);
+            fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        for (change, entry) in self.changes.iter().zip(&journal.files) {
+            let target = root.join(&entry.target);
+            let mode = mode_for(&target, change.executable);
+            step_delay();
+            write_new(&root.join(&entry.staged), &change.after, mode)
+                .with_context(|| format!("cannot write {}", target.display()))?;
+            if let (Some(backup), Some(before)) = (&entry.backup, &change.before) {
+                write_new(&root.join(backup), before, mode)
+                    .with_context(|| format!("cannot write beside {}", target.display()))?;
+            }
         }
         Ok(())
     }
 
-    fn stage_and_commit(&self, made_dirs: &mut Vec<PathBuf>) -> Result<()> {
-        let mut staged = Vec::with_capacity(self.changes.len());
-        for change in &self.changes {
-            let full = self.root.join(&change.path);
-            let parent = full.parent().unwrap_or(&self.root).to_path_buf();
-            create_dirs(&parent, made_dirs)?;
-            let mut tmp = tempfile::Builder::new()
-                .prefix(".scaffold-")
-                .tempfile_in(&parent)
-                .with_context(|| format!("cannot write in {}", parent.display()))?;
-            tmp.write_all(&change.after)
-                .with_context(|| format!("cannot write {}", full.display()))?;
-            set_mode(tmp.as_file(), &full)?;
-            staged.push((tmp, full, change));
-        }
-        let mut done: Vec<(PathBuf, &Change)> = Vec::new();
-        for (tmp, full, change) in staged {
-            let renamed = fail_point(&change.path)
-                .and_then(|_| tmp.persist(&full).map(|_| ()).map_err(|e| e.error));
-            if let Err(e) = renamed {
-                for (path, old) in done.iter().rev() {
-                    // Best effort: put back what was there before this run.
-                    let _ = match &old.before {
-                        Some(bytes) => fs::write(path, bytes),
-                        None => fs::remove_file(path),
-                    };
+    /// The renames: every file into place, then every folder to delete aside.
+    fn commit(&self, journal: &Journal) -> Result<()> {
+        let root = &self.root;
+        for (change, entry) in self.changes.iter().zip(&journal.files) {
+            let target = root.join(&entry.target);
+            step_delay();
+            let renamed = fail_point(&change.path).and_then(|_| {
+                // A file planned as new is never put over one that appeared since.
+                if change.before.is_none() && fs::symlink_metadata(&target).is_ok() {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::AlreadyExists,
+                        "it appeared after scaffold looked; scaffold does not replace it",
+                    ));
                 }
-                return Err(e).with_context(|| {
-                    format!("cannot write {}; nothing was changed", full.display())
-                });
-            }
-            done.push((full, change));
+                fs::rename(root.join(&entry.staged), &target)
+            });
+            renamed.with_context(|| {
+                format!("cannot write {}; nothing was changed", target.display())
+            })?;
+        }
+        for removal in &journal.removals {
+            let folder = root.join(&removal.folder);
+            step_delay();
+            fs::rename(&folder, root.join(&removal.aside)).with_context(|| {
+                format!("cannot remove {}; nothing was changed", folder.display())
+            })?;
         }
         Ok(())
+    }
+}
+
+/// A name part no other run shares: this process, and the time.
+fn token() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{:x}{:x}", std::process::id(), nanos & 0xffff_ffff_ffff)
+}
+
+/// `scaffold add-package inventory`, as the journal names the run.
+fn command_line() -> String {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    format!("scaffold {}", args.join(" "))
+        .trim_end()
+        .to_string()
+}
+
+/// Where a change is written, relative to the root (or absolute, outside it). A link is
+/// written through, so a linked Dockerfile stays a link; a link to a missing file, or into
+/// `.git`, is refused.
+fn target_of(root: &Path, real_root: &Path, rel: &Path) -> Result<PathBuf> {
+    let full = root.join(rel);
+    let is_link = fs::symlink_metadata(&full).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        return Ok(rel.to_path_buf());
+    }
+    let real = full.canonicalize().with_context(|| {
+        format!(
+            "{} is a link to a file that does not exist; point it at one, or replace it with a file",
+            slash(rel)
+        )
+    })?;
+    let inside = real.strip_prefix(real_root).ok().map(Path::to_path_buf);
+    if crate::files::names_git_dir(inside.as_deref().unwrap_or(&real)) {
+        bail!(
+            "{} links into `.git` ({}); scaffold never writes there",
+            slash(rel),
+            real.display()
+        );
+    }
+    Ok(inside.unwrap_or(real))
+}
+
+/// Adds `dir` and its missing parents (below `root`) to `dirs`, parents first.
+fn missing_dirs(root: &Path, dir: &Path, dirs: &mut Vec<PathBuf>) {
+    if dir.as_os_str().is_empty() || dirs.iter().any(|d| d == dir) || root.join(dir).is_dir() {
+        return;
+    }
+    if let Some(parent) = dir.parent() {
+        missing_dirs(root, parent, dirs);
+    }
+    dirs.push(dir.to_path_buf());
+}
+
+/// Creates the root and its missing parents (`new`), returning those it made.
+fn create_root(root: &Path) -> Result<Vec<PathBuf>> {
+    let mut made = Vec::new();
+    let mut missing: Vec<&Path> = root
+        .ancestors()
+        .take_while(|d| !d.as_os_str().is_empty() && !d.is_dir())
+        .collect();
+    missing.reverse();
+    for dir in missing {
+        fs::create_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        made.push(dir.to_path_buf());
+    }
+    Ok(made)
+}
+
+/// Writes a file that must not exist yet, with `mode`, and closes it.
+fn write_new(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    file.write_all(bytes)?;
+    set_mode(&file, mode)
+}
+
+/// Refuses to start deleting a folder that cannot be deleted whole (a folder without write
+/// permission, an immutable file): found after the renames, it would leave the change half
+/// made.
+fn deletable(folder: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use nix::unistd::{access, AccessFlags};
+        let mut stack = vec![folder.to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            let refuse = |path: &Path, e: nix::Error| {
+                crate::error::err!(
+                    "cannot delete {}: {}; nothing was changed (fix its permissions, or `chattr -i` it)",
+                    path.display(),
+                    std::io::Error::from(e)
+                )
+            };
+            access(&dir, AccessFlags::W_OK | AccessFlags::X_OK).map_err(|e| refuse(&dir, e))?;
+            for entry in
+                fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))?
+            {
+                let entry = entry?;
+                let ft = entry.file_type()?;
+                if ft.is_dir() {
+                    stack.push(entry.path());
+                } else if !ft.is_symlink() {
+                    // Only an immutable file (EPERM) resists unlinking; a read-only one does not.
+                    if let Err(nix::errno::Errno::EPERM) = access(&entry.path(), AccessFlags::W_OK)
+                    {
+                        return Err(refuse(&entry.path(), nix::errno::Errno::EPERM));
+                    }
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = folder;
+    Ok(())
+}
+
+/// Tests that kill a run part way (SIGKILL) stretch each step of the write, so the kill
+/// lands inside it; release builds never read this variable.
+fn step_delay() {
+    if cfg!(debug_assertions) {
+        if let Some(ms) = std::env::var("SCAFFOLD_TEST_STEP_DELAY_MS")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+        {
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+        }
     }
 }
 
@@ -202,30 +423,33 @@ fn fail_point(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-fn create_dirs(dir: &Path, made: &mut Vec<PathBuf>) -> Result<()> {
-    if dir.as_os_str().is_empty() || dir.is_dir() {
-        return Ok(());
-    }
-    if let Some(parent) = dir.parent() {
-        create_dirs(parent, made)?;
-    }
-    fs::create_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    made.push(dir.to_path_buf());
-    Ok(())
-}
-
-/// New files get 0644 (temp files start at 0600); replaced files keep their mode.
-fn set_mode(file: &fs::File, target: &Path) -> Result<()> {
+/// A replaced file keeps its mode; a new one gets 0644, or 0755 when the scaffold's file was
+/// executable.
+fn mode_for(target: &Path, executable: bool) -> u32 {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = fs::metadata(target)
-            .map(|m| m.permissions().mode())
-            .unwrap_or(0o644);
+        if let Ok(meta) = fs::metadata(target) {
+            return meta.permissions().mode();
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = target;
+    if executable {
+        0o755
+    } else {
+        0o644
+    }
+}
+
+fn set_mode(file: &fs::File, mode: u32) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
         file.set_permissions(fs::Permissions::from_mode(mode))?;
     }
     #[cfg(not(unix))]
-    let _ = (file, target);
+    let _ = (file, mode);
     Ok(())
 }
 

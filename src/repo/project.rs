@@ -47,6 +47,10 @@ pub struct Origin {
     /// The folder inside the scaffold's repository that holds it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subdir: Option<String>,
+    /// `sha256:…` of the scaffold's manifest and kinds: names its copy in the user's cache
+    /// ([`crate::cache`]), so `add-package` needs neither the network nor the folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kinds: Option<String>,
 }
 
 impl Origin {
@@ -57,6 +61,7 @@ impl Origin {
             template: crate::template::BUILTIN_SOURCE.into(),
             commit: None,
             subdir: None,
+            kinds: None,
         }
     }
 }
@@ -95,7 +100,7 @@ pub fn find_root(start: &Path) -> Result<PathBuf> {
 /// Reads and checks a repo's scaffold.toml.
 pub fn load(root: &Path) -> Result<Record> {
     let path = root.join(FILE);
-    let text = std::fs::read_to_string(&path)
+    let text = crate::files::read_to_string(&path)
         .with_context(|| format!("cannot read {}", path.display()))?;
     toml::from_str(&text).map_err(|e| {
         crate::error::err!(

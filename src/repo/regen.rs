@@ -176,7 +176,7 @@ fn read_planned(root: &Path, overlay: &Overlay, rel: &str) -> Result<Option<Stri
     if let Some(bytes) = overlay.get(Path::new(rel)) {
         return Ok(Some(String::from_utf8_lossy(bytes).into_owned()));
     }
-    match fs::read_to_string(root.join(rel)) {
+    match crate::files::read_to_string(&root.join(rel)) {
         Ok(t) => Ok(Some(t)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e).with_context(|| format!("cannot read {}", root.join(rel).display())),

@@ -1,6 +1,6 @@
 //! `scaffold remove-package`'s operation: take a package out of the wiring and the Dockerfile
 //! block (listed as excluded in scaffold.toml), or delete its folder; refused while other code
-//! still imports it.
+//! still imports it, and a deletion refused while the folder holds uncommitted work.
 
 use crate::error::{bail, Result};
 use crate::go::{gomod, source};
@@ -46,6 +46,9 @@ pub fn plan(
             importers.join(", ")
         );
     }
+    if delete && !force {
+        refuse_unsaved_work(root, name)?;
+    }
     let mut plan = Plan::new(root);
     if delete {
         plan.removals.push(PathBuf::from(name));
@@ -54,7 +57,7 @@ pub fn plan(
         record.packages.excluded.push(name.to_string());
         record.packages.excluded.sort();
     }
-    let text = fs::read_to_string(root.join(project::FILE)).unwrap_or_default();
+    let text = crate::files::read_to_string(&root.join(project::FILE)).unwrap_or_default();
     plan.put(project::FILE, project::record_text(&text, record))?;
     let outcome = regen::plan(
         root,
@@ -74,6 +77,27 @@ pub fn plan(
     Ok((plan, warnings))
 }
 
+/// Refuses to delete a folder that holds work no commit has: nothing would bring it back.
+fn refuse_unsaved_work(root: &Path, name: &str) -> Result<()> {
+    match crate::git::unsaved_under(&root.join(name))? {
+        None => bail!(
+            "{name}/ is not in a git repository, so nothing could bring its files back once deleted; commit it, or pass --force to delete it anyway"
+        ),
+        Some(files) if !files.is_empty() => {
+            let shown: Vec<&str> = files.iter().take(3).map(String::as_str).collect();
+            let more = match files.len() {
+                n if n > 3 => format!(" and {} more", n - 3),
+                _ => String::new(),
+            };
+            bail!(
+                "{name}/ holds work no commit has ({}{more}); commit or stash it first, or pass --force to delete it anyway",
+                shown.join(", ")
+            )
+        }
+        Some(_) => Ok(()),
+    }
+}
+
 /// The Go files outside `name/` that import it (or a package below it), as `path:line`.
 fn importers_of(root: &Path, module: &str, name: &str) -> Result<Vec<String>> {
     let prefix = format!("{module}/{name}");
@@ -90,8 +114,12 @@ fn importers_of(root: &Path, module: &str, name: &str) -> Result<Vec<String>> {
                 if !(packages::skipped_folder(&file_name) || (top && file_name == name)) {
                     stack.push(path);
                 }
-            } else if file_name.ends_with(".go") && rel != Path::new(crate::repo::wiring::FILE) {
-                let text = fs::read_to_string(&path)?;
+            } else if file_name.ends_with(".go")
+                && rel != Path::new(crate::repo::wiring::FILE)
+                // A link to a device or a FIFO is no Go file, and reading it would hang.
+                && fs::metadata(&path).is_ok_and(|m| m.is_file())
+            {
+                let text = crate::files::read_to_string(&path)?;
                 for import in source::parse(&text).imports {
                     let p = &import.path;
                     if *p == prefix || p.starts_with(&format!("{prefix}/")) {

@@ -14,7 +14,7 @@ use std::path::Path;
 pub fn digest_warnings(root: &Path, release: &versions::Release) -> Vec<String> {
     let mut out = Vec::new();
     for file in ["Dockerfile"].iter().chain(COMPOSE_FILES.iter()) {
-        let Ok(text) = std::fs::read_to_string(root.join(file)) else {
+        let Ok(text) = crate::files::read_to_string(&root.join(file)) else {
             continue;
         };
         for line in images::dropped_digests(&text, &release.nakama) {
@@ -37,7 +37,7 @@ const COMPOSE_FILES: [&str; 4] = [
 /// Plans every file change of the move to `release`.
 pub fn plan(root: &Path, record: &project::Record, release: &versions::Release) -> Result<Plan> {
     let mut plan = Plan::new(root);
-    let docker = std::fs::read_to_string(root.join("Dockerfile"))
+    let docker = crate::files::read_to_string(&root.join("Dockerfile"))
         .with_context(|| format!("no Dockerfile in {}", root.display()))?;
     // Literal tags, and the defaults of the ARGs that tags come from.
     let (moved, args) =
@@ -47,11 +47,12 @@ pub fn plan(root: &Path, record: &project::Record, release: &versions::Release) 
     }
     plan.put("Dockerfile", moved)?;
     for compose in COMPOSE_FILES {
-        if let Ok(text) = std::fs::read_to_string(root.join(compose)) {
+        if let Ok(text) = crate::files::read_to_string(&root.join(compose)) {
             plan.put(compose, images::retag(&text, &release.nakama))?;
         }
     }
-    let gomod_text = std::fs::read_to_string(root.join("go.mod")).context("cannot read go.mod")?;
+    let gomod_text =
+        crate::files::read_to_string(&root.join("go.mod")).context("cannot read go.mod")?;
     let mut text = gomod::set_require(&gomod_text, "github.com/heroiclabs/nakama-common", &release.nakama_common)
         .context("go.mod does not require github.com/heroiclabs/nakama-common; add it (`go get github.com/heroiclabs/nakama-common@VERSION`) first")?;
     if let Some(t) = gomod::set_require(&text, "google.golang.org/protobuf", &release.protobuf) {
@@ -61,7 +62,7 @@ pub fn plan(root: &Path, record: &project::Record, release: &versions::Release) 
     // go.sum is replaced only while it is still the one scaffold recorded; otherwise `go mod
     // tidy` (run after the write) brings it up to date.
     let old_release = versions::find(&record.project.nakama).ok();
-    let current_sum = std::fs::read_to_string(root.join("go.sum")).ok();
+    let current_sum = crate::files::read_to_string(&root.join("go.sum")).ok();
     if let (Some(old), Some(new_sum)) = (old_release, versions::go_sum(release)) {
         if current_sum.as_deref() == versions::go_sum(old) || current_sum.is_none() {
             plan.put("go.sum", new_sum)?;
@@ -81,7 +82,7 @@ pub fn plan(root: &Path, record: &project::Record, release: &versions::Release) 
     }
     let mut updated = record.clone();
     updated.project.nakama = release.nakama.clone();
-    let text = std::fs::read_to_string(root.join(project::FILE)).unwrap_or_default();
+    let text = crate::files::read_to_string(&root.join(project::FILE)).unwrap_or_default();
     plan.put(project::FILE, project::record_text(&text, &updated))?;
     Ok(plan)
 }

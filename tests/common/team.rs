@@ -1,5 +1,5 @@
-//! The team-scaffold tests' sandbox and fixture: a sandbox per test (HOME, XDG_CONFIG_HOME and
-//! TMPDIR in its own temp folder, so no developer config is read and leftover temp folders
+//! The team-scaffold tests' sandbox and fixture: a sandbox per test (HOME, XDG_CONFIG_HOME,
+//! XDG_CACHE_HOME and TMPDIR in its own temp folder, so no developer config is read and leftover temp folders
 //! show), git repositories built with git2, and the team scaffold fixture itself.
 
 use super::{crate_path, output, read, scaffold, tmp, write, Out};
@@ -21,6 +21,8 @@ pub struct Env {
     pub work: PathBuf,
     pub home: PathBuf,
     pub xdg: PathBuf,
+    /// XDG_CACHE_HOME: where scaffold keeps the kinds of the scaffolds repos were made from.
+    pub cache: PathBuf,
     /// TMPDIR of every command: nothing may be left in it.
     pub tmp: PathBuf,
 }
@@ -37,6 +39,7 @@ impl Env {
             work: make("work"),
             home: make("home"),
             xdg: make("xdg"),
+            cache: make("cache"),
             tmp: make("tmp"),
             root,
         }
@@ -63,6 +66,7 @@ impl Env {
             .current_dir(dir)
             .env("HOME", &self.home)
             .env("XDG_CONFIG_HOME", &self.xdg)
+            .env("XDG_CACHE_HOME", &self.cache)
             .env("TMPDIR", &self.tmp)
             .env("NO_COLOR", "1");
         // With HOME moved, Go would fetch and build everything again: share the real caches.

@@ -1,0 +1,264 @@
+//! The journal of a multi-file write, so a run killed part way never leaves a repo half
+//! changed: a package folder without its wiring, a Dockerfile on a new release with go.mod on
+//! the old one, a package hidden in `.scaffold-removing-X`, `.scaffold-*` files in `git status`.
+//!
+//! [`crate::repo::plan::Plan::apply`] writes the journal before it creates any file: every
+//! folder it will make, every temp file (staged new contents, and a copy of the old contents
+//! of each file it replaces) and every folder it moves aside. While the journal says
+//! `staging`, nothing the user sees has changed, and undoing means deleting what was made;
+//! once it says `commit`, every file is staged, and finishing means doing the remaining
+//! renames. Both are idempotent, so a run killed while finishing or undoing is finished or
+//! undone by the next. The next command, whichever it is, does this first, under the repo's
+//! lock ([`crate::repo::lock`]).
+//!
+//! What it survives is a killed process (SIGKILL, a closed terminal, a crash), not a power
+//! cut: nothing is fsynced, which would make every command slower for a case git covers.
+
+use crate::error::{Context, Result};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fs;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+/// The journal's name at the repo's root (a `.scaffold-` name, as every temp file has).
+pub const FILE: &str = ".scaffold-journal";
+
+/// Where a write is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// Temp files are being written; nothing the user sees has changed.
+    Staging,
+    /// Every temp file is written; renames are under way.
+    Commit,
+    /// A rename failed; what was done is being undone.
+    Rollback,
+}
+
+/// One file the write puts in place. Paths are relative to the repo's root, or absolute for a
+/// file a link points to outside it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Entry {
+    pub target: PathBuf,
+    /// The new contents, renamed onto `target` at commit.
+    pub staged: PathBuf,
+    /// The old contents of a file that is replaced (`None` for a new file).
+    pub backup: Option<PathBuf>,
+    /// SHA-256 of the new contents: a file holding exactly these bytes is this write's.
+    pub sha256: String,
+}
+
+/// A folder deleted by the write: moved aside at commit, deleted at the end.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Removal {
+    pub folder: PathBuf,
+    pub aside: PathBuf,
+}
+
+/// Everything a write will do, saved before it does any of it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Journal {
+    /// The command line, for the message of the command that finishes or undoes it.
+    pub command: String,
+    pub pid: u32,
+    pub state: State,
+    /// Folders the write creates, parents first.
+    pub dirs: Vec<PathBuf>,
+    pub files: Vec<Entry>,
+    pub removals: Vec<Removal>,
+}
+
+/// SHA-256 of some bytes, in hex.
+pub fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl Journal {
+    /// Saves the journal at `root` atomically (a temp file renamed over it).
+    pub fn save(&self, root: &Path) -> Result<()> {
+        let path = root.join(FILE);
+        let tmp = root.join(format!("{FILE}.tmp"));
+        let text = serde_json::to_vec_pretty(self)?;
+        fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+        fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(())
+    }
+
+    /// The journal left at `root` by a run that did not finish, if any.
+    pub fn load(root: &Path) -> Result<Option<Journal>> {
+        let path = root.join(FILE);
+        let bytes = match crate::files::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+            crate::error::err!(
+                "{} is not a journal scaffold can read ({e}); look at `git status`, restore what is wrong from git, then delete it",
+                path.display()
+            )
+        })
+    }
+
+    /// Finishes a committed write: the remaining renames, then the clean-up. Safe to run
+    /// again at any point.
+    pub fn roll_forward(&self, root: &Path) -> Result<()> {
+        for e in &self.files {
+            let (staged, target) = (root.join(&e.staged), root.join(&e.target));
+            if !exists(&staged) {
+                continue;
+            }
+            // A new file that someone made since is theirs: it is kept, and ours dropped.
+            if e.backup.is_none() && exists(&target) {
+                remove_file(&staged)?;
+                continue;
+            }
+            fs::rename(&staged, &target)
+                .with_context(|| format!("cannot write {}", target.display()))?;
+        }
+        for r in &self.removals {
+            let (folder, aside) = (root.join(&r.folder), root.join(&r.aside));
+            if exists(&folder) && !exists(&aside) {
+                fs::rename(&folder, &aside)
+                    .with_context(|| format!("cannot remove {}", folder.display()))?;
+            }
+        }
+        self.clean_up(root)
+    }
+
+    /// Deletes what a finished write leaves: the folders moved aside, the copies of old
+    /// contents, the journal. A folder that cannot be deleted whole is named in the error.
+    pub fn clean_up(&self, root: &Path) -> Result<()> {
+        let mut failed = Vec::new();
+        for r in &self.removals {
+            let aside = root.join(&r.aside);
+            if let Err(e) = fs::remove_dir_all(&aside) {
+                if e.kind() != ErrorKind::NotFound {
+                    failed.push(format!("{} ({e})", aside.display()));
+                }
+            }
+        }
+        for e in &self.files {
+            if let Some(b) = &e.backup {
+                remove_file(&root.join(b))?;
+            }
+        }
+        remove_file(&root.join(FILE))?;
+        if !failed.is_empty() {
+            crate::error::bail!(
+                "the change is made, but deleting the old folder failed part way: delete {} yourself",
+                failed.join(", ")
+            );
+        }
+        Ok(())
+    }
+
+    /// Undoes a write at any point before it finished: temp files deleted, replaced files
+    /// given their old contents back, new files and folders removed, moved folders put
+    /// back. Safe to run again at any point.
+    pub fn roll_back(&self, root: &Path) -> Result<()> {
+        for e in self.files.iter().rev() {
+            let (staged, target) = (root.join(&e.staged), root.join(&e.target));
+            if exists(&staged) {
+                // Never renamed: the target is as it was.
+                remove_file(&staged)?;
+            } else if is_ours(&target, &e.sha256) {
+                match &e.backup {
+                    Some(b) if exists(&root.join(b)) => fs::rename(root.join(b), &target)
+                        .with_context(|| format!("cannot restore {}", target.display()))?,
+                    Some(_) => {}
+                    None => remove_file(&target)?,
+                }
+            }
+            if let Some(b) = &e.backup {
+                remove_file(&root.join(b))?;
+            }
+        }
+        for r in self.removals.iter().rev() {
+            let (folder, aside) = (root.join(&r.folder), root.join(&r.aside));
+            if exists(&aside) && !exists(&folder) {
+                fs::rename(&aside, &folder)
+                    .with_context(|| format!("cannot put {} back", folder.display()))?;
+            }
+        }
+        for dir in self.dirs.iter().rev() {
+            // Only while empty: anything in it now is not this write's.
+            let _ = fs::remove_dir(root.join(dir));
+        }
+        remove_file(&root.join(FILE))
+    }
+}
+
+/// What [`recover`] did, for the command to say.
+pub struct Recovered {
+    pub command: String,
+    pub pid: u32,
+    /// True when the interrupted write was finished, false when it was undone.
+    pub finished: bool,
+}
+
+impl std::fmt::Display for Recovered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = if self.finished {
+            "had written every file and was finished now"
+        } else {
+            "was undone: the repo is as it was before it"
+        };
+        write!(
+            f,
+            "`{}` (pid {}) was interrupted; it {what}",
+            self.command, self.pid
+        )
+    }
+}
+
+/// Finishes or undoes the write an interrupted run left at `root`, if any. The caller holds
+/// the repo's lock, so the run that wrote the journal is gone.
+pub fn recover(root: &Path) -> Result<Option<Recovered>> {
+    // A journal being saved when the run was killed is half written and was never used.
+    let _ = fs::remove_file(root.join(format!("{FILE}.tmp")));
+    let Some(journal) = Journal::load(root)? else {
+        return Ok(None);
+    };
+    let finished = journal.state == State::Commit;
+    let done = if finished {
+        journal.roll_forward(root)
+    } else {
+        journal.roll_back(root)
+    };
+    done.with_context(|| {
+        format!(
+            "cannot recover from the interrupted `{}` ({FILE} in {})",
+            journal.command,
+            root.display()
+        )
+    })?;
+    Ok(Some(Recovered {
+        command: journal.command,
+        pid: journal.pid,
+        finished,
+    }))
+}
+
+/// Whether a path exists, links included (a link to nothing exists).
+fn exists(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok()
+}
+
+/// Whether the file at `path` holds exactly the bytes with this hash.
+fn is_ours(path: &Path, sha: &str) -> bool {
+    crate::files::read(path).is_ok_and(|b| sha256(&b) == sha)
+}
+
+fn remove_file(path: &Path) -> Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot delete {}", path.display()))
+        }
+        _ => Ok(()),
+    }
+}

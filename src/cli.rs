@@ -65,6 +65,12 @@ pub enum Command {
         after_help = "Examples:\n  scaffold upgrade --list\n  scaffold upgrade --nakama 3.40.0 --dry-run\n  scaffold upgrade --nakama 3.40.0\n  scaffold upgrade --nakama 3.38.0 --allow-dirty --no-go"
     )]
     Upgrade(UpgradeArgs),
+    /// List every known Nakama release, whether `new` and `upgrade` offer it and why not;
+    /// --refresh learns newer ones from the Go module proxy
+    #[command(
+        after_help = "Examples:\n  scaffold releases                 every known release and what scaffold can do with it\n  scaffold releases --refresh       ask the Go module proxy (GOPROXY) for newer releases\n  scaffold releases --json\n\nRefreshed releases are kept in $XDG_CACHE_HOME/scaffold/releases/; every command uses them."
+    )]
+    Releases(ReleasesArgs),
     /// Take a package out of the wiring and the Dockerfile block (and delete it with --delete)
     #[command(
         name = "remove-package",
@@ -204,6 +210,13 @@ pub struct SyncArgs {
     /// Run in this folder instead of the current one
     #[arg(short = 'C', long = "dir", value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ReleasesArgs {
+    /// Learn releases newer than the known ones from the Go module proxy (needs Go)
+    #[arg(long)]
+    pub refresh: bool,
 }
 
 #[derive(Debug, Args)]

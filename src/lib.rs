@@ -56,6 +56,7 @@ pub fn run(cli: Cli) -> crate::error::Result<()> {
         Command::Dev(args) => commands::dev::run(args, ui),
         Command::Man => commands::completions::man(),
         Command::List => commands::templates::list(ui),
+        Command::Releases(args) => commands::releases::run(args, ui),
         Command::Eject(args) => commands::templates::eject(args, ui),
         Command::CheckTemplate(args) => commands::templates::check(args, ui),
         Command::Completions { shell } => {

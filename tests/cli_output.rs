@@ -196,7 +196,13 @@ fn json_upgrade_and_its_dry_run() {
         assert_eq!(r["dry_run"], dry);
         assert_eq!(
             strings(&r["changed"]),
-            ["Dockerfile", "go.mod", "go.sum", "scaffold.toml"]
+            [
+                "Dockerfile",
+                "README.md",
+                "go.mod",
+                "go.sum",
+                "scaffold.toml"
+            ]
         );
         for empty in ["created", "skipped", "deleted", "warnings"] {
             assert!(strings(&r[empty]).is_empty(), "{empty}: {:?}", r[empty]);
@@ -238,7 +244,7 @@ fn json_upgrade_reports_a_go_sum_it_creates() {
     assert_eq!(strings(&r["created"]), ["go.sum"]);
     assert_eq!(
         strings(&r["changed"]),
-        ["Dockerfile", "go.mod", "scaffold.toml"]
+        ["Dockerfile", "README.md", "go.mod", "scaffold.toml"]
     );
     assert_eq!(
         read(root.join("go.sum")),

@@ -373,7 +373,13 @@ fn without_no_go_go_mod_tidy_brings_go_sum_up_to_date() {
     assert_eq!(r["command"], "upgrade");
     assert_eq!(
         strings(&r["changed"]),
-        ["Dockerfile", "go.mod", "go.sum", "scaffold.toml"]
+        [
+            "Dockerfile",
+            "README.md",
+            "go.mod",
+            "go.sum",
+            "scaffold.toml"
+        ]
     );
     assert!(strings(&r["warnings"]).is_empty(), "{:?}", r["warnings"]);
     assert!(

@@ -5,6 +5,7 @@ pub mod completions;
 pub mod dev;
 pub mod doctor;
 pub mod new;
+pub mod releases;
 pub mod remove_package;
 pub mod sync;
 pub mod templates;

@@ -1,7 +1,13 @@
-//! The built-in release table: which nakama-common, Go and protobuf each Nakama 3.x release's
-//! plugins need, which releases `new` and `upgrade` offer, and why the others are not.
+//! The release table: which nakama-common, Go and protobuf each Nakama 3.x release's plugins
+//! need, which releases `new` and `upgrade` offer, and why the others are not. The table built
+//! into the binary, plus the newer releases `scaffold releases --refresh` learned from the Go
+//! module proxy and keeps in the user's cache folder ([`refresh`]); without that cache (or
+//! offline) the built-in table alone.
+
+pub mod refresh;
 
 use crate::error::{err, Result};
+use crate::go::GoVersion;
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
@@ -46,19 +52,20 @@ impl Release {
     }
 }
 
-#[derive(Deserialize)]
-struct Table {
-    release: Vec<Release>,
+#[derive(Deserialize, Serialize, Default)]
+pub struct Table {
+    #[serde(default)]
+    pub release: Vec<Release>,
 }
 
-const TABLE: &str = include_str!("../scaffolds/versions.toml");
+const TABLE: &str = include_str!("../../scaffolds/versions.toml");
 
 /// go.sum files per release, recorded by scripts/gen-gosum.sh.
 static GOSUM_DIR: include_dir::Dir<'static> =
     include_dir::include_dir!("$CARGO_MANIFEST_DIR/scaffolds/gosum");
 
-/// Every known release, newest first (the order of `scaffolds/versions.toml`).
-pub fn releases() -> &'static [Release] {
+/// The table compiled into the binary, newest first (the order of `scaffolds/versions.toml`).
+pub fn builtin() -> &'static [Release] {
     static PARSED: OnceLock<Vec<Release>> = OnceLock::new();
     PARSED.get_or_init(|| {
         // The table is compiled in and covered by tests, so a parse failure is a build defect.
@@ -68,9 +75,24 @@ pub fn releases() -> &'static [Release] {
     })
 }
 
-/// The release `scaffold new` uses when none is asked for: the newest.
+/// Every known release, newest first: the refreshed ones newer than the built-in table (from
+/// the user's cache, when it is there and readable), then the built-in table.
+pub fn releases() -> &'static [Release] {
+    static ALL: OnceLock<Vec<Release>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        let newest = builtin()[0].nakama.clone();
+        let newer =
+            |r: &Release| GoVersion::parse_exact(&r.nakama) > GoVersion::parse_exact(&newest);
+        let mut all: Vec<Release> = refresh::cached().into_iter().filter(newer).collect();
+        all.sort_by_key(|r| std::cmp::Reverse(GoVersion::parse_exact(&r.nakama)));
+        all.extend(builtin().iter().cloned());
+        all
+    })
+}
+
+/// The release `scaffold new` uses when none is asked for: the newest one offered.
 pub fn default_release() -> &'static Release {
-    &releases()[0]
+    offered().next().unwrap_or(&releases()[0])
 }
 
 /// Looks a release up by its Nakama version; accepts a leading `v`.
@@ -122,11 +144,13 @@ pub fn known_list() -> String {
 }
 
 /// The go.sum a fresh repo of this release gets from `go mod tidy`, when it was recorded
-/// (scripts/gen-gosum.sh); `None` for releases whose modules the proxy did not serve.
+/// (scripts/gen-gosum.sh, or `releases --refresh` into the user's cache); `None` for releases
+/// whose modules the proxy did not serve.
 pub fn go_sum(release: &Release) -> Option<&'static str> {
     GOSUM_DIR
         .get_file(format!("{}.sum", release.nakama))
         .and_then(|f| f.contents_utf8())
+        .or_else(|| refresh::cached_go_sum(&release.nakama))
 }
 
 #[cfg(test)]

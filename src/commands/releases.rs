@@ -1,0 +1,74 @@
+//! `scaffold releases [--refresh]`: every known Nakama release and what scaffold can do with
+//! it; `--refresh` has [`crate::versions::refresh`] learn newer ones from the Go module proxy.
+
+use crate::cli::ReleasesArgs;
+use crate::error::Result;
+use crate::ui::Ui;
+use crate::versions::{self, refresh};
+
+pub fn run(args: ReleasesArgs, ui: Ui) -> Result<()> {
+    if args.refresh {
+        let learned = refresh::refresh()?;
+        if learned.rows.is_empty() {
+            ui.status(
+                "Fresh",
+                "the Go module proxy has no Nakama release newer than the known ones",
+            );
+        }
+        for (r, why) in &learned.rows {
+            match why {
+                None => ui.status(
+                    "Learned",
+                    &format!(
+                        "Nakama {} (nakama-common {}, Go {}, protobuf {})",
+                        r.nakama, r.nakama_common, r.go, r.protobuf
+                    ),
+                ),
+                Some(why) => ui.warn(&format!(
+                    "learned Nakama {}, but it is not offered: {why}",
+                    r.nakama
+                )),
+            }
+        }
+        if !learned.rows.is_empty() {
+            ui.status("Saved", &learned.cache.display().to_string());
+        }
+        return Ok(());
+    }
+    let rows: Vec<serde_json::Value> = versions::releases()
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "nakama": r.nakama,
+                "nakama_common": r.nakama_common,
+                "go": r.go,
+                "protobuf": r.protobuf,
+                "pluginbuilder_go": r.builder_go(),
+                "offered": r.not_offered().is_none(),
+                "why_not": r.not_offered(),
+            })
+        })
+        .collect();
+    if ui.json {
+        ui.out(&serde_json::to_string_pretty(
+            &serde_json::json!({ "releases": rows }),
+        )?);
+        return Ok(());
+    }
+    let mut text = format!(
+        "{:<8} {:<14} {:<8} {:<10} {}\n",
+        "nakama", "nakama-common", "go", "protobuf", "new/upgrade"
+    );
+    for r in versions::releases() {
+        let status = match r.not_offered() {
+            None => "offered".to_string(),
+            Some(why) => format!("not offered: {why}"),
+        };
+        text.push_str(&format!(
+            "{:<8} {:<14} {:<8} {:<10} {status}\n",
+            r.nakama, r.nakama_common, r.go, r.protobuf
+        ));
+    }
+    ui.out(text.trim_end());
+    Ok(())
+}

@@ -41,6 +41,10 @@ pub struct Origin {
     pub version: String,
     /// `builtin:nakama-go`, or where a team scaffold came from.
     pub template: String,
+    /// The `version` of the scaffold's template.toml the repo was rendered from (the built-in
+    /// scaffold's release); a built-in repo without it was made from version 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_version: Option<u32>,
     /// The commit the scaffold was rendered from, so `add-package` uses the same templates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
@@ -55,6 +59,7 @@ impl Origin {
         Origin {
             version: env!("CARGO_PKG_VERSION").into(),
             template: crate::template::BUILTIN_SOURCE.into(),
+            template_version: None,
             commit: None,
             subdir: None,
         }

@@ -1,4 +1,5 @@
-//! git2: start a repository and make its first commit, as `cargo new` does.
+//! git2: start a repository and make its first commit, as `cargo new` does; and the
+//! uncommitted files that make `upgrade` and `update` refuse a dirty work tree.
 
 use crate::error::{Context, Result};
 use git2::{IndexAddOption, Repository, Signature};
@@ -104,4 +105,36 @@ pub fn dirty_files(dir: &Path) -> Result<Option<Vec<String>>> {
             .filter_map(|s| s.path().map(str::to_string))
             .collect(),
     ))
+}
+
+/// The uncommitted files inside the repo at `root` (paths from the work tree's top). The plugin
+/// is often one folder of a bigger work tree (a game's client beside it); changes out there do
+/// not mix into the upgrade's diff.
+pub fn dirty_under(root: &Path) -> Result<Vec<String>> {
+    let Some(dirty) = dirty_files(root)? else {
+        return Ok(Vec::new());
+    };
+    prepare(false);
+    let top = git2::Repository::discover(root)
+        .ok()
+        .and_then(|r| r.workdir().and_then(|w| w.canonicalize().ok()));
+    let inside = top
+        .as_deref()
+        .and_then(|t| root.strip_prefix(t).ok())
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    Ok(dirty
+        .into_iter()
+        .filter(|f| Path::new(f).starts_with(&inside))
+        .collect())
+}
+
+/// The first three of a list of files and how many more, for a one-line message.
+pub fn summarise(files: &[String]) -> String {
+    let shown: Vec<&str> = files.iter().take(3).map(String::as_str).collect();
+    if files.len() > 3 {
+        format!("{} and {} more", shown.join(", "), files.len() - 3)
+    } else {
+        shown.join(", ")
+    }
 }

@@ -8,6 +8,7 @@ pub mod new;
 pub mod remove_package;
 pub mod sync;
 pub mod templates;
+pub mod update;
 pub mod upgrade;
 
 use crate::error::Result;

@@ -3,11 +3,13 @@
 //! regeneration every command shares, scaffold.toml, and the operations the commands call.
 
 pub mod add_package;
+pub mod merge;
 pub mod new;
 pub mod packages;
 pub mod plan;
 pub mod project;
 pub mod regen;
 pub mod remove_package;
+pub mod update;
 pub mod upgrade;
 pub mod wiring;

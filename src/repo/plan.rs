@@ -19,7 +19,8 @@ pub struct Change {
 pub struct Plan {
     pub root: PathBuf,
     pub changes: Vec<Change>,
-    /// Folders to delete whole (`remove-package --delete`), relative to `root`.
+    /// Folders to delete whole (`remove-package --delete`), or single files (`update`),
+    /// relative to `root`.
     pub removals: Vec<PathBuf>,
 }
 
@@ -66,11 +67,14 @@ impl Plan {
         self.changes.is_empty() && self.removals.is_empty()
     }
 
-    /// The folders this plan deletes, `/`-separated with a trailing `/`.
+    /// What this plan deletes, `/`-separated; folders with a trailing `/`.
     pub fn removed(&self) -> Vec<String> {
         self.removals
             .iter()
-            .map(|p| format!("{}/", slash(p)))
+            .map(|p| match self.root.join(p).is_file() {
+                true => slash(p),
+                false => format!("{}/", slash(p)),
+            })
             .collect()
     }
 
@@ -97,10 +101,14 @@ impl Plan {
     pub fn diff(&self) -> String {
         let mut changes: Vec<&Change> = self.changes.iter().collect();
         changes.sort_by(|a, b| a.path.cmp(&b.path));
-        let removed = self
-            .removals
-            .iter()
-            .map(|r| format!("deleted folder {}/\n", slash(r)));
+        let removed = self.removals.iter().map(|r| {
+            // A file shows as a diff to nothing, as git shows a deletion.
+            match fs::read(self.root.join(r)) {
+                Ok(old) => crate::diff::file(&slash(r), &String::from_utf8_lossy(&old), "")
+                    .replacen(&format!("+++ b/{}", slash(r)), "+++ /dev/null", 1),
+                Err(_) => format!("deleted folder {}/\n", slash(r)),
+            }
+        });
         removed
             .chain(changes.iter().map(|c| {
                 let old = c
@@ -147,7 +155,11 @@ impl Plan {
             return result;
         }
         for (_, to) in &aside {
-            fs::remove_dir_all(to).with_context(|| format!("cannot delete {}", to.display()))?;
+            let removed = match to.is_dir() {
+                true => fs::remove_dir_all(to),
+                false => fs::remove_file(to),
+            };
+            removed.with_context(|| format!("cannot delete {}", to.display()))?;
         }
         Ok(())
     }

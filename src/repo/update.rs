@@ -184,7 +184,8 @@ fn same_place(url: &str, recorded: &str) -> bool {
 }
 
 /// Whether `target` is another version than the one recorded: another commit, another built-in
-/// version, another scaffold. A version without a commit (a folder outside git) counts as new.
+/// version, another scaffold. A folder outside git is compared by its template's `version`,
+/// and counts as new when it has none.
 pub fn is_new(recorded: &Origin, target: &Origin) -> bool {
     let place = |o: &Origin| {
         let t = o
@@ -199,9 +200,14 @@ pub fn is_new(recorded: &Origin, target: &Origin) -> bool {
     if target.template == BUILTIN_SOURCE {
         return builtin_version(recorded) != builtin_version(target);
     }
+    // A commit names a version; without one (a folder outside git) the template's own
+    // `version` does, if it has one.
     match (&recorded.commit, &target.commit) {
         (Some(a), Some(b)) => a != b,
-        _ => true,
+        _ => match (recorded.template_version, target.template_version) {
+            (Some(a), Some(b)) => a != b,
+            _ => true,
+        },
     }
 }
 

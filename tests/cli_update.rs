@@ -561,3 +561,66 @@ fn an_adopted_repo_has_nothing_to_update_from() {
     repo.run(&["update", "--to", "builtin"])
         .fails_with(&["adopted", "no rendering to merge"]);
 }
+
+// ---- the built-in template's versions ----
+
+/// The digest of each released version of the built-in scaffold's `project/`. `update` takes
+/// a repo's recorded version as its merge base, so a version's files must never change once a
+/// scaffold with them is out: a change to `scaffolds/nakama-go/project/` means copying the old
+/// `project/` and template.toml to `scaffolds/history/nakama-go/<version>/`, raising `version`
+/// in scaffolds/nakama-go/template.toml, and adding the new version's digest here (a version
+/// no release has carried yet may take a new digest instead).
+const VERSIONS: &[(u32, &str)] = &[(1, "8b5214cbd49c8a25"), (2, "e90ca1b98cb4c321")];
+
+/// A short SHA-256 over a `project/` folder's paths and bytes.
+fn project_digest(dir: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for (path, bytes) in file_contents(dir) {
+        h.update(path.as_bytes());
+        h.update([0]);
+        h.update(&bytes);
+        h.update([0]);
+    }
+    h.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn every_built_in_version_keeps_its_files() {
+    let manifest = crate_file("scaffolds/nakama-go/template.toml");
+    let current: u32 = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("version = "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("a version in the built-in template.toml");
+    for &(version, digest) in VERSIONS {
+        let dir = match version == current {
+            true => crate_path("scaffolds/nakama-go/project"),
+            false => crate_path(&format!("scaffolds/history/nakama-go/{version}/project")),
+        };
+        assert!(
+            dir.is_dir(),
+            "version {version} is not kept: {}",
+            dir.display()
+        );
+        let got = project_digest(&dir);
+        let fix = match version == current {
+            true => format!("repos made from it merge from it, so a released version stays as it is: copy the old project/ and template.toml to scaffolds/history/nakama-go/{version}/ (from git), raise `version` in scaffolds/nakama-go/template.toml, and add the new version's digest to VERSIONS in tests/cli_update.rs; a version no release has carried may take the new digest {got} instead"),
+            false => "a kept version must stay as it was released; restore it from git".to_string(),
+        };
+        assert_eq!(
+            got,
+            digest,
+            "version {version} of the built-in scaffold ({}) changed: {fix}",
+            dir.display()
+        );
+    }
+    assert_eq!(
+        VERSIONS.last().map(|v| v.0),
+        Some(current),
+        "VERSIONS ends with the current version"
+    );
+}

@@ -220,7 +220,10 @@ fn a_file_the_template_deletes_is_removed_unless_the_user_changed_it() {
     let out = s.update(&["--json"]).ok();
     let report = out.report();
     assert_eq!(strings(&report["deleted"]), ["templates/greeting.tmpl"]);
-    assert!(!s.game.join("templates/greeting.tmpl").exists());
+    assert!(
+        !s.game.join("templates").exists(),
+        "the emptied folder goes too"
+    );
     assert!(s.read("team.txt").contains("region=us-west"));
     let warnings = strings(&report["warnings"]);
     assert!(
@@ -266,6 +269,30 @@ fn a_failed_render_leaves_the_tree_untouched() {
     assert_unchanged(&before, &snapshot(&s.game));
     assert_eq!(git::git_status(&s.game), "");
     s.env.assert_no_temp_leftovers();
+}
+
+#[test]
+fn a_failed_write_puts_back_every_file_removed_or_changed() {
+    let s = Setup::new();
+    s.edit_template(
+        "README.md.hbs",
+        README_END,
+        "use the Docker images for anything you ship!",
+    );
+    fs::remove_file(s.template("templates/greeting.tmpl")).unwrap();
+    s.release("v2");
+    let before = snapshot(&s.game);
+
+    let mut cmd = scaffold();
+    cmd.args(["update"])
+        .current_dir(&s.game)
+        .env("HOME", &s.env.home)
+        .env("XDG_CONFIG_HOME", &s.env.xdg)
+        .env("TMPDIR", &s.env.tmp)
+        .env("SCAFFOLD_TEST_FAIL_WRITE", "scaffold.toml");
+    let out = output(&mut cmd);
+    out.fails_with(&["cannot write", "scaffold.toml", "nothing was changed"]);
+    assert_unchanged(&before, &snapshot(&s.game));
 }
 
 #[test]

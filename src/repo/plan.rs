@@ -154,12 +154,18 @@ impl Plan {
             }
             return result;
         }
-        for (_, to) in &aside {
+        for (from, to) in &aside {
             let removed = match to.is_dir() {
                 true => fs::remove_dir_all(to),
                 false => fs::remove_file(to),
             };
             removed.with_context(|| format!("cannot delete {}", to.display()))?;
+            // A file's folders go with it once empty, as git leaves no empty folder behind.
+            for dir in from.ancestors().skip(1).take_while(|d| *d != self.root) {
+                if fs::remove_dir(dir).is_err() {
+                    break;
+                }
+            }
         }
         Ok(())
     }

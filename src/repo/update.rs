@@ -38,7 +38,7 @@ use crate::repo::wiring;
 use crate::source::{self, Spec};
 use crate::template::{Template, BUILTIN_SOURCE};
 use crate::{go, versions};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// A version of a scaffold, ready to render, with what scaffold.toml records for it.
@@ -284,103 +284,22 @@ pub fn plan(
     target: &Version,
     answers: &BTreeMap<String, toml::Value>,
 ) -> Result<Update> {
-    let old = render(base, record, &record.answers)?;
-    let new = render(target, record, answers)?;
+    let sides = Sides {
+        root,
+        old: render(base, record, &record.answers)?,
+        new: render(target, record, answers)?,
+        merger: Merger::new()?,
+        marker: target.marker(),
+    };
     let mut up = Update {
         plan: Plan::new(root),
         conflicts: Vec::new(),
         warnings: Vec::new(),
     };
-    let merger = Merger::new()?;
-    let marker = target.marker();
-    let mut done: Vec<PathBuf> = Vec::new();
-
-    for (from, to) in merger.renames(&old, &new)? {
-        let ours = read_ours(root, &from)?;
-        if ours.is_none() || root.join(&to).exists() {
-            continue; // Not followed: each path is handled on its own below.
-        }
-        let ours = ours.unwrap_or_default();
-        let (b, t) = (like(&old[&from], &ours), like(&new[&to], &ours));
-        if ours == b {
-            up.plan.put(&to, t)?;
-        } else if is_binary(&ours) || is_binary(&t) {
-            up.warnings.push(format!(
-                "{}: binary and changed by you; kept (the scaffold moved it to {} with new contents, which were not merged)",
-                slash(&from),
-                slash(&to)
-            ));
-            done.extend([from, to]);
-            continue;
-        } else {
-            let merged = merger.merge(&to, &b, &ours, &t, &marker)?;
-            up.take(&to, merged)?;
-            up.warnings.push(format!(
-                "{}: the scaffold renamed it to {}; your changes moved with it",
-                slash(&from),
-                slash(&to)
-            ));
-        }
-        up.plan.removals.push(from.clone());
-        done.extend([from, to]);
-    }
-
-    let paths: std::collections::BTreeSet<&PathBuf> = old.keys().chain(new.keys()).collect();
-    for path in paths {
-        if done.contains(path) {
-            continue;
-        }
-        let Some(ours) = read_ours_or_note(root, path, &mut up.warnings)? else {
-            // The user deleted it (or a folder stands there).
-            if let (Some(b), Some(t)) = (old.get(path), new.get(path)) {
-                if b != t && !root.join(path).exists() {
-                    up.warnings.push(format!(
-                        "{}: the scaffold changed it, but you deleted it; not restored",
-                        slash(path)
-                    ));
-                }
-            } else if let (None, Some(t)) = (old.get(path), new.get(path)) {
-                if !root.join(path).exists() {
-                    up.plan.put(path, t.clone())?;
-                }
-            }
-            continue;
-        };
-        let docker = path == Path::new("Dockerfile");
-        let side = |bytes: &Vec<u8>| {
-            let bytes = like(bytes, &ours);
-            match docker {
-                true => with_block_of(&bytes, &ours),
-                false => bytes,
-            }
-        };
-        match (old.get(path).map(&side), new.get(path).map(&side)) {
-            (None, Some(t)) if t == ours => {}
-            (None, Some(t)) if is_binary(&t) || is_binary(&ours) => up.warnings.push(format!(
-                "{}: the scaffold adds it, and yours is different and binary; kept yours",
-                slash(path)
-            )),
-            (None, Some(t)) => {
-                let merged = merger.merge(path, b"", &ours, &t, &marker)?;
-                up.take(path, merged)?;
-            }
-            (Some(b), None) if b == ours => up.plan.removals.push(path.clone()),
-            (Some(_), None) => up.warnings.push(format!(
-                "{}: the scaffold deleted it, but you changed it; kept (delete it yourself if you no longer need it)",
-                slash(path)
-            )),
-            (Some(b), Some(t)) if b == t || t == ours => {}
-            (Some(b), Some(t)) if b == ours => up.plan.put(path, t)?,
-            (Some(_), Some(_)) if is_binary(&ours) => up.warnings.push(format!(
-                "{}: binary, and changed both by you and by the scaffold; kept yours (binary files are never merged)",
-                slash(path)
-            )),
-            (Some(b), Some(t)) => {
-                let merged = merger.merge(path, &b, &ours, &t, &marker)?;
-                up.take(path, merged)?;
-            }
-            (None, None) => {}
-        }
+    let done = sides.follow_renames(&mut up)?;
+    let paths: BTreeSet<&PathBuf> = sides.old.keys().chain(sides.new.keys()).collect();
+    for path in paths.into_iter().filter(|p| !done.contains(p)) {
+        sides.merge_file(&mut up, path)?;
     }
 
     // scaffold.toml: the new version and the answers.
@@ -404,6 +323,111 @@ pub fn plan(
     }
     up.conflicts.sort();
     Ok(up)
+}
+
+/// The two renderings merged into the work tree at `root`.
+struct Sides<'a> {
+    root: &'a Path,
+    old: Files,
+    new: Files,
+    merger: Merger,
+    /// How conflict markers name the new version.
+    marker: String,
+}
+
+impl Sides<'_> {
+    /// Merges each renamed file into its new path (the user's changes move with it); returns
+    /// the paths handled. A rename is not followed when the user deleted the file or already
+    /// has one at the new path: each path is then handled on its own.
+    fn follow_renames(&self, up: &mut Update) -> Result<Vec<PathBuf>> {
+        let mut done = Vec::new();
+        for (from, to) in self.merger.renames(&self.old, &self.new)? {
+            let Some(ours) = read_ours(self.root, &from)? else {
+                continue;
+            };
+            if self.root.join(&to).exists() {
+                continue;
+            }
+            let (b, t) = (like(&self.old[&from], &ours), like(&self.new[&to], &ours));
+            if ours == b {
+                up.plan.put(&to, t)?;
+            } else if is_binary(&ours) || is_binary(&t) {
+                up.warnings.push(format!(
+                    "{}: binary and changed by you; kept (the scaffold moved it to {} with new contents, which were not merged)",
+                    slash(&from),
+                    slash(&to)
+                ));
+                done.extend([from, to]);
+                continue;
+            } else {
+                let merged = self.merger.merge(&to, &b, &ours, &t, &self.marker)?;
+                up.take(&to, merged)?;
+                up.warnings.push(format!(
+                    "{}: the scaffold renamed it to {}; your changes moved with it",
+                    slash(&from),
+                    slash(&to)
+                ));
+            }
+            up.plan.removals.push(from.clone());
+            done.extend([from, to]);
+        }
+        Ok(done)
+    }
+
+    /// One path of either rendering, against the user's copy.
+    fn merge_file(&self, up: &mut Update, path: &PathBuf) -> Result<()> {
+        let (old, new) = (self.old.get(path), self.new.get(path));
+        let Some(ours) = read_ours_or_note(self.root, path, &mut up.warnings)? else {
+            // No file of the user's: deleted, or a folder stands there.
+            if self.root.join(path).exists() {
+                return Ok(());
+            }
+            match (old, new) {
+                (Some(b), Some(t)) if b != t => up.warnings.push(format!(
+                    "{}: the scaffold changed it, but you deleted it; not restored",
+                    slash(path)
+                )),
+                (None, Some(t)) => up.plan.put(path, t.clone())?,
+                _ => {}
+            }
+            return Ok(());
+        };
+        // Both renderings in the user's line endings, and with the user's package block.
+        let docker = path == Path::new("Dockerfile");
+        let side = |bytes: &Vec<u8>| {
+            let bytes = like(bytes, &ours);
+            match docker {
+                true => with_block_of(&bytes, &ours),
+                false => bytes,
+            }
+        };
+        let note = |what: &str| format!("{}: {what}", slash(path));
+        match (old.map(&side), new.map(&side)) {
+            (None, Some(t)) if t == ours => {}
+            (None, Some(t)) if is_binary(&t) || is_binary(&ours) => up.warnings.push(note(
+                "the scaffold adds it, and yours is different and binary; kept yours",
+            )),
+            (None, Some(t)) => {
+                let merged = self.merger.merge(path, b"", &ours, &t, &self.marker)?;
+                up.take(path, merged)?;
+            }
+            (Some(b), None) if b == ours => up.plan.removals.push(path.clone()),
+            (Some(_), None) => up.warnings.push(note(
+                "the scaffold deleted it, but you changed it; kept (delete it yourself if you no longer need it)",
+            )),
+            (Some(b), Some(t)) if b == t || t == ours => {}
+            (Some(b), Some(t)) if b == ours => up.plan.put(path, t)?,
+            (Some(_), Some(t)) if is_binary(&ours) || is_binary(&t) => up.warnings.push(note(
+                "binary, and changed both by you and by the scaffold; kept yours (binary files are never merged)",
+            )),
+            (Some(b), Some(t)) => {
+                let merged = self.merger.merge(path, &b, &ours, &t, &self.marker)?;
+                up.take(path, merged)?;
+            }
+            (None, None) => {}
+        }
+        Ok(())
+    }
 }
 
 impl Update {

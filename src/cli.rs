@@ -71,6 +71,11 @@ pub enum Command {
         after_help = "Examples:\n  scaffold releases                 every known release and what scaffold can do with it\n  scaffold releases --refresh       ask the Go module proxy (GOPROXY) for newer releases\n  scaffold releases --json\n\nRefreshed releases are kept in $XDG_CACHE_HOME/scaffold/releases/; every command uses them."
     )]
     Releases(ReleasesArgs),
+    /// Take a newer version of the repo's scaffold: a three-way merge into your files
+    #[command(
+        after_help = "Examples:\n  scaffold update --check                 in CI: exit 1 when a newer version exists\n  scaffold update --dry-run               show the merge as a diff\n  scaffold update                         the recorded branch's newest commit, or this scaffold's built-in version\n  scaffold update --to v4                 a branch, tag or commit of the recorded scaffold\n  scaffold update --to ../acme-scaffold   another scaffold: a folder, git URL#ref, alias or `builtin`\n  scaffold update --set tier=gold         answer a question the new version adds\n\nConflicts are written into the files with <<<<<<< ======= >>>>>>> markers and listed at the end;\nthe exit code is then 1."
+    )]
+    Update(UpdateArgs),
     /// Take a package out of the wiring and the Dockerfile block (and delete it with --delete)
     #[command(
         name = "remove-package",
@@ -236,6 +241,36 @@ pub struct UpgradeArgs {
     /// Print the diff, and write nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// Run in this folder instead of the current one
+    #[arg(short = 'C', long = "dir", value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The version to move to: a branch, tag or commit of the scaffold's repository, or another
+    /// scaffold (`builtin`, a folder, a git URL with #ref, an alias); default: the recorded
+    /// branch's newest commit, or this scaffold's built-in version
+    #[arg(long, value_name = "REF")]
+    pub to: Option<String>,
+    /// Change nothing; exit 1 when a newer version of the scaffold exists (for CI)
+    #[arg(long, conflicts_with_all = ["dry_run", "allow_dirty"])]
+    pub check: bool,
+    /// Print the diff of the merge, and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Update even when the git work tree has uncommitted changes
+    #[arg(long)]
+    pub allow_dirty: bool,
+    /// Answer a question the new version adds (repeatable)
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
+    /// Answers to the new version's questions from a TOML or JSON file
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
+    /// Take the default for every new question not answered otherwise
+    #[arg(short, long)]
+    pub yes: bool,
     /// Run in this folder instead of the current one
     #[arg(short = 'C', long = "dir", value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,

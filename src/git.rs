@@ -1,4 +1,5 @@
-//! git2: start a repository and make its first commit, as `cargo new` does.
+//! git2: start a repository and make its first commit, as `cargo new` does; and the
+//! uncommitted files that make `upgrade` and `update` refuse a dirty work tree.
 
 use crate::error::{Context, Result};
 use git2::{IndexAddOption, Repository, Signature};
@@ -133,4 +134,26 @@ pub fn unsaved_under(dir: &Path) -> Result<Option<Vec<String>>> {
             .filter_map(|s| s.path().map(str::to_string))
             .collect(),
     ))
+}
+
+/// The uncommitted files inside the repo at `root` (paths from the work tree's top), for the
+/// commands that refuse a dirty tree. The plugin is often one folder of a bigger work tree (a
+/// game's client beside it): changes out there do not count, nor does scaffold's own lock.
+pub fn dirty_under(root: &Path) -> Result<Vec<String>> {
+    let lock = format!("/{}", crate::repo::lock::FILE);
+    Ok(unsaved_under(root)?
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|f| f != crate::repo::lock::FILE && !f.ends_with(&lock))
+        .collect())
+}
+
+/// The first three of a list of files and how many more, for a one-line message.
+pub fn summarise(files: &[String]) -> String {
+    let shown: Vec<&str> = files.iter().take(3).map(String::as_str).collect();
+    if files.len() > 3 {
+        format!("{} and {} more", shown.join(", "), files.len() - 3)
+    } else {
+        shown.join(", ")
+    }
 }

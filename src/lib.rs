@@ -52,6 +52,7 @@ pub fn run(cli: Cli) -> crate::error::Result<()> {
         Command::Sync(args) => commands::sync::run(args, ui),
         Command::Doctor(args) => commands::doctor::run(args, ui),
         Command::Upgrade(args) => commands::upgrade::run(args, ui),
+        Command::Update(args) => commands::update::run(args, ui),
         Command::RemovePackage(args) => commands::remove_package::run(args, ui),
         Command::Dev(args) => commands::dev::run(args, ui),
         Command::Man => commands::completions::man(),

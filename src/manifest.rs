@@ -15,6 +15,10 @@ pub struct Manifest {
     /// The oldest `scaffold` that can render this template.
     #[serde(default)]
     pub min_scaffold: Option<String>,
+    /// The template's own version, recorded in scaffold.toml by `new`: the built-in scaffold
+    /// counts its releases with it, so `update` knows which one a repo was rendered from.
+    #[serde(default)]
+    pub version: Option<u32>,
     #[serde(default, rename = "variable")]
     pub variables: Vec<Variable>,
     #[serde(default, rename = "skip")]

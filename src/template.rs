@@ -18,7 +18,13 @@ pub static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/scaffolds/n
 /// What `scaffold.toml` records for the built-in scaffold.
 pub const BUILTIN_SOURCE: &str = "builtin:nakama-go";
 
-/// A rendered file: a repo-relative path, its bytes, and whether it is executable.
+/// The built-in scaffold's earlier versions (`<version>/template.toml` and `project/`), kept
+/// so `scaffold update` can merge from the rendering a repo was made with: an old binary's
+/// templates are not in a new one otherwise.
+static BUILTIN_HISTORY: Dir<'static> =
+    include_dir!("$CARGO_MANIFEST_DIR/scaffolds/history/nakama-go");
+
+/// A rendered file: a repo-relative path and its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderedFile {
     pub path: PathBuf,
@@ -82,6 +88,32 @@ impl Template {
             files,
             executable: BTreeSet::new(),
         }
+    }
+
+    /// The built-in scaffold at one of its versions: this binary's own, or one kept in
+    /// `scaffolds/history/`; `None` for a version this binary does not know.
+    pub fn builtin_at(version: u32) -> Option<Template> {
+        let current = Template::builtin();
+        if current.manifest.version == Some(version) {
+            return Some(current);
+        }
+        let dir = BUILTIN_HISTORY.get_dir(version.to_string())?;
+        let mut files = BTreeMap::new();
+        collect_builtin(dir, &mut files);
+        // include_dir names entries from the history folder; the scaffold's own paths start
+        // below the version.
+        let files = files
+            .into_iter()
+            .filter_map(|(p, b)| Some((p.strip_prefix(version.to_string()).ok()?.to_path_buf(), b)))
+            .collect::<BTreeMap<_, _>>();
+        let text = std::str::from_utf8(files.get(Path::new(manifest::FILE))?).ok()?;
+        let shown = format!("builtin:history/{version}/template.toml");
+        let manifest = manifest::parse(text, &shown).ok()?;
+        Some(Template {
+            manifest,
+            files,
+            executable: BTreeSet::new(),
+        })
     }
 
     /// A team scaffold from a folder. Symbolic links are followed only while they stay inside
@@ -608,6 +640,17 @@ mod tests {
             .render_template("{{v}}", &json!({"v": "<a & \"b\">"}))
             .unwrap();
         assert_eq!(out, "<a & \"b\">");
+    }
+
+    #[test]
+    fn every_kept_builtin_version_parses_and_renders() {
+        let current = Template::builtin().manifest.version.expect("a version");
+        for v in 1..=current {
+            let t = Template::builtin_at(v).unwrap_or_else(|| panic!("version {v} is kept"));
+            assert_eq!(t.manifest.version, Some(v));
+            assert!(t.files.contains_key(Path::new("project/Dockerfile.hbs")));
+        }
+        assert!(Template::builtin_at(current + 1).is_none());
     }
 
     #[test]

@@ -12,8 +12,10 @@ use std::path::Path;
 const DEFAULT_FILES: &[&str] = &[
     ".dockerignore",
     ".gitattributes",
+    ".github/workflows/ci.yml",
     ".gitignore",
     "Dockerfile",
+    "Makefile",
     "README.md",
     "docker-compose.yml",
     "go.mod",
@@ -144,13 +146,13 @@ fn default_run_writes_the_exact_tree() {
     let root = tmp.path().join("game");
     let tree = tree(&root);
     assert_eq!(files(&tree), DEFAULT_FILES);
-    // No .git, no leftover temp files, only the one package folder.
+    // No .git, no leftover temp files, only the one package folder (and the CI workflow's).
     let dirs: Vec<&String> = tree
         .iter()
         .filter(|(_, n)| matches!(n, Node::Dir { .. }))
         .map(|(p, _)| p)
         .collect();
-    assert_eq!(dirs, ["profile"]);
+    assert_eq!(dirs, [".github", ".github/workflows", "profile"]);
     for (path, node) in &tree {
         if let Node::File { mode, .. } = node {
             assert_eq!(*mode, 0o644, "{path} is not rw-r--r--");
@@ -367,7 +369,9 @@ fn no_package_writes_no_folder_an_empty_block_and_no_imports() {
         .filter(|f| !f.starts_with("profile/"))
         .collect();
     assert_eq!(files(&tree), expected);
-    assert!(!tree.values().any(|n| matches!(n, Node::Dir { .. })));
+    assert!(!tree
+        .iter()
+        .any(|(p, n)| matches!(n, Node::Dir { .. }) && !p.starts_with(".github")));
     let docker = repo.read("Dockerfile");
     assert_eq!(repo.block(), Vec::<String>::new());
     assert!(docker.contains(&format!(

@@ -1,5 +1,6 @@
-//! `scaffold new DIR` on a real pseudo-terminal (rexpect): every question is answered with the
-//! keys a person would press, and the generated files must carry the answers.
+//! `scaffold new DIR` and `scaffold update` on a real pseudo-terminal (rexpect): every question
+//! is answered with the keys a person would press, and the generated files must carry the
+//! answers.
 
 mod common;
 
@@ -177,4 +178,29 @@ fn flags_given_are_not_asked() {
     assert!(!rest.contains("Nakama version"), "{rest}");
     assert!(rest.contains(" flagged (Nakama 3.39.0"), "{rest}");
     assert!(tmp.path().join("flagged/scaffold.toml").is_file());
+}
+
+#[test]
+fn update_asks_the_new_versions_questions() {
+    let repo = Repo::new(&[]);
+    // The next version of the built-in scaffold asks one more question.
+    let next = repo.tmp.path().join("next");
+    repo.run_in(repo.tmp.path(), &["eject", next.to_str().unwrap()])
+        .ok();
+    let manifest = next.join("template.toml");
+    let text = read(&manifest).replace("version = 2", "version = 3")
+        + "\n[[variable]]\nname = \"tier\"\nprompt = \"Support tier\"\ndefault = \"bronze\"\n";
+    write(&manifest, text);
+    write(next.join("project/tier.txt.hbs"), "{{tier}}\n");
+
+    let mut p = spawn(&repo.root, &["update", "--to", next.to_str().unwrap()]);
+    p.exp_string("Support tier").unwrap();
+    p.exp_string("bronze").unwrap();
+    type_text(&mut p, "gold");
+    keys(&mut p, &[ENTER]);
+    p.exp_string("Updated").unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+    assert_eq!(repo.read("tier.txt"), "gold\n");
+    let record: toml::Value = toml::from_str(&repo.read("scaffold.toml")).unwrap();
+    assert_eq!(record["answers"]["tier"].as_str(), Some("gold"));
 }

@@ -9,6 +9,7 @@ pub mod releases;
 pub mod remove_package;
 pub mod sync;
 pub mod templates;
+pub mod update;
 pub mod upgrade;
 
 use crate::error::Result;

@@ -27,11 +27,11 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> Result<()> {
     };
     let record = project::load(&root)?;
     if !args.allow_dirty && !args.dry_run {
-        let dirty = dirty_under(&root)?;
+        let dirty = git::dirty_under(&root)?;
         if !dirty.is_empty() {
             bail!(
                 "the git work tree has uncommitted changes ({}); commit or stash them so the upgrade is reviewable on its own, or pass --allow-dirty",
-                summarise(&dirty)
+                git::summarise(&dirty)
             );
         }
     }
@@ -165,37 +165,4 @@ fn list(ui: Ui) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// The uncommitted files inside the repo at `root` (paths from the work tree's top). The plugin
-/// is often one folder of a bigger work tree (a game's client beside it); changes out there do
-/// not mix into the upgrade's diff.
-fn dirty_under(root: &Path) -> Result<Vec<String>> {
-    let Some(dirty) = git::dirty_files(root)? else {
-        return Ok(Vec::new());
-    };
-    crate::git::prepare(false);
-    let top = git2::Repository::discover(root)
-        .ok()
-        .and_then(|r| r.workdir().and_then(|w| w.canonicalize().ok()));
-    let inside = top
-        .as_deref()
-        .and_then(|t| root.strip_prefix(t).ok())
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
-    // This command's own lock file is no one's change.
-    let lock = inside.join(crate::repo::lock::FILE);
-    Ok(dirty
-        .into_iter()
-        .filter(|f| Path::new(f).starts_with(&inside) && Path::new(f) != lock)
-        .collect())
-}
-
-fn summarise(files: &[String]) -> String {
-    let shown: Vec<&str> = files.iter().take(3).map(String::as_str).collect();
-    if files.len() > 3 {
-        format!("{} and {} more", shown.join(", "), files.len() - 3)
-    } else {
-        shown.join(", ")
-    }
 }

@@ -136,9 +136,21 @@ impl Journal {
         let mut failed = Vec::new();
         for r in &self.removals {
             let aside = root.join(&r.aside);
-            if let Err(e) = fs::remove_dir_all(&aside) {
+            // A folder (`remove-package --delete`) or a single file (`update`).
+            let removed = match fs::symlink_metadata(&aside) {
+                Ok(m) if m.is_dir() => fs::remove_dir_all(&aside),
+                _ => fs::remove_file(&aside),
+            };
+            if let Err(e) = removed {
                 if e.kind() != ErrorKind::NotFound {
                     failed.push(format!("{} ({e})", aside.display()));
+                }
+            }
+            // A removed file's folders go with it once empty, as git leaves none behind.
+            let gone = root.join(&r.folder);
+            for dir in gone.ancestors().skip(1).take_while(|d| *d != root) {
+                if fs::remove_dir(dir).is_err() {
+                    break;
                 }
             }
         }

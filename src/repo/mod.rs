@@ -5,11 +5,13 @@
 pub mod add_package;
 pub mod journal;
 pub mod lock;
+pub mod merge;
 pub mod new;
 pub mod packages;
 pub mod plan;
 pub mod project;
 pub mod regen;
 pub mod remove_package;
+pub mod update;
 pub mod upgrade;
 pub mod wiring;

@@ -6,7 +6,7 @@ use crate::error::{bail, Context, Result};
 use crate::repo::plan::Plan;
 use crate::repo::project::{Answers, Origin, Record};
 use crate::repo::regen::{self, Mode};
-use crate::template::Template;
+use crate::template::{RenderedFile, Template};
 use crate::{manifest, starter, versions};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -75,17 +75,17 @@ pub fn plan(r: &Resolved) -> Result<Plan> {
     let rel = r.release;
     let data = r.data();
     let mut plan = Plan::new(&r.dir);
-    let skipped = skip_set(&r.template.manifest, &r.answers)?;
-    for f in r.template.render("project", &data)? {
-        if !skipped.is_match(&f.path) {
-            plan.create_file(f);
-        }
+    for f in project_files(&r.template, &data, &r.answers)? {
+        plan.create_file(f);
     }
     if let Some(sum) = versions::go_sum(rel).filter(|_| plain_gomod(&plan)) {
         plan.create("go.sum", sum);
     }
     let record = Record {
-        scaffold: r.origin.clone(),
+        scaffold: Origin {
+            template_version: r.template.manifest.version,
+            ..r.origin.clone()
+        },
         project: Answers {
             name: r.name.clone(),
             module: r.module.clone(),
@@ -104,6 +104,19 @@ pub fn plan(r: &Resolved) -> Result<Plan> {
     // The block and the wiring come from the same code as `sync`, over the planned tree.
     regen::plan(&r.dir, &r.module, &mut plan, Mode::default())?;
     Ok(plan)
+}
+
+/// The files a scaffold's `project/` renders to for these answers, its `[[skip]]`s applied:
+/// what `new` writes, and what `update` renders for the old and the new version to merge.
+pub fn project_files(
+    template: &Template,
+    data: &Map<String, Value>,
+    answers: &BTreeMap<String, toml::Value>,
+) -> Result<Vec<RenderedFile>> {
+    let skipped = skip_set(&template.manifest, answers)?;
+    let mut files = template.render("project", data)?;
+    files.retain(|f| !skipped.is_match(&f.path));
+    Ok(files)
 }
 
 /// The paths the manifest leaves out for these answers (`[[skip]]` with `if`/`unless`).

@@ -24,7 +24,8 @@ pub struct Change {
 pub struct Plan {
     pub root: PathBuf,
     pub changes: Vec<Change>,
-    /// Folders to delete whole (`remove-package --delete`), relative to `root`.
+    /// Folders to delete whole (`remove-package --delete`), or single files (`update`),
+    /// relative to `root`.
     pub removals: Vec<PathBuf>,
 }
 
@@ -83,11 +84,14 @@ impl Plan {
         self.changes.is_empty() && self.removals.is_empty()
     }
 
-    /// The folders this plan deletes, `/`-separated with a trailing `/`.
+    /// What this plan deletes, `/`-separated; folders with a trailing `/`.
     pub fn removed(&self) -> Vec<String> {
         self.removals
             .iter()
-            .map(|p| format!("{}/", slash(p)))
+            .map(|p| match self.root.join(p).is_file() {
+                true => slash(p),
+                false => format!("{}/", slash(p)),
+            })
             .collect()
     }
 
@@ -114,10 +118,14 @@ impl Plan {
     pub fn diff(&self) -> String {
         let mut changes: Vec<&Change> = self.changes.iter().collect();
         changes.sort_by(|a, b| a.path.cmp(&b.path));
-        let removed = self
-            .removals
-            .iter()
-            .map(|r| format!("deleted folder {}/\n", slash(r)));
+        let removed = self.removals.iter().map(|r| {
+            // A file shows as a diff to nothing, as git shows a deletion.
+            match fs::read(self.root.join(r)) {
+                Ok(old) => crate::diff::file(&slash(r), &String::from_utf8_lossy(&old), "")
+                    .replacen(&format!("+++ b/{}", slash(r)), "+++ /dev/null", 1),
+                Err(_) => format!("deleted folder {}/\n", slash(r)),
+            }
+        });
         removed
             .chain(changes.iter().map(|c| {
                 let old = c
@@ -362,6 +370,11 @@ fn write_new(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
 /// permission, an immutable file): found after the renames, it would leave the change half
 /// made.
 fn deletable(folder: &Path) -> Result<()> {
+    // A single file (`update` deletes one) needs only its folder to be writable, checked by
+    // the rename that moves it aside.
+    if !folder.is_dir() {
+        return Ok(());
+    }
     #[cfg(unix)]
     {
         use nix::unistd::{access, AccessFlags};

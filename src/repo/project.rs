@@ -41,6 +41,10 @@ pub struct Origin {
     pub version: String,
     /// `builtin:nakama-go`, or where a team scaffold came from.
     pub template: String,
+    /// The `version` of the scaffold's template.toml the repo was rendered from (the built-in
+    /// scaffold's release); a built-in repo without it was made from version 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_version: Option<u32>,
     /// The commit the scaffold was rendered from, so `add-package` uses the same templates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
@@ -59,6 +63,7 @@ impl Origin {
         Origin {
             version: env!("CARGO_PKG_VERSION").into(),
             template: crate::template::BUILTIN_SOURCE.into(),
+            template_version: None,
             commit: None,
             subdir: None,
             kinds: None,
@@ -163,6 +168,56 @@ fn edit_record(text: &str, updated: &Record) -> Option<String> {
     Some(doc.to_string())
 }
 
+/// [`record_text`] for a record whose origin and answers changed too (`update`): `[scaffold]`
+/// and `[answers]` are edited in place first, so the user's comments elsewhere stay.
+pub fn record_text_with_origin(text: &str, updated: &Record) -> String {
+    let edited = edit_origin(text, updated).unwrap_or_else(|| text.to_string());
+    record_text(&edited, updated)
+}
+
+fn edit_origin(text: &str, updated: &Record) -> Option<String> {
+    use toml_edit::{DocumentMut, Item, Table};
+    let mut doc: DocumentMut = text.parse().ok()?;
+    // The wanted tables, as toml writes them; each key is then set or removed in place.
+    let fresh: DocumentMut = updated.to_toml().parse().ok()?;
+    for name in ["scaffold", "answers"] {
+        let want = fresh.get(name).and_then(Item::as_table);
+        match (doc.get_mut(name).and_then(Item::as_table_mut), want) {
+            (Some(have), Some(want)) => {
+                let gone: Vec<String> = have
+                    .iter()
+                    .map(|(k, _)| k.to_string())
+                    .filter(|k| !want.contains_key(k))
+                    .collect();
+                for k in gone {
+                    have.remove(&k);
+                }
+                for (k, v) in want.iter() {
+                    let new = v.as_value()?.clone();
+                    match have.get_mut(k).and_then(Item::as_value_mut) {
+                        Some(old) if old.to_string().trim() == new.to_string().trim() => {}
+                        Some(old) => replace_value(old, new),
+                        None => have[k] = Item::Value(new),
+                    }
+                }
+            }
+            (Some(_), None) => {
+                doc.remove(name);
+            }
+            (None, Some(want)) => {
+                let mut table = Table::new();
+                for (k, v) in want.iter() {
+                    table[k] = v.clone();
+                }
+                table.decor_mut().set_prefix("\n");
+                doc[name] = Item::Table(table);
+            }
+            (None, None) => {}
+        }
+    }
+    Some(doc.to_string())
+}
+
 /// Replaces a value, keeping the spacing and any comment after it.
 fn replace_value(value: &mut toml_edit::Value, new: toml_edit::Value) {
     let decor = value.decor().clone();
@@ -211,6 +266,29 @@ mod tests {
         );
         moved.packages.excluded.clear();
         assert_eq!(record_text(&excluded, &moved), edited);
+    }
+
+    #[test]
+    fn a_new_origin_and_answers_are_edited_in_place() {
+        let text = format!("{}# end\n", record().to_toml())
+            .replace("[project]", "# made by hand\n[project]");
+        let mut updated = record();
+        updated.scaffold.template = "/srv/acme".into();
+        updated.scaffold.commit = Some("abc".into());
+        updated.scaffold.template_version = Some(3);
+        updated.answers.insert("studio".into(), "acme".into());
+        let edited = record_text_with_origin(&text, &updated);
+        assert!(edited.contains("# made by hand\n[project]"), "{edited}");
+        assert!(
+            edited.contains("\n\n[answers]\nstudio = \"acme\"\n"),
+            "{edited}"
+        );
+        assert!(edited.ends_with("# end\n"), "{edited}");
+        assert_eq!(toml::from_str::<Record>(&edited).unwrap(), updated);
+        // And back: the answers table goes, the commit too.
+        let back = record_text_with_origin(&edited, &record());
+        assert_eq!(toml::from_str::<Record>(&back).unwrap(), record());
+        assert!(back.contains("# made by hand"), "{back}");
     }
 
     #[test]

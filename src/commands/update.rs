@@ -1,0 +1,137 @@
+//! `scaffold update [--to REF]`: fetch the new version of the repo's scaffold, answer its new
+//! questions (flags, a terminal, or one error naming them all), then have
+//! [`crate::repo::update`] plan the three-way merge and write it at once. Conflicts are
+//! written inline and listed last, with exit code 1; `--check` only says whether a newer
+//! version exists.
+
+use crate::cli::UpdateArgs;
+use crate::error::{bail, Error, Result};
+use crate::repo::project;
+use crate::repo::update::{self, Version};
+use crate::ui::Ui;
+use crate::{answers, config, git, prompts};
+
+pub fn run(args: UpdateArgs, ui: Ui) -> Result<()> {
+    let root = project::find_root(&args.dir)?;
+    let record = project::load(&root)?;
+    let config = config::load()?;
+    let target = update::fetch_target(&record.scaffold, args.to.as_deref(), &config)?;
+    let newer = update::is_new(&record.scaffold, &target.origin);
+    let recorded = update::label(&record.scaffold);
+    if args.check {
+        if newer {
+            return Err(Error::Problems(format!(
+                "a newer scaffold is out: {} (this repo: {recorded}); run `scaffold update`",
+                target.label()
+            )));
+        }
+        ui.status("Fresh", &format!("on the newest scaffold ({recorded})"));
+        return Ok(());
+    }
+    if !newer {
+        ui.status("Fresh", &format!("already on {recorded}"));
+        ui.report(&crate::ui::Report {
+            command: "update".into(),
+            root: root.display().to_string(),
+            dry_run: args.dry_run,
+            ..Default::default()
+        });
+        return Ok(());
+    }
+    if !args.allow_dirty && !args.dry_run {
+        let dirty = git::dirty_under(&root)?;
+        if !dirty.is_empty() {
+            bail!(
+                "the git work tree has uncommitted changes ({}); commit or stash them, so the update's merge and any conflicts are yours to review on their own, or pass --allow-dirty",
+                git::summarise(&dirty)
+            );
+        }
+    }
+    let base = update::base(&record.scaffold)?;
+    let answers = answer(&args, &record, &target, ui)?;
+    let up = update::plan(&root, &record, &base, &target, &answers.0)?;
+    let mut warnings = answers.1;
+    warnings.extend(up.warnings);
+    warnings.extend(up.conflicts.iter().map(|c| {
+        format!("{c}: conflict; both you and the scaffold changed the same lines, marked <<<<<<< yours ... >>>>>>> {}", target.marker())
+    }));
+    super::finish(
+        "update",
+        &root,
+        up.plan,
+        warnings,
+        args.dry_run,
+        ui,
+        Some(super::Headline {
+            done: "Updated",
+            dry: "Would update",
+            what: format!("from {recorded} to {}", target.label()),
+        }),
+    )?;
+    if up.conflicts.is_empty() {
+        return Ok(());
+    }
+    let would = if args.dry_run { "would leave" } else { "left" };
+    Err(Error::Problems(format!(
+        "the update {would} conflicts in {} file{}: {}; resolve the <<<<<<< ======= >>>>>>> markers, then commit (scaffold.toml records the new version already)",
+        up.conflicts.len(),
+        if up.conflicts.len() == 1 { "" } else { "s" },
+        up.conflicts.join(", ")
+    )))
+}
+
+/// The new version's answers: given, recorded, asked on a terminal, or (`--yes`) defaults;
+/// with no terminal, one error names every question left. Also returns notes about recorded
+/// answers the new version no longer asks.
+fn answer(
+    args: &UpdateArgs,
+    record: &project::Record,
+    target: &Version,
+    ui: Ui,
+) -> Result<(std::collections::BTreeMap<String, toml::Value>, Vec<String>)> {
+    let given = answers::Given {
+        sets: answers::parse_sets(&args.sets)?,
+        file: match &args.answers {
+            Some(path) => answers::read_file(path)?,
+            None => Default::default(),
+        },
+    };
+    let (given, missing, dropped) = update::given_answers(record, &target.template, given);
+    let ask = !args.yes && prompts::interactive();
+    if !missing.is_empty() && !ask && !args.yes {
+        let vars = &target.template.manifest.variables;
+        let listed: Vec<String> = missing
+            .iter()
+            .filter_map(|m| vars.iter().find(|v| &v.name == m))
+            .map(|v| format!("`{}` ({})", v.name, v.prompt))
+            .collect();
+        let sets: Vec<String> = missing.iter().map(|m| format!("--set {m}=VALUE")).collect();
+        bail!(
+            "{} asks {} new question{} and there is no terminal to ask: {}; pass {}, or --answers FILE, or --yes to take the defaults",
+            target.label(),
+            missing.len(),
+            if missing.len() == 1 { "" } else { "s" },
+            listed.join(", "),
+            sets.join(" ")
+        );
+    }
+    if ask && !missing.is_empty() {
+        ui.status("Asking", &format!("what {} asks anew", target.label()));
+    }
+    let how = if ask {
+        answers::Missing::Ask
+    } else {
+        answers::Missing::TakeDefault
+    };
+    let data = update::data(record, &Default::default());
+    let resolved = answers::resolve(&target.template.manifest, &data, &given, how)?;
+    let notes = dropped
+        .into_iter()
+        .map(|k| {
+            format!(
+                "scaffold.toml: `{k}` is no longer asked by the scaffold; its answer was dropped"
+            )
+        })
+        .collect();
+    Ok((resolved, notes))
+}

@@ -210,6 +210,15 @@ pub fn recorded(origin: &Origin) -> Result<Template> {
     if let Some(template) = crate::cache::load(origin) {
         return Ok(template);
     }
+    let template = fetch_recorded(origin)?;
+    // The cache spares the next call the fetch; failing to write it costs only that.
+    let _ = crate::cache::store(origin, &template);
+    Ok(template)
+}
+
+/// The whole scaffold a repo recorded (project files included, which the cache does not
+/// keep), fetched again at its recorded commit.
+pub fn fetch_recorded(origin: &Origin) -> Result<Template> {
     let base = origin
         .template
         .rsplit_once('#')
@@ -241,8 +250,6 @@ pub fn recorded(origin: &Origin) -> Result<Template> {
             );
         }
     }
-    // The cache spares the next call the fetch; failing to write it costs only that.
-    let _ = crate::cache::store(origin, &fetched.template);
     Ok(fetched.template)
 }
 

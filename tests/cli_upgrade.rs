@@ -75,6 +75,7 @@ fn moves_every_pin_and_prints_the_diff() {
         changed_paths(&before, &snapshot(&root)),
         [
             "Dockerfile",
+            "README.md",
             "docker-compose.yml",
             "go.mod",
             "go.sum",
@@ -207,8 +208,18 @@ fn dirty_tree_is_refused_unless_allowed() {
         .ok();
         assert!(read(root.join("Dockerfile")).contains("nakama-pluginbuilder:3.40.0"));
         assert_eq!(read(root.join("go.mod")), go_mod(&row("3.40.0")));
-        // The user's own change is left alone.
-        assert_eq!(read(root.join(file)).as_bytes(), before[file].as_slice());
+        // The user's own change is kept (in README.md, the release facts move with it).
+        let kept = String::from_utf8(before[file].clone()).unwrap();
+        let kept = if file == "README.md" {
+            let r = (row("3.37.1"), row("3.40.0"));
+            kept.replace(&r.0.nakama, &r.1.nakama)
+                .replace(&r.0.nakama_common, &r.1.nakama_common)
+                .replace(&r.0.go, &r.1.go)
+        } else {
+            kept
+        };
+        assert_eq!(read(root.join(file)), kept);
+        assert!(read(root.join(file)).ends_with("mine\n") || file != "README.md");
     }
 }
 

@@ -153,7 +153,7 @@ fn assert_consistent(repo: &Repo, what: &str) {
 
 #[test]
 fn a_run_killed_at_any_point_is_finished_or_undone_by_the_next_command() {
-    let repo = Repo::new(&["--nakama", "3.38.0"]);
+    let repo = Repo::new(&["--nakama", "3.37.1"]);
     git(&repo.root, &["init", "-q"]);
     commit_all(&repo.root, "start");
     let seed = std::time::SystemTime::now()
@@ -167,10 +167,10 @@ fn a_run_killed_at_any_point_is_finished_or_undone_by_the_next_command() {
     let (mut interrupted, mut finished, mut undone) = (0, 0, 0);
     let mut added: Vec<String> = Vec::new();
     for round in 0..30 {
-        let nakama = if repo.read("scaffold.toml").contains("\"3.38.0\"") {
+        let nakama = if repo.read("scaffold.toml").contains("\"3.37.1\"") {
             "3.40.0"
         } else {
-            "3.38.0"
+            "3.37.1"
         };
         let name = format!("k{round}");
         let args: Vec<&str> = match (round % 3, added.last()) {

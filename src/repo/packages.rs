@@ -252,8 +252,14 @@ pub fn root_inputs(root: &Path, overlay: &Overlay) -> Result<(Vec<String>, Vec<S
         Ok(read) => {
             for entry in read {
                 let entry = entry?;
-                let dir = entry.file_type()?.is_dir();
-                entries.insert(entry.file_name().to_string_lossy().into_owned(), dir);
+                let ft = entry.file_type()?;
+                // Only folders and regular files: a FIFO or a device is never read.
+                if ft.is_dir() || ft.is_file() {
+                    entries.insert(
+                        entry.file_name().to_string_lossy().into_owned(),
+                        ft.is_dir(),
+                    );
+                }
             }
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -274,7 +280,7 @@ pub fn root_inputs(root: &Path, overlay: &Overlay) -> Result<(Vec<String>, Vec<S
     {
         let text = match overlay.get(Path::new(name)) {
             Some(bytes) => String::from_utf8_lossy(bytes).into_owned(),
-            None => fs::read_to_string(root.join(name))
+            None => crate::files::read_to_string(&root.join(name))
                 .with_context(|| format!("reading {}", root.join(name).display()))?,
         };
         let file = source::parse(&text);

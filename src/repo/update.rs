@@ -108,7 +108,8 @@ pub fn base(origin: &Origin) -> Result<Version> {
             origin.template
         )
     } else {
-        source::recorded(origin)?
+        // The whole scaffold: the cache keeps only what `add-package` renders.
+        source::fetch_recorded(origin)?
     };
     Ok(Version {
         template,

@@ -26,7 +26,16 @@ pub fn run(args: DoctorArgs, ui: Ui) -> Result<()> {
         return verdict(&r.problems, ui, &args);
     }
 
-    let outcome = doctor::plan_fixes(&args.dir, &allow)?;
+    let mut outcome = doctor::plan_fixes(&args.dir, &allow)?;
+    // A fix that would add a problem is not applied; the report says which and why.
+    outcome
+        .before
+        .warnings
+        .extend(outcome.dropped.iter().cloned());
+    outcome
+        .after
+        .warnings
+        .extend(outcome.dropped.iter().cloned());
     if !outcome.plan.is_empty() {
         ui.out(&colour_diff(&outcome.plan.diff()));
     }

@@ -10,9 +10,24 @@ use crate::go::gomod;
 use crate::text::replace_word;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The planned contents of every file the remedies change (unchanged files left out). With
-/// `with_block` unset, package COPY lines are not added.
-pub fn plan(repo: &Repo, findings: &[Finding], with_block: bool) -> BTreeMap<String, Vec<u8>> {
+/// What the remedies change: new contents per file (unchanged files left out).
+#[derive(Debug, Clone, Default)]
+pub struct Planned {
+    pub files: BTreeMap<String, Vec<u8>>,
+}
+
+/// What a remedy changes, as `--fix` names it when it keeps or drops a fix.
+pub fn label(r: &Remedy) -> String {
+    match r {
+        Remedy::CopyFolder(_) => "the package COPY lines".into(),
+        Remedy::SetImage { .. } => "the image tags".into(),
+        Remedy::SetRequire { path, .. } => format!("{path} in go.mod"),
+        Remedy::Normalize { file, .. } => format!("the line endings of {file}"),
+    }
+}
+
+/// The planned contents of every file the remedies of `findings` change.
+pub fn plan(repo: &Repo, findings: &[Finding]) -> Planned {
     let remedies: Vec<&Remedy> = findings.iter().flat_map(|f| &f.remedies).collect();
     let mut out: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let current = |out: &BTreeMap<String, Vec<u8>>, file: &str| {
@@ -43,7 +58,7 @@ pub fn plan(repo: &Repo, findings: &[Finding], with_block: bool) -> BTreeMap<Str
                 _ => None,
             })
             .collect();
-        if with_block && !folders.is_empty() {
+        if !folders.is_empty() {
             if let Some(next) = add_folders(&text, &folders) {
                 text = next;
             }
@@ -65,7 +80,7 @@ pub fn plan(repo: &Repo, findings: &[Finding], with_block: bool) -> BTreeMap<Str
     }
     // Drop files whose planned bytes equal what is on disk (a no-op normalisation).
     out.retain(|file, bytes| repo.bytes(file).as_deref() != Some(bytes.as_slice()));
-    out
+    Planned { files: out }
 }
 
 /// The block's folders plus `add`, rewritten in place, or a new block when there is none.

@@ -3,8 +3,8 @@
 //!
 //! The checks (one table, `checks.rs`) work on facts gathered once (go.mod, the Dockerfile
 //! replayed as a build, the import graph); `--fix` turns the safe remedies into planned file
-//! contents, runs every check again on the planned tree, and keeps only fixes that make their
-//! problem go away.
+//! contents, runs every check again on the planned tree, and keeps a fix only when the whole
+//! diagnosis after it is no worse.
 
 pub mod buildline;
 pub mod checks;
@@ -250,12 +250,14 @@ pub fn known_id(id: &str) -> bool {
     checks::find(id).is_some()
 }
 
-/// The outcome of `--fix`: the problems before, those left after the planned fixes, and the
-/// plan itself (not yet written).
+/// The outcome of `--fix`: the problems before, those left after the planned fixes, the plan
+/// itself (not yet written), and the fixes left out because they would have made the repo worse.
 pub struct FixOutcome {
     pub before: Report,
     pub after: Report,
     pub plan: crate::repo::plan::Plan,
+    /// One note per fix not applied: what it was and the problem it would have added.
+    pub dropped: Vec<Note>,
 }
 
 /// A message without its digits: line numbers shift when a fix adds lines, so "still there"
@@ -269,36 +271,99 @@ fn stable_key(p: &Problem) -> (String, String, String) {
     )
 }
 
-/// Plans the safe fixes for the problems not in `allow`, checks the planned tree again, and
-/// keeps the package-block edit only when it makes its problems go away.
+/// The problems of `after` that `before` does not have (as many times as it has them).
+fn new_problems<'a>(before: &[Problem], after: &'a [Problem]) -> Vec<&'a Problem> {
+    let mut left: Vec<_> = before.iter().map(stable_key).collect();
+    after
+        .iter()
+        .filter(|p| {
+            let key = stable_key(p);
+            match left.iter().position(|k| *k == key) {
+                Some(i) => {
+                    left.swap_remove(i);
+                    false
+                }
+                None => true,
+            }
+        })
+        .collect()
+}
+
+/// One fix `--fix` keeps or drops as a whole: the findings whose remedies edit the same thing.
+struct Unit {
+    label: String,
+    findings: Vec<Finding>,
+}
+
+/// The findings with remedies, grouped by what their remedies change.
+fn units(findings: &[Finding]) -> Vec<Unit> {
+    let mut out: Vec<Unit> = Vec::new();
+    for f in findings {
+        let Some(first) = f.remedies.first() else {
+            continue;
+        };
+        let label = fix::label(first);
+        match out.iter_mut().find(|u| u.label == label) {
+            Some(u) => u.findings.push(f.clone()),
+            None => out.push(Unit {
+                label,
+                findings: vec![f.clone()],
+            }),
+        }
+    }
+    out
+}
+
+/// Plans the safe fixes for the problems not in `allow`, and keeps a fix only when the whole
+/// diagnosis after it is no worse: no problem appears that was not there before (a fix that
+/// would add one is dropped, and `dropped` says which and why).
 pub fn plan_fixes(root: &Path, allow: &[String]) -> Result<FixOutcome> {
     let repo = Repo::load(root);
     let mut before = diagnose_repo(&repo)?;
     before.findings.retain(|f| !allow.contains(&f.problem.id));
-    let mut overlay = fix::plan(&repo, &before.findings, true);
-    let mut after = diagnose_repo(&repo.with_overlay(&overlay))?;
-    let targeted: Vec<_> = before
-        .findings
-        .iter()
-        .filter(|f| {
-            f.remedies
-                .iter()
-                .any(|r| matches!(r, Remedy::CopyFolder(_)))
-        })
-        .map(|f| stable_key(&f.problem))
-        .collect();
-    let block_failed = after
-        .findings
-        .iter()
-        .any(|f| targeted.contains(&stable_key(&f.problem)));
-    if block_failed {
-        overlay = fix::plan(&repo, &before.findings, false);
-        after = diagnose_repo(&repo.with_overlay(&overlay))?;
-    }
     let mut before_report = before.report();
-    let mut after_report = after.report();
-    after_report.allow(allow);
     before_report.allow(allow);
+    let check = |findings: &[Finding]| -> Result<(fix::Planned, Report)> {
+        let planned = fix::plan(&repo, findings);
+        let mut after = diagnose_repo(&repo.with_overlay(&planned.files))?.report();
+        after.allow(allow);
+        Ok((planned, after))
+    };
+    let all: Vec<Finding> = before
+        .findings
+        .iter()
+        .filter(|f| !f.remedies.is_empty())
+        .cloned()
+        .collect();
+    let (mut planned, mut after_report) = check(&all)?;
+    let mut dropped = Vec::new();
+    if !new_problems(&before_report.problems, &after_report.problems).is_empty() {
+        // Some fix makes things worse: add them one at a time, keeping each that does not.
+        let mut kept: Vec<Finding> = Vec::new();
+        (planned, after_report) = check(&kept)?;
+        for unit in units(&all) {
+            let mut next = kept.clone();
+            next.extend(unit.findings.iter().cloned());
+            let (p, a) = check(&next)?;
+            match new_problems(&before_report.problems, &a.problems).first() {
+                None => {
+                    kept = next;
+                    (planned, after_report) = (p, a);
+                }
+                Some(worse) => {
+                    let at = &unit.findings[0].problem;
+                    dropped.push(Note {
+                        file: at.file.clone(),
+                        line: at.line,
+                        message: format!(
+                            "--fix left {} alone: it would add {} {}:{}: {}",
+                            unit.label, worse.id, worse.file, worse.line, worse.message
+                        ),
+                    });
+                }
+            }
+        }
+    }
     let left: Vec<_> = after_report.problems.iter().map(stable_key).collect();
     after_report.fixed = before_report
         .problems
@@ -307,12 +372,13 @@ pub fn plan_fixes(root: &Path, allow: &[String]) -> Result<FixOutcome> {
         .cloned()
         .collect();
     let mut plan = crate::repo::plan::Plan::new(root);
-    for (file, bytes) in overlay {
+    for (file, bytes) in planned.files {
         plan.put(file, bytes)?;
     }
     Ok(FixOutcome {
         before: before_report,
         after: after_report,
         plan,
+        dropped,
     })
 }

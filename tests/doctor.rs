@@ -282,9 +282,9 @@ fn d001_follows_imports_through_the_module() {
         "{}",
         p.message
     );
-    assert!(p.message.contains(
-        "main module (example.com/game) does not contain package example.com/game/util/strs"
-    ));
+    assert!(p
+        .message
+        .contains("no required module provides package example.com/game/util/strs"));
     assert_eq!(p.fix, "add `COPY util/ util/` before line 12");
     assert!(p.fixable);
 }

@@ -19,14 +19,15 @@ pub fn run(args: DoctorArgs, ui: Ui) -> Result<()> {
         }
         allow.push(id);
     }
+    let target = doctor::Target::with_dockerfile(&args.dir, args.dockerfile.as_deref());
     if !args.fix {
-        let mut r = doctor::diagnose(&args.dir)?.report();
+        let mut r = doctor::diagnose_target(&target)?.report();
         r.allow(&allow);
         show(&r, ui);
         return verdict(&r.problems, ui, &args);
     }
 
-    let mut outcome = doctor::plan_fixes(&args.dir, &allow)?;
+    let mut outcome = doctor::plan_fixes_for(&target, &allow)?;
     // A fix that would add a problem is not applied; the report says which and why.
     outcome
         .before

@@ -26,8 +26,17 @@ pub fn label(r: &Remedy) -> String {
     }
 }
 
+/// Where the files the remedies edit are, in the context.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub dockerfile: String,
+    /// The module's folder ("" for the context root).
+    pub moddir: String,
+}
+
 /// The planned contents of every file the remedies of `findings` change.
-pub fn plan(repo: &Repo, findings: &[Finding]) -> Planned {
+pub fn plan(repo: &Repo, paths: &Paths, findings: &[Finding]) -> Planned {
+    let gomod_path = super::join_rel(&paths.moddir, "go.mod");
     let remedies: Vec<&Remedy> = findings.iter().flat_map(|f| &f.remedies).collect();
     let mut out: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let current = |out: &BTreeMap<String, Vec<u8>>, file: &str| {
@@ -44,7 +53,7 @@ pub fn plan(repo: &Repo, findings: &[Finding]) -> Planned {
     let text_of = |out: &BTreeMap<String, Vec<u8>>, file: &str| {
         current(out, file).and_then(|b| String::from_utf8(b).ok())
     };
-    if let Some(mut text) = text_of(&out, "Dockerfile") {
+    if let Some(mut text) = text_of(&out, &paths.dockerfile) {
         let before = text.clone();
         for r in &remedies {
             if let Remedy::SetImage { line, from, to } = r {
@@ -64,10 +73,10 @@ pub fn plan(repo: &Repo, findings: &[Finding]) -> Planned {
             }
         }
         if text != before {
-            out.insert("Dockerfile".into(), text.into_bytes());
+            out.insert(paths.dockerfile.clone(), text.into_bytes());
         }
     }
-    if let Some(mut text) = text_of(&out, "go.mod") {
+    if let Some(mut text) = text_of(&out, &gomod_path) {
         let before = text.clone();
         for r in &remedies {
             if let Remedy::SetRequire { path, to } = r {
@@ -75,7 +84,7 @@ pub fn plan(repo: &Repo, findings: &[Finding]) -> Planned {
             }
         }
         if text != before {
-            out.insert("go.mod".into(), text.into_bytes());
+            out.insert(gomod_path.clone(), text.into_bytes());
         }
     }
     // Drop files whose planned bytes equal what is on disk (a no-op normalisation).

@@ -29,7 +29,7 @@ use imports::Graph;
 use repo::Repo;
 use report::{Note, Problem, Report};
 use stage::Model;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A safe, mechanical fix `--fix` may apply for a problem.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +51,15 @@ pub enum Remedy {
 
 /// Everything the checks read, gathered once per run.
 pub struct Facts<'a> {
+    /// The build context.
     pub repo: &'a Repo,
+    /// The Go module's folder, as a repo of its own (the context itself when go.mod is at its
+    /// root): the Go checks read it and name its files through [`Facts::at`].
+    pub modrepo: Repo,
+    /// The module's folder in the context ("" for its root).
+    pub moddir: String,
+    /// The Dockerfile, relative to the context (or absolute when outside it).
+    pub dockerfile_path: String,
     pub gomod: GoMod,
     pub dockerfile: String,
     pub model: Model,
@@ -63,6 +71,14 @@ pub struct Facts<'a> {
     pub modroot: String,
     /// Whether `go build` reads vendor/ (flag, GOFLAGS, or go ≥ 1.14 with vendor/ present).
     pub vendor_mode: bool,
+}
+
+impl Facts<'_> {
+    /// The context path of a module file (`main.go` is `backend/main.go` when the module lives
+    /// in backend/).
+    pub fn at(&self, module_rel: &str) -> String {
+        join_rel(&self.moddir, module_rel)
+    }
 }
 
 /// A problem plus the remedies that fix it (empty when it needs a person).
@@ -93,6 +109,10 @@ impl Finding {
 pub struct Diagnosis {
     pub findings: Vec<Finding>,
     pub warnings: Vec<Note>,
+    /// The Dockerfile checked (relative to the context, or absolute).
+    pub dockerfile: String,
+    /// The module's folder in the context ("" for the context root).
+    pub moddir: String,
 }
 
 impl Diagnosis {
@@ -111,57 +131,149 @@ fn cannot_run(message: String) -> crate::error::Error {
     crate::error::Error::CannotRun(message)
 }
 
+/// Where doctor looks: the build context, and the Dockerfile in it (`Dockerfile` unless
+/// `--dockerfile` names another; a path outside the context is kept as given).
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub context: PathBuf,
+    pub dockerfile: String,
+}
+
+impl Target {
+    /// The context `root` with its `Dockerfile`.
+    pub fn root(root: &Path) -> Target {
+        Target {
+            context: root.to_path_buf(),
+            dockerfile: "Dockerfile".into(),
+        }
+    }
+
+    /// The context `root` and the Dockerfile at `dockerfile` (as given on the command line:
+    /// relative to the current folder), named relative to the context when it is inside it.
+    pub fn with_dockerfile(root: &Path, dockerfile: Option<&Path>) -> Target {
+        let Some(df) = dockerfile else {
+            return Target::root(root);
+        };
+        let inside = match (df.canonicalize(), root.canonicalize()) {
+            (Ok(d), Ok(r)) => d.strip_prefix(&r).ok().map(crate::repo::plan::slash),
+            _ => None,
+        };
+        Target {
+            context: root.to_path_buf(),
+            dockerfile: inside.unwrap_or_else(|| {
+                std::path::absolute(df)
+                    .unwrap_or_else(|_| df.to_path_buf())
+                    .to_string_lossy()
+                    .into_owned()
+            }),
+        }
+    }
+}
+
 /// Checks the repo at `root`. Errors (no go.mod, no Dockerfile) mean doctor could not run and
 /// carry exit status 2.
 pub fn diagnose(root: &Path) -> Result<Diagnosis> {
+    diagnose_target(&Target::root(root))
+}
+
+/// Checks the build context and Dockerfile of `target`.
+pub fn diagnose_target(target: &Target) -> Result<Diagnosis> {
+    let root = &target.context;
     if !root.is_dir() {
         return Err(cannot_run(format!(
             "{} is not a folder; give the plugin repo's folder: `scaffold doctor DIR`",
             root.display()
         )));
     }
-    diagnose_repo(&Repo::load(root))
+    diagnose_repo(&Repo::load(root), &target.dockerfile)
 }
 
-/// Checks an already listed repo (possibly with planned contents in its overlay).
-pub fn diagnose_repo(repo: &Repo) -> Result<Diagnosis> {
-    let Some(gomod_text) = repo.text("go.mod") else {
-        let hint = repo
-            .root
-            .canonicalize()
-            .ok()
-            .and_then(|r| {
-                r.ancestors()
-                    .skip(1)
-                    .find(|a| a.join("go.mod").is_file())
-                    .map(|a| a.to_path_buf())
-            })
-            .map(|a| {
-                format!(
-                    " (there is one in {}: run `scaffold doctor {}`)",
-                    a.display(),
-                    a.display()
-                )
-            })
-            .unwrap_or_default();
-        return Err(cannot_run(format!(
-            "no go.mod in {}{hint}; doctor checks a Go plugin repo: its root holds go.mod and the Dockerfile",
-            repo.root.display()
-        )));
-    };
-    // gomod's error already names the file and the line to add.
-    let gomod =
-        gomod::parse(&gomod_text.replace('\u{feff}', "")).map_err(|e| cannot_run(e.to_string()))?;
-    let Some(dockerfile) = repo.text("Dockerfile") else {
-        return Err(cannot_run(format!(
-            "no Dockerfile in {}; doctor checks the Docker build of a Nakama plugin (`scaffold new` writes one)",
-            repo.root.display()
-        )));
-    };
-    let ignore_file = ["Dockerfile.dockerignore", ".dockerignore"]
+/// The error for a context without a go.mod doctor can find, naming a parent folder that has
+/// one.
+fn no_gomod(repo: &Repo) -> crate::error::Error {
+    let hint = repo
+        .root
+        .canonicalize()
+        .ok()
+        .and_then(|r| {
+            r.ancestors()
+                .skip(1)
+                .find(|a| a.join("go.mod").is_file())
+                .map(|a| a.to_path_buf())
+        })
+        .map(|a| {
+            format!(
+                " (there is one in {}: run `scaffold doctor {}`)",
+                a.display(),
+                a.display()
+            )
+        })
+        .unwrap_or_default();
+    cannot_run(format!(
+        "no go.mod in {}{hint}; doctor checks a Go plugin repo: its root holds go.mod and the Dockerfile (or give the build context and `--dockerfile PATH`, and the Dockerfile's COPY of go.mod names the module's folder)",
+        repo.root.display()
+    ))
+}
+
+/// The module's folder in the context: where the go.mod in the build folder was copied from;
+/// else the context root when it holds go.mod; else the folder with a go.mod that the most
+/// copied files come from.
+fn module_dir(repo: &Repo, model: &Model, modroot: &str) -> Option<String> {
+    let is_mod = |d: &str| repo.is_file(&join_rel(d, "go.mod"));
+    if let Some(placed) = model.image.files.get(&join(modroot, "go.mod")) {
+        let dir = repo::parent(&placed.from).to_string();
+        if is_mod(&dir) {
+            return Some(dir);
+        }
+    }
+    if is_mod("") {
+        return Some(String::new());
+    }
+    let mut count: std::collections::BTreeMap<String, usize> = Default::default();
+    for placed in model.image.files.values() {
+        let mut dir = repo::parent(&placed.from);
+        while !dir.is_empty() {
+            if is_mod(dir) {
+                *count.entry(dir.to_string()).or_default() += 1;
+                break;
+            }
+            dir = repo::parent(dir);
+        }
+    }
+    count
         .into_iter()
-        .find(|f| repo.is_file(f))
-        .map(str::to_string);
+        .max_by_key(|(_, n)| *n)
+        .map(|(dir, _)| dir)
+}
+
+/// `dir/rel`, or `rel` when `dir` is the root ("").
+pub fn join_rel(dir: &str, rel: &str) -> String {
+    if dir.is_empty() {
+        rel.to_string()
+    } else {
+        format!("{dir}/{rel}")
+    }
+}
+
+/// Checks an already listed repo (possibly with planned contents in its overlay), built with
+/// the Dockerfile at `dockerfile_path` (relative to the context, or absolute).
+pub fn diagnose_repo(repo: &Repo, dockerfile_path: &str) -> Result<Diagnosis> {
+    let Some(dockerfile) = repo.text(dockerfile_path) else {
+        if !repo.is_file("go.mod") {
+            return Err(no_gomod(repo));
+        }
+        return Err(cannot_run(format!(
+            "no {dockerfile_path} in {}; doctor checks the Docker build of a Nakama plugin (`scaffold new` writes one; `--dockerfile PATH` names another)",
+            repo.root.display()
+        )));
+    };
+    // Docker reads `<Dockerfile>.dockerignore` beside the Dockerfile first, then the context's.
+    let ignore_file = [
+        format!("{dockerfile_path}.dockerignore"),
+        ".dockerignore".into(),
+    ]
+    .into_iter()
+    .find(|f| repo.is_file(f));
     let ignore = ignore_file
         .as_deref()
         .and_then(|f| repo.text(f))
@@ -172,7 +284,7 @@ pub fn diagnose_repo(repo: &Repo) -> Result<Diagnosis> {
         .warnings
         .iter()
         .map(|w| Note {
-            file: "Dockerfile".into(),
+            file: dockerfile_path.into(),
             line: w.line,
             message: w.message.clone(),
         })
@@ -185,17 +297,27 @@ pub fn diagnose_repo(repo: &Repo) -> Result<Diagnosis> {
         });
     }
     let modroot = module_root(&model);
+    let moddir = module_dir(repo, &model, &modroot).ok_or_else(|| no_gomod(repo))?;
+    let modrepo = repo.sub(&moddir);
+    let gomod_text = modrepo.text("go.mod").unwrap_or_default();
+    // gomod's error already names the file and the line to add.
+    let gomod =
+        gomod::parse(&gomod_text.replace('\u{feff}', "")).map_err(|e| cannot_run(e.to_string()))?;
+    let modroot = module_root(&model);
     let (main_dir, main_files) = imports::main_package(&model, &modroot, &gomod.module);
     let tags = model
         .build
         .as_ref()
         .map(|b| b.flags.tags.clone())
         .unwrap_or_default();
-    let graph = Graph::build(repo, &gomod, &main_dir, main_files.as_deref(), &tags);
+    let graph = Graph::build(&modrepo, &gomod, &main_dir, main_files.as_deref(), &tags);
     warnings.extend(graph.notes.iter().cloned());
     let vendor_mode = vendor::vendor_mode(&model, &modroot, &gomod);
     let facts = Facts {
         repo,
+        modrepo,
+        moddir: moddir.clone(),
+        dockerfile_path: dockerfile_path.to_string(),
         gomod,
         dockerfile,
         model,
@@ -214,7 +336,12 @@ pub fn diagnose_repo(repo: &Repo) -> Result<Diagnosis> {
             f
         }));
     }
-    Ok(Diagnosis { findings, warnings })
+    Ok(Diagnosis {
+        findings,
+        warnings,
+        dockerfile: dockerfile_path.to_string(),
+        moddir,
+    })
 }
 
 /// Where go.mod sits in the image when go build runs: the build folder or the nearest parent
@@ -318,14 +445,25 @@ fn units(findings: &[Finding]) -> Vec<Unit> {
 /// diagnosis after it is no worse: no problem appears that was not there before (a fix that
 /// would add one is dropped, and `dropped` says which and why).
 pub fn plan_fixes(root: &Path, allow: &[String]) -> Result<FixOutcome> {
+    plan_fixes_for(&Target::root(root), allow)
+}
+
+/// [`plan_fixes`] for a context and Dockerfile.
+pub fn plan_fixes_for(target: &Target, allow: &[String]) -> Result<FixOutcome> {
+    let root = &target.context;
     let repo = Repo::load(root);
-    let mut before = diagnose_repo(&repo)?;
+    let df = target.dockerfile.as_str();
+    let mut before = diagnose_repo(&repo, df)?;
+    let paths = fix::Paths {
+        dockerfile: before.dockerfile.clone(),
+        moddir: before.moddir.clone(),
+    };
     before.findings.retain(|f| !allow.contains(&f.problem.id));
     let mut before_report = before.report();
     before_report.allow(allow);
     let check = |findings: &[Finding]| -> Result<(fix::Planned, Report)> {
-        let planned = fix::plan(&repo, findings);
-        let mut after = diagnose_repo(&repo.with_overlay(&planned.files))?.report();
+        let planned = fix::plan(&repo, &paths, findings);
+        let mut after = diagnose_repo(&repo.with_overlay(&planned.files), df)?.report();
         after.allow(allow);
         Ok((planned, after))
     };

@@ -97,7 +97,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
                 _ => String::new(),
             };
             notes.push(Note {
-                file: "Dockerfile".into(),
+                file: f.dockerfile_path.clone(),
                 line: img.line,
                 message: format!("Nakama `{0}` is not in scaffold's release table ({span}); doctor cannot check its nakama-common and Go: use a release in that range, or a newer scaffold if {0} came out after this one", img.tag),
             });
@@ -150,7 +150,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
             ),
         };
         out.push(Finding::fixable(
-            Problem::new("D003", "Dockerfile", first, message, fix),
+            Problem::new("D003", &f.dockerfile_path, first, message, fix),
             remedies,
         ));
     }
@@ -159,7 +159,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
         match common {
             None => out.push(Finding::manual(Problem::new(
                 "D003",
-                "go.mod",
+                &f.at("go.mod"),
                 1,
                 format!("go.mod does not require {COMMON}; a plugin's InitModule needs it (`no required module provides package {COMMON}/runtime`)"),
                 format!("add `require {COMMON} {}` and run `go mod tidy`", r.nakama_common),
@@ -167,7 +167,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
             Some((_, v, line)) if *v != r.nakama_common => out.push(Finding::fixable(
                 Problem::new(
                     "D003",
-                    "go.mod",
+                    &f.at("go.mod"),
                     *line,
                     format!("go.mod requires nakama-common {v}, but Nakama {} ({from}) is built with {}; the plugin fails to load with `plugin was built with a different version of package {COMMON}/api`", r.nakama, r.nakama_common),
                     format!("require {COMMON} {}, then run `go mod tidy` (and `go mod vendor` if you vendor)", r.nakama_common),
@@ -201,7 +201,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
         if go_version(go) > go_version(have) {
             out.push(Finding::manual(Problem::new(
                 "D003",
-                "go.mod",
+                &f.at("go.mod"),
                 f.gomod.go_line,
                 format!("go.mod says `go {go}` but {image} has Go {have}; the build fails with `go: go.mod requires go >= {go} (running go {have}; GOTOOLCHAIN=local)`"),
                 format!("set `go {have}` in go.mod"),
@@ -217,7 +217,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
             if *have != r.go {
                 out.push(Finding::manual(Problem::new(
                     "D003",
-                    "Dockerfile",
+                    &f.dockerfile_path,
                     *line,
                     format!("the plugin is built with {image}, but Nakama {} is built with Go {}; it fails to load with `plugin was built with a different version of package runtime`", r.nakama, r.go),
                     format!("build with `FROM heroiclabs/nakama-pluginbuilder:{}` (or `golang:{}`)", r.nakama, r.go),
@@ -226,7 +226,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
         } else if img.tag.matches('.').count() < 2 {
             out.push(Finding::manual(Problem::new(
                 "D003",
-                "Dockerfile",
+                &f.dockerfile_path,
                 img.line,
                 format!("the plugin is built with {}:{}, which is not one exact Go release; Nakama {} needs Go {}", img.name, img.tag, r.nakama, r.go),
                 format!("build with `FROM heroiclabs/nakama-pluginbuilder:{}`", r.nakama),

@@ -237,7 +237,10 @@ mod tests {
             &FILES,
             "profile",
         );
-        assert_eq!(m.warnings.len(), 2, "{:?}", m.warnings);
+        // Hidden by .dockerignore: a warning; not in the context at all: a missing source.
+        assert_eq!(m.warnings.len(), 1, "{:?}", m.warnings);
         assert!(m.warnings[0].message.contains(".dockerignore line 1"));
+        assert_eq!(m.image.missing.len(), 1, "{:?}", m.image.missing);
+        assert_eq!(m.image.missing[0].1, "nothere");
     }
 }

@@ -87,7 +87,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
         // Not used by the Docker build, but go ≥ 1.14 still reads a vendor/ it finds, so a
         // stale one breaks every local `go build` and `go test`.
         let reads_vendor = go_version(f.gomod.go.as_deref().unwrap_or("0")) >= GoVersion(1, 14, 0);
-        return if reads_vendor && f.repo.is_file("vendor/modules.txt") {
+        return if reads_vendor && f.modrepo.is_file("vendor/modules.txt") {
             stale(f)
         } else {
             Vec::new()
@@ -111,15 +111,15 @@ pub fn check(f: &Facts) -> Vec<Finding> {
     if f.model.image.vendored_by_run.is_some() {
         return Vec::new();
     }
-    if !f.repo.is_file("vendor/modules.txt") {
-        let what = if f.repo.is_dir("vendor") {
+    if !f.modrepo.is_file("vendor/modules.txt") {
+        let what = if f.modrepo.is_dir("vendor") {
             "vendor/ has no modules.txt"
         } else {
             "the repo has no vendor/"
         };
         return vec![Finding::manual(Problem::new(
             "D002",
-            "Dockerfile",
+            &f.dockerfile_path,
             b.line,
             format!("{why}, but {what}; the build fails with `go: inconsistent vendoring` or `import lookup disabled by -mod=vendor`"),
             "run `go mod vendor` and commit vendor/ (or drop -mod=vendor and copy go.sum)".into(),
@@ -134,7 +134,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
             .contains_key(&join(root, "vendor/modules.txt"));
         let pat = f
             .ignore
-            .decider("vendor/modules.txt")
+            .decider(&f.at("vendor/modules.txt"))
             .filter(|p| !p.exception);
         return vec![match (hidden, pat) {
             (true, Some(p)) => Finding::manual(Problem::new(
@@ -146,7 +146,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
             )),
             _ => Finding::manual(Problem::new(
                 "D002",
-                "Dockerfile",
+                &f.dockerfile_path,
                 b.line,
                 format!("{why}, but vendor/ is never copied into {root}; the build fails with `cannot find module providing package …: import lookup disabled by -mod=vendor`"),
                 format!("add `COPY vendor/ vendor/` before line {}", b.line),
@@ -159,7 +159,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
 /// vendor/modules.txt against go.mod's requirements, as `go` checks them (Go 1.17+ marks
 /// every requirement `## explicit`).
 fn stale(f: &Facts) -> Vec<Finding> {
-    let text = f.repo.text("vendor/modules.txt").unwrap_or_default();
+    let text = f.modrepo.text("vendor/modules.txt").unwrap_or_default();
     let vendored = read_modules_txt(&text);
     let mut diffs: Vec<(usize, String)> = Vec::new();
     for (path, version, _) in &f.gomod.requires {
@@ -201,7 +201,7 @@ fn stale(f: &Facts) -> Vec<Finding> {
     };
     vec![Finding::manual(Problem::new(
         "D002",
-        "vendor/modules.txt",
+        &f.at("vendor/modules.txt"),
         line,
         format!(
             "vendor/ is stale: {}{more}; the build fails with `go: inconsistent vendoring`",

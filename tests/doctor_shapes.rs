@@ -1,0 +1,110 @@
+//! `scaffold doctor` on the shapes real plugin repos take (issue 14): each test starts from a
+//! repo of `tests/fixtures/doctor/` (copied to a temp folder, its labels left out) and shows
+//! one thing doctor, `--fix` or `sync --adopt` used to get wrong.
+
+mod common;
+
+use common::{copy_tree, crate_path, output, scaffold, tmp, write, Out};
+use std::path::Path;
+use tempfile::TempDir;
+
+/// A copy of fixture `name` without its labels.toml.
+fn fixture(name: &str) -> TempDir {
+    let dir = tmp();
+    copy_tree(
+        &crate_path(&format!("tests/fixtures/doctor/{name}")),
+        dir.path(),
+    );
+    let _ = std::fs::remove_file(dir.path().join("labels.toml"));
+    dir
+}
+
+fn doctor(dir: &Path, args: &[&str]) -> Out {
+    output(
+        scaffold()
+            .arg("doctor")
+            .arg(dir)
+            .args(args)
+            .env("NO_COLOR", "1"),
+    )
+}
+
+/// (id, file, line) of every problem in `doctor --json` output.
+fn found(out: &Out) -> Vec<(String, String, u64)> {
+    out.json()["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["id"].as_str().unwrap().to_string(),
+                p["file"].as_str().unwrap().to_string(),
+                p["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn problem(id: &str, file: &str, line: u64) -> (String, String, u64) {
+    (id.to_string(), file.to_string(), line)
+}
+
+/// A Dockerfile at the root whose module lives in backend/ (`COPY backend/go.mod .`): doctor
+/// used to stop at "no go.mod"; it finds the module from the COPY lines, and `--dockerfile`
+/// takes a Dockerfile elsewhere with the context folder.
+#[test]
+fn module_in_a_subfolder_is_found_from_the_copy_lines() {
+    let r = fixture("monorepo-backend");
+    let out = doctor(r.path(), &["--json"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert_eq!(found(&out), vec![problem("D001", "Dockerfile", 14)]);
+    let p = &out.json()["problems"][0];
+    assert!(
+        p["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("backend/profile/ is imported by backend/main.go but never copied"),
+        "{p:#}"
+    );
+    assert_eq!(
+        p["fix"],
+        "add `COPY backend/profile/ profile/` before the go build"
+    );
+
+    // The same Dockerfile elsewhere, named with --dockerfile; the context stays the root.
+    std::fs::create_dir(r.path().join("deploy")).unwrap();
+    std::fs::rename(
+        r.path().join("Dockerfile"),
+        r.path().join("deploy/plugin.Dockerfile"),
+    )
+    .unwrap();
+    let out = doctor(
+        r.path(),
+        &[
+            "--json",
+            "--dockerfile",
+            r.path().join("deploy/plugin.Dockerfile").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        found(&out),
+        vec![problem("D001", "deploy/plugin.Dockerfile", 14)]
+    );
+    // Without it there is no Dockerfile and no go.mod at the root: doctor says how to point it.
+    let out = doctor(r.path(), &[]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("--dockerfile PATH"), "{}", out.stderr);
+
+    // Fixed by hand, the repo is clean.
+    let text = std::fs::read_to_string(r.path().join("deploy/plugin.Dockerfile")).unwrap();
+    write(
+        r.path().join("deploy/plugin.Dockerfile"),
+        text.replace(
+            "COPY backend/*.go ./\n",
+            "COPY backend/*.go ./\nCOPY backend/profile/ profile/\n",
+        ),
+    );
+    let df = r.path().join("deploy/plugin.Dockerfile");
+    let out = doctor(r.path(), &["--dockerfile", df.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+}

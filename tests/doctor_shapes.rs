@@ -108,3 +108,27 @@ fn module_in_a_subfolder_is_found_from_the_copy_lines() {
     let out = doctor(r.path(), &["--dockerfile", df.to_str().unwrap()]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
 }
+
+/// `go build … ./src/rpc/*.go`: the shell expands the glob against the staged files, so the
+/// plugin's main package is src/rpc/ (D007 used to say it had no Go files) and what it imports
+/// must be copied.
+#[test]
+fn a_file_list_build_with_a_glob_is_read_like_the_shell() {
+    let r = fixture("file-list-build");
+    let out = doctor(r.path(), &["--json"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+
+    // Copy only src/rpc/: the package it imports is then missing, and InitModule is still found.
+    let text = std::fs::read_to_string(r.path().join("Dockerfile")).unwrap();
+    write(
+        r.path().join("Dockerfile"),
+        text.replace("COPY src/ src/\n", "COPY src/rpc/ src/rpc/\n"),
+    );
+    let out = doctor(r.path(), &["--json"]);
+    assert_eq!(found(&out), vec![problem("D001", "Dockerfile", 10)]);
+    let message = out.json()["problems"][0]["message"].to_string();
+    assert!(
+        message.contains("src/shared/ is imported by src/rpc/rpcs.go but never copied"),
+        "{message}"
+    );
+}

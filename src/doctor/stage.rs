@@ -4,7 +4,8 @@
 
 use super::buildline::{self, GoFlags};
 use super::repo::{Kind, Repo};
-use crate::docker::copy::Context;
+use crate::docker::copy::{has_wildcard, Context};
+use crate::docker::glob::Glob;
 use crate::docker::ignore::DockerIgnore;
 use crate::docker::parse::Warning;
 use crate::docker::path::join;
@@ -96,6 +97,7 @@ impl Model {
         if let Some(c) = &flags.chdir {
             dir = join(&dir, c);
         }
+        let packages = expand_globs(packages, &dir, image);
         let cgo = env.get("CGO_ENABLED").map(|v| {
             (
                 v.clone(),
@@ -151,6 +153,53 @@ impl Model {
             None => all.into_iter().next(),
         }
     }
+}
+
+/// The shell expands wildcards in the build line (`go build ./src/rpc/*.go`) before go sees
+/// them: against what the image holds in the folder the command runs in, sorted, `*` never
+/// crossing a `/` nor matching a leading `.`; a pattern that matches nothing stays as written.
+fn expand_globs(words: Vec<String>, dir: &str, image: &Image) -> Vec<String> {
+    let mut out = Vec::new();
+    for word in words {
+        if !has_wildcard(&word) || word.starts_with('/') {
+            out.push(word);
+            continue;
+        }
+        let pattern = word.trim_start_matches("./");
+        let glob = Glob::filepath(pattern);
+        let pat_segs: Vec<&str> = pattern.split('/').collect();
+        let prefix = if dir == "/" {
+            "/".to_string()
+        } else {
+            format!("{dir}/")
+        };
+        let mut hits: Vec<String> = image
+            .files
+            .keys()
+            .chain(image.dirs.iter())
+            .filter_map(|abs| abs.strip_prefix(&prefix))
+            .filter(|rel| glob.matches(rel))
+            .filter(|rel| {
+                rel.split('/')
+                    .zip(&pat_segs)
+                    .all(|(seg, pat)| !seg.starts_with('.') || pat.starts_with('.'))
+            })
+            .map(|rel| {
+                if word.starts_with("./") {
+                    format!("./{rel}")
+                } else {
+                    rel.to_string()
+                }
+            })
+            .collect();
+        hits.sort();
+        if hits.is_empty() {
+            out.push(word);
+        } else {
+            out.extend(hits);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -242,5 +291,30 @@ mod tests {
         assert!(m.warnings[0].message.contains(".dockerignore line 1"));
         assert_eq!(m.image.missing.len(), 1, "{:?}", m.image.missing);
         assert_eq!(m.image.missing[0].1, "nothere");
+    }
+
+    #[test]
+    fn build_line_globs_expand_against_the_image() {
+        let files = [
+            "go.mod",
+            "src/rpc/a.go",
+            "src/rpc/b.go",
+            "src/rpc/.x.go",
+            "src/t/c.go",
+        ];
+        let m = model(
+            "FROM x\nWORKDIR /app\nCOPY . .\nRUN go build -buildmode=plugin ./src/rpc/*.go src/*/c.go ./none/*.go\n",
+            &files,
+            "",
+        );
+        assert_eq!(
+            m.build.unwrap().packages,
+            vec![
+                "./src/rpc/a.go",
+                "./src/rpc/b.go",
+                "src/t/c.go",
+                "./none/*.go"
+            ]
+        );
     }
 }

@@ -720,6 +720,11 @@ fn d005_build_flags_and_cgo() {
         "RUN go build -trimpath -buildmode=plugin -o ./backend.so .",
         "RUN ./build.sh",
     );
+    // A build script doctor cannot read is a warning (issue 14), never D005.
+    let rep = r.report();
+    assert!(rep.problems.is_empty(), "{:#?}", rep.problems);
+    assert!(rep.warnings[0].message.contains("cannot see inside ./build.sh"));
+    r.edit("Dockerfile", "RUN ./build.sh", "RUN true");
     assert!(message(&r, "D005").contains("has no RUN with `go build`"));
 }
 

@@ -132,3 +132,41 @@ fn a_file_list_build_with_a_glob_is_read_like_the_shell() {
         "{message}"
     );
 }
+
+/// `RUN bash scripts/build.sh`: doctor cannot see the go build inside, so it warns and does
+/// not report D005 (it used to call a build with both flags an error).
+#[test]
+fn a_build_in_a_script_is_a_warning_not_d005() {
+    let r = fixture("script-build");
+    let out = doctor(r.path(), &[]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains(
+            "Dockerfile:12: the plugin is built by `scripts/build.sh`: doctor cannot see inside scripts/build.sh"
+        ),
+        "{}",
+        out.stderr
+    );
+    for run in [
+        "RUN ./scripts/build.sh",
+        "RUN sh -e scripts/build.sh",
+        "RUN make plugin",
+    ] {
+        let text = std::fs::read_to_string(r.path().join("Dockerfile")).unwrap();
+        write(
+            r.path().join("Dockerfile"),
+            text.replace("RUN bash scripts/build.sh", run),
+        );
+        let out = doctor(r.path(), &["--json"]);
+        assert_eq!(out.code, 0, "{run}: {}{}", out.stdout, out.stderr);
+        std::fs::write(r.path().join("Dockerfile"), &text).unwrap();
+    }
+    // No build and no script at all is still D005.
+    let text = std::fs::read_to_string(r.path().join("Dockerfile")).unwrap();
+    write(
+        r.path().join("Dockerfile"),
+        text.replace("RUN bash scripts/build.sh", "RUN ls"),
+    );
+    let out = doctor(r.path(), &["--json"]);
+    assert_eq!(found(&out), vec![problem("D005", "Dockerfile", 1)]);
+}

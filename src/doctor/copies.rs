@@ -66,9 +66,6 @@ fn copy_fix(f: &Facts, folder: &str, place: &Block) -> (usize, String, Vec<Remed
 }
 
 pub fn check(f: &Facts) -> Vec<Finding> {
-    let Some(b) = &f.model.build else {
-        return Vec::new();
-    };
     let mut out = Vec::new();
     let image = &f.model.image;
     let root = &f.modroot;
@@ -88,6 +85,10 @@ pub fn check(f: &Facts) -> Vec<Finding> {
             restore,
         )));
     }
+    // What the build needs is known only from its `go build` line.
+    let Some(b) = &f.model.build else {
+        return out;
+    };
     if !image.files.contains_key(&join(root, "go.mod")) {
         out.push(Finding::manual(Problem::new(
             "D001",

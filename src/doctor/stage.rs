@@ -35,6 +35,9 @@ pub struct Model {
     /// The same image if .dockerignore hid nothing: tells "hidden" from "never copied".
     pub bare: Image,
     pub warnings: Vec<Warning>,
+    /// When no `go build` is in sight but a RUN hands the build to a script: (its line, the
+    /// script), which doctor cannot see inside.
+    pub script: Option<(usize, String)>,
 }
 
 impl Model {
@@ -47,6 +50,7 @@ impl Model {
             image: Image::default(),
             bare: Image::default(),
             warnings: Vec::new(),
+            script: None,
         };
         let paths = || {
             repo.entries
@@ -60,6 +64,18 @@ impl Model {
             // Without a build, still replay the first stage so COPY mistakes are reported.
             if !docker.stages.is_empty() {
                 model.image = docker.replay(0, None, &ctx, ignore, &mut warnings);
+            }
+            model.script = docker
+                .df
+                .instructions
+                .iter()
+                .filter(|i| i.keyword == "RUN")
+                .find_map(|i| buildline::script_run(i).map(|s| (i.line, s)));
+            if let Some((line, script)) = &model.script {
+                warnings.push(Warning {
+                    line: *line,
+                    message: format!("the plugin is built by `{script}`: doctor cannot see inside {script}, so it does not check the go build's flags (-buildmode=plugin, -trimpath, CGO_ENABLED) nor which packages it compiles"),
+                });
             }
             model.warnings = warnings;
             return model;

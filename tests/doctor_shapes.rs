@@ -170,3 +170,110 @@ fn a_build_in_a_script_is_a_warning_not_d005() {
     let out = doctor(r.path(), &["--json"]);
     assert_eq!(found(&out), vec![problem("D005", "Dockerfile", 1)]);
 }
+
+/// Runs `go ARGS` in `dir` (offline: the module cache has what the fixtures need).
+fn go(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("go")
+        .args(args)
+        .current_dir(dir)
+        .env("GOFLAGS", "-mod=mod")
+        .env("GOPROXY", "off")
+        .output()
+        .expect("go runs");
+    assert!(
+        out.status.success(),
+        "go {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A folder holding only a shell, so `scaffold` runs without Go on its PATH.
+fn path_without_go() -> TempDir {
+    let dir = tmp();
+    std::os::unix::fs::symlink("/bin/sh", dir.path().join("sh")).unwrap();
+    dir
+}
+
+/// go.mod moved on by hand, go.sum left behind: doctor said Healthy while the build failed
+/// with `missing go.sum entry`. D009 finds it; `--fix` runs `go mod tidy` when Go is there and
+/// offers nothing when it is not.
+#[test]
+fn a_stale_go_sum_is_found_and_tidied() {
+    if !common::go::go_required() {
+        return;
+    }
+    let r = fixture("stale-gosum");
+    let out = doctor(r.path(), &["--json"]);
+    assert_eq!(found(&out), vec![problem("D009", "go.sum", 1)]);
+    assert_eq!(out.json()["problems"][0]["fixable"], true);
+
+    let bare = path_without_go();
+    let no_go = output(
+        scaffold()
+            .args(["doctor", "--json"])
+            .arg(r.path())
+            .env("PATH", bare.path()),
+    );
+    assert_eq!(
+        no_go.json()["problems"][0]["fixable"],
+        false,
+        "{}",
+        no_go.stdout
+    );
+
+    let fixed = doctor(r.path(), &["--fix"]);
+    assert_eq!(fixed.code, 0, "{}{}", fixed.stdout, fixed.stderr);
+    assert!(std::fs::read_to_string(r.path().join("go.sum"))
+        .unwrap()
+        .contains("github.com/heroiclabs/nakama-common v1.47.0 h1:"));
+}
+
+/// The nakama-common fix used to edit go.mod only, leaving go.sum and vendor/ stale (and
+/// doctor then said Healthy). Now it runs `go mod tidy` and `go mod vendor` with it, and
+/// without Go it is not offered as safe.
+#[test]
+fn the_nakama_common_fix_brings_go_sum_and_vendor_along() {
+    if !common::go::go_required() {
+        return;
+    }
+    let r = fixture("template-vendor");
+    let gomod = std::fs::read_to_string(r.path().join("go.mod")).unwrap();
+    write(
+        r.path().join("go.mod"),
+        gomod.replace("nakama-common v1.47.0", "nakama-common v1.46.0"),
+    );
+    write(
+        r.path().join("go.sum"),
+        common::crate_file("scaffolds/gosum/3.39.0.sum"),
+    );
+    go(r.path(), &["mod", "vendor"]);
+    let out = doctor(r.path(), &["--json"]);
+    assert_eq!(found(&out), vec![problem("D003", "go.mod", 5)]);
+    assert_eq!(out.json()["problems"][0]["fixable"], true);
+
+    let bare = path_without_go();
+    let no_go = output(
+        scaffold()
+            .args(["doctor", "--fix", "--json"])
+            .arg(r.path())
+            .env("PATH", bare.path()),
+    );
+    assert_eq!(no_go.code, 1);
+    assert_eq!(no_go.json()["problems"][0]["fixable"], false);
+    assert!(std::fs::read_to_string(r.path().join("go.mod"))
+        .unwrap()
+        .contains("v1.46.0"));
+
+    let fixed = doctor(r.path(), &["--fix"]);
+    assert_eq!(fixed.code, 0, "{}{}", fixed.stdout, fixed.stderr);
+    let modules = std::fs::read_to_string(r.path().join("vendor/modules.txt")).unwrap();
+    assert!(
+        modules.contains("# github.com/heroiclabs/nakama-common v1.47.0"),
+        "{modules}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(r.path().join("go.sum")).unwrap(),
+        common::crate_file("scaffolds/gosum/3.40.0.sum")
+    );
+    assert_eq!(doctor(r.path(), &[]).code, 0);
+}

@@ -2,7 +2,7 @@
 //! `--fix` writes the safe fixes atomically (`--dry-run` shows their diff only).
 
 use crate::cli::DoctorArgs;
-use crate::doctor::{self, checks, report, report::Note, report::Report};
+use crate::doctor::{self, checks, report, report::Report};
 use crate::error::{Error, Result};
 use crate::ui::{colour_diff, Ui};
 
@@ -52,14 +52,7 @@ pub fn run(args: DoctorArgs, ui: Ui) -> Result<()> {
         return verdict(&outcome.before.problems, ui, &args);
     }
     outcome.plan.apply()?;
-    let mut after = outcome.after;
-    if outcome.plan.changed().iter().any(|f| f == "go.mod") {
-        after.warnings.push(Note {
-            file: "go.mod".into(),
-            line: 1,
-            message: "nakama-common changed: run `go mod tidy` (and `go mod vendor` if you vendor) so go.sum and vendor/ match".into(),
-        });
-    }
+    let after = outcome.after;
     if !ui.json {
         for p in &after.fixed {
             ui.status(
@@ -67,7 +60,7 @@ pub fn run(args: DoctorArgs, ui: Ui) -> Result<()> {
                 &format!("{}:{}: {} {}", p.file, p.line, p.id, p.message),
             );
         }
-        if outcome.plan.is_empty() && !after.problems.is_empty() {
+        if outcome.plan.is_empty() && outcome.dropped.is_empty() && !after.problems.is_empty() {
             ui.status(
                 "Unchanged",
                 "none of these problems has a safe automatic fix; make the change each `fix:` line names",

@@ -14,6 +14,10 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Debug, Clone, Default)]
 pub struct Planned {
     pub files: BTreeMap<String, Vec<u8>>,
+    /// Files to delete (vendor/ files `go mod vendor` no longer writes).
+    pub deleted: Vec<String>,
+    /// Why a remedy could not be planned (`go mod tidy` failed): its fix is left out.
+    pub failed: Vec<String>,
 }
 
 /// What a remedy changes, as `--fix` names it when it keeps or drops a fix.
@@ -22,6 +26,7 @@ pub fn label(r: &Remedy) -> String {
         Remedy::CopyFolder(_) => "the package COPY lines".into(),
         Remedy::SetImage { .. } => "the image tags".into(),
         Remedy::SetRequire { path, .. } => format!("{path} in go.mod"),
+        Remedy::Tidy => "go.sum (`go mod tidy`)".into(),
         Remedy::Normalize { file, .. } => format!("the line endings of {file}"),
     }
 }
@@ -87,9 +92,57 @@ pub fn plan(repo: &Repo, paths: &Paths, findings: &[Finding]) -> Planned {
             out.insert(gomod_path.clone(), text.into_bytes());
         }
     }
+    let mut planned = Planned::default();
+    let tidy = remedies
+        .iter()
+        .any(|r| matches!(r, Remedy::SetRequire { .. } | Remedy::Tidy));
+    if tidy {
+        match tidy_module(repo, &paths.moddir, &out) {
+            Ok(t) => {
+                for (rel, bytes) in t.files {
+                    out.insert(super::join_rel(&paths.moddir, &rel), bytes);
+                }
+                planned.deleted = t
+                    .deleted
+                    .iter()
+                    .map(|rel| super::join_rel(&paths.moddir, rel))
+                    .collect();
+            }
+            Err(e) => planned.failed.push(e),
+        }
+    }
     // Drop files whose planned bytes equal what is on disk (a no-op normalisation).
     out.retain(|file, bytes| repo.bytes(file).as_deref() != Some(bytes.as_slice()));
-    Planned { files: out }
+    planned.files = out;
+    planned
+}
+
+/// `go mod tidy` (and `go mod vendor` when vendor/modules.txt is there) on the module at
+/// `moddir` with the planned contents in `out`; the files it changes, module-relative.
+fn tidy_module(
+    repo: &Repo,
+    moddir: &str,
+    out: &BTreeMap<String, Vec<u8>>,
+) -> Result<crate::go::tool::Tidied, String> {
+    let planned = repo.with_overlay(out);
+    let module = planned.sub(moddir);
+    let mut files = BTreeMap::new();
+    let mut old_vendor = BTreeMap::new();
+    for (rel, kind) in &module.entries {
+        if *kind != super::repo::Kind::File {
+            continue;
+        }
+        let Some(bytes) = module.bytes(rel) else {
+            continue;
+        };
+        if rel.starts_with("vendor/") {
+            old_vendor.insert(rel.clone(), bytes);
+        } else {
+            files.insert(rel.clone(), bytes);
+        }
+    }
+    let vendor = module.is_file("vendor/modules.txt");
+    crate::go::tool::tidy(&files, &old_vendor, vendor)
 }
 
 /// The block's folders plus `add`, rewritten in place, or a new block when there is none.

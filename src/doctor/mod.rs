@@ -11,6 +11,7 @@ pub mod checks;
 pub mod copies;
 pub mod encoding;
 pub mod fix;
+pub mod gosum;
 pub mod imports;
 pub mod initmodule;
 pub mod markers;
@@ -43,8 +44,11 @@ pub enum Remedy {
         from: String,
         to: String,
     },
-    /// Require `path` at version `to` in go.mod (`gomod::set_require`).
+    /// Require `path` at version `to` in go.mod (`gomod::set_require`), then `go mod tidy`
+    /// (and `go mod vendor` when the module vendors) so go.sum and vendor/ follow.
     SetRequire { path: String, to: String },
+    /// `go mod tidy` (and `go mod vendor` when the module vendors): go.sum lacks entries.
+    Tidy,
     /// Strip a UTF-8 BOM, and turn CRLF into LF when `eol` is set.
     Normalize { file: String, eol: bool },
 }
@@ -475,7 +479,10 @@ pub fn plan_fixes_for(target: &Target, allow: &[String]) -> Result<FixOutcome> {
         .collect();
     let (mut planned, mut after_report) = check(&all)?;
     let mut dropped = Vec::new();
-    if !new_problems(&before_report.problems, &after_report.problems).is_empty() {
+    let worse = |p: &fix::Planned, a: &Report| {
+        !p.failed.is_empty() || !new_problems(&before_report.problems, &a.problems).is_empty()
+    };
+    if worse(&planned, &after_report) {
         // Some fix makes things worse: add them one at a time, keeping each that does not.
         let mut kept: Vec<Finding> = Vec::new();
         (planned, after_report) = check(&kept)?;
@@ -483,23 +490,26 @@ pub fn plan_fixes_for(target: &Target, allow: &[String]) -> Result<FixOutcome> {
             let mut next = kept.clone();
             next.extend(unit.findings.iter().cloned());
             let (p, a) = check(&next)?;
-            match new_problems(&before_report.problems, &a.problems).first() {
-                None => {
+            let why = match (
+                p.failed.first(),
+                new_problems(&before_report.problems, &a.problems).first(),
+            ) {
+                (Some(failed), _) => failed.clone(),
+                (None, Some(w)) => {
+                    format!("it would add {} {}:{}: {}", w.id, w.file, w.line, w.message)
+                }
+                (None, None) => {
                     kept = next;
                     (planned, after_report) = (p, a);
+                    continue;
                 }
-                Some(worse) => {
-                    let at = &unit.findings[0].problem;
-                    dropped.push(Note {
-                        file: at.file.clone(),
-                        line: at.line,
-                        message: format!(
-                            "--fix left {} alone: it would add {} {}:{}: {}",
-                            unit.label, worse.id, worse.file, worse.line, worse.message
-                        ),
-                    });
-                }
-            }
+            };
+            let at = &unit.findings[0].problem;
+            dropped.push(Note {
+                file: at.file.clone(),
+                line: at.line,
+                message: format!("--fix left {} alone: {why}", unit.label),
+            });
         }
     }
     let left: Vec<_> = after_report.problems.iter().map(stable_key).collect();
@@ -513,6 +523,8 @@ pub fn plan_fixes_for(target: &Target, allow: &[String]) -> Result<FixOutcome> {
     for (file, bytes) in planned.files {
         plan.put(file, bytes)?;
     }
+    plan.removals
+        .extend(planned.deleted.iter().map(PathBuf::from));
     Ok(FixOutcome {
         before: before_report,
         after: after_report,

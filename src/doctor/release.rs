@@ -172,10 +172,15 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
                     format!("go.mod requires nakama-common {v}, but Nakama {} ({from}) is built with {}; the plugin fails to load with `plugin was built with a different version of package {COMMON}/api`", r.nakama, r.nakama_common),
                     format!("require {COMMON} {}, then run `go mod tidy` (and `go mod vendor` if you vendor)", r.nakama_common),
                 ),
-                vec![Remedy::SetRequire {
-                    path: COMMON.into(),
-                    to: r.nakama_common.clone(),
-                }],
+                // Safe only with `go mod tidy` after it (go.sum, vendor/), which needs Go.
+                if crate::go::tool::available() {
+                    vec![Remedy::SetRequire {
+                        path: COMMON.into(),
+                        to: r.nakama_common.clone(),
+                    }]
+                } else {
+                    Vec::new()
+                },
             )),
             _ => {}
         }

@@ -19,7 +19,8 @@ pub struct Change {
 pub struct Plan {
     pub root: PathBuf,
     pub changes: Vec<Change>,
-    /// Folders to delete whole (`remove-package --delete`), relative to `root`.
+    /// Folders to delete whole (`remove-package --delete`), or files (vendor/ files `go mod
+    /// vendor` no longer writes), relative to `root`.
     pub removals: Vec<PathBuf>,
 }
 
@@ -66,12 +67,18 @@ impl Plan {
         self.changes.is_empty() && self.removals.is_empty()
     }
 
-    /// The folders this plan deletes, `/`-separated with a trailing `/`.
+    /// The folders (`/`-separated with a trailing `/`) and files this plan deletes.
     pub fn removed(&self) -> Vec<String> {
-        self.removals
-            .iter()
-            .map(|p| format!("{}/", slash(p)))
-            .collect()
+        self.removals.iter().map(|p| self.shown(p)).collect()
+    }
+
+    /// A removal as shown: a folder with a trailing `/`.
+    fn shown(&self, rel: &Path) -> String {
+        if self.root.join(rel).is_file() {
+            slash(rel)
+        } else {
+            format!("{}/", slash(rel))
+        }
     }
 
     pub fn created(&self) -> Vec<String> {
@@ -97,10 +104,10 @@ impl Plan {
     pub fn diff(&self) -> String {
         let mut changes: Vec<&Change> = self.changes.iter().collect();
         changes.sort_by(|a, b| a.path.cmp(&b.path));
-        let removed = self
-            .removals
-            .iter()
-            .map(|r| format!("deleted folder {}/\n", slash(r)));
+        let removed = self.removals.iter().map(|r| match self.shown(r) {
+            folder if folder.ends_with('/') => format!("deleted folder {folder}\n"),
+            file => format!("deleted {file}\n"),
+        });
         removed
             .chain(changes.iter().map(|c| {
                 let old = c
@@ -147,7 +154,12 @@ impl Plan {
             return result;
         }
         for (_, to) in &aside {
-            fs::remove_dir_all(to).with_context(|| format!("cannot delete {}", to.display()))?;
+            let removed = if to.is_dir() {
+                fs::remove_dir_all(to)
+            } else {
+                fs::remove_file(to)
+            };
+            removed.with_context(|| format!("cannot delete {}", to.display()))?;
         }
         Ok(())
     }

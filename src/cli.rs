@@ -52,7 +52,7 @@ pub enum Command {
     AddPackage(AddPackageArgs),
     /// Rebuild the Dockerfile's package block and packages_gen.go from the folders on disk
     #[command(
-        after_help = "Examples:\n  scaffold sync              after making a folder by hand\n  scaffold sync --check      in CI: exit 1 with a diff when stale\n  scaffold sync --adopt      add scaffold to a plugin repo made by hand"
+        after_help = "Examples:\n  scaffold sync              after making a folder by hand\n  scaffold sync --check      in CI: exit 1 with a diff when stale\n  scaffold sync --adopt      add scaffold to a plugin repo made by hand\n  scaffold sync --adopt --nakama 3.40.0   when the image tags name no release"
     )]
     Sync(SyncArgs),
     /// Find (and with --fix, fix) what breaks a Nakama Go plugin's Docker build or load
@@ -194,6 +194,10 @@ pub struct SyncArgs {
     /// Adopt a plugin repo made by hand: write scaffold.toml and add the Dockerfile block
     #[arg(long)]
     pub adopt: bool,
+    /// With --adopt: the Nakama release to record (needed when the Dockerfile's image tags do
+    /// not name one release of the table: `latest`, an ARG without a default, tags that differ)
+    #[arg(long, value_name = "VERSION", requires = "adopt")]
+    pub nakama: Option<String>,
     /// Replace a hand-edited Dockerfile package block
     #[arg(long)]
     pub force: bool,

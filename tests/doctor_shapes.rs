@@ -277,3 +277,91 @@ fn the_nakama_common_fix_brings_go_sum_and_vendor_along() {
     );
     assert_eq!(doctor(r.path(), &[]).code, 0);
 }
+
+fn sync(dir: &Path, args: &[&str]) -> Out {
+    output(
+        scaffold()
+            .arg("sync")
+            .args(args)
+            .arg("-C")
+            .arg(dir)
+            .env("NO_COLOR", "1"),
+    )
+}
+
+fn recorded_release(dir: &Path) -> String {
+    let text = std::fs::read_to_string(dir.join("scaffold.toml")).unwrap();
+    let value: toml::Value = toml::from_str(&text).unwrap();
+    value["project"]["nakama"].as_str().unwrap().to_string()
+}
+
+/// `sync --adopt` recorded 3.40.0 whenever the FROM tag was not a literal release of the
+/// table. It reads the ARG default, and refuses (one line, asking for `--nakama`) when the tag
+/// is `latest`, unknown, or the tags differ; it never records a guess.
+#[test]
+fn adopt_reads_the_arg_default_and_never_records_a_guess() {
+    let r = fixture("arg-tags");
+    sync(r.path(), &["--adopt"]).ok();
+    assert_eq!(recorded_release(r.path()), "3.38.0");
+
+    let r = fixture("latest-tags");
+    let out = sync(r.path(), &["--adopt"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert_eq!(out.stderr.trim().lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("`heroiclabs/nakama-pluginbuilder:latest` (line 1) is `latest`, which names no release; pass the release you deploy: `scaffold sync --adopt --nakama X`"),
+        "{}",
+        out.stderr
+    );
+    assert!(!r.path().join("scaffold.toml").exists());
+    let out = sync(r.path(), &["--adopt", "--nakama", "3.99.0"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("unknown Nakama version `3.99.0`"));
+    assert!(!r.path().join("scaffold.toml").exists());
+    sync(r.path(), &["--adopt", "--nakama", "3.40.0"]).ok();
+    assert_eq!(recorded_release(r.path()), "3.40.0");
+
+    // A release outside the table, and tags that differ, are refused the same way.
+    for (from, to, says) in [
+        (
+            "ARG NAKAMA_VERSION=3.38.0",
+            "ARG NAKAMA_VERSION=3.22.0",
+            "Nakama 3.22.0 (`heroiclabs/nakama-pluginbuilder:${NAKAMA_VERSION}`, line 3) is not in scaffold's release table",
+        ),
+        (
+            "FROM heroiclabs/nakama:${NAKAMA_VERSION}",
+            "FROM heroiclabs/nakama:3.40.0",
+            "the image tags differ",
+        ),
+        (
+            "ARG NAKAMA_VERSION=3.38.0",
+            "ARG NAKAMA_VERSION",
+            "takes its tag from an ARG without a default",
+        ),
+    ] {
+        let r = fixture("arg-tags");
+        let text = std::fs::read_to_string(r.path().join("Dockerfile")).unwrap();
+        write(r.path().join("Dockerfile"), text.replace(from, to));
+        let out = sync(r.path(), &["--adopt"]);
+        assert_eq!(out.code, 1, "{to}: {}{}", out.stdout, out.stderr);
+        assert!(out.stderr.contains(says), "{to}: {}", out.stderr);
+        assert!(!r.path().join("scaffold.toml").exists());
+    }
+}
+
+/// `doctor --fix` adds a package block to a repo made by hand; `sync --adopt` then said
+/// "restore scaffold.toml from git" for a file that never existed. It adopts the repo.
+#[test]
+fn adopt_after_doctor_fix_is_no_dead_end() {
+    let r = fixture("root-go-only");
+    let fixed = doctor(r.path(), &["--fix"]);
+    assert_eq!(fixed.code, 0, "{}{}", fixed.stdout, fixed.stderr);
+    assert!(std::fs::read_to_string(r.path().join("Dockerfile"))
+        .unwrap()
+        .contains("# scaffold:packages begin"));
+    let out = sync(r.path(), &["--adopt"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(recorded_release(r.path()), "3.40.0");
+    sync(r.path(), &["--check"]).ok();
+    assert_eq!(doctor(r.path(), &[]).code, 0);
+}

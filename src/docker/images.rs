@@ -96,6 +96,55 @@ pub fn find(text: &str) -> Vec<ImageRef> {
     out
 }
 
+/// A stage's Nakama base image as Docker resolves it (global `ARG` defaults expanded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FromImage {
+    pub line: usize,
+    pub builder: bool,
+    /// The tag as Docker would read it: `latest` when none is given, empty when it comes from
+    /// an ARG without a default.
+    pub tag: String,
+    /// The FROM line's image reference as written (`heroiclabs/nakama:${NAKAMA_VERSION}`).
+    pub written: String,
+}
+
+/// The FROM lines of `text` that name a Nakama image, with their tags resolved from the
+/// global ARGs as Docker does.
+pub fn from_images(text: &str) -> Vec<FromImage> {
+    let stages = super::replay::Stages::read(text);
+    let mut out = Vec::new();
+    for s in stages.stages.iter().filter(|s| s.parent.is_none()) {
+        let no_digest = s.base.split('@').next().unwrap_or("");
+        let slash = no_digest.rfind('/').map_or(0, |i| i + 1);
+        let (name, tag) = match no_digest[slash..].rfind(':') {
+            Some(c) => (&no_digest[..slash + c], &no_digest[slash + c + 1..]),
+            None => (no_digest, "latest"),
+        };
+        let lower = name.to_ascii_lowercase();
+        let builder = lower == format!("{NAME}{BUILDER_SUFFIX}")
+            || lower.ends_with(&format!("/{NAME}{BUILDER_SUFFIX}"));
+        let server = lower == NAME || lower.ends_with(&format!("/{NAME}"));
+        if !builder && !server {
+            continue;
+        }
+        let ins = &stages.df.instructions[s.start];
+        let written = match &ins.args {
+            super::parse::Args::Shell(t) => super::parse::raw_words(t, stages.df.escape)
+                .into_iter()
+                .find(|w| !w.starts_with("--"))
+                .unwrap_or_default(),
+            super::parse::Args::Exec(v) => v.join(" "),
+        };
+        out.push(FromImage {
+            line: s.line,
+            builder,
+            tag: tag.to_string(),
+            written,
+        });
+    }
+    out
+}
+
 /// The 1-based lines where `retag(text, version)` drops a digest (`:3.38.0@sha256:...`): it
 /// names the old image, and Docker would keep pulling that one whatever the tag says.
 pub fn dropped_digests(text: &str, version: &str) -> Vec<usize> {
@@ -165,6 +214,24 @@ mod tests {
         let text = "FROM acme-heroiclabs/nakama:3.38.0\nFROM myheroiclabs/nakama:3.38.0\nFROM heroiclabs/nakama-common:1\nARG V=3.38.0\nFROM heroiclabs/nakama:${V}\nFROM heroiclabs/nakama\n";
         assert!(find(text).is_empty());
         assert_eq!(retag(text, "3.40.0"), text);
+    }
+
+    #[test]
+    fn from_images_read_arg_defaults() {
+        let text = "ARG NAKAMA_VERSION=3.38.0\nARG BARE\nFROM heroiclabs/nakama-pluginbuilder:${NAKAMA_VERSION} AS builder\nFROM builder AS again\nFROM golang:1.26\nFROM heroiclabs/nakama:$BARE\nFROM registry.heroiclabs.com/heroiclabs/nakama\n";
+        let found = from_images(text);
+        let tags: Vec<(usize, bool, &str)> = found
+            .iter()
+            .map(|f| (f.line, f.builder, f.tag.as_str()))
+            .collect();
+        assert_eq!(
+            tags,
+            vec![(3, true, "3.38.0"), (6, false, ""), (7, false, "latest")]
+        );
+        assert_eq!(
+            found[0].written,
+            "heroiclabs/nakama-pluginbuilder:${NAKAMA_VERSION}"
+        );
     }
 
     #[test]

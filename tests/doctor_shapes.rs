@@ -365,3 +365,131 @@ fn adopt_after_doctor_fix_is_no_dead_end() {
     sync(r.path(), &["--check"]).ok();
     assert_eq!(doctor(r.path(), &[]).code, 0);
 }
+
+fn edit(dir: &Path, rel: &str, from: &str, to: &str) {
+    let text = std::fs::read_to_string(dir.join(rel)).unwrap();
+    assert!(text.contains(from), "{rel} has no `{from}`");
+    write(dir.join(rel), text.replacen(from, to, 1));
+}
+
+fn messages(out: &Out) -> String {
+    out.json()["problems"].to_string()
+}
+
+/// A protobuf other than the release's: the plugin builds and fails to load. Doctor did not
+/// look at protobuf at all.
+#[test]
+fn a_protobuf_other_than_the_releases_is_found() {
+    let r = fixture("protobuf-raised");
+    let out = doctor(r.path(), &["--json"]);
+    assert_eq!(found(&out), vec![problem("D003", "go.mod", 7)]);
+    let text = messages(&out);
+    assert!(text.contains("go.mod requires protobuf v1.36.11, but Nakama 3.30.0 (the nakama image tag (line 11)) is built with v1.36.6; the plugin builds but fails to load with `plugin was built with a different version of package google.golang.org/protobuf/…`"), "{text}");
+    assert!(
+        text.contains("require google.golang.org/protobuf v1.36.6"),
+        "{text}"
+    );
+    // Raised by a dependency (`// indirect`): the fix names the way to find it.
+    edit(
+        r.path(),
+        "go.mod",
+        "google.golang.org/protobuf v1.36.11\n",
+        "google.golang.org/protobuf v1.36.11 // indirect\n",
+    );
+    let text = messages(&doctor(r.path(), &["--json"]));
+    assert!(
+        text.contains("go mod graph | grep google.golang.org/protobuf@v1.36.11"),
+        "{text}"
+    );
+}
+
+/// `RUN go mod vendor` before the sources are copied vendors nothing they import; with
+/// -mod=vendor the build fails. Doctor took any `go mod vendor` in a RUN as fine.
+#[test]
+fn go_mod_vendor_before_the_sources_is_found() {
+    let r = fixture("vendor-before-sources");
+    let out = doctor(r.path(), &["--json"]);
+    assert_eq!(found(&out), vec![problem("D002", "Dockerfile", 8)]);
+    assert!(messages(&out).contains("`RUN go mod vendor` runs before main.go (line 10) is copied, so vendor/ lacks github.com/heroiclabs/nakama-common/runtime"));
+    // After the sources, it vendors what they import.
+    edit(
+        r.path(),
+        "Dockerfile",
+        "RUN go mod vendor\n\nCOPY *.go ./\n",
+        "COPY *.go ./\nRUN go mod vendor\n",
+    );
+    let out = doctor(r.path(), &["--json"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+}
+
+/// The go line against a builder whose tag is not in the table: doctor says what it can know
+/// (a problem when the go line is certainly newer, a warning when it may be).
+#[test]
+fn the_go_line_against_a_builder_outside_the_table() {
+    let r = fixture("golang-minor");
+    let out = doctor(r.path(), &["--json"]);
+    assert_eq!(
+        found(&out),
+        vec![
+            problem("D003", "Dockerfile", 1),
+            problem("D003", "go.mod", 3)
+        ]
+    );
+    assert!(messages(&out).contains("go.mod says `go 1.27.0` but golang:1.26 is Go 1.26.x"));
+
+    // The same minor with a patch: only a warning (the image's patch depends on the pull).
+    edit(r.path(), "go.mod", "go 1.27.0", "go 1.26.5");
+    let out = doctor(r.path(), &["--json"]);
+    assert_eq!(found(&out), vec![problem("D003", "Dockerfile", 1)]);
+    assert!(out.json()["warnings"]
+        .to_string()
+        .contains("golang:1.26 is whichever Go 1.26.x it was when pulled"));
+
+    // A pluginbuilder older than the table has at most the oldest row's Go.
+    let r = fixture("arg-tags");
+    edit(
+        r.path(),
+        "Dockerfile",
+        "ARG NAKAMA_VERSION=3.38.0",
+        "ARG NAKAMA_VERSION=3.22.0",
+    );
+    let out = doctor(r.path(), &["--json"]);
+    assert!(
+        found(&out).contains(&problem("D003", "go.mod", 3)),
+        "{}",
+        out.stdout
+    );
+    assert!(messages(&out).contains("go.mod says `go 1.26.1` but nakama-pluginbuilder:3.22.0 has Go 1.23.3 at most (Nakama 3.25.0 is built with Go 1.23.3 and is the oldest release scaffold knows"));
+    // Newer than the table: it cannot tell, and says so.
+    edit(
+        r.path(),
+        "Dockerfile",
+        "ARG NAKAMA_VERSION=3.22.0",
+        "ARG NAKAMA_VERSION=3.41.0",
+    );
+    edit(r.path(), "go.mod", "go 1.26.1", "go 1.26.9");
+    let out = doctor(r.path(), &["--json"]);
+    assert!(
+        !found(&out).contains(&problem("D003", "go.mod", 3)),
+        "{}",
+        out.stdout
+    );
+    assert!(out.json()["warnings"].to_string().contains(
+        "doctor cannot tell whether nakama-pluginbuilder:3.41.0 has it (its Go is 1.26.5 or newer"
+    ));
+}
+
+/// `FROM heroiclabs/nakam:3.40.0`: not an image Heroic Labs publishes. Doctor ignored it; it
+/// is an error naming the nearest image, and --fix corrects the name.
+#[test]
+fn a_misspelt_heroiclabs_image_names_the_nearest() {
+    let r = fixture("misspelt-image");
+    let out = doctor(r.path(), &["--json"]);
+    assert_eq!(found(&out), vec![problem("D003", "Dockerfile", 11)]);
+    assert!(messages(&out).contains("`heroiclabs/nakam` is not an image Heroic Labs publishes (did you mean `heroiclabs/nakama`?)"));
+    let fixed = doctor(r.path(), &["--fix"]);
+    assert_eq!(fixed.code, 0, "{}{}", fixed.stdout, fixed.stderr);
+    assert!(std::fs::read_to_string(r.path().join("Dockerfile"))
+        .unwrap()
+        .contains("\nFROM heroiclabs/nakama:3.40.0\n"));
+}

@@ -96,6 +96,45 @@ pub fn find(text: &str) -> Vec<ImageRef> {
     out
 }
 
+/// The images Heroic Labs publishes for Go plugins, without a registry or tag.
+pub const PUBLISHED: [&str; 2] = ["nakama", "nakama-pluginbuilder"];
+
+/// For an image `heroiclabs/<name>` that Heroic Labs does not publish but that is a few typing
+/// mistakes away from one that it does (`nakam`, `nakama-plugin-builder`): that one.
+pub fn misspelt(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    let repo = lower
+        .strip_prefix("heroiclabs/")
+        .or_else(|| lower.rsplit_once("/heroiclabs/").map(|(_, r)| r))?;
+    if PUBLISHED.contains(&repo) {
+        return None;
+    }
+    PUBLISHED
+        .iter()
+        .map(|p| (distance(repo, p), *p))
+        .filter(|(d, _)| *d <= 3)
+        .min()
+        .map(|(_, p)| p)
+}
+
+/// Levenshtein distance (edits of one character).
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let here = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(here + 1);
+            prev = here;
+        }
+    }
+    row[b.len()]
+}
+
 /// A stage's Nakama base image as Docker resolves it (global `ARG` defaults expanded).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FromImage {
@@ -214,6 +253,18 @@ mod tests {
         let text = "FROM acme-heroiclabs/nakama:3.38.0\nFROM myheroiclabs/nakama:3.38.0\nFROM heroiclabs/nakama-common:1\nARG V=3.38.0\nFROM heroiclabs/nakama:${V}\nFROM heroiclabs/nakama\n";
         assert!(find(text).is_empty());
         assert_eq!(retag(text, "3.40.0"), text);
+    }
+
+    #[test]
+    fn misspelt_names_get_the_nearest_published_image() {
+        assert_eq!(misspelt("heroiclabs/nakam"), Some("nakama"));
+        assert_eq!(
+            misspelt("registry.heroiclabs.com/heroiclabs/nakama-plugin-builder"),
+            Some("nakama-pluginbuilder")
+        );
+        assert_eq!(misspelt("heroiclabs/nakama"), None);
+        assert_eq!(misspelt("heroiclabs/nakama-prerelease"), None);
+        assert_eq!(misspelt("acme/nakam"), None);
     }
 
     #[test]

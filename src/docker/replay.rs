@@ -34,6 +34,8 @@ pub struct Image {
     pub env_origin: BTreeMap<String, (usize, bool)>,
     /// A `RUN go mod vendor` before the build makes vendor/ in the image.
     pub vendored_by_run: Option<usize>,
+    /// The files in the image when that `go mod vendor` ran: it vendors only what they import.
+    pub vendored_with: BTreeSet<String>,
     /// A `RUN go mod tidy` (or `go get`) before the build writes go.sum in the image.
     pub tidied_by_run: Option<usize>,
     /// COPY/ADD sources (no wildcard) that are not in the build context, which Docker fails
@@ -189,6 +191,7 @@ impl Stages {
                     };
                     if runs(&["mod", "vendor"]) {
                         image.vendored_by_run = Some(ins.line);
+                        image.vendored_with = image.files.keys().cloned().collect();
                     }
                     if runs(&["mod", "tidy"]) || runs(&["get"]) {
                         image.tidied_by_run = Some(ins.line);

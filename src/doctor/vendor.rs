@@ -108,8 +108,8 @@ pub fn check(f: &Facts) -> Vec<Finding> {
         .image
         .files
         .contains_key(&join(root, "vendor/modules.txt"));
-    if f.model.image.vendored_by_run.is_some() {
-        return Vec::new();
+    if let Some(line) = f.model.image.vendored_by_run {
+        return vendored_too_early(f, line);
     }
     if !f.modrepo.is_file("vendor/modules.txt") {
         let what = if f.modrepo.is_dir("vendor") {
@@ -154,6 +154,49 @@ pub fn check(f: &Facts) -> Vec<Finding> {
         }];
     }
     stale(f)
+}
+
+/// `RUN go mod vendor` vendors the packages that the Go files in the image then import; a
+/// package imported only by files copied after it is missing from vendor/, and the build fails.
+fn vendored_too_early(f: &Facts, line: usize) -> Vec<Finding> {
+    let module = &f.gomod.module;
+    let present = &f.model.image.vendored_with;
+    let mut covered = std::collections::BTreeSet::new();
+    let mut needed: Vec<(&str, &str, usize)> = Vec::new();
+    for (file, parsed) in &f.graph.parsed {
+        let there = present.contains(&join(&f.modroot, file));
+        for imp in &parsed.imports {
+            let first = imp.path.split('/').next().unwrap_or("");
+            let external = first.contains('.')
+                && imp.path != *module
+                && !imp.path.starts_with(&format!("{module}/"));
+            if !external {
+                continue;
+            }
+            if there {
+                covered.insert(imp.path.as_str());
+            } else {
+                needed.push((imp.path.as_str(), file.as_str(), imp.line));
+            }
+        }
+    }
+    let Some((path, file, _)) = needed.into_iter().find(|(p, _, _)| !covered.contains(p)) else {
+        return Vec::new();
+    };
+    let copied = f
+        .model
+        .image
+        .files
+        .get(&join(&f.modroot, file))
+        .map(|p| format!(" (line {})", p.line))
+        .unwrap_or_default();
+    vec![Finding::manual(Problem::new(
+        "D002",
+        &f.dockerfile_path,
+        line,
+        format!("`RUN go mod vendor` runs before {}{copied} is copied, so vendor/ lacks {path}, which it imports; the build fails with `cannot find module providing package {path}: import lookup disabled by -mod=vendor`", f.at(file)),
+        "copy the Go sources before `RUN go mod vendor` (or drop it and copy go.sum: the build then downloads modules)".into(),
+    ))]
 }
 
 /// vendor/modules.txt against go.mod's requirements, as `go` checks them (Go 1.17+ marks

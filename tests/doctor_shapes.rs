@@ -493,3 +493,24 @@ fn a_misspelt_heroiclabs_image_names_the_nearest() {
         .unwrap()
         .contains("\nFROM heroiclabs/nakama:3.40.0\n"));
 }
+
+/// Found by the corpus: a required module replaced by a folder of the repo (`replace … =>
+/// ./rules`) that the Dockerfile never copies; Go stops with `replacement directory ./rules
+/// does not exist`.
+#[test]
+fn a_replaced_module_folder_must_be_copied() {
+    let r = fixture("replace-local-lib");
+    let out = doctor(r.path(), &["--json"]);
+    assert_eq!(found(&out), vec![problem("D001", "Dockerfile", 10)]);
+    assert_eq!(
+        out.json()["problems"][0]["fix"],
+        "add `COPY rules/ rules/` before line 10"
+    );
+    edit(
+        r.path(),
+        "Dockerfile",
+        "COPY *.go ./\n",
+        "COPY *.go ./\nCOPY rules/ rules/\n",
+    );
+    assert_eq!(doctor(r.path(), &[]).code, 0);
+}

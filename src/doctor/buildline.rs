@@ -127,7 +127,7 @@ pub fn go_builds(ins: &Instruction) -> Vec<GoCommand> {
 }
 
 /// The script a RUN hands the build to, when it runs one doctor cannot read as a build:
-/// `bash build.sh`, `sh -e scripts/build.sh`, `./build.sh`, `make plugin`.
+/// `bash build.sh`, `sh -e scripts/build.sh`, `./build.sh`, `make plugin` (the Makefile).
 pub fn script_run(ins: &Instruction) -> Option<String> {
     for script in scripts(ins) {
         for words in script {
@@ -144,7 +144,7 @@ pub fn script_run(ins: &Instruction) -> Option<String> {
                 "bash" | "sh" | "dash" | "zsh" => {
                     w[1..].iter().find(|a| !a.starts_with('-')).cloned()
                 }
-                "make" => Some(w.join(" ")),
+                "make" => Some("Makefile".to_string()),
                 _ if cmd.starts_with("./") || cmd.ends_with(".sh") => Some(cmd.clone()),
                 _ => None,
             };

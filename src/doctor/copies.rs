@@ -121,6 +121,31 @@ pub fn check(f: &Facts) -> Vec<Finding> {
         )));
     }
 
+    // A required module replaced by a folder: Go reads the folder's go.mod to build.
+    for (path, target, line) in &f.gomod.local_replaces {
+        if f.gomod.require(path).is_none() {
+            continue;
+        }
+        let in_image = join(root, &format!("{target}/go.mod"));
+        if image.files.contains_key(&in_image) {
+            continue;
+        }
+        let ctx = crate::docker::path::clean(&f.at(target));
+        let outside = ctx.starts_with("..") || target.starts_with('/');
+        let fix = if outside {
+            format!("{target} is outside the build context: move it into the repo (and change the replace), or build from a context that holds both")
+        } else {
+            let dest = target.trim_start_matches("./");
+            format!("add `COPY {ctx}/ {dest}/` before line {}", b.line)
+        };
+        out.push(Finding::manual(Problem::new(
+            "D001",
+            &f.dockerfile_path,
+            b.line,
+            format!("go.mod replaces {path} with {target} (go.mod line {line}), which is never copied into {root}; the build fails with `{path}@{}: replacement directory {target} does not exist`", f.gomod.require(path).unwrap_or("")),
+            fix,
+        )));
+    }
     for a in &f.graph.absent {
         let fails = not_found_message(&a.path, f.vendor_mode);
         let fix = if a.file == crate::repo::wiring::FILE {

@@ -514,3 +514,24 @@ fn a_replaced_module_folder_must_be_copied() {
     );
     assert_eq!(doctor(r.path(), &[]).code, 0);
 }
+
+/// `RUN go mod download` (no arguments) before the build adds the go.mod hashes go.sum lacks,
+/// never the modules' own: D009 asks only for what the build will still miss.
+#[test]
+fn go_mod_download_adds_only_go_mod_hashes() {
+    let r = fixture("stale-gosum");
+    let sum: String = common::crate_file("scaffolds/gosum/3.40.0.sum")
+        .lines()
+        .filter(|l| !l.contains("/go.mod "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    write(r.path().join("go.sum"), sum);
+    let out = doctor(r.path(), &["--json"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    edit(r.path(), "Dockerfile", "RUN go mod download\n", "");
+    let out = doctor(r.path(), &["--json"]);
+    assert_eq!(found(&out), vec![problem("D009", "go.sum", 1)]);
+    assert!(messages(&out).contains(
+        "go.sum has no hash for github.com/heroiclabs/nakama-common v1.47.0/go.mod (and 1 more)"
+    ));
+}

@@ -38,6 +38,8 @@ pub struct Image {
     pub vendored_with: BTreeSet<String>,
     /// A `RUN go mod tidy` (or `go get`) before the build writes go.sum in the image.
     pub tidied_by_run: Option<usize>,
+    /// A `RUN go mod download` (no arguments) adds go.sum's go.mod hashes, not the modules'.
+    pub downloaded_by_run: Option<usize>,
     /// COPY/ADD sources (no wildcard) that are not in the build context, which Docker fails
     /// on: (line, source as written, why, e.g. the .dockerignore line that leaves it out).
     pub missing: Vec<(usize, String, String)>,
@@ -195,6 +197,16 @@ impl Stages {
                     }
                     if runs(&["mod", "tidy"]) || runs(&["get"]) {
                         image.tidied_by_run = Some(ins.line);
+                    }
+                    let bare_download = commands.iter().any(|c| {
+                        c.windows(3).any(|w| w == ["go", "mod", "download"])
+                            && c.iter()
+                                .skip_while(|w| *w != "download")
+                                .skip(1)
+                                .all(|w| w.starts_with('-'))
+                    });
+                    if bare_download {
+                        image.downloaded_by_run = Some(ins.line);
                     }
                 }
                 _ => {}

@@ -13,18 +13,20 @@ const SHARED: [&str; 2] = [
     "google.golang.org/protobuf",
 ];
 
-/// The `path version` hashes go.sum lacks: the module's own (`h1:`) and its go.mod's.
-fn lacking(sum: &str, path: &str, version: &str) -> Vec<String> {
+/// The `path version` hashes go.sum lacks: the module's own (`h1:`) and, unless `go mod
+/// download` ran first (it adds those), its go.mod's.
+fn lacking(sum: &str, path: &str, version: &str, downloaded: bool) -> Vec<String> {
     let has = |v: &str| {
         sum.lines().any(|l| {
             let mut w = l.split_whitespace();
             w.next() == Some(path) && w.next() == Some(v)
         })
     };
-    [version.to_string(), format!("{version}/go.mod")]
-        .into_iter()
-        .filter(|v| !has(v))
-        .collect()
+    let mut wanted = vec![version.to_string()];
+    if !downloaded {
+        wanted.push(format!("{version}/go.mod"));
+    }
+    wanted.into_iter().filter(|v| !has(v)).collect()
 }
 
 pub fn check(f: &Facts) -> Vec<Finding> {
@@ -76,9 +78,10 @@ pub fn check(f: &Facts) -> Vec<Finding> {
         )];
     };
     let sum = f.repo.text(&placed.from).unwrap_or_default();
+    let downloaded = image.downloaded_by_run.is_some_and(|l| l < b.line);
     let mut missing = Vec::new();
     for (path, version, _) in &required {
-        for v in lacking(&sum, path, version) {
+        for v in lacking(&sum, path, version, downloaded) {
             missing.push(format!("{path} {v}"));
         }
     }
@@ -112,11 +115,12 @@ mod tests {
     fn finds_the_hashes_go_sum_lacks() {
         let sum =
             "a.com/x v1.0.0 h1:abc=\na.com/x v1.0.0/go.mod h1:def=\nb.com/y v0.1.0/go.mod h1:x=\n";
-        assert!(lacking(sum, "a.com/x", "v1.0.0").is_empty());
-        assert_eq!(lacking(sum, "b.com/y", "v0.1.0"), vec!["v0.1.0"]);
+        assert!(lacking(sum, "a.com/x", "v1.0.0", false).is_empty());
+        assert_eq!(lacking(sum, "b.com/y", "v0.1.0", false), vec!["v0.1.0"]);
         assert_eq!(
-            lacking(sum, "a.com/x", "v1.1.0"),
+            lacking(sum, "a.com/x", "v1.1.0", false),
             vec!["v1.1.0", "v1.1.0/go.mod"]
         );
+        assert_eq!(lacking(sum, "a.com/x", "v1.1.0", true), vec!["v1.1.0"]);
     }
 }

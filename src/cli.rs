@@ -52,7 +52,7 @@ pub enum Command {
     AddPackage(AddPackageArgs),
     /// Rebuild the Dockerfile's package block and packages_gen.go from the folders on disk
     #[command(
-        after_help = "Examples:\n  scaffold sync              after making a folder by hand\n  scaffold sync --check      in CI: exit 1 with a diff when stale\n  scaffold sync --adopt      add scaffold to a plugin repo made by hand"
+        after_help = "Examples:\n  scaffold sync              after making a folder by hand\n  scaffold sync --check      in CI: exit 1 with a diff when stale\n  scaffold sync --adopt      add scaffold to a plugin repo made by hand\n  scaffold sync --adopt --nakama 3.40.0   when the image tags name no release"
     )]
     Sync(SyncArgs),
     /// Find (and with --fix, fix) what breaks a Nakama Go plugin's Docker build or load
@@ -118,7 +118,7 @@ pub enum Command {
 }
 
 /// The end of `scaffold doctor --help`, after the checks (which come from doctor's table).
-const DOCTOR_EXAMPLES: &str = "Examples:\n  scaffold doctor                    check the repo in the current folder\n  scaffold doctor path/to/plugin --json\n  scaffold doctor --fix --dry-run    show the safe fixes as a diff\n  scaffold doctor --fix              apply them: COPY lines, versions, line endings\n  scaffold doctor --allow D006       in CI: accept one check's problems\n\nExit codes: 0 clean, 1 problems found, 2 doctor could not run (no go.mod or Dockerfile).";
+const DOCTOR_EXAMPLES: &str = "Examples:\n  scaffold doctor                    check the repo in the current folder\n  scaffold doctor path/to/plugin --json\n  scaffold doctor . --dockerfile docker/plugin.Dockerfile   the module in a subfolder\n  scaffold doctor --fix --dry-run    show the safe fixes as a diff\n  scaffold doctor --fix              apply them: COPY lines, versions, line endings\n  scaffold doctor --allow D006       in CI: accept one check's problems\n\nExit codes: 0 clean, 1 problems found, 2 doctor could not run (no go.mod or Dockerfile).";
 
 #[derive(Debug, Args)]
 pub struct NewArgs {
@@ -209,6 +209,10 @@ pub struct SyncArgs {
     /// Adopt a plugin repo made by hand: write scaffold.toml and add the Dockerfile block
     #[arg(long)]
     pub adopt: bool,
+    /// With --adopt: the Nakama release to record (needed when the Dockerfile's image tags do
+    /// not name one release of the table: `latest`, an ARG without a default, tags that differ)
+    #[arg(long, value_name = "VERSION", requires = "adopt")]
+    pub nakama: Option<String>,
     /// Replace a hand-edited Dockerfile package block
     #[arg(long)]
     pub force: bool,
@@ -345,9 +349,13 @@ pub struct DevArgs {
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
-    /// The plugin repo to check: the folder holding go.mod and the Dockerfile
+    /// The plugin repo to check: the folder holding go.mod and the Dockerfile (with
+    /// --dockerfile: the Docker build context; the module is found from its COPY of go.mod)
     #[arg(default_value = ".")]
     pub dir: PathBuf,
+    /// The Dockerfile to check, as `docker build -f` takes it (default: DIR/Dockerfile)
+    #[arg(long, value_name = "PATH")]
+    pub dockerfile: Option<PathBuf>,
     /// Apply the safe fixes (missing package COPY lines, one Nakama release for the image tags
     /// and nakama-common, LF line endings, no BOM) and show their diff
     #[arg(long)]

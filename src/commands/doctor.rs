@@ -2,7 +2,7 @@
 //! `--fix` writes the safe fixes atomically (`--dry-run` shows their diff only).
 
 use crate::cli::DoctorArgs;
-use crate::doctor::{self, checks, report, report::Note, report::Report};
+use crate::doctor::{self, checks, report, report::Report};
 use crate::error::{Error, Result};
 use crate::ui::{colour_diff, Ui};
 
@@ -26,14 +26,24 @@ pub fn run(args: DoctorArgs, ui: Ui) -> Result<()> {
     } else {
         None
     };
+    let target = doctor::Target::with_dockerfile(&args.dir, args.dockerfile.as_deref());
     if !args.fix {
-        let mut r = doctor::diagnose(&args.dir)?.report();
+        let mut r = doctor::diagnose_target(&target)?.report();
         r.allow(&allow);
         show(&r, ui);
         return verdict(&r.problems, ui, &args);
     }
 
-    let outcome = doctor::plan_fixes(&args.dir, &allow)?;
+    let mut outcome = doctor::plan_fixes_for(&target, &allow)?;
+    // A fix that would add a problem is not applied; the report says which and why.
+    outcome
+        .before
+        .warnings
+        .extend(outcome.dropped.iter().cloned());
+    outcome
+        .after
+        .warnings
+        .extend(outcome.dropped.iter().cloned());
     if !outcome.plan.is_empty() {
         ui.out(&colour_diff(&outcome.plan.diff()));
     }
@@ -49,14 +59,7 @@ pub fn run(args: DoctorArgs, ui: Ui) -> Result<()> {
         return verdict(&outcome.before.problems, ui, &args);
     }
     outcome.plan.apply()?;
-    let mut after = outcome.after;
-    if outcome.plan.changed().iter().any(|f| f == "go.mod") {
-        after.warnings.push(Note {
-            file: "go.mod".into(),
-            line: 1,
-            message: "nakama-common changed: run `go mod tidy` (and `go mod vendor` if you vendor) so go.sum and vendor/ match".into(),
-        });
-    }
+    let after = outcome.after;
     if !ui.json {
         for p in &after.fixed {
             ui.status(
@@ -64,7 +67,7 @@ pub fn run(args: DoctorArgs, ui: Ui) -> Result<()> {
                 &format!("{}:{}: {} {}", p.file, p.line, p.id, p.message),
             );
         }
-        if outcome.plan.is_empty() && !after.problems.is_empty() {
+        if outcome.plan.is_empty() && outcome.dropped.is_empty() && !after.problems.is_empty() {
             ui.status(
                 "Unchanged",
                 "none of these problems has a safe automatic fix; make the change each `fix:` line names",

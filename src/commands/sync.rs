@@ -26,7 +26,7 @@ pub fn run(args: SyncArgs, ui: Ui) -> Result<()> {
         Some(super::lock_repo(&root, ui)?)
     };
     let mut plan = if args.adopt {
-        adopt_plan(&root)?
+        adopt_plan(&root, args.nakama.as_deref())?
     } else {
         project::load(&root)?;
         Plan::new(&root)
@@ -67,8 +67,9 @@ pub fn run(args: SyncArgs, ui: Ui) -> Result<()> {
 }
 
 /// For `--adopt`: the repo is the given folder; scaffold.toml is planned from go.mod and the
-/// Dockerfile's image tags when the repo has none.
-fn adopt_plan(root: &Path) -> Result<Plan> {
+/// Nakama release (`--nakama`, or the Dockerfile's image tags) when the repo has none. A
+/// Dockerfile that already has a block (`doctor --fix` adds one) is adopted as it is.
+fn adopt_plan(root: &Path, nakama: Option<&str>) -> Result<Plan> {
     let mut plan = Plan::new(root);
     if root.join(project::FILE).exists() {
         project::load(root)?;
@@ -81,15 +82,11 @@ fn adopt_plan(root: &Path) -> Result<Plan> {
             root.display()
         )
     })?;
-    let nakama = image_tag(&docker)
-        .filter(|v| versions::find(v).is_ok())
-        .unwrap_or_else(|| versions::default_release().nakama.clone());
-    if block::find(&docker)
-        .map_err(|e| crate::error::err!("Dockerfile: {e}"))?
-        .is_some()
-    {
-        bail!("the Dockerfile already has a package block but there is no scaffold.toml; restore scaffold.toml from git");
-    }
+    block::find(&docker).map_err(|e| crate::error::err!("Dockerfile: {e}"))?;
+    let nakama = match nakama {
+        Some(v) => versions::find(v)?.nakama.clone(),
+        None => release_of(&docker)?,
+    };
     let name = root
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -111,15 +108,42 @@ fn adopt_plan(root: &Path) -> Result<Plan> {
     Ok(plan)
 }
 
-/// The Nakama version of the first `heroiclabs/nakama-pluginbuilder` or `heroiclabs/nakama` tag.
-pub fn image_tag(dockerfile: &str) -> Option<String> {
-    dockerfile.lines().find_map(|l| {
-        let l = l.trim();
-        let rest = l.get(..5).filter(|p| p.eq_ignore_ascii_case("FROM "))?;
-        let _ = rest;
-        let image = l[5..].split_whitespace().find(|w| !w.starts_with("--"))?;
-        let (repo, tag) = image.split_once(':')?;
-        (repo.ends_with("heroiclabs/nakama-pluginbuilder") || repo.ends_with("heroiclabs/nakama"))
-            .then(|| tag.to_string())
-    })
+/// The Nakama release the Dockerfile's image tags name (global ARG defaults read), or an
+/// error asking for `--nakama` when they name none, several, or one outside the table:
+/// `scaffold dev` and `upgrade` trust what scaffold.toml records, so it is never a guess.
+fn release_of(dockerfile: &str) -> Result<String> {
+    let images = crate::docker::images::from_images(dockerfile);
+    let ask = "pass the release you deploy: `scaffold sync --adopt --nakama X`";
+    let tags: std::collections::BTreeSet<&str> = images.iter().map(|i| i.tag.as_str()).collect();
+    let why = match (images.first(), tags.len()) {
+        (None, _) => {
+            "the Dockerfile names no heroiclabs/nakama or nakama-pluginbuilder image".to_string()
+        }
+        (Some(_), n) if n > 1 => {
+            let listed: Vec<String> = images
+                .iter()
+                .map(|i| format!("`{}` (line {})", i.written, i.line))
+                .collect();
+            format!("the image tags differ: {}", listed.join(", "))
+        }
+        (Some(i), _) if i.tag.is_empty() => format!(
+            "`{}` (line {}) takes its tag from an ARG without a default",
+            i.written, i.line
+        ),
+        (Some(i), _) if i.tag == "latest" => format!(
+            "`{}` (line {}) is `latest`, which names no release",
+            i.written, i.line
+        ),
+        (Some(i), _) => match versions::find(&i.tag) {
+            Ok(r) => return Ok(r.nakama.clone()),
+            Err(_) => format!(
+                "Nakama {} (`{}`, line {}) is not in scaffold's release table ({})",
+                i.tag,
+                i.written,
+                i.line,
+                versions::known_list()
+            ),
+        },
+    };
+    bail!("cannot tell which Nakama release this repo is for: {why}; {ask}")
 }

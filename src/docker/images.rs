@@ -96,6 +96,94 @@ pub fn find(text: &str) -> Vec<ImageRef> {
     out
 }
 
+/// The images Heroic Labs publishes for Go plugins, without a registry or tag.
+pub const PUBLISHED: [&str; 2] = ["nakama", "nakama-pluginbuilder"];
+
+/// For an image `heroiclabs/<name>` that Heroic Labs does not publish but that is a few typing
+/// mistakes away from one that it does (`nakam`, `nakama-plugin-builder`): that one.
+pub fn misspelt(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    let repo = lower
+        .strip_prefix("heroiclabs/")
+        .or_else(|| lower.rsplit_once("/heroiclabs/").map(|(_, r)| r))?;
+    if PUBLISHED.contains(&repo) {
+        return None;
+    }
+    PUBLISHED
+        .iter()
+        .map(|p| (distance(repo, p), *p))
+        .filter(|(d, _)| *d <= 3)
+        .min()
+        .map(|(_, p)| p)
+}
+
+/// Levenshtein distance (edits of one character).
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let here = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(here + 1);
+            prev = here;
+        }
+    }
+    row[b.len()]
+}
+
+/// A stage's Nakama base image as Docker resolves it (global `ARG` defaults expanded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FromImage {
+    pub line: usize,
+    pub builder: bool,
+    /// The tag as Docker would read it: `latest` when none is given, empty when it comes from
+    /// an ARG without a default.
+    pub tag: String,
+    /// The FROM line's image reference as written (`heroiclabs/nakama:${NAKAMA_VERSION}`).
+    pub written: String,
+}
+
+/// The FROM lines of `text` that name a Nakama image, with their tags resolved from the
+/// global ARGs as Docker does.
+pub fn from_images(text: &str) -> Vec<FromImage> {
+    let stages = super::replay::Stages::read(text);
+    let mut out = Vec::new();
+    for s in stages.stages.iter().filter(|s| s.parent.is_none()) {
+        let no_digest = s.base.split('@').next().unwrap_or("");
+        let slash = no_digest.rfind('/').map_or(0, |i| i + 1);
+        let (name, tag) = match no_digest[slash..].rfind(':') {
+            Some(c) => (&no_digest[..slash + c], &no_digest[slash + c + 1..]),
+            None => (no_digest, "latest"),
+        };
+        let lower = name.to_ascii_lowercase();
+        let builder = lower == format!("{NAME}{BUILDER_SUFFIX}")
+            || lower.ends_with(&format!("/{NAME}{BUILDER_SUFFIX}"));
+        let server = lower == NAME || lower.ends_with(&format!("/{NAME}"));
+        if !builder && !server {
+            continue;
+        }
+        let ins = &stages.df.instructions[s.start];
+        let written = match &ins.args {
+            super::parse::Args::Shell(t) => super::parse::raw_words(t, stages.df.escape)
+                .into_iter()
+                .find(|w| !w.starts_with("--"))
+                .unwrap_or_default(),
+            super::parse::Args::Exec(v) => v.join(" "),
+        };
+        out.push(FromImage {
+            line: s.line,
+            builder,
+            tag: tag.to_string(),
+            written,
+        });
+    }
+    out
+}
+
 /// The 1-based lines where `retag(text, version)` drops a digest (`:3.38.0@sha256:...`): it
 /// names the old image, and Docker would keep pulling that one whatever the tag says.
 pub fn dropped_digests(text: &str, version: &str) -> Vec<usize> {
@@ -221,6 +309,36 @@ mod tests {
         let text = "FROM acme-heroiclabs/nakama:3.38.0\nFROM myheroiclabs/nakama:3.38.0\nFROM heroiclabs/nakama-common:1\nARG V=3.38.0\nFROM heroiclabs/nakama:${V}\nFROM heroiclabs/nakama\n";
         assert!(find(text).is_empty());
         assert_eq!(retag(text, "3.40.0"), text);
+    }
+
+    #[test]
+    fn misspelt_names_get_the_nearest_published_image() {
+        assert_eq!(misspelt("heroiclabs/nakam"), Some("nakama"));
+        assert_eq!(
+            misspelt("registry.heroiclabs.com/heroiclabs/nakama-plugin-builder"),
+            Some("nakama-pluginbuilder")
+        );
+        assert_eq!(misspelt("heroiclabs/nakama"), None);
+        assert_eq!(misspelt("heroiclabs/nakama-prerelease"), None);
+        assert_eq!(misspelt("acme/nakam"), None);
+    }
+
+    #[test]
+    fn from_images_read_arg_defaults() {
+        let text = "ARG NAKAMA_VERSION=3.38.0\nARG BARE\nFROM heroiclabs/nakama-pluginbuilder:${NAKAMA_VERSION} AS builder\nFROM builder AS again\nFROM golang:1.26\nFROM heroiclabs/nakama:$BARE\nFROM registry.heroiclabs.com/heroiclabs/nakama\n";
+        let found = from_images(text);
+        let tags: Vec<(usize, bool, &str)> = found
+            .iter()
+            .map(|f| (f.line, f.builder, f.tag.as_str()))
+            .collect();
+        assert_eq!(
+            tags,
+            vec![(3, true, "3.38.0"), (6, false, ""), (7, false, "latest")]
+        );
+        assert_eq!(
+            found[0].written,
+            "heroiclabs/nakama-pluginbuilder:${NAKAMA_VERSION}"
+        );
     }
 
     #[test]

@@ -34,6 +34,12 @@ pub struct Image {
     pub env_origin: BTreeMap<String, (usize, bool)>,
     /// A `RUN go mod vendor` before the build makes vendor/ in the image.
     pub vendored_by_run: Option<usize>,
+    /// The files in the image when that `go mod vendor` ran: it vendors only what they import.
+    pub vendored_with: BTreeSet<String>,
+    /// A `RUN go mod tidy` (or `go get`) before the build writes go.sum in the image.
+    pub tidied_by_run: Option<usize>,
+    /// A `RUN go mod download` (no arguments) adds go.sum's go.mod hashes, not the modules'.
+    pub downloaded_by_run: Option<usize>,
     /// COPY/ADD sources (no wildcard) that are not in the build context, which Docker fails
     /// on: (line, source as written, why, e.g. the .dockerignore line that leaves it out).
     pub missing: Vec<(usize, String, String)>,
@@ -178,11 +184,29 @@ impl Stages {
                 "COPY" | "ADD" => self.copy(ins, ctx, ignore, &mut image, warnings),
                 // RUN is not replayed, except that `go mod vendor` makes vendor/ in the image.
                 "RUN" => {
-                    let vendors = shellwords::commands(&run_text(ins))
-                        .iter()
-                        .any(|c| c.windows(3).any(|w| w == ["go", "mod", "vendor"]));
-                    if vendors {
+                    let commands = shellwords::commands(&run_text(ins));
+                    let runs = |sub: &[&str]| {
+                        commands.iter().any(|c| {
+                            c.windows(sub.len() + 1)
+                                .any(|w| w[0] == "go" && w[1..] == *sub)
+                        })
+                    };
+                    if runs(&["mod", "vendor"]) {
                         image.vendored_by_run = Some(ins.line);
+                        image.vendored_with = image.files.keys().cloned().collect();
+                    }
+                    if runs(&["mod", "tidy"]) || runs(&["get"]) {
+                        image.tidied_by_run = Some(ins.line);
+                    }
+                    let bare_download = commands.iter().any(|c| {
+                        c.windows(3).any(|w| w == ["go", "mod", "download"])
+                            && c.iter()
+                                .skip_while(|w| *w != "download")
+                                .skip(1)
+                                .all(|w| w.starts_with('-'))
+                    });
+                    if bare_download {
+                        image.downloaded_by_run = Some(ins.line);
                     }
                 }
                 _ => {}

@@ -126,6 +126,36 @@ pub fn go_builds(ins: &Instruction) -> Vec<GoCommand> {
     found
 }
 
+/// The script a RUN hands the build to, when it runs one doctor cannot read as a build:
+/// `bash build.sh`, `sh -e scripts/build.sh`, `./build.sh`, `make plugin` (the Makefile).
+pub fn script_run(ins: &Instruction) -> Option<String> {
+    for script in scripts(ins) {
+        for words in script {
+            let mut w = words.as_slice();
+            while w
+                .first()
+                .is_some_and(|x| is_assignment(x).is_some() || x == "env")
+            {
+                w = &w[1..];
+            }
+            let Some(cmd) = w.first() else { continue };
+            let name = cmd.rsplit('/').next().unwrap_or(cmd);
+            let found = match name {
+                "bash" | "sh" | "dash" | "zsh" => {
+                    w[1..].iter().find(|a| !a.starts_with('-')).cloned()
+                }
+                "make" => Some("Makefile".to_string()),
+                _ if cmd.starts_with("./") || cmd.ends_with(".sh") => Some(cmd.clone()),
+                _ => None,
+            };
+            if found.is_some() {
+                return found;
+            }
+        }
+    }
+    None
+}
+
 /// Reads `go build`'s flags (GOFLAGS first, the command line overriding it) and its package
 /// arguments.
 pub fn parse_flags(args: &[String], goflags: Option<&str>) -> (GoFlags, Vec<String>) {

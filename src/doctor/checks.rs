@@ -4,7 +4,7 @@
 //! one row.
 
 use super::report::{Note, Severity};
-use super::{copies, encoding, imports, initmodule, markers, plugin_build, release, vendor};
+use super::{copies, encoding, gosum, imports, initmodule, markers, plugin_build, release, vendor};
 use super::{Facts, Finding};
 
 /// Every check's id and summary, read from the table in [`super::checks`].
@@ -90,6 +90,13 @@ pub const ALL: &[Check] = &[
         finds: "git conflict markers in the Dockerfile; the managed block's markers inside a continued line or a heredoc, doubled or unterminated",
         severity: Severity::Error,
         run: |f, _| markers::check(f),
+    },
+    Check {
+        id: "D009",
+        summary: "go.sum lacks the hashes of the nakama-common or protobuf go.mod requires",
+        finds: "go.sum missing, or without the hashes of the nakama-common and protobuf versions go.mod requires (`missing go.sum entry`); `--fix` runs `go mod tidy` when Go is installed",
+        severity: Severity::Error,
+        run: |f, _| gosum::check(f),
     },
 ];
 

@@ -19,6 +19,10 @@ enum Block {
 }
 
 fn block(f: &Facts, b: &GoBuild) -> Block {
+    if !f.moddir.is_empty() {
+        // The block copies `f/ f/` from the context root, which is not the module's folder.
+        return Block::Manual(b.line, String::new());
+    }
     match managed::find(&f.dockerfile) {
         Ok(Some(block)) => {
             let line = block.begin + 1;
@@ -40,8 +44,8 @@ fn block(f: &Facts, b: &GoBuild) -> Block {
 }
 
 /// The line to add for a package folder, and where.
-fn copy_fix(folder: &str, place: &Block) -> (usize, String, Vec<Remedy>) {
-    let line = format!("COPY {folder}/ {folder}/");
+fn copy_fix(f: &Facts, folder: &str, place: &Block) -> (usize, String, Vec<Remedy>) {
+    let line = format!("COPY {}/ {folder}/", f.at(folder));
     match place {
         Block::Usable(l) => (
             *l,
@@ -62,9 +66,6 @@ fn copy_fix(folder: &str, place: &Block) -> (usize, String, Vec<Remedy>) {
 }
 
 pub fn check(f: &Facts) -> Vec<Finding> {
-    let Some(b) = &f.model.build else {
-        return Vec::new();
-    };
     let mut out = Vec::new();
     let image = &f.model.image;
     let root = &f.modroot;
@@ -78,40 +79,75 @@ pub fn check(f: &Facts) -> Vec<Finding> {
         };
         out.push(Finding::manual(Problem::new(
             "D001",
-            "Dockerfile",
+            &f.dockerfile_path,
             *line,
             format!("COPY source `{src}` is not in the build context{why}; the build fails at this line with `not found`"),
             restore,
         )));
     }
+    // What the build needs is known only from its `go build` line.
+    let Some(b) = &f.model.build else {
+        return out;
+    };
     if !image.files.contains_key(&join(root, "go.mod")) {
         out.push(Finding::manual(Problem::new(
             "D001",
-            "Dockerfile",
+            &f.dockerfile_path,
             b.line,
             format!("go.mod is never copied into {root}, where go build runs; the build fails with `go: go.mod file not found`"),
-            format!("add `COPY go.mod go.sum ./` before line {}", b.line),
+            format!(
+                "add `COPY {} {} ./` before line {}",
+                f.at("go.mod"),
+                f.at("go.sum"),
+                b.line
+            ),
         )));
         return out;
     }
-    let needs_sum = !f.vendor_mode && !f.gomod.requires.is_empty() && f.repo.is_file("go.sum");
+    let needs_sum = !f.vendor_mode && !f.gomod.requires.is_empty() && f.modrepo.is_file("go.sum");
     if needs_sum && !image.files.contains_key(&join(root, "go.sum")) {
         out.push(Finding::manual(Problem::new(
             "D001",
-            "Dockerfile",
+            &f.dockerfile_path,
             b.line,
             format!(
                 "go.sum is never copied into {root}; the build fails with `missing go.sum entry`"
             ),
             format!(
-                "add `COPY go.sum ./` next to the go.mod COPY, before line {}",
+                "add `COPY {} ./` next to the go.mod COPY, before line {}",
+                f.at("go.sum"),
                 b.line
             ),
         )));
     }
 
+    // A required module replaced by a folder: Go reads the folder's go.mod to build.
+    for (path, target, line) in &f.gomod.local_replaces {
+        if f.gomod.require(path).is_none() {
+            continue;
+        }
+        let in_image = join(root, &format!("{target}/go.mod"));
+        if image.files.contains_key(&in_image) {
+            continue;
+        }
+        let ctx = crate::docker::path::clean(&f.at(target));
+        let outside = ctx.starts_with("..") || target.starts_with('/');
+        let fix = if outside {
+            format!("{target} is outside the build context: move it into the repo (and change the replace), or build from a context that holds both")
+        } else {
+            let dest = target.trim_start_matches("./");
+            format!("add `COPY {ctx}/ {dest}/` before line {}", b.line)
+        };
+        out.push(Finding::manual(Problem::new(
+            "D001",
+            &f.dockerfile_path,
+            b.line,
+            format!("go.mod replaces {path} with {target} (go.mod line {line}), which is never copied into {root}; the build fails with `{path}@{}: replacement directory {target} does not exist`", f.gomod.require(path).unwrap_or("")),
+            fix,
+        )));
+    }
     for a in &f.graph.absent {
-        let fails = not_found_message(&a.path, &f.gomod.module, f.vendor_mode);
+        let fails = not_found_message(&a.path, f.vendor_mode);
         let fix = if a.file == crate::repo::wiring::FILE {
             "run `scaffold sync` (packages_gen.go still names a folder that was renamed or deleted)"
                 .to_string()
@@ -120,7 +156,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
         };
         out.push(Finding::manual(Problem::new(
             "D001",
-            &a.file,
+            &f.at(&a.file),
             a.line,
             format!(
                 "imports `{}`, but the repo has no folder {}/; the build fails with `{fails}`",
@@ -135,7 +171,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
         if let (true, Some((file, line))) = (pkg.files.is_empty() && !dir.is_empty(), &pkg.by) {
             out.push(Finding::manual(Problem::new(
                 "D001",
-                file,
+                &f.at(file),
                 *line,
                 format!("{dir}/ is imported here, but build constraints or file names exclude every Go file in it on linux/amd64; the build fails with `build constraints exclude all Go files in {}`", join(root, dir)),
                 format!("remove the import, or fix the `//go:build` lines or `_<os>`/`_<arch>` file names in {dir}/"),
@@ -152,27 +188,27 @@ pub fn check(f: &Facts) -> Vec<Finding> {
             continue;
         }
         let what = if dir.is_empty() {
-            format!("{} (the plugin's main package)", missing[0])
+            format!("{} (the plugin's main package)", f.at(missing[0]))
         } else {
-            format!("{dir}/")
+            format!("{}/", f.at(dir))
         };
         let by = pkg
             .by
             .as_ref()
-            .map(|(file, _)| format!(" is imported by {file} but"))
+            .map(|(file, _)| format!(" is imported by {} but", f.at(file)))
             .unwrap_or_default();
-        let fails = not_found_message(&pkg.path, &f.gomod.module, f.vendor_mode);
+        let fails = not_found_message(&pkg.path, f.vendor_mode);
 
         // Hidden by .dockerignore: the file would be there without it.
         let hidden = missing
             .iter()
             .find(|file| f.model.bare.files.contains_key(&join(root, file)))
-            .and_then(|file| f.ignore.decider(file).filter(|p| !p.exception));
+            .and_then(|file| f.ignore.decider(&f.at(file)).filter(|p| !p.exception));
         if let Some(pat) = hidden {
             let shown = if dir.is_empty() {
-                missing[0].clone()
+                f.at(missing[0])
             } else {
-                format!("{dir}/")
+                format!("{}/", f.at(dir))
             };
             out.push(Finding::manual(Problem::new(
                 "D001",
@@ -188,17 +224,17 @@ pub fn check(f: &Facts) -> Vec<Finding> {
         let input = missing.iter().find(|m| pkg.inputs.contains(m));
         if let (true, Some(input)) = (dir.is_empty(), input) {
             let (line, fix, remedies) = match input.split_once('/') {
-                Some((top, _)) => copy_fix(top, &place),
+                Some((top, _)) => copy_fix(f, top, &place),
                 None => (
                     b.line,
-                    format!("add `COPY {input} ./` before line {} (in a repo made by scaffold, `scaffold sync` puts it in the block)", b.line),
+                    format!("add `COPY {} ./` before line {} (in a repo made by scaffold, `scaffold sync` puts it in the block)", f.at(input), b.line),
                     Vec::new(),
                 ),
             };
             out.push(Finding::fixable(
                 Problem::new(
                     "D001",
-                    "Dockerfile",
+                    &f.dockerfile_path,
                     line,
                     format!("{input} is read by the plugin's main package (`//go:embed` or cgo) but never copied into {root}; the build fails"),
                     fix,
@@ -211,14 +247,14 @@ pub fn check(f: &Facts) -> Vec<Finding> {
             let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
             out.push(Finding::manual(Problem::new(
                 "D001",
-                "Dockerfile",
+                &f.dockerfile_path,
                 b.line,
                 format!(
                     "{} (the plugin's main package) {} never copied into {root}, where go build runs",
                     names.join(", "),
                     if names.len() == 1 { "is" } else { "are" }
                 ),
-                format!("add `COPY *.go ./` before line {}", b.line),
+                format!("add `COPY {} ./` before line {}", f.at("*.go"), b.line),
             )));
             continue;
         }
@@ -229,25 +265,27 @@ pub fn check(f: &Facts) -> Vec<Finding> {
         if excluded(f).iter().any(|e| e == top) {
             out.push(Finding::manual(Problem::new(
                 "D001",
-                crate::repo::project::FILE,
+                &f.at(crate::repo::project::FILE),
                 1,
                 tidy(&format!("{what}{by} is excluded from the build in scaffold.toml ([packages] excluded), so the build fails with `{fails}`")),
                 format!("bring it back (remove `{top}` from `excluded`, then `scaffold sync`), or remove the import"),
             )));
             continue;
         }
-        let (line, fix, remedies) = copy_fix(top, &place);
+        let (line, fix, remedies) = copy_fix(f, top, &place);
         // Copied, but to a folder go build does not look in.
-        let elsewhere = image
-            .files
-            .iter()
-            .find(|(_, p)| missing.iter().any(|m| **m == p.from));
-        let message = if let Some((abs, placed)) = elsewhere {
+        let elsewhere = image.files.iter().find_map(|(abs, p)| {
+            missing
+                .iter()
+                .find(|m| f.at(m) == p.from)
+                .map(|m| (abs, p, m))
+        });
+        let message = if let Some((abs, placed, m)) = elsewhere {
             format!(
                 "{what}{by} is copied to the wrong place: line {} puts {} at {abs}, not at {}, so go build (in {root}) fails with `{fails}`",
                 placed.line,
                 placed.from,
-                join(root, &placed.from)
+                join(root, m)
             )
         } else if missing.len() < pkg.files.len() {
             let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
@@ -259,7 +297,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
             format!("{what}{by} is never copied into {root}; the build fails with `{fails}`")
         };
         out.push(Finding::fixable(
-            Problem::new("D001", "Dockerfile", line, tidy(&message), fix),
+            Problem::new("D001", &f.dockerfile_path, line, tidy(&message), fix),
             remedies,
         ));
     }
@@ -268,7 +306,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
 
 /// The folders scaffold.toml takes out of the build (none when there is no scaffold.toml).
 fn excluded(f: &Facts) -> Vec<String> {
-    f.repo
+    f.modrepo
         .text(crate::repo::project::FILE)
         .and_then(|t| toml::from_str::<crate::repo::project::Record>(&t).ok())
         .map(|r| r.packages.excluded)

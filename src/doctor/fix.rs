@@ -10,9 +10,38 @@ use crate::go::gomod;
 use crate::text::replace_word;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The planned contents of every file the remedies change (unchanged files left out). With
-/// `with_block` unset, package COPY lines are not added.
-pub fn plan(repo: &Repo, findings: &[Finding], with_block: bool) -> BTreeMap<String, Vec<u8>> {
+/// What the remedies change: new contents per file (unchanged files left out).
+#[derive(Debug, Clone, Default)]
+pub struct Planned {
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// Files to delete (vendor/ files `go mod vendor` no longer writes).
+    pub deleted: Vec<String>,
+    /// Why a remedy could not be planned (`go mod tidy` failed): its fix is left out.
+    pub failed: Vec<String>,
+}
+
+/// What a remedy changes, as `--fix` names it when it keeps or drops a fix.
+pub fn label(r: &Remedy) -> String {
+    match r {
+        Remedy::CopyFolder(_) => "the package COPY lines".into(),
+        Remedy::SetImage { .. } => "the image tags".into(),
+        Remedy::SetRequire { path, .. } => format!("{path} in go.mod"),
+        Remedy::Tidy => "go.sum (`go mod tidy`)".into(),
+        Remedy::Normalize { file, .. } => format!("the line endings of {file}"),
+    }
+}
+
+/// Where the files the remedies edit are, in the context.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub dockerfile: String,
+    /// The module's folder ("" for the context root).
+    pub moddir: String,
+}
+
+/// The planned contents of every file the remedies of `findings` change.
+pub fn plan(repo: &Repo, paths: &Paths, findings: &[Finding]) -> Planned {
+    let gomod_path = super::join_rel(&paths.moddir, "go.mod");
     let remedies: Vec<&Remedy> = findings.iter().flat_map(|f| &f.remedies).collect();
     let mut out: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let current = |out: &BTreeMap<String, Vec<u8>>, file: &str| {
@@ -29,7 +58,7 @@ pub fn plan(repo: &Repo, findings: &[Finding], with_block: bool) -> BTreeMap<Str
     let text_of = |out: &BTreeMap<String, Vec<u8>>, file: &str| {
         current(out, file).and_then(|b| String::from_utf8(b).ok())
     };
-    if let Some(mut text) = text_of(&out, "Dockerfile") {
+    if let Some(mut text) = text_of(&out, &paths.dockerfile) {
         let before = text.clone();
         for r in &remedies {
             if let Remedy::SetImage { line, from, to } = r {
@@ -43,16 +72,16 @@ pub fn plan(repo: &Repo, findings: &[Finding], with_block: bool) -> BTreeMap<Str
                 _ => None,
             })
             .collect();
-        if with_block && !folders.is_empty() {
+        if !folders.is_empty() {
             if let Some(next) = add_folders(&text, &folders) {
                 text = next;
             }
         }
         if text != before {
-            out.insert("Dockerfile".into(), text.into_bytes());
+            out.insert(paths.dockerfile.clone(), text.into_bytes());
         }
     }
-    if let Some(mut text) = text_of(&out, "go.mod") {
+    if let Some(mut text) = text_of(&out, &gomod_path) {
         let before = text.clone();
         for r in &remedies {
             if let Remedy::SetRequire { path, to } = r {
@@ -60,12 +89,60 @@ pub fn plan(repo: &Repo, findings: &[Finding], with_block: bool) -> BTreeMap<Str
             }
         }
         if text != before {
-            out.insert("go.mod".into(), text.into_bytes());
+            out.insert(gomod_path.clone(), text.into_bytes());
+        }
+    }
+    let mut planned = Planned::default();
+    let tidy = remedies
+        .iter()
+        .any(|r| matches!(r, Remedy::SetRequire { .. } | Remedy::Tidy));
+    if tidy {
+        match tidy_module(repo, &paths.moddir, &out) {
+            Ok(t) => {
+                for (rel, bytes) in t.files {
+                    out.insert(super::join_rel(&paths.moddir, &rel), bytes);
+                }
+                planned.deleted = t
+                    .deleted
+                    .iter()
+                    .map(|rel| super::join_rel(&paths.moddir, rel))
+                    .collect();
+            }
+            Err(e) => planned.failed.push(e),
         }
     }
     // Drop files whose planned bytes equal what is on disk (a no-op normalisation).
     out.retain(|file, bytes| repo.bytes(file).as_deref() != Some(bytes.as_slice()));
-    out
+    planned.files = out;
+    planned
+}
+
+/// `go mod tidy` (and `go mod vendor` when vendor/modules.txt is there) on the module at
+/// `moddir` with the planned contents in `out`; the files it changes, module-relative.
+fn tidy_module(
+    repo: &Repo,
+    moddir: &str,
+    out: &BTreeMap<String, Vec<u8>>,
+) -> Result<crate::go::tool::Tidied, String> {
+    let planned = repo.with_overlay(out);
+    let module = planned.sub(moddir);
+    let mut files = BTreeMap::new();
+    let mut old_vendor = BTreeMap::new();
+    for (rel, kind) in &module.entries {
+        if *kind != super::repo::Kind::File {
+            continue;
+        }
+        let Some(bytes) = module.bytes(rel) else {
+            continue;
+        };
+        if rel.starts_with("vendor/") {
+            old_vendor.insert(rel.clone(), bytes);
+        } else {
+            files.insert(rel.clone(), bytes);
+        }
+    }
+    let vendor = module.is_file("vendor/modules.txt");
+    crate::go::tool::tidy(&files, &old_vendor, vendor)
 }
 
 /// The block's folders plus `add`, rewritten in place, or a new block when there is none.

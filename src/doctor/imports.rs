@@ -346,7 +346,7 @@ fn foreign_folder(repo: &Repo, gomod: &GoMod, path: &str) -> Option<String> {
 }
 
 /// What Go says when an import path is not found, by the kind of path.
-pub fn not_found_message(path: &str, module: &str, vendor: bool) -> String {
+pub fn not_found_message(path: &str, vendor: bool) -> String {
     let dotless = !path.split('/').next().unwrap_or("").contains('.');
     if dotless {
         format!("package {path} is not in std")
@@ -354,9 +354,8 @@ pub fn not_found_message(path: &str, module: &str, vendor: bool) -> String {
         format!(
             "cannot find module providing package {path}: import lookup disabled by -mod=vendor"
         )
-    } else if path.starts_with(&format!("{module}/")) {
-        format!("main module ({module}) does not contain package {path}")
     } else {
+        // Go 1.26 says this for a folder of the main module that is not there, too.
         format!("no required module provides package {path}")
     }
 }
@@ -371,13 +370,13 @@ pub fn check(f: &Facts) -> Vec<Finding> {
             let right = format!("{module}/{}", x.folder);
             Finding::manual(Problem::new(
                 "D004",
-                &x.file,
+                &f.at(&x.file),
                 x.line,
                 format!(
                     "imports `{}`, which names the folder {}/, but the module is `{module}`: Go looks for it outside the module and fails with `{}`",
                     x.path,
                     x.folder,
-                    not_found_message(&x.path, module, f.vendor_mode)
+                    not_found_message(&x.path, f.vendor_mode)
                 ),
                 format!("import \"{right}\" instead of \"{}\"", x.path),
             ))

@@ -85,6 +85,10 @@ fn mismatch(d: &FuncDecl, file: &GoFile) -> Option<String> {
 }
 
 pub fn check(f: &Facts) -> Vec<Finding> {
+    // Built by a script doctor cannot read: which package is the plugin is not known.
+    if f.model.build.is_none() && f.model.script.is_some() {
+        return Vec::new();
+    }
     let dir = &f.graph.main_dir;
     let Some(pkg) = f.graph.packages.get(dir) else {
         return Vec::new();
@@ -97,7 +101,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
     if pkg.files.is_empty() {
         return vec![Finding::manual(Problem::new(
             "D007",
-            "go.mod",
+            &f.at("go.mod"),
             1,
             format!("{shown_dir} has no Go files, so there is no plugin package to build"),
             format!("add main.go with `package main` and `{SIGNATURE}`"),
@@ -123,9 +127,9 @@ pub fn check(f: &Facts) -> Vec<Finding> {
     {
         out.push(Finding::manual(Problem::new(
             "D007",
-            other.0,
+            &f.at(other.0),
             1,
-            format!("{} declares `package {}`; a plugin's main package must be `package main` (`-buildmode=plugin requires exactly one main package`)", other.0, other.1),
+            format!("{} declares `package {}`; a plugin's main package must be `package main` (`-buildmode=plugin requires exactly one main package`)", f.at(other.0), other.1),
             "change it to `package main`, or build the plugin from the folder that holds package main".into(),
         )));
     }
@@ -138,17 +142,17 @@ pub fn check(f: &Facts) -> Vec<Finding> {
     match decls.first() {
         None => out.push(Finding::manual(Problem::new(
             "D007",
-            &first,
+            &f.at(&first),
             1,
             format!("the plugin's main package ({shown_dir}) declares no InitModule; Nakama fails with `Error looking up InitModule function`"),
-            format!("add `{SIGNATURE} {{ return nil }}` to {first}"),
+            format!("add `{SIGNATURE} {{ return nil }}` to {}", f.at(&first)),
         ))),
         Some((file, d)) => {
             let g = &f.graph.parsed[*file];
             if let Some(why) = mismatch(d, g) {
                 out.push(Finding::manual(Problem::new(
                     "D007",
-                    file,
+                    &f.at(file),
                     d.line,
                     format!("InitModule {why}; Nakama fails with `Error reading InitModule function`"),
                     format!("declare it as `{SIGNATURE}`"),

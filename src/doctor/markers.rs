@@ -31,7 +31,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
     };
     vec![Finding::manual(Problem::new(
         "D008",
-        "Dockerfile",
+        &f.dockerfile_path,
         line,
         e.to_string(),
         fix,

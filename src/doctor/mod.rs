@@ -3,14 +3,15 @@
 //!
 //! The checks (one table, `checks.rs`) work on facts gathered once (go.mod, the Dockerfile
 //! replayed as a build, the import graph); `--fix` turns the safe remedies into planned file
-//! contents, runs every check again on the planned tree, and keeps only fixes that make their
-//! problem go away.
+//! contents, runs every check again on the planned tree, and keeps a fix only when the whole
+//! diagnosis after it is no worse.
 
 pub mod buildline;
 pub mod checks;
 pub mod copies;
 pub mod encoding;
 pub mod fix;
+pub mod gosum;
 pub mod imports;
 pub mod initmodule;
 pub mod markers;
@@ -29,7 +30,7 @@ use imports::Graph;
 use repo::Repo;
 use report::{Note, Problem, Report};
 use stage::Model;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A safe, mechanical fix `--fix` may apply for a problem.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,15 +44,26 @@ pub enum Remedy {
         from: String,
         to: String,
     },
-    /// Require `path` at version `to` in go.mod (`gomod::set_require`).
+    /// Require `path` at version `to` in go.mod (`gomod::set_require`), then `go mod tidy`
+    /// (and `go mod vendor` when the module vendors) so go.sum and vendor/ follow.
     SetRequire { path: String, to: String },
+    /// `go mod tidy` (and `go mod vendor` when the module vendors): go.sum lacks entries.
+    Tidy,
     /// Strip a UTF-8 BOM, and turn CRLF into LF when `eol` is set.
     Normalize { file: String, eol: bool },
 }
 
 /// Everything the checks read, gathered once per run.
 pub struct Facts<'a> {
+    /// The build context.
     pub repo: &'a Repo,
+    /// The Go module's folder, as a repo of its own (the context itself when go.mod is at its
+    /// root): the Go checks read it and name its files through [`Facts::at`].
+    pub modrepo: Repo,
+    /// The module's folder in the context ("" for its root).
+    pub moddir: String,
+    /// The Dockerfile, relative to the context (or absolute when outside it).
+    pub dockerfile_path: String,
     pub gomod: GoMod,
     pub dockerfile: String,
     pub model: Model,
@@ -63,6 +75,14 @@ pub struct Facts<'a> {
     pub modroot: String,
     /// Whether `go build` reads vendor/ (flag, GOFLAGS, or go ≥ 1.14 with vendor/ present).
     pub vendor_mode: bool,
+}
+
+impl Facts<'_> {
+    /// The context path of a module file (`main.go` is `backend/main.go` when the module lives
+    /// in backend/).
+    pub fn at(&self, module_rel: &str) -> String {
+        join_rel(&self.moddir, module_rel)
+    }
 }
 
 /// A problem plus the remedies that fix it (empty when it needs a person).
@@ -93,6 +113,10 @@ impl Finding {
 pub struct Diagnosis {
     pub findings: Vec<Finding>,
     pub warnings: Vec<Note>,
+    /// The Dockerfile checked (relative to the context, or absolute).
+    pub dockerfile: String,
+    /// The module's folder in the context ("" for the context root).
+    pub moddir: String,
 }
 
 impl Diagnosis {
@@ -111,57 +135,149 @@ fn cannot_run(message: String) -> crate::error::Error {
     crate::error::Error::CannotRun(message)
 }
 
+/// Where doctor looks: the build context, and the Dockerfile in it (`Dockerfile` unless
+/// `--dockerfile` names another; a path outside the context is kept as given).
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub context: PathBuf,
+    pub dockerfile: String,
+}
+
+impl Target {
+    /// The context `root` with its `Dockerfile`.
+    pub fn root(root: &Path) -> Target {
+        Target {
+            context: root.to_path_buf(),
+            dockerfile: "Dockerfile".into(),
+        }
+    }
+
+    /// The context `root` and the Dockerfile at `dockerfile` (as given on the command line:
+    /// relative to the current folder), named relative to the context when it is inside it.
+    pub fn with_dockerfile(root: &Path, dockerfile: Option<&Path>) -> Target {
+        let Some(df) = dockerfile else {
+            return Target::root(root);
+        };
+        let inside = match (df.canonicalize(), root.canonicalize()) {
+            (Ok(d), Ok(r)) => d.strip_prefix(&r).ok().map(crate::repo::plan::slash),
+            _ => None,
+        };
+        Target {
+            context: root.to_path_buf(),
+            dockerfile: inside.unwrap_or_else(|| {
+                std::path::absolute(df)
+                    .unwrap_or_else(|_| df.to_path_buf())
+                    .to_string_lossy()
+                    .into_owned()
+            }),
+        }
+    }
+}
+
 /// Checks the repo at `root`. Errors (no go.mod, no Dockerfile) mean doctor could not run and
 /// carry exit status 2.
 pub fn diagnose(root: &Path) -> Result<Diagnosis> {
+    diagnose_target(&Target::root(root))
+}
+
+/// Checks the build context and Dockerfile of `target`.
+pub fn diagnose_target(target: &Target) -> Result<Diagnosis> {
+    let root = &target.context;
     if !root.is_dir() {
         return Err(cannot_run(format!(
             "{} is not a folder; give the plugin repo's folder: `scaffold doctor DIR`",
             root.display()
         )));
     }
-    diagnose_repo(&Repo::load(root))
+    diagnose_repo(&Repo::load(root), &target.dockerfile)
 }
 
-/// Checks an already listed repo (possibly with planned contents in its overlay).
-pub fn diagnose_repo(repo: &Repo) -> Result<Diagnosis> {
-    let Some(gomod_text) = repo.text("go.mod") else {
-        let hint = repo
-            .root
-            .canonicalize()
-            .ok()
-            .and_then(|r| {
-                r.ancestors()
-                    .skip(1)
-                    .find(|a| a.join("go.mod").is_file())
-                    .map(|a| a.to_path_buf())
-            })
-            .map(|a| {
-                format!(
-                    " (there is one in {}: run `scaffold doctor {}`)",
-                    a.display(),
-                    a.display()
-                )
-            })
-            .unwrap_or_default();
-        return Err(cannot_run(format!(
-            "no go.mod in {}{hint}; doctor checks a Go plugin repo: its root holds go.mod and the Dockerfile",
-            repo.root.display()
-        )));
-    };
-    // gomod's error already names the file and the line to add.
-    let gomod =
-        gomod::parse(&gomod_text.replace('\u{feff}', "")).map_err(|e| cannot_run(e.to_string()))?;
-    let Some(dockerfile) = repo.text("Dockerfile") else {
-        return Err(cannot_run(format!(
-            "no Dockerfile in {}; doctor checks the Docker build of a Nakama plugin (`scaffold new` writes one)",
-            repo.root.display()
-        )));
-    };
-    let ignore_file = ["Dockerfile.dockerignore", ".dockerignore"]
+/// The error for a context without a go.mod doctor can find, naming a parent folder that has
+/// one.
+fn no_gomod(repo: &Repo) -> crate::error::Error {
+    let hint = repo
+        .root
+        .canonicalize()
+        .ok()
+        .and_then(|r| {
+            r.ancestors()
+                .skip(1)
+                .find(|a| a.join("go.mod").is_file())
+                .map(|a| a.to_path_buf())
+        })
+        .map(|a| {
+            format!(
+                " (there is one in {}: run `scaffold doctor {}`)",
+                a.display(),
+                a.display()
+            )
+        })
+        .unwrap_or_default();
+    cannot_run(format!(
+        "no go.mod in {}{hint}; doctor checks a Go plugin repo: its root holds go.mod and the Dockerfile (or give the build context and `--dockerfile PATH`, and the Dockerfile's COPY of go.mod names the module's folder)",
+        repo.root.display()
+    ))
+}
+
+/// The module's folder in the context: where the go.mod in the build folder was copied from;
+/// else the context root when it holds go.mod; else the folder with a go.mod that the most
+/// copied files come from.
+fn module_dir(repo: &Repo, model: &Model, modroot: &str) -> Option<String> {
+    let is_mod = |d: &str| repo.is_file(&join_rel(d, "go.mod"));
+    if let Some(placed) = model.image.files.get(&join(modroot, "go.mod")) {
+        let dir = repo::parent(&placed.from).to_string();
+        if is_mod(&dir) {
+            return Some(dir);
+        }
+    }
+    if is_mod("") {
+        return Some(String::new());
+    }
+    let mut count: std::collections::BTreeMap<String, usize> = Default::default();
+    for placed in model.image.files.values() {
+        let mut dir = repo::parent(&placed.from);
+        while !dir.is_empty() {
+            if is_mod(dir) {
+                *count.entry(dir.to_string()).or_default() += 1;
+                break;
+            }
+            dir = repo::parent(dir);
+        }
+    }
+    count
         .into_iter()
-        .find(|f| repo.is_file(f))
-        .map(str::to_string);
+        .max_by_key(|(_, n)| *n)
+        .map(|(dir, _)| dir)
+}
+
+/// `dir/rel`, or `rel` when `dir` is the root ("").
+pub fn join_rel(dir: &str, rel: &str) -> String {
+    if dir.is_empty() {
+        rel.to_string()
+    } else {
+        format!("{dir}/{rel}")
+    }
+}
+
+/// Checks an already listed repo (possibly with planned contents in its overlay), built with
+/// the Dockerfile at `dockerfile_path` (relative to the context, or absolute).
+pub fn diagnose_repo(repo: &Repo, dockerfile_path: &str) -> Result<Diagnosis> {
+    let Some(dockerfile) = repo.text(dockerfile_path) else {
+        if !repo.is_file("go.mod") {
+            return Err(no_gomod(repo));
+        }
+        return Err(cannot_run(format!(
+            "no {dockerfile_path} in {}; doctor checks the Docker build of a Nakama plugin (`scaffold new` writes one; `--dockerfile PATH` names another)",
+            repo.root.display()
+        )));
+    };
+    // Docker reads `<Dockerfile>.dockerignore` beside the Dockerfile first, then the context's.
+    let ignore_file = [
+        format!("{dockerfile_path}.dockerignore"),
+        ".dockerignore".into(),
+    ]
+    .into_iter()
+    .find(|f| repo.is_file(f));
     let ignore = ignore_file
         .as_deref()
         .and_then(|f| repo.text(f))
@@ -172,7 +288,7 @@ pub fn diagnose_repo(repo: &Repo) -> Result<Diagnosis> {
         .warnings
         .iter()
         .map(|w| Note {
-            file: "Dockerfile".into(),
+            file: dockerfile_path.into(),
             line: w.line,
             message: w.message.clone(),
         })
@@ -185,17 +301,27 @@ pub fn diagnose_repo(repo: &Repo) -> Result<Diagnosis> {
         });
     }
     let modroot = module_root(&model);
+    let moddir = module_dir(repo, &model, &modroot).ok_or_else(|| no_gomod(repo))?;
+    let modrepo = repo.sub(&moddir);
+    let gomod_text = modrepo.text("go.mod").unwrap_or_default();
+    // gomod's error already names the file and the line to add.
+    let gomod =
+        gomod::parse(&gomod_text.replace('\u{feff}', "")).map_err(|e| cannot_run(e.to_string()))?;
+    let modroot = module_root(&model);
     let (main_dir, main_files) = imports::main_package(&model, &modroot, &gomod.module);
     let tags = model
         .build
         .as_ref()
         .map(|b| b.flags.tags.clone())
         .unwrap_or_default();
-    let graph = Graph::build(repo, &gomod, &main_dir, main_files.as_deref(), &tags);
+    let graph = Graph::build(&modrepo, &gomod, &main_dir, main_files.as_deref(), &tags);
     warnings.extend(graph.notes.iter().cloned());
     let vendor_mode = vendor::vendor_mode(&model, &modroot, &gomod);
     let facts = Facts {
         repo,
+        modrepo,
+        moddir: moddir.clone(),
+        dockerfile_path: dockerfile_path.to_string(),
         gomod,
         dockerfile,
         model,
@@ -214,7 +340,12 @@ pub fn diagnose_repo(repo: &Repo) -> Result<Diagnosis> {
             f
         }));
     }
-    Ok(Diagnosis { findings, warnings })
+    Ok(Diagnosis {
+        findings,
+        warnings,
+        dockerfile: dockerfile_path.to_string(),
+        moddir,
+    })
 }
 
 /// Where go.mod sits in the image when go build runs: the build folder or the nearest parent
@@ -250,12 +381,14 @@ pub fn known_id(id: &str) -> bool {
     checks::find(id).is_some()
 }
 
-/// The outcome of `--fix`: the problems before, those left after the planned fixes, and the
-/// plan itself (not yet written).
+/// The outcome of `--fix`: the problems before, those left after the planned fixes, the plan
+/// itself (not yet written), and the fixes left out because they would have made the repo worse.
 pub struct FixOutcome {
     pub before: Report,
     pub after: Report,
     pub plan: crate::repo::plan::Plan,
+    /// One note per fix not applied: what it was and the problem it would have added.
+    pub dropped: Vec<Note>,
 }
 
 /// A message without its digits: line numbers shift when a fix adds lines, so "still there"
@@ -269,36 +402,116 @@ fn stable_key(p: &Problem) -> (String, String, String) {
     )
 }
 
-/// Plans the safe fixes for the problems not in `allow`, checks the planned tree again, and
-/// keeps the package-block edit only when it makes its problems go away.
-pub fn plan_fixes(root: &Path, allow: &[String]) -> Result<FixOutcome> {
-    let repo = Repo::load(root);
-    let mut before = diagnose_repo(&repo)?;
-    before.findings.retain(|f| !allow.contains(&f.problem.id));
-    let mut overlay = fix::plan(&repo, &before.findings, true);
-    let mut after = diagnose_repo(&repo.with_overlay(&overlay))?;
-    let targeted: Vec<_> = before
-        .findings
+/// The problems of `after` that `before` does not have (as many times as it has them).
+fn new_problems<'a>(before: &[Problem], after: &'a [Problem]) -> Vec<&'a Problem> {
+    let mut left: Vec<_> = before.iter().map(stable_key).collect();
+    after
         .iter()
-        .filter(|f| {
-            f.remedies
-                .iter()
-                .any(|r| matches!(r, Remedy::CopyFolder(_)))
+        .filter(|p| {
+            let key = stable_key(p);
+            match left.iter().position(|k| *k == key) {
+                Some(i) => {
+                    left.swap_remove(i);
+                    false
+                }
+                None => true,
+            }
         })
-        .map(|f| stable_key(&f.problem))
-        .collect();
-    let block_failed = after
+        .collect()
+}
+
+/// One fix `--fix` keeps or drops as a whole: the findings whose remedies edit the same thing.
+struct Unit {
+    label: String,
+    findings: Vec<Finding>,
+}
+
+/// The findings with remedies, grouped by what their remedies change.
+fn units(findings: &[Finding]) -> Vec<Unit> {
+    let mut out: Vec<Unit> = Vec::new();
+    for f in findings {
+        let Some(first) = f.remedies.first() else {
+            continue;
+        };
+        let label = fix::label(first);
+        match out.iter_mut().find(|u| u.label == label) {
+            Some(u) => u.findings.push(f.clone()),
+            None => out.push(Unit {
+                label,
+                findings: vec![f.clone()],
+            }),
+        }
+    }
+    out
+}
+
+/// Plans the safe fixes for the problems not in `allow`, and keeps a fix only when the whole
+/// diagnosis after it is no worse: no problem appears that was not there before (a fix that
+/// would add one is dropped, and `dropped` says which and why).
+pub fn plan_fixes(root: &Path, allow: &[String]) -> Result<FixOutcome> {
+    plan_fixes_for(&Target::root(root), allow)
+}
+
+/// [`plan_fixes`] for a context and Dockerfile.
+pub fn plan_fixes_for(target: &Target, allow: &[String]) -> Result<FixOutcome> {
+    let root = &target.context;
+    let repo = Repo::load(root);
+    let df = target.dockerfile.as_str();
+    let mut before = diagnose_repo(&repo, df)?;
+    let paths = fix::Paths {
+        dockerfile: before.dockerfile.clone(),
+        moddir: before.moddir.clone(),
+    };
+    before.findings.retain(|f| !allow.contains(&f.problem.id));
+    let mut before_report = before.report();
+    before_report.allow(allow);
+    let check = |findings: &[Finding]| -> Result<(fix::Planned, Report)> {
+        let planned = fix::plan(&repo, &paths, findings);
+        let mut after = diagnose_repo(&repo.with_overlay(&planned.files), df)?.report();
+        after.allow(allow);
+        Ok((planned, after))
+    };
+    let all: Vec<Finding> = before
         .findings
         .iter()
-        .any(|f| targeted.contains(&stable_key(&f.problem)));
-    if block_failed {
-        overlay = fix::plan(&repo, &before.findings, false);
-        after = diagnose_repo(&repo.with_overlay(&overlay))?;
+        .filter(|f| !f.remedies.is_empty())
+        .cloned()
+        .collect();
+    let (mut planned, mut after_report) = check(&all)?;
+    let mut dropped = Vec::new();
+    let worse = |p: &fix::Planned, a: &Report| {
+        !p.failed.is_empty() || !new_problems(&before_report.problems, &a.problems).is_empty()
+    };
+    if worse(&planned, &after_report) {
+        // Some fix makes things worse: add them one at a time, keeping each that does not.
+        let mut kept: Vec<Finding> = Vec::new();
+        (planned, after_report) = check(&kept)?;
+        for unit in units(&all) {
+            let mut next = kept.clone();
+            next.extend(unit.findings.iter().cloned());
+            let (p, a) = check(&next)?;
+            let why = match (
+                p.failed.first(),
+                new_problems(&before_report.problems, &a.problems).first(),
+            ) {
+                (Some(failed), _) => failed.clone(),
+                (None, Some(w)) => {
+                    format!("it would add {} {}:{}: {}", w.id, w.file, w.line, w.message)
+                }
+                (None, None) => {
+                    kept = next;
+                    (planned, after_report) = (p, a);
+                    continue;
+                }
+            };
+            let at = &unit.findings[0].problem;
+            dropped.push(Note {
+                file: at.file.clone(),
+                line: at.line,
+                message: format!("--fix left {} alone: {why}", unit.label),
+            });
+        }
     }
-    let mut before_report = before.report();
-    let mut after_report = after.report();
-    after_report.allow(allow);
-    before_report.allow(allow);
     let left: Vec<_> = after_report.problems.iter().map(stable_key).collect();
     after_report.fixed = before_report
         .problems
@@ -307,12 +520,15 @@ pub fn plan_fixes(root: &Path, allow: &[String]) -> Result<FixOutcome> {
         .cloned()
         .collect();
     let mut plan = crate::repo::plan::Plan::new(root);
-    for (file, bytes) in overlay {
+    for (file, bytes) in planned.files {
         plan.put(file, bytes)?;
     }
+    plan.removals
+        .extend(planned.deleted.iter().map(PathBuf::from));
     Ok(FixOutcome {
         before: before_report,
         after: after_report,
         plan,
+        dropped,
     })
 }

@@ -8,10 +8,14 @@ const BUILD_LINE: &str = "RUN go build -trimpath -buildmode=plugin -o ./backend.
 
 pub fn check(f: &Facts) -> Vec<Finding> {
     let Some(b) = &f.model.build else {
+        // A build script doctor cannot read is a warning (the model's), not a problem.
+        if f.model.script.is_some() {
+            return Vec::new();
+        }
         let line = f.model.docker.stages.first().map_or(1, |s| s.line);
         return vec![Finding::manual(Problem::new(
             "D005",
-            "Dockerfile",
+            &f.dockerfile_path,
             line,
             "the Dockerfile has no RUN with `go build`, so doctor cannot tell how the plugin is built (a build script it cannot read, or no build at all)".into(),
             format!("build the plugin in the builder stage: `{BUILD_LINE}`"),
@@ -22,7 +26,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
         Some("plugin") => {}
         other => out.push(Finding::manual(Problem::new(
             "D005",
-            "Dockerfile",
+            &f.dockerfile_path,
             b.line,
             match other {
                 Some(m) => format!("the go build on line {} uses -buildmode={m}; Nakama loads only -buildmode=plugin modules (`Error looking up InitModule function` or no .so at all)", b.line),
@@ -34,7 +38,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
     if b.flags.trimpath != Some(true) {
         out.push(Finding::manual(Problem::new(
             "D005",
-            "Dockerfile",
+            &f.dockerfile_path,
             b.line,
             format!("the go build on line {} lacks -trimpath; the plugin fails to load with `plugin was built with a different version of package internal/goarch`", b.line),
             format!("add -trimpath: `{BUILD_LINE}`"),
@@ -44,7 +48,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
         if value.trim() == "0" {
             out.push(Finding::manual(Problem::new(
                 "D005",
-                "Dockerfile",
+                &f.dockerfile_path,
                 *line,
                 format!("CGO_ENABLED=0 (line {line}) reaches the go build on line {}; it fails with `-buildmode=plugin requires external (cgo) linking, but cgo is not enabled`", b.line),
                 format!("set CGO_ENABLED=1 on line {line} (`ENV CGO_ENABLED=1`), or remove it"),

@@ -4,16 +4,21 @@
 use super::report::{Note, Problem};
 use super::vendor::go_version;
 use super::{Facts, Finding, Remedy};
+use crate::docker::images;
 use crate::docker::parse::{raw_words, Args};
+use crate::go::GoVersion;
 use crate::versions::{self, Release};
 
 const COMMON: &str = "github.com/heroiclabs/nakama-common";
+const PROTOBUF: &str = "google.golang.org/protobuf";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Builder,
     Server,
     Golang,
+    /// `heroiclabs/<a name Heroic Labs does not publish>`, close to one it does.
+    Misspelt,
 }
 
 /// A FROM line naming a Nakama (or golang) image.
@@ -56,6 +61,8 @@ fn images(f: &Facts) -> Vec<Image> {
             Kind::Server
         } else if lower == "golang" || lower.ends_with("/golang") {
             Kind::Golang
+        } else if images::misspelt(&name).is_some() {
+            Kind::Misspelt
         } else {
             continue;
         };
@@ -87,17 +94,52 @@ fn set_tag(img: &Image, to: &str) -> Option<Remedy> {
 pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
     let mut out = Vec::new();
     let imgs = images(f);
-    let nakama: Vec<&Image> = imgs.iter().filter(|i| i.kind != Kind::Golang).collect();
+    for img in imgs.iter().filter(|i| i.kind == Kind::Misspelt) {
+        let right = images::misspelt(&img.name).unwrap_or("nakama");
+        let prefix = &img.name[..img.name.len() - img.name.rsplit('/').next().unwrap_or("").len()];
+        let fixed = format!("{prefix}{right}");
+        let remedies = img
+            .literal
+            .clone()
+            .map(|from| {
+                vec![Remedy::SetImage {
+                    line: img.line,
+                    to: from.replacen(&img.name, &fixed, 1),
+                    from,
+                }]
+            })
+            .unwrap_or_default();
+        out.push(Finding::fixable(
+            Problem::new(
+                "D003",
+                &f.dockerfile_path,
+                img.line,
+                format!("`{}` is not an image Heroic Labs publishes (did you mean `{fixed}`?); the build fails pulling it (`pull access denied` or `not found`)", img.name),
+                format!("write `{fixed}:{}`", img.tag),
+            ),
+            remedies,
+        ));
+    }
+    let nakama: Vec<&Image> = imgs
+        .iter()
+        .filter(|i| matches!(i.kind, Kind::Builder | Kind::Server))
+        .collect();
     let mut unknown = std::collections::BTreeSet::new();
     for img in &nakama {
-        if versions::find(&img.tag).is_err() && unknown.insert(img.tag.as_str()) {
+        if img.tag == "latest" && unknown.insert(img.tag.as_str()) {
+            notes.push(Note {
+                file: f.dockerfile_path.clone(),
+                line: img.line,
+                message: format!("`{}:latest` names no release: it moves with every Nakama release, so doctor cannot check its nakama-common and Go; pin a release (`scaffold upgrade --list` shows them)", img.name),
+            });
+        } else if versions::find(&img.tag).is_err() && unknown.insert(img.tag.as_str()) {
             let all = versions::releases();
             let span = match (all.last(), all.first()) {
                 (Some(old), Some(new)) => format!("{} to {}", old.nakama, new.nakama),
                 _ => String::new(),
             };
             notes.push(Note {
-                file: "Dockerfile".into(),
+                file: f.dockerfile_path.clone(),
                 line: img.line,
                 message: format!("Nakama `{0}` is not in scaffold's release table ({span}); doctor cannot check its nakama-common and Go: use a release in that range, or a newer scaffold if {0} came out after this one", img.tag),
             });
@@ -150,7 +192,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
             ),
         };
         out.push(Finding::fixable(
-            Problem::new("D003", "Dockerfile", first, message, fix),
+            Problem::new("D003", &f.dockerfile_path, first, message, fix),
             remedies,
         ));
     }
@@ -159,7 +201,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
         match common {
             None => out.push(Finding::manual(Problem::new(
                 "D003",
-                "go.mod",
+                &f.at("go.mod"),
                 1,
                 format!("go.mod does not require {COMMON}; a plugin's InitModule needs it (`no required module provides package {COMMON}/runtime`)"),
                 format!("add `require {COMMON} {}` and run `go mod tidy`", r.nakama_common),
@@ -167,49 +209,77 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
             Some((_, v, line)) if *v != r.nakama_common => out.push(Finding::fixable(
                 Problem::new(
                     "D003",
-                    "go.mod",
+                    &f.at("go.mod"),
                     *line,
                     format!("go.mod requires nakama-common {v}, but Nakama {} ({from}) is built with {}; the plugin fails to load with `plugin was built with a different version of package {COMMON}/api`", r.nakama, r.nakama_common),
                     format!("require {COMMON} {}, then run `go mod tidy` (and `go mod vendor` if you vendor)", r.nakama_common),
                 ),
-                vec![Remedy::SetRequire {
-                    path: COMMON.into(),
-                    to: r.nakama_common.clone(),
-                }],
+                // Safe only with `go mod tidy` after it (go.sum, vendor/), which needs Go.
+                if crate::go::tool::available() {
+                    vec![Remedy::SetRequire {
+                        path: COMMON.into(),
+                        to: r.nakama_common.clone(),
+                    }]
+                } else {
+                    Vec::new()
+                },
             )),
             _ => {}
+        }
+        // Checked once nakama-common agrees: tidying a new nakama-common moves protobuf too.
+        let common_ok = common.map_or(true, |(_, v, _)| *v == r.nakama_common);
+        if let (true, Some((_, v, line))) = (
+            common_ok,
+            f.gomod.requires.iter().find(|(p, _, _)| p == PROTOBUF),
+        ) {
+            if *v != r.protobuf {
+                let newer = go_version(v) > go_version(&r.protobuf);
+                // `// indirect`: a dependency raised it; otherwise the module asked for it.
+                let indirect = f
+                    .modrepo
+                    .text("go.mod")
+                    .and_then(|t| t.lines().nth(line - 1).map(|l| l.contains("// indirect")))
+                    .unwrap_or(false);
+                let (effect, fix) = if newer {
+                    (
+                        format!("the plugin builds but fails to load with `plugin was built with a different version of package {PROTOBUF}/…`"),
+                        if indirect {
+                            format!("find the dependency that raised it (`go mod graph | grep {PROTOBUF}@{v}`) and use a version of it that needs at most {}, or build for a Nakama release made with protobuf {v}", r.protobuf)
+                        } else {
+                            format!("require {PROTOBUF} {} (`go get {PROTOBUF}@{}`, then `go mod tidy`), or build for a Nakama release made with protobuf {v}", r.protobuf, r.protobuf)
+                        },
+                    )
+                } else {
+                    (
+                        format!("nakama-common {} needs {}, so the build fails with `go: updates to go.mod needed`", r.nakama_common, r.protobuf),
+                        format!("require {PROTOBUF} {}, then run `go mod tidy`", r.protobuf),
+                    )
+                };
+                out.push(Finding::manual(Problem::new(
+                    "D003",
+                    &f.at("go.mod"),
+                    *line,
+                    format!("go.mod requires protobuf {v}, but Nakama {} ({from}) is built with {}; {effect}", r.nakama, r.protobuf),
+                    fix,
+                )));
+            }
         }
     }
 
     // The go line must not be newer than the builder's Go (GOTOOLCHAIN=local in the image).
-    let builder_go: Option<(String, String, usize)> = imgs.iter().find_map(|i| match i.kind {
-        Kind::Builder => versions::find(&i.tag).ok().map(|r| {
-            (
-                r.builder_go().to_string(),
-                format!("nakama-pluginbuilder:{}", i.tag),
-                i.line,
-            )
-        }),
-        Kind::Golang => {
-            let v = i.tag.split('-').next().unwrap_or("");
-            (v.matches('.').count() == 2)
-                .then(|| (v.to_string(), format!("golang:{}", i.tag), i.line))
-        }
-        Kind::Server => None,
-    });
-    if let (Some(go), Some((have, image, _))) = (&f.gomod.go, &builder_go) {
-        if go_version(go) > go_version(have) {
-            out.push(Finding::manual(Problem::new(
-                "D003",
-                "go.mod",
-                f.gomod.go_line,
-                format!("go.mod says `go {go}` but {image} has Go {have}; the build fails with `go: go.mod requires go >= {go} (running go {have}; GOTOOLCHAIN=local)`"),
-                format!("set `go {have}` in go.mod"),
-            )));
-        }
+    let builder = builder_image(f, &imgs);
+    let known = builder.and_then(|i| builder_go(i).map(|g| (i, g)));
+    if let (Some(go), Some((img, known))) = (&f.gomod.go, &known) {
+        go_line(f, go, img, known, &mut out, notes);
     }
+    let builder_go: Option<(String, String, usize)> = known.as_ref().and_then(|(i, g)| match g {
+        Known::Exact(v) if i.kind == Kind::Golang => {
+            Some((v.to_string(), format!("golang:{}", i.tag), i.line))
+        }
+        _ => None,
+    });
     // A plain golang builder must be the exact Go that built the server.
-    if let (Some((r, _)), Some(img)) = (&target, imgs.iter().find(|i| i.kind == Kind::Golang)) {
+    if let (Some((r, _)), Some(img)) = (&target, builder.filter(|i| i.kind == Kind::Golang)) {
         if let Some((have, image, line)) = builder_go
             .as_ref()
             .filter(|(_, image, _)| image.starts_with("golang:"))
@@ -217,7 +287,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
             if *have != r.go {
                 out.push(Finding::manual(Problem::new(
                     "D003",
-                    "Dockerfile",
+                    &f.dockerfile_path,
                     *line,
                     format!("the plugin is built with {image}, but Nakama {} is built with Go {}; it fails to load with `plugin was built with a different version of package runtime`", r.nakama, r.go),
                     format!("build with `FROM heroiclabs/nakama-pluginbuilder:{}` (or `golang:{}`)", r.nakama, r.go),
@@ -226,7 +296,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
         } else if img.tag.matches('.').count() < 2 {
             out.push(Finding::manual(Problem::new(
                 "D003",
-                "Dockerfile",
+                &f.dockerfile_path,
                 img.line,
                 format!("the plugin is built with {}:{}, which is not one exact Go release; Nakama {} needs Go {}", img.name, img.tag, r.nakama, r.go),
                 format!("build with `FROM heroiclabs/nakama-pluginbuilder:{}`", r.nakama),
@@ -234,6 +304,128 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// What doctor knows of the Go in the image the plugin is built in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Known {
+    /// Exactly this Go (a release of the table, or `golang:1.26.5`).
+    Exact(GoVersion),
+    /// This Go or older: a pluginbuilder older than every release of the table (Nakama's Go
+    /// only moves forward).
+    AtMost(GoVersion, String),
+    /// This Go or newer: a pluginbuilder newer than the table, or `latest`.
+    AtLeast(GoVersion),
+    /// Some patch of Go `major.minor` (`golang:1.26`).
+    Minor(u64, u64),
+}
+
+/// The FROM image of the stages the plugin's `go build` runs in (the first builder-like image
+/// when there is no build line).
+fn builder_image<'a>(f: &Facts, imgs: &'a [Image]) -> Option<&'a Image> {
+    let builders = || {
+        imgs.iter()
+            .filter(|i| matches!(i.kind, Kind::Builder | Kind::Golang))
+    };
+    match &f.model.build {
+        Some(b) => {
+            let root = f.model.docker.chain(b.stage)[0];
+            let line = f.model.docker.stages[root].line;
+            builders().find(|i| i.line == line)
+        }
+        None => builders().next(),
+    }
+}
+
+fn builder_go(img: &Image) -> Option<Known> {
+    match img.kind {
+        Kind::Builder => {
+            if let Ok(r) = versions::find(&img.tag) {
+                return GoVersion::parse(r.builder_go()).map(Known::Exact);
+            }
+            let all = versions::releases();
+            let (newest, oldest) = (all.first()?, all.last()?);
+            let newest_go = GoVersion::parse(&newest.go)?;
+            if img.tag == "latest" {
+                return Some(Known::AtLeast(newest_go));
+            }
+            let tag = GoVersion::parse_exact(&img.tag)?;
+            if tag < GoVersion::parse_exact(&oldest.nakama)? {
+                let go = GoVersion::parse(&oldest.go)?;
+                Some(Known::AtMost(go, format!("Nakama {} is built with Go {} and is the oldest release scaffold knows; Nakama's Go only moves forward", oldest.nakama, oldest.go)))
+            } else if tag > GoVersion::parse_exact(&newest.nakama)? {
+                Some(Known::AtLeast(newest_go))
+            } else {
+                None
+            }
+        }
+        Kind::Golang => {
+            let v = img.tag.split('-').next().unwrap_or("");
+            let parts: Vec<&str> = v.split('.').collect();
+            let num = |p: &str| p.parse::<u64>().ok();
+            match parts.as_slice() {
+                [_, _, _] => GoVersion::parse_exact(v).map(Known::Exact),
+                [a, b] => Some(Known::Minor(num(a)?, num(b)?)),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The go line against the builder's Go: a problem when it is certainly newer, a note when it
+/// may be.
+fn go_line(
+    f: &Facts,
+    go: &str,
+    img: &Image,
+    known: &Known,
+    out: &mut Vec<Finding>,
+    notes: &mut Vec<Note>,
+) {
+    let want = go_version(go);
+    let image = format!(
+        "{}:{}",
+        img.name.rsplit('/').next().unwrap_or(&img.name),
+        img.tag
+    );
+    let fails = |have: &str| {
+        format!("the build fails with `go: go.mod requires go >= {go} (running go {have}; GOTOOLCHAIN=local)`")
+    };
+    let problem = |message: String, fix: String| {
+        Finding::manual(Problem::new(
+            "D003",
+            &f.at("go.mod"),
+            f.gomod.go_line,
+            message,
+            fix,
+        ))
+    };
+    match known {
+        Known::Exact(have) if want > *have => out.push(problem(
+            format!("go.mod says `go {go}` but {image} has Go {have}; {}", fails(&have.to_string())),
+            format!("set `go {have}` in go.mod"),
+        )),
+        Known::AtMost(have, why) if want > *have => out.push(problem(
+            format!("go.mod says `go {go}` but {image} has Go {have} at most ({why}); {}", fails("…")),
+            format!("set the go line to the Go of Nakama {} (at most `go {have}`), or build for a release scaffold knows (`scaffold upgrade --list`)", img.tag),
+        )),
+        Known::Minor(a, b) if (want.0, want.1) > (*a, *b) => out.push(problem(
+            format!("go.mod says `go {go}` but {image} is Go {a}.{b}.x; {}", fails(&format!("{a}.{b}.x"))),
+            format!("lower the go line to a Go {a}.{b} release, or build with a Go {}.{} image", want.0, want.1),
+        )),
+        Known::Minor(a, b) if (want.0, want.1) == (*a, *b) && want.2 > 0 => notes.push(Note {
+            file: f.at("go.mod"),
+            line: f.gomod.go_line,
+            message: format!("go.mod says `go {go}`; {image} is whichever Go {a}.{b}.x it was when pulled, and the build fails if that is older than {go}: pin `golang:{go}`"),
+        }),
+        Known::AtLeast(have) if want > *have => notes.push(Note {
+            file: f.at("go.mod"),
+            line: f.gomod.go_line,
+            message: format!("go.mod says `go {go}`; doctor cannot tell whether {image} has it (its Go is {have} or newer, as it is newer than every release scaffold knows); the build fails if it is older"),
+        }),
+        _ => {}
+    }
 }
 
 #[cfg(test)]

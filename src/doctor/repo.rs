@@ -81,6 +81,31 @@ impl Repo {
         next
     }
 
+    /// The folder `dir` ("" for the root) as a repo of its own: its paths and planned
+    /// contents, relative to it.
+    pub fn sub(&self, dir: &str) -> Repo {
+        if dir.is_empty() {
+            return self.clone();
+        }
+        let prefix = format!("{dir}/");
+        let strip = |k: &String| k.strip_prefix(&prefix).map(str::to_string);
+        Repo {
+            root: self.root.join(dir),
+            entries: self
+                .entries
+                .range(prefix.clone()..)
+                .take_while(|(k, _)| k.starts_with(&prefix))
+                .filter_map(|(k, v)| strip(k).map(|k| (k, *v)))
+                .collect(),
+            overlay: self
+                .overlay
+                .iter()
+                .filter_map(|(k, v)| strip(k).map(|k| (k, v.clone())))
+                .collect(),
+            truncated: self.truncated,
+        }
+    }
+
     pub fn is_file(&self, rel: &str) -> bool {
         self.entries.get(rel) == Some(&Kind::File)
     }

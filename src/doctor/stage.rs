@@ -4,7 +4,8 @@
 
 use super::buildline::{self, GoFlags};
 use super::repo::{Kind, Repo};
-use crate::docker::copy::Context;
+use crate::docker::copy::{has_wildcard, Context};
+use crate::docker::glob::Glob;
 use crate::docker::ignore::DockerIgnore;
 use crate::docker::parse::Warning;
 use crate::docker::path::join;
@@ -34,6 +35,9 @@ pub struct Model {
     /// The same image if .dockerignore hid nothing: tells "hidden" from "never copied".
     pub bare: Image,
     pub warnings: Vec<Warning>,
+    /// When no `go build` is in sight but a RUN hands the build to a script: (its line, the
+    /// script), which doctor cannot see inside.
+    pub script: Option<(usize, String)>,
 }
 
 impl Model {
@@ -46,6 +50,7 @@ impl Model {
             image: Image::default(),
             bare: Image::default(),
             warnings: Vec::new(),
+            script: None,
         };
         let paths = || {
             repo.entries
@@ -59,6 +64,18 @@ impl Model {
             // Without a build, still replay the first stage so COPY mistakes are reported.
             if !docker.stages.is_empty() {
                 model.image = docker.replay(0, None, &ctx, ignore, &mut warnings);
+            }
+            model.script = docker
+                .df
+                .instructions
+                .iter()
+                .filter(|i| i.keyword == "RUN")
+                .find_map(|i| buildline::script_run(i).map(|s| (i.line, s)));
+            if let Some((line, script)) = &model.script {
+                warnings.push(Warning {
+                    line: *line,
+                    message: format!("the plugin is built by `{script}`: doctor cannot see inside {script}, so it does not check the go build's flags (-buildmode=plugin, -trimpath, CGO_ENABLED) nor which packages it compiles"),
+                });
             }
             model.warnings = warnings;
             return model;
@@ -96,6 +113,7 @@ impl Model {
         if let Some(c) = &flags.chdir {
             dir = join(&dir, c);
         }
+        let packages = expand_globs(packages, &dir, image);
         let cgo = env.get("CGO_ENABLED").map(|v| {
             (
                 v.clone(),
@@ -151,6 +169,53 @@ impl Model {
             None => all.into_iter().next(),
         }
     }
+}
+
+/// The shell expands wildcards in the build line (`go build ./src/rpc/*.go`) before go sees
+/// them: against what the image holds in the folder the command runs in, sorted, `*` never
+/// crossing a `/` nor matching a leading `.`; a pattern that matches nothing stays as written.
+fn expand_globs(words: Vec<String>, dir: &str, image: &Image) -> Vec<String> {
+    let mut out = Vec::new();
+    for word in words {
+        if !has_wildcard(&word) || word.starts_with('/') {
+            out.push(word);
+            continue;
+        }
+        let pattern = word.trim_start_matches("./");
+        let glob = Glob::filepath(pattern);
+        let pat_segs: Vec<&str> = pattern.split('/').collect();
+        let prefix = if dir == "/" {
+            "/".to_string()
+        } else {
+            format!("{dir}/")
+        };
+        let mut hits: Vec<String> = image
+            .files
+            .keys()
+            .chain(image.dirs.iter())
+            .filter_map(|abs| abs.strip_prefix(&prefix))
+            .filter(|rel| glob.matches(rel))
+            .filter(|rel| {
+                rel.split('/')
+                    .zip(&pat_segs)
+                    .all(|(seg, pat)| !seg.starts_with('.') || pat.starts_with('.'))
+            })
+            .map(|rel| {
+                if word.starts_with("./") {
+                    format!("./{rel}")
+                } else {
+                    rel.to_string()
+                }
+            })
+            .collect();
+        hits.sort();
+        if hits.is_empty() {
+            out.push(word);
+        } else {
+            out.extend(hits);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -237,10 +302,35 @@ mod tests {
             &FILES,
             "profile",
         );
-        // Left out by .dockerignore: a warning (the checks name the .dockerignore line); not
-        // there at all: a source the build fails on.
+        // Hidden by .dockerignore: a warning; not in the context at all: a missing source.
         assert_eq!(m.warnings.len(), 1, "{:?}", m.warnings);
         assert!(m.warnings[0].message.contains(".dockerignore line 1"));
-        assert_eq!(m.image.missing, [(3, "nothere".to_string(), String::new())]);
+        assert_eq!(m.image.missing.len(), 1, "{:?}", m.image.missing);
+        assert_eq!(m.image.missing[0].1, "nothere");
+    }
+
+    #[test]
+    fn build_line_globs_expand_against_the_image() {
+        let files = [
+            "go.mod",
+            "src/rpc/a.go",
+            "src/rpc/b.go",
+            "src/rpc/.x.go",
+            "src/t/c.go",
+        ];
+        let m = model(
+            "FROM x\nWORKDIR /app\nCOPY . .\nRUN go build -buildmode=plugin ./src/rpc/*.go src/*/c.go ./none/*.go\n",
+            &files,
+            "",
+        );
+        assert_eq!(
+            m.build.unwrap().packages,
+            vec![
+                "./src/rpc/a.go",
+                "./src/rpc/b.go",
+                "src/t/c.go",
+                "./none/*.go"
+            ]
+        );
     }
 }

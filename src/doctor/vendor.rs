@@ -87,7 +87,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
         // Not used by the Docker build, but go ≥ 1.14 still reads a vendor/ it finds, so a
         // stale one breaks every local `go build` and `go test`.
         let reads_vendor = go_version(f.gomod.go.as_deref().unwrap_or("0")) >= GoVersion(1, 14, 0);
-        return if reads_vendor && f.repo.is_file("vendor/modules.txt") {
+        return if reads_vendor && f.modrepo.is_file("vendor/modules.txt") {
             stale(f)
         } else {
             Vec::new()
@@ -108,18 +108,18 @@ pub fn check(f: &Facts) -> Vec<Finding> {
         .image
         .files
         .contains_key(&join(root, "vendor/modules.txt"));
-    if f.model.image.vendored_by_run.is_some() {
-        return Vec::new();
+    if let Some(line) = f.model.image.vendored_by_run {
+        return vendored_too_early(f, line);
     }
-    if !f.repo.is_file("vendor/modules.txt") {
-        let what = if f.repo.is_dir("vendor") {
+    if !f.modrepo.is_file("vendor/modules.txt") {
+        let what = if f.modrepo.is_dir("vendor") {
             "vendor/ has no modules.txt"
         } else {
             "the repo has no vendor/"
         };
         return vec![Finding::manual(Problem::new(
             "D002",
-            "Dockerfile",
+            &f.dockerfile_path,
             b.line,
             format!("{why}, but {what}; the build fails with `go: inconsistent vendoring` or `import lookup disabled by -mod=vendor`"),
             "run `go mod vendor` and commit vendor/ (or drop -mod=vendor and copy go.sum)".into(),
@@ -134,7 +134,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
             .contains_key(&join(root, "vendor/modules.txt"));
         let pat = f
             .ignore
-            .decider("vendor/modules.txt")
+            .decider(&f.at("vendor/modules.txt"))
             .filter(|p| !p.exception);
         return vec![match (hidden, pat) {
             (true, Some(p)) => Finding::manual(Problem::new(
@@ -146,7 +146,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
             )),
             _ => Finding::manual(Problem::new(
                 "D002",
-                "Dockerfile",
+                &f.dockerfile_path,
                 b.line,
                 format!("{why}, but vendor/ is never copied into {root}; the build fails with `cannot find module providing package …: import lookup disabled by -mod=vendor`"),
                 format!("add `COPY vendor/ vendor/` before line {}", b.line),
@@ -156,10 +156,53 @@ pub fn check(f: &Facts) -> Vec<Finding> {
     stale(f)
 }
 
+/// `RUN go mod vendor` vendors the packages that the Go files in the image then import; a
+/// package imported only by files copied after it is missing from vendor/, and the build fails.
+fn vendored_too_early(f: &Facts, line: usize) -> Vec<Finding> {
+    let module = &f.gomod.module;
+    let present = &f.model.image.vendored_with;
+    let mut covered = std::collections::BTreeSet::new();
+    let mut needed: Vec<(&str, &str, usize)> = Vec::new();
+    for (file, parsed) in &f.graph.parsed {
+        let there = present.contains(&join(&f.modroot, file));
+        for imp in &parsed.imports {
+            let first = imp.path.split('/').next().unwrap_or("");
+            let external = first.contains('.')
+                && imp.path != *module
+                && !imp.path.starts_with(&format!("{module}/"));
+            if !external {
+                continue;
+            }
+            if there {
+                covered.insert(imp.path.as_str());
+            } else {
+                needed.push((imp.path.as_str(), file.as_str(), imp.line));
+            }
+        }
+    }
+    let Some((path, file, _)) = needed.into_iter().find(|(p, _, _)| !covered.contains(p)) else {
+        return Vec::new();
+    };
+    let copied = f
+        .model
+        .image
+        .files
+        .get(&join(&f.modroot, file))
+        .map(|p| format!(" (line {})", p.line))
+        .unwrap_or_default();
+    vec![Finding::manual(Problem::new(
+        "D002",
+        &f.dockerfile_path,
+        line,
+        format!("`RUN go mod vendor` runs before {}{copied} is copied, so vendor/ lacks {path}, which it imports; the build fails with `cannot find module providing package {path}: import lookup disabled by -mod=vendor`", f.at(file)),
+        "copy the Go sources before `RUN go mod vendor` (or drop it and copy go.sum: the build then downloads modules)".into(),
+    ))]
+}
+
 /// vendor/modules.txt against go.mod's requirements, as `go` checks them (Go 1.17+ marks
 /// every requirement `## explicit`).
 fn stale(f: &Facts) -> Vec<Finding> {
-    let text = f.repo.text("vendor/modules.txt").unwrap_or_default();
+    let text = f.modrepo.text("vendor/modules.txt").unwrap_or_default();
     let vendored = read_modules_txt(&text);
     let mut diffs: Vec<(usize, String)> = Vec::new();
     for (path, version, _) in &f.gomod.requires {
@@ -201,7 +244,7 @@ fn stale(f: &Facts) -> Vec<Finding> {
     };
     vec![Finding::manual(Problem::new(
         "D002",
-        "vendor/modules.txt",
+        &f.at("vendor/modules.txt"),
         line,
         format!(
             "vendor/ is stale: {}{more}; the build fails with `go: inconsistent vendoring`",

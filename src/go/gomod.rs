@@ -13,6 +13,9 @@ pub struct GoMod {
     pub go_line: usize,
     /// (module path, version, 1-based line)
     pub requires: Vec<(String, String, usize)>,
+    /// `replace` directives to a folder (`=> ./rules`): (module path, folder as written,
+    /// 1-based line).
+    pub local_replaces: Vec<(String, String, usize)>,
 }
 
 impl GoMod {
@@ -40,6 +43,22 @@ pub fn module_of(root: &Path) -> Result<String> {
     Ok(parse(&text)?.module)
 }
 
+/// Records `path [version] => ./folder` (a replacement by a folder, not a module version).
+fn local_replace(gm: &mut GoMod, spec: &str, line: usize) {
+    let Some((from, to)) = spec.split_once("=>") else {
+        return;
+    };
+    let to: Vec<&str> = to.split_whitespace().collect();
+    let (Some(path), [target]) = (from.split_whitespace().next(), to.as_slice()) else {
+        return;
+    };
+    let target = unquote(target);
+    if target.starts_with("./") || target.starts_with("../") || target.starts_with('/') {
+        gm.local_replaces
+            .push((unquote(path).to_string(), target.to_string(), line));
+    }
+}
+
 /// Parses the directives scaffold needs; unknown directives are ignored, as Go ignores none of
 /// them but we need only these.
 pub fn parse(text: &str) -> Result<GoMod> {
@@ -47,6 +66,7 @@ pub fn parse(text: &str) -> Result<GoMod> {
     let mut in_require = false;
     // `module (` … `)` is valid go.mod, if rare: the path is the block's one line.
     let mut in_module = false;
+    let mut in_replace = false;
     for (i, raw) in text.lines().enumerate() {
         let line = raw.split("//").next().unwrap_or("").trim();
         if line.is_empty() {
@@ -57,6 +77,14 @@ pub fn parse(text: &str) -> Result<GoMod> {
                 in_module = false;
             } else if gm.module.is_empty() {
                 gm.module = unquote(line.split_whitespace().next().unwrap_or("")).to_string();
+            }
+            continue;
+        }
+        if in_replace {
+            if line == ")" {
+                in_replace = false;
+            } else {
+                local_replace(&mut gm, line, i + 1);
             }
             continue;
         }
@@ -83,6 +111,14 @@ pub fn parse(text: &str) -> Result<GoMod> {
                 (Some(p), Some(v)) => gm.requires.push((unquote(p).into(), v.into(), i + 1)),
                 _ => {}
             },
+            Some("replace") => {
+                let rest = line["replace".len()..].trim();
+                if rest == "(" {
+                    in_replace = true;
+                } else {
+                    local_replace(&mut gm, rest, i + 1);
+                }
+            }
             _ => {}
         }
     }
@@ -116,6 +152,14 @@ mod tests {
         let block = parse("module (\n\t\"example.com/g\" // the game\n)\n\ngo 1.26.5\n").unwrap();
         assert_eq!(block.module, "example.com/g");
         assert_eq!(block.go_line, 5);
+        let gm = parse("module m\nreplace a.com/x => ./x\nreplace (\n\tb.com/y v1.0.0 => ../y\n\tc.com/z => c.com/z v1.2.0\n)\n").unwrap();
+        assert_eq!(
+            gm.local_replaces,
+            vec![
+                ("a.com/x".into(), "./x".into(), 2),
+                ("b.com/y".into(), "../y".into(), 4)
+            ]
+        );
         assert_eq!(parse("module gopher\n").unwrap().go_line, 0);
     }
 }

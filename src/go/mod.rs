@@ -1,11 +1,13 @@
 //! Everything scaffold knows about Go, in one place: the source reader, the go tool's rules for
-//! which files and folders a build reads, go.mod, name rules and version numbers. Every command
-//! and doctor read Go through this folder; nothing else scans Go text.
+//! which files and folders a build reads, go.mod, name rules and version numbers, and the go
+//! tool run for doctor's fixes (`tool`). Every command and doctor read Go through this folder;
+//! nothing else scans Go text.
 
 pub mod build;
 pub mod gomod;
 pub mod names;
 pub mod source;
+pub mod tool;
 pub mod version;
 
 pub use gomod::GoMod;

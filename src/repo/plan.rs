@@ -24,8 +24,8 @@ pub struct Change {
 pub struct Plan {
     pub root: PathBuf,
     pub changes: Vec<Change>,
-    /// Folders to delete whole (`remove-package --delete`), or single files (`update`),
-    /// relative to `root`.
+    /// Folders to delete whole (`remove-package --delete`), or single files (`update`, and
+    /// vendor/ files `go mod vendor` no longer writes), relative to `root`.
     pub removals: Vec<PathBuf>,
 }
 
@@ -84,15 +84,18 @@ impl Plan {
         self.changes.is_empty() && self.removals.is_empty()
     }
 
-    /// What this plan deletes, `/`-separated; folders with a trailing `/`.
+    /// The folders (`/`-separated with a trailing `/`) and files this plan deletes.
     pub fn removed(&self) -> Vec<String> {
-        self.removals
-            .iter()
-            .map(|p| match self.root.join(p).is_file() {
-                true => slash(p),
-                false => format!("{}/", slash(p)),
-            })
-            .collect()
+        self.removals.iter().map(|p| self.shown(p)).collect()
+    }
+
+    /// A removal as shown: a folder with a trailing `/`.
+    fn shown(&self, rel: &Path) -> String {
+        if self.root.join(rel).is_file() {
+            slash(rel)
+        } else {
+            format!("{}/", slash(rel))
+        }
     }
 
     pub fn created(&self) -> Vec<String> {

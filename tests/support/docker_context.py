@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Lay out the files `docker build` would place in a Dockerfile's first stage.
 
-Usage: docker_context.py DOCKERFILE_DIR OUT_DIR
+Usage: docker_context.py [--file=NAME] [--target=STAGE] [--default-workdir=/path]
+                         DOCKERFILE_DIR OUT_DIR
 
-DOCKERFILE_DIR is both the build context and the directory holding `Dockerfile`.
-The first stage (everything up to the second FROM) is replayed without Docker:
+DOCKERFILE_DIR is both the build context and the directory holding `Dockerfile`
+(or the file --file names, relative to it).  The first stage (everything up to
+the second FROM), or with --target the stage of that name after the stages it
+is built FROM, is replayed without Docker:
 WORKDIR changes are tracked and every COPY / ADD that reads from the build
 context is applied under OUT_DIR, honouring `.dockerignore`.  On success the
 final WORKDIR is printed on stdout as a path relative to OUT_DIR ("." for /),
@@ -105,6 +108,40 @@ def read_instructions(text):
         rest = parts[1] if len(parts) > 1 else ""
         result.append((lineno, keyword, rest))
     return result, escape
+
+
+def target_stage(instructions, target, escape):
+    """Instructions of stage `target` (by its AS name), preceded by those of the stages it is
+    built FROM (a base naming an earlier stage), plus the ARGs declared before the first FROM.
+    """
+    global_args = []
+    stages = []  # (name, base, [instructions])
+    for lineno, kw, rest in instructions:
+        if kw == "FROM":
+            words = [w for w in split_words(rest, escape) if not w.startswith("--")]
+            base = words[0].lower() if words else ""
+            name = words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else None
+            stages.append((name, base, []))
+            continue
+        if not stages:
+            if kw == "ARG":
+                global_args.append(rest)
+                continue
+            raise DockerfileError("line %d: %s before the first FROM" % (lineno, kw))
+        stages[-1][2].append((lineno, kw, rest))
+    names = [s[0] for s in stages]
+    if target.lower() not in names:
+        raise DockerfileError("no stage named %s" % target)
+    chain = []
+    at = names.index(target.lower())
+    while True:
+        chain.insert(0, stages[at][2])
+        base = stages[at][1]
+        earlier = [i for i in range(at) if names[i] == base]
+        if not earlier:
+            break
+        at = earlier[-1]
+    return global_args, [ins for part in chain for ins in part]
 
 
 def first_stage(instructions):
@@ -748,11 +785,14 @@ def _is_archive(path):
         return False
 
 
-def build(dockerfile_dir, out_dir, dockerfile="Dockerfile", default_workdir="/"):
+def build(dockerfile_dir, out_dir, dockerfile="Dockerfile", default_workdir="/", target=None):
     with open(os.path.join(dockerfile_dir, dockerfile), encoding="utf-8") as f:
         text = f.read()
     instructions, escape = read_instructions(text)
-    global_args, stage = first_stage(instructions)
+    if target:
+        global_args, stage = target_stage(instructions, target, escape)
+    else:
+        global_args, stage = first_stage(instructions)
     ctx = Context(dockerfile_dir)
     os.makedirs(out_dir, exist_ok=True)
     return Stage(ctx, out_dir, default_workdir).run(global_args, stage, escape)
@@ -762,21 +802,24 @@ def main(argv):
     args = list(argv[1:])
     dockerfile = "Dockerfile"
     default_workdir = "/"
+    target = None
     while args and args[0].startswith("--"):
         opt = args.pop(0)
         if opt.startswith("--file="):
             dockerfile = opt.split("=", 1)[1]
+        elif opt.startswith("--target="):
+            target = opt.split("=", 1)[1]
         elif opt.startswith("--default-workdir="):
             default_workdir = clean_path(opt.split("=", 1)[1])
         else:
             sys.stderr.write("unknown option %s\n" % opt)
             return 2
     if len(args) != 2:
-        sys.stderr.write("usage: docker_context.py [--file=NAME] "
+        sys.stderr.write("usage: docker_context.py [--file=NAME] [--target=STAGE] "
                          "[--default-workdir=/path] DOCKERFILE_DIR OUT_DIR\n")
         return 2
     try:
-        print(build(args[0], args[1], dockerfile, default_workdir))
+        print(build(args[0], args[1], dockerfile, default_workdir, target))
     except DockerfileError as e:
         sys.stderr.write("docker_context.py: %s\n" % e)
         return 1

@@ -218,3 +218,22 @@ class DockerIgnoreRules(Base):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Target(Base):
+    def test_target_stage_replays_the_stages_it_is_built_from(self):
+        write(self.ctx, "Dockerfile",
+              "FROM golang AS deps\nWORKDIR /src\nCOPY go.mod ./\n"
+              "FROM alpine AS other\nCOPY other.txt /o/\n"
+              "FROM deps AS builder\nCOPY main.go ./\n")
+        for rel in ("go.mod", "main.go", "other.txt"):
+            write(self.ctx, rel, rel)
+        r = subprocess.run([sys.executable, SCRIPT, "--target=builder", self.ctx, self.out],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.strip(), "src")
+        self.assertEqual(tree(self.out), ["src/go.mod", "src/main.go"])
+        r = subprocess.run([sys.executable, SCRIPT, "--target=nope", self.ctx, self.out],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("no stage named nope", r.stderr)

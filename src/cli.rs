@@ -1,6 +1,8 @@
 //! The whole command-line surface (clap derive); doc comments are the help text.
 
+use crate::commands::completions as complete;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::engine::ArgValueCandidates;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -133,7 +135,7 @@ pub struct NewArgs {
     #[arg(long)]
     pub module: Option<String>,
     /// Nakama release to pin; sets both image tags, nakama-common and the go line
-    #[arg(long, value_name = "VERSION")]
+    #[arg(long, value_name = "VERSION", add = ArgValueCandidates::new(complete::releases))]
     pub nakama: Option<String>,
     /// First package to add (default: profile)
     #[arg(long, value_name = "NAME", conflicts_with = "no_package")]
@@ -164,7 +166,7 @@ pub struct AddPackageArgs {
     #[arg(required_unless_present = "list_kinds")]
     pub name: Option<String>,
     /// What the package holds: rpc, match, hook or http (`--list-kinds` describes them)
-    #[arg(long, default_value = "rpc")]
+    #[arg(long, default_value = "rpc", add = ArgValueCandidates::new(complete::kinds))]
     pub kind: String,
     /// Print the package kinds, one line each, and change nothing
     #[arg(long)]
@@ -205,7 +207,12 @@ pub struct SyncArgs {
 #[derive(Debug, Args)]
 pub struct UpgradeArgs {
     /// The Nakama release to move to
-    #[arg(long, value_name = "VERSION", required_unless_present = "list")]
+    #[arg(
+        long,
+        value_name = "VERSION",
+        required_unless_present = "list",
+        add = ArgValueCandidates::new(complete::releases)
+    )]
     pub nakama: Option<String>,
     /// Print the known releases and their pins, and change nothing
     #[arg(long)]
@@ -227,6 +234,7 @@ pub struct UpgradeArgs {
 #[derive(Debug, Args)]
 pub struct RemovePackageArgs {
     /// The package folder to take out
+    #[arg(add = ArgValueCandidates::new(complete::packages))]
     pub name: String,
     /// Delete the folder as well
     #[arg(long)]

@@ -69,6 +69,9 @@ pub fn resolve(args: &NewArgs) -> Result<Resolved> {
         },
     };
     let ask = !args.yes && prompts::interactive();
+    if ask {
+        prompts::restore_cursor_on_interrupt();
+    }
     let must = !args.yes && !ask;
     // `scaffold new .` names the project after the current folder.
     let dir_name = args

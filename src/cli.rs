@@ -76,7 +76,7 @@ pub enum Command {
     /// Run the plugin in a real Nakama on PostgreSQL, built with the release's exact Go;
     /// rebuild and restart on every save
     #[command(
-        after_help = "Examples:\n  scaffold dev                          free ports, a throw-away PostgreSQL, Ctrl-C stops all\n  scaffold dev --port 7350              the API on 7350 (gRPC on 7349)\n  scaffold dev --keep-data              keep the database and logs when stopping\n  scaffold dev --database-address 'postgres:localdb@127.0.0.1:5432/nakama?sslmode=disable'\n  scaffold dev -- --logger.level DEBUG  pass flags on to nakama\n\nThe first run builds Nakama from source with the release's Go (minutes, once per release);\nit is cached in $XDG_CACHE_HOME/scaffold/nakama (default ~/.cache)."
+        after_help = "Examples:\n  scaffold dev                          free ports, a throw-away PostgreSQL, Ctrl-C stops all\n  scaffold dev --port 7350              Nakama's ports: API 7350, gRPC 7349, console 7351\n  scaffold dev --keep-data              keep the database and logs when stopping\n  scaffold dev --database-address 'postgres:localdb@127.0.0.1:5432/nakama?sslmode=disable'\n  scaffold dev -- --logger.level DEBUG  pass flags on to nakama\n\nThe first run builds Nakama from source with the release's Go (minutes, once per release);\nit is cached in $XDG_CACHE_HOME/scaffold/nakama (default ~/.cache)."
     )]
     Dev(DevArgs),
     /// Print the man page (roff) to stdout
@@ -277,7 +277,8 @@ pub struct CheckTemplateArgs {
 
 #[derive(Debug, Args)]
 pub struct DevArgs {
-    /// The HTTP API port (gRPC takes the one below it); default: free ports
+    /// The HTTP API port; gRPC takes the one below it, the console the one above it and its
+    /// gRPC the one below gRPC (Nakama's own layout, 7348-7351); default: free ports
     #[arg(long, value_name = "PORT")]
     pub port: Option<u16>,
     /// Use this running PostgreSQL (user:password@host:port/database?sslmode=disable) instead of

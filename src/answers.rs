@@ -122,12 +122,12 @@ pub fn resolve(
                 Missing::TakeDefault => default.with_context(|| {
                     format!("variable `{}` has no default; pass --set {}=VALUE", var.name, var.name)
                 })?,
-                Missing::Refuse => bail!(
-                    "no terminal to ask for `{}` ({}): pass --set {}=VALUE, --answers FILE, or --yes to take the defaults",
-                    var.name,
-                    var.prompt,
-                    var.name
-                ),
+                Missing::Refuse => {
+                    return Err(crate::error::Error::Usage(format!(
+                        "no terminal to ask for `{}` ({}): pass --set {}=VALUE, --answers FILE, or --yes to take the defaults",
+                        var.name, var.prompt, var.name
+                    )))
+                }
             }
         };
         var.check(&value)?;

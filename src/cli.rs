@@ -1,6 +1,8 @@
 //! The whole command-line surface (clap derive); doc comments are the help text.
 
+use crate::commands::completions as complete;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::engine::ArgValueCandidates;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -85,7 +87,7 @@ pub enum Command {
     /// Run the plugin in a real Nakama on PostgreSQL, built with the release's exact Go;
     /// rebuild and restart on every save
     #[command(
-        after_help = "Examples:\n  scaffold dev                          free ports, a throw-away PostgreSQL, Ctrl-C stops all\n  scaffold dev --port 7350              the API on 7350 (gRPC on 7349)\n  scaffold dev --keep-data              keep the database and logs when stopping\n  scaffold dev --database-address 'postgres:localdb@127.0.0.1:5432/nakama?sslmode=disable'\n  scaffold dev -- --logger.level DEBUG  pass flags on to nakama\n\nThe first run builds Nakama from source with the release's Go (minutes, once per release);\nit is cached in $XDG_CACHE_HOME/scaffold/nakama (default ~/.cache)."
+        after_help = "Examples:\n  scaffold dev                          free ports, a throw-away PostgreSQL, Ctrl-C stops all\n  scaffold dev --port 7350              Nakama's ports: API 7350, gRPC 7349, console 7351\n  scaffold dev --keep-data              keep the database and logs when stopping\n  scaffold dev --database-address 'postgres:localdb@127.0.0.1:5432/nakama?sslmode=disable'\n  scaffold dev -- --logger.level DEBUG  pass flags on to nakama\n\nThe first run builds Nakama from source with the release's Go (minutes, once per release);\nit is cached in $XDG_CACHE_HOME/scaffold/nakama (default ~/.cache)."
     )]
     Dev(DevArgs),
     /// Print the man page (roff) to stdout
@@ -148,7 +150,7 @@ pub struct NewArgs {
     #[arg(long)]
     pub module: Option<String>,
     /// Nakama release to pin; sets both image tags, nakama-common and the go line
-    #[arg(long, value_name = "VERSION")]
+    #[arg(long, value_name = "VERSION", add = ArgValueCandidates::new(complete::releases))]
     pub nakama: Option<String>,
     /// First package to add (default: profile)
     #[arg(long, value_name = "NAME", conflicts_with = "no_package")]
@@ -179,7 +181,7 @@ pub struct AddPackageArgs {
     #[arg(required_unless_present = "list_kinds")]
     pub name: Option<String>,
     /// What the package holds: rpc, match, hook or http (`--list-kinds` describes them)
-    #[arg(long, default_value = "rpc")]
+    #[arg(long, default_value = "rpc", add = ArgValueCandidates::new(complete::kinds))]
     pub kind: String,
     /// Print the package kinds, one line each, and change nothing
     #[arg(long)]
@@ -231,7 +233,12 @@ pub struct ReleasesArgs {
 #[derive(Debug, Args)]
 pub struct UpgradeArgs {
     /// The Nakama release to move to
-    #[arg(long, value_name = "VERSION", required_unless_present = "list")]
+    #[arg(
+        long,
+        value_name = "VERSION",
+        required_unless_present = "list",
+        add = ArgValueCandidates::new(complete::releases)
+    )]
     pub nakama: Option<String>,
     /// Print the known releases and their pins, and change nothing
     #[arg(long)]
@@ -283,6 +290,7 @@ pub struct UpdateArgs {
 #[derive(Debug, Args)]
 pub struct RemovePackageArgs {
     /// The package folder to take out
+    #[arg(add = ArgValueCandidates::new(complete::packages))]
     pub name: String,
     /// Delete the folder as well
     #[arg(long)]
@@ -329,7 +337,8 @@ pub struct CheckTemplateArgs {
 
 #[derive(Debug, Args)]
 pub struct DevArgs {
-    /// The HTTP API port (gRPC takes the one below it); default: free ports
+    /// The HTTP API port; gRPC takes the one below it, the console the one above it and its
+    /// gRPC the one below gRPC (Nakama's own layout, 7348-7351); default: free ports
     #[arg(long, value_name = "PORT")]
     pub port: Option<u16>,
     /// Use this running PostgreSQL (user:password@host:port/database?sslmode=disable) instead of

@@ -59,6 +59,17 @@ impl Error {
         }
     }
 
+    /// True when stdout (or another pipe) was closed by the reader (`scaffold ... | head -1`):
+    /// the program then ends quietly, as ripgrep does, with nothing more to say.
+    pub fn is_broken_pipe(&self) -> bool {
+        match self.root() {
+            Error::Source(e) => e
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe),
+            _ => false,
+        }
+    }
+
     /// A stable name of the kind of error, for `--json` output.
     pub fn kind(&self) -> &'static str {
         match self.root() {
@@ -176,6 +187,14 @@ mod tests {
             None::<u8>.context("no value").unwrap_err().to_string(),
             "no value"
         );
+    }
+
+    #[test]
+    fn a_closed_pipe_is_known_through_contexts() {
+        let pipe: Result<()> = Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe).into());
+        assert!(pipe.context("printing").unwrap_err().is_broken_pipe());
+        assert!(!io().unwrap_err().is_broken_pipe());
+        assert!(!Error::Usage("x".into()).is_broken_pipe());
     }
 
     #[test]

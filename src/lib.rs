@@ -46,6 +46,20 @@ pub fn run(cli: Cli) -> crate::error::Result<()> {
         quiet: cli.global.quiet,
         json: cli.global.json,
     };
+    // These print a script, a page or a live log: there is no report to make of them.
+    if ui.json {
+        let name = match &cli.command {
+            Command::Dev(_) => Some("dev"),
+            Command::Completions { .. } => Some("completions"),
+            Command::Man => Some("man"),
+            _ => None,
+        };
+        if let Some(name) = name {
+            return Err(error::Error::Usage(format!(
+                "`scaffold {name}` has no --json output; run it without --json"
+            )));
+        }
+    }
     match cli.command {
         Command::New(args) => commands::new::run(args, ui),
         Command::AddPackage(args) => commands::add_package::run(args, ui),
@@ -60,9 +74,6 @@ pub fn run(cli: Cli) -> crate::error::Result<()> {
         Command::Releases(args) => commands::releases::run(args, ui),
         Command::Eject(args) => commands::templates::eject(args, ui),
         Command::CheckTemplate(args) => commands::templates::check(args, ui),
-        Command::Completions { shell } => {
-            commands::completions::run(shell);
-            Ok(())
-        }
+        Command::Completions { shell } => commands::completions::run(shell),
     }
 }

@@ -1,19 +1,67 @@
-//! The `scaffold` binary: parse, run, and map errors to one `error:` line and an exit code.
+//! The `scaffold` binary: parse, run, and map errors to one `error:` line (or, with `--json`,
+//! the `error` of the one JSON object) and an exit code.
 
 use clap::Parser;
+use scaffold::error::Error;
+use scaffold::ui;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = scaffold::cli::Cli::parse();
-    match scaffold::run(cli) {
+    // `COMPLETE=bash scaffold ...`: the shell asks for completions (see `scaffold completions`).
+    scaffold::commands::completions::answer_shell();
+    let cli = match scaffold::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_error(e),
+    };
+    let json = cli.global.json;
+    let result = scaffold::run(cli);
+    let code = match &result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            // `{:#}` prints the whole cause chain on one line, as ripgrep does.
-            eprintln!(
-                "{} {err:#}",
-                console::style("error:").red().bold().for_stderr()
-            );
-            ExitCode::from(err.code())
-        }
+        // A reader that stopped reading (`| head -1`) is a normal end, as ripgrep has it.
+        Err(err) if err.is_broken_pipe() => return ExitCode::SUCCESS,
+        Err(err) => ExitCode::from(err.code()),
+    };
+    if json {
+        return match ui::print(&ui::json_outcome(result.as_ref().err())) {
+            Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+            _ => code,
+        };
+    }
+    if let Err(err) = result {
+        // `{:#}` prints the whole cause chain on one line, as ripgrep does.
+        ui::eprint_line(&format!(
+            "{} {err:#}",
+            console::style("error:").red().bold().for_stderr()
+        ));
+    }
+    code
+}
+
+/// A command line clap refused (or `--help`, `--version`). With `--json` the refusal is the
+/// JSON error object on stdout; otherwise clap prints it (it ignores a closed pipe itself).
+fn clap_error(e: clap::Error) -> ExitCode {
+    let json = std::env::args_os()
+        .take_while(|a| a != "--")
+        .any(|a| a == "--json");
+    if !json || !e.use_stderr() {
+        e.exit();
+    }
+    // clap's message on one line: its first paragraph, without the usage and the hint.
+    let text = e.render().to_string();
+    let first: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let message = first.join(" ");
+    let message = message.strip_prefix("error: ").unwrap_or(&message);
+    let err = Error::Usage(format!("{message}; see `scaffold --help`"));
+    let object = ui::OnlyError {
+        error: Some(ui::ErrorJson::of(&err)),
+    };
+    let text = serde_json::to_string_pretty(&object).expect("an error always serialises");
+    match ui::print(&(text + "\n")) {
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        _ => ExitCode::from(err.code()),
     }
 }

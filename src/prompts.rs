@@ -12,6 +12,45 @@ pub fn interactive() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
+/// Makes Ctrl-C show the cursor again before it ends the program. dialoguer hides the cursor
+/// while a select or confirm prompt waits for a key, and a Ctrl-C there (console raises
+/// SIGINT for it) would otherwise end the program with the user's terminal cursor still
+/// hidden. Ctrl-C keeps its meaning: the program then dies of SIGINT, as it would have.
+/// Called once, before the first question.
+pub fn restore_cursor_on_interrupt() {
+    #[cfg(unix)]
+    {
+        use signal_hook::consts::SIGINT;
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT]) else {
+            return;
+        };
+        std::thread::spawn(move || {
+            if signals.forever().next().is_some() {
+                die_of_ctrl_c();
+            }
+        });
+    }
+}
+
+/// Shows the cursor, then ends the program the way Ctrl-C does.
+fn die_of_ctrl_c() -> ! {
+    let _ = console::Term::stderr().show_cursor();
+    #[cfg(unix)]
+    let _ = signal_hook::low_level::emulate_default_handler(signal_hook::consts::SIGINT);
+    std::process::exit(130)
+}
+
+/// A prompt's answer; Ctrl-C (which dialoguer returns as an interrupted read once the handler
+/// above has caught the signal) ends the program with the cursor shown.
+fn answer<T>(r: std::result::Result<T, dialoguer::Error>) -> Result<T> {
+    match r {
+        Err(dialoguer::Error::IO(e)) if e.kind() == std::io::ErrorKind::Interrupted => {
+            die_of_ctrl_c()
+        }
+        other => Ok(other?),
+    }
+}
+
 pub fn project_name(default: Option<&str>) -> Result<String> {
     let theme = ColorfulTheme::default();
     let mut input = Input::<String>::with_theme(&theme)
@@ -20,15 +59,17 @@ pub fn project_name(default: Option<&str>) -> Result<String> {
     if let Some(d) = default {
         input = input.default(d.to_string());
     }
-    Ok(input.interact_text()?)
+    answer(input.interact_text())
 }
 
 pub fn module_path(default: &str) -> Result<String> {
-    Ok(Input::<String>::with_theme(&ColorfulTheme::default())
-        .with_prompt("Go module path")
-        .default(default.to_string())
-        .validate_with(|s: &String| names::check_module_path(s))
-        .interact_text()?)
+    answer(
+        Input::<String>::with_theme(&ColorfulTheme::default())
+            .with_prompt("Go module path")
+            .default(default.to_string())
+            .validate_with(|s: &String| names::check_module_path(s))
+            .interact_text(),
+    )
 }
 
 /// Offers the releases `new` can make, newest first, with `default` selected.
@@ -52,33 +93,38 @@ pub fn nakama_version(default: &str) -> Result<String> {
                 .position(|r| r.nakama == default)
                 .unwrap_or(0),
         )
-        .interact()?;
-    Ok(offered[i].nakama.clone())
+        .interact();
+    Ok(offered[answer(i)?].nakama.clone())
 }
 
 /// Asks whether to add a first package, then its name; `None` for no package.
 pub fn first_package() -> Result<Option<String>> {
     let theme = ColorfulTheme::default();
-    if !Confirm::with_theme(&theme)
-        .with_prompt("Add a first package?")
-        .default(true)
-        .interact()?
-    {
+    if !answer(
+        Confirm::with_theme(&theme)
+            .with_prompt("Add a first package?")
+            .default(true)
+            .interact(),
+    )? {
         return Ok(None);
     }
-    let name = Input::<String>::with_theme(&theme)
-        .with_prompt("Package name")
-        .default("profile".into())
-        .validate_with(|s: &String| names::check_package_name(s).map_err(|e| e.to_string()))
-        .interact_text()?;
+    let name = answer(
+        Input::<String>::with_theme(&theme)
+            .with_prompt("Package name")
+            .default("profile".into())
+            .validate_with(|s: &String| names::check_package_name(s).map_err(|e| e.to_string()))
+            .interact_text(),
+    )?;
     Ok(Some(name))
 }
 
 pub fn git_init() -> Result<bool> {
-    Ok(Confirm::with_theme(&ColorfulTheme::default())
-        .with_prompt("Start a git repository?")
-        .default(true)
-        .interact()?)
+    answer(
+        Confirm::with_theme(&ColorfulTheme::default())
+            .with_prompt("Start a git repository?")
+            .default(true)
+            .interact(),
+    )
 }
 
 /// Asks for one of a scaffold's own variables.
@@ -89,12 +135,12 @@ pub fn variable(
     use crate::manifest::VarKind;
     let theme = ColorfulTheme::default();
     Ok(match var.kind {
-        VarKind::Bool => toml::Value::Boolean(
+        VarKind::Bool => toml::Value::Boolean(answer(
             Confirm::with_theme(&theme)
                 .with_prompt(&var.prompt)
                 .default(default.and_then(|d| d.as_bool()).unwrap_or(false))
-                .interact()?,
-        ),
+                .interact(),
+        )?),
         VarKind::Choice => {
             let at = default
                 .and_then(|d| d.as_str())
@@ -104,7 +150,8 @@ pub fn variable(
                 .with_prompt(&var.prompt)
                 .items(&var.choices)
                 .default(at)
-                .interact()?;
+                .interact();
+            let i = answer(i)?;
             toml::Value::String(var.choices[i].clone())
         }
         VarKind::String => {
@@ -117,7 +164,7 @@ pub fn variable(
             if let Some(d) = default.and_then(|d| d.as_str()) {
                 input = input.default(d.to_string());
             }
-            toml::Value::String(input.interact_text()?)
+            toml::Value::String(answer(input.interact_text())?)
         }
     })
 }

@@ -1,7 +1,18 @@
-//! What the user sees: plain or coloured lines, `--quiet`, and one JSON object for `--json`.
+//! What the user sees: status lines and warnings on stderr, asked-for output on stdout,
+//! `--quiet`, and the one JSON object of `--json` (its schema: `schema/scaffold.schema.json`).
+//!
+//! Every byte for stdout goes through [`print`], so a reader that stops early (`| head -1`)
+//! turns into an error that `main` ends quietly on, as ripgrep does. Lines for stderr never
+//! fail a command: when nobody can read them (a closed terminal), they are dropped, so the
+//! clean-up after them still runs.
 
+use crate::error::{Error, Result};
 use console::style;
 use serde::Serialize;
+use serde_json::{Map, Value};
+use std::io::Write;
+use std::path::Path;
+use std::sync::Mutex;
 
 /// How a command reports; built once from the global flags.
 #[derive(Debug, Clone, Copy, Default)]
@@ -10,10 +21,12 @@ pub struct Ui {
     pub json: bool,
 }
 
-/// The machine-readable summary of a command (`--json`).
+/// The machine-readable summary of a command (`--json`): the fields every command has, and
+/// the command's own (`details`, each named in the schema).
 #[derive(Debug, Default, Serialize)]
 pub struct Report {
     pub command: String,
+    /// Absolute: the folder the command acted on, or the current folder when it acted on none.
     pub root: String,
     pub dry_run: bool,
     pub created: Vec<String>,
@@ -22,35 +35,135 @@ pub struct Report {
     /// Folders deleted (`remove-package --delete`).
     pub deleted: Vec<String>,
     pub warnings: Vec<String>,
+    #[serde(flatten)]
+    pub details: Map<String, Value>,
+    /// Set by `main` when the command then failed (`doctor` and `sync --check` report
+    /// problems, then exit 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorJson>,
 }
+
+impl Report {
+    /// An empty report of `command` run on `root` (made absolute here).
+    pub fn new(command: &str, root: &Path) -> Report {
+        Report {
+            command: command.into(),
+            root: absolute(root),
+            ..Report::default()
+        }
+    }
+
+    /// Adds one of the command's own fields.
+    pub fn with(mut self, key: &str, value: impl Serialize) -> Report {
+        self.details.insert(
+            key.into(),
+            serde_json::to_value(value).expect("report fields always serialise"),
+        );
+        self
+    }
+}
+
+/// `path` as an absolute path (not resolving links; it may not exist yet, as in a dry run).
+pub fn absolute(path: &Path) -> String {
+    std::path::absolute(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
+/// The current folder, for commands that act on no folder.
+pub fn here() -> std::path::PathBuf {
+    std::env::current_dir().unwrap_or_else(|_| ".".into())
+}
+
+/// The report of this run, kept for `main` to print as the one JSON object (with the error,
+/// if the command then fails: `doctor` and `sync --check` report, then exit 1).
+static REPORT: Mutex<Option<Report>> = Mutex::new(None);
 
 impl Ui {
     /// A progress or result line (stderr keeps stdout clean for diffs and JSON).
     pub fn status(&self, verb: &str, what: &str) {
         if !self.quiet && !self.json {
-            eprintln!("{:>12} {what}", style(verb).green().bold().for_stderr());
+            eprint_line(&format!(
+                "{:>12} {what}",
+                style(verb).green().bold().for_stderr()
+            ));
         }
     }
 
     pub fn warn(&self, msg: &str) {
         if !self.json {
-            eprintln!("{} {msg}", style("warning:").yellow().bold().for_stderr());
+            eprint_line(&format!(
+                "{} {msg}",
+                style("warning:").yellow().bold().for_stderr()
+            ));
         }
     }
 
-    /// Output the user asked for (a diff, a list): shown even with `--quiet`.
-    pub fn out(&self, text: &str) {
-        if !self.json {
-            print!("{text}");
-        }
-    }
-
-    pub fn report(&self, report: &Report) {
+    /// Output the user asked for (a diff, a list): shown even with `--quiet`; with `--json`
+    /// the report carries it instead.
+    pub fn out(&self, text: &str) -> Result<()> {
         if self.json {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(report).expect("a report always serialises")
-            );
+            return Ok(());
+        }
+        print(text)
+    }
+
+    /// Keeps the command's report for `--json` (printed once, by `main`, at the end).
+    pub fn report(&self, report: Report) {
+        if self.json {
+            *REPORT.lock().unwrap_or_else(|e| e.into_inner()) = Some(report);
+        }
+    }
+}
+
+/// Writes `text` to stdout and flushes it; a closed pipe comes back as an error
+/// ([`Error::is_broken_pipe`]) instead of a panic.
+pub fn print(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+/// One line on stderr; dropped when stderr cannot be written (a closed terminal).
+pub fn eprint_line(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
+/// The one `--json` object of a run: the kept report, and `error` (kind, message, exit code)
+/// when the command failed. A command that failed before reporting gives `{"error": ...}`.
+pub fn json_outcome(error: Option<&Error>) -> String {
+    let report = REPORT.lock().unwrap_or_else(|e| e.into_inner()).take();
+    let error = error.map(ErrorJson::of);
+    let text = match report {
+        Some(r) => serde_json::to_string_pretty(&Report { error, ..r }),
+        None => serde_json::to_string_pretty(&OnlyError { error }),
+    };
+    text.expect("a report always serialises") + "\n"
+}
+
+/// The object of a command that failed before it had anything to report.
+#[derive(Serialize)]
+pub struct OnlyError {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorJson>,
+}
+
+/// The `error` member: what kind (`Error::kind`), the one-line message, the exit code.
+#[derive(Debug, Serialize)]
+pub struct ErrorJson {
+    pub kind: &'static str,
+    pub message: String,
+    pub code: u8,
+}
+
+impl ErrorJson {
+    pub fn of(e: &Error) -> ErrorJson {
+        ErrorJson {
+            kind: e.kind(),
+            message: e.to_string(),
+            code: e.code(),
         }
     }
 }

@@ -277,20 +277,22 @@ fn list_kinds_json_is_valid_and_matches_the_text() {
         &["--json", "add-package", "--list-kinds"][..],
     ] {
         let out = repo.run(args).ok();
-        let json = out.json();
-        let map = json
-            .as_object()
-            .expect("a JSON object: kind -> description");
-        let mut keys: Vec<&str> = map.keys().map(String::as_str).collect();
+        let report = out.report();
+        assert_eq!(report["command"], "add-package");
+        let kinds = report["kinds"]
+            .as_array()
+            .expect("kinds: [{name, description}]");
+        let mut keys: Vec<&str> = kinds.iter().map(|k| k["name"].as_str().unwrap()).collect();
         keys.sort();
         let mut want = KINDS.to_vec();
         want.sort();
         assert_eq!(keys, want);
-        for (kind, description) in map {
-            let description = description.as_str().expect("a string");
+        for k in kinds {
+            let kind = k["name"].as_str().unwrap();
+            let description = k["description"].as_str().expect("a string");
             assert!(
                 text.lines()
-                    .any(|l| l.starts_with(kind.as_str()) && l.ends_with(description)),
+                    .any(|l| l.starts_with(kind) && l.ends_with(description)),
                 "{kind}: {description} not in\n{text}"
             );
         }

@@ -787,13 +787,24 @@ fn refuses_bad_package_names() {
 }
 
 #[test]
-fn without_a_terminal_each_missing_answer_names_its_flag() {
-    let steps: &[(&[&str], &str)] = &[
-        (&["game"], "--module PATH"),
-        (&["game", "--module", "example.com/g"], "--nakama VERSION"),
+fn without_a_terminal_every_missing_answer_is_named_at_once() {
+    // (flags given, every flag the one refusal must name); exit 2, nothing written.
+    let all = [
+        "--module PATH",
+        "--nakama VERSION",
+        "--package NAME (or --no-package)",
+        "--git (or --no-git)",
+    ];
+    let steps: &[(&[&str], &[&str])] = &[
+        (&["game"], &all),
+        (&["game", "--module", "example.com/g"], &all[1..]),
         (
-            &["game", "--module", "example.com/g", "--nakama", "3.40.0"],
-            "--package NAME or --no-package",
+            &["game", "--nakama", "3.40.0", "--no-package"],
+            &[all[0], all[3]],
+        ),
+        (
+            &["--module", "example.com/g"],
+            &["DIR (or --name NAME)", all[1], all[2], all[3]],
         ),
         (
             &[
@@ -804,19 +815,32 @@ fn without_a_terminal_each_missing_answer_names_its_flag() {
                 "3.40.0",
                 "--no-package",
             ],
-            "--git or --no-git",
+            &[all[3]],
         ),
     ];
-    for (args, flag) in steps {
-        refused(
-            |_| {},
-            args,
-            &[
-                "no terminal to ask for the",
-                flag,
-                "or --yes to take the defaults",
-            ],
+    for (args, flags) in steps {
+        let tmp = tmp();
+        let out = new_in(tmp.path(), args).code(2);
+        let line = out.stderr.trim_end();
+        assert_eq!(line.lines().count(), 1, "one line: {line}");
+        assert!(
+            line.starts_with("error: no terminal to ask the questions: pass "),
+            "{line}"
         );
+        assert!(line.ends_with(", or --yes to take the defaults"), "{line}");
+        for flag in *flags {
+            assert!(
+                line.contains(flag),
+                "{args:?}: `{flag}` missing from: {line}"
+            );
+        }
+        let named = all.iter().filter(|f| line.contains(*f)).count();
+        assert_eq!(
+            named,
+            flags.iter().filter(|f| all.contains(f)).count(),
+            "{line}"
+        );
+        assert!(snapshot(tmp.path()).is_empty(), "nothing written");
     }
     // With every answer given as a flag, no --yes is needed.
     let tmp = tmp();
@@ -875,4 +899,60 @@ fn a_module_path_with_a_vendor_element_is_refused() {
     assert_ne!(out.code, 0);
     assert!(out.stderr.contains("`vendor` element"), "{}", out.stderr);
     assert!(!tmp.path().join("game").exists());
+}
+
+/// The lines after "Next:" on stderr.
+fn next_steps(stderr: &str) -> Vec<String> {
+    let at = stderr
+        .find("\nNext:\n")
+        .unwrap_or_else(|| panic!("no Next: in {stderr}"));
+    stderr[at + "\nNext:\n".len()..]
+        .lines()
+        .map(|l| l.trim().to_string())
+        .collect()
+}
+
+#[test]
+fn next_steps_fit_what_was_made() {
+    let tmp = tmp();
+    // The default: cd into the new folder, then add a package.
+    let out = new_in(tmp.path(), &["game", "--yes", "--no-git"]).ok();
+    let steps = next_steps(&out.stderr);
+    assert_eq!(steps[0], "cd game");
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.starts_with("scaffold add-package inventory ")),
+        "{steps:?}"
+    );
+
+    // `--package inventory` made inventory/: the example names another package.
+    let out = new_in(
+        tmp.path(),
+        &["inv", "--yes", "--no-git", "--package", "inventory"],
+    )
+    .ok();
+    let steps = next_steps(&out.stderr);
+    assert!(
+        !steps.iter().any(|s| s.contains("add-package inventory")),
+        "{steps:?}"
+    );
+    let example = steps
+        .iter()
+        .find(|s| s.starts_with("scaffold add-package "))
+        .unwrap();
+    let name = example.split_whitespace().nth(2).unwrap();
+    let inv = tmp.path().join("inv");
+    run_in(&inv, ["add-package", name]).ok();
+
+    // `new .` is already there: no `cd .`.
+    let here = tmp.path().join("here");
+    std::fs::create_dir(&here).unwrap();
+    let out = new_in(&here, &[".", "--yes", "--no-git"]).ok();
+    let steps = next_steps(&out.stderr);
+    assert!(!steps.iter().any(|s| s.starts_with("cd ")), "{steps:?}");
+    assert!(
+        steps[0].starts_with("docker compose up --build"),
+        "{steps:?}"
+    );
 }

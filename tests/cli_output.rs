@@ -301,11 +301,269 @@ fn json_remove_package() {
 }
 
 #[test]
-fn json_failure_prints_no_partial_json() {
+fn json_failure_is_one_error_object_on_stdout() {
     let (_tmp, root) = repo("3.40.0");
     let out = run_in(&root, ["add-package", "profile", "--json"]).code(1);
-    assert_eq!(out.stdout, "");
-    assert!(out.stderr.starts_with("error: "), "{}", out.stderr);
+    let v = out.checked_json();
+    assert_eq!(v.as_object().unwrap().len(), 1, "only the error: {v:#}");
+    assert_eq!(v["error"]["kind"], "failed");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("already exists"),
+        "{v:#}"
+    );
+    assert_eq!(out.stderr, "", "--json says the error once, in the JSON");
+}
+
+/// Every command's `--json` output, successes and failures alike, is one object that follows
+/// schema/scaffold.schema.json, and its `error` carries the exit code.
+#[test]
+fn every_command_json_follows_the_schema() {
+    let (tmp, root) = repo("3.37.1");
+    let here = tmp.path();
+    let game = root.to_str().unwrap();
+    let ejected = here.join("ejected");
+    let runs: Vec<(Vec<&str>, i32)> = vec![
+        (vec!["new", "fresh", "--yes", "--no-git"], 0),
+        (vec!["new", "dry", "--yes", "--dry-run"], 0),
+        (vec!["new", "fresh", "--yes"], 1),
+        (vec!["new", "Bad Name", "--yes"], 1),
+        (vec!["new", "asks"], 2),
+        (vec!["add-package", "inventory", "-C", game], 0),
+        (vec!["add-package", "wallet", "--dry-run", "-C", game], 0),
+        (vec!["add-package", "--list-kinds", "-C", game], 0),
+        (vec!["add-package", "--list-kinds"], 0),
+        (vec!["add-package", "inventory", "-C", game], 1),
+        (
+            vec!["add-package", "lobby", "--kind", "nope", "-C", game],
+            1,
+        ),
+        (vec!["sync", "-C", game], 0),
+        (vec!["sync", "--check", "-C", game], 0),
+        (vec!["sync", "--dry-run", "-C", game], 0),
+        (vec!["sync"], 1),
+        (
+            vec!["remove-package", "inventory", "--dry-run", "-C", game],
+            0,
+        ),
+        (vec!["remove-package", "nothere", "-C", game], 1),
+        (vec!["upgrade", "--list"], 0),
+        (
+            vec!["upgrade", "--nakama", "3.40.0", "--dry-run", "-C", game],
+            0,
+        ),
+        (vec!["upgrade", "--nakama", "9.9.9", "-C", game], 1),
+        (vec!["doctor", game], 0),
+        (vec!["doctor", "--fix", "--dry-run", game], 0),
+        (vec!["doctor", "nothere"], 2),
+        (vec!["doctor", "--allow", "D999", game], 2),
+        (vec!["list"], 0),
+        (vec!["releases"], 0),
+        (vec!["update", "--check", "-C", game], 0),
+        (vec!["eject", ejected.to_str().unwrap()], 0),
+        (vec!["eject", ejected.to_str().unwrap()], 1),
+        (
+            vec!["check-template", ejected.to_str().unwrap(), "--no-go"],
+            0,
+        ),
+        (vec!["dev"], 2),
+        (vec!["completions", "bash"], 2),
+        (vec!["man"], 2),
+        (vec!["add-package", "--bogus"], 2),
+        (vec!["upgrade"], 2),
+    ];
+    let mut commands = std::collections::BTreeSet::new();
+    for (args, code) in runs {
+        let out = output(
+            scaffold()
+                .current_dir(here)
+                .env("XDG_CONFIG_HOME", here.join("config"))
+                .arg("--json")
+                .args(&args),
+        )
+        .code(code);
+        let v = out.checked_json();
+        assert_eq!(out.stderr, "", "{args:?}: --json keeps stderr empty");
+        if let Some(c) = v["command"].as_str() {
+            commands.insert(c.to_string());
+            let at = v["root"].as_str().unwrap();
+            assert!(Path::new(at).is_absolute(), "{args:?}: root {at}");
+        }
+    }
+    // Every command that reports was seen reporting.
+    let schema = json_schema();
+    let documented: std::collections::BTreeSet<String> = schema["properties"]["command"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(commands, documented);
+}
+
+#[test]
+fn json_root_is_absolute_for_a_relative_folder() {
+    let tmp = tmp();
+    for args in [
+        &["new", "game", "--yes", "--no-git", "--dry-run", "--json"][..],
+        &["new", "game", "--yes", "--no-git", "--json"][..],
+    ] {
+        let r = run_in(tmp.path(), args).report();
+        assert_eq!(r["root"], root_str(&tmp.path().join("game")), "{args:?}");
+    }
+    let r = run_in(tmp.path(), ["doctor", "game", "--json"]).report();
+    assert_eq!(r["root"], root_str(&tmp.path().join("game")));
+}
+
+#[test]
+fn json_sync_check_reports_fresh_and_stale_with_the_diff() {
+    let (_tmp, root) = repo("3.40.0");
+    let out = run_in(&root, ["sync", "--check", "--json"]).ok();
+    let r = out.report();
+    assert_eq!(r["stale"], false);
+    assert_eq!(r["diff"], "");
+    assert_eq!(r["dry_run"], true);
+
+    write(
+        root.join("stats/stats.go"),
+        handmade_package("stats", "stats_get"),
+    );
+    let out = run_in(&root, ["sync", "--check", "--json"]).code(1);
+    let r = out.report();
+    assert_eq!(r["stale"], true);
+    let diff = r["diff"].as_str().unwrap();
+    assert!(diff.contains("+COPY stats/ stats/"), "{diff}");
+    assert!(diff.contains("stats.Register("), "{diff}");
+    assert_eq!(strings(&r["changed"]), ["Dockerfile", "packages_gen.go"]);
+    assert_eq!(r["error"]["kind"], "problems");
+    assert_eq!(out.stderr, "");
+    assert!(
+        !read(root.join("Dockerfile")).contains("stats/"),
+        "--check writes nothing"
+    );
+}
+
+#[test]
+fn json_lists_are_reports_too() {
+    let tmp = tmp();
+    let r = run_in(tmp.path(), ["upgrade", "--list", "--json"]).report();
+    let releases = r["releases"].as_array().unwrap();
+    assert_eq!(releases.len(), release_table().len());
+    assert_eq!(releases[0]["nakama"], "3.40.0");
+    let r = run_in(tmp.path(), ["add-package", "--list-kinds", "--json"]).report();
+    let kinds: Vec<&str> = r["kinds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["rpc", "hook", "http", "match"]);
+    let r = output(
+        scaffold()
+            .current_dir(tmp.path())
+            .env("XDG_CONFIG_HOME", tmp.path().join("config"))
+            .args(["list", "--json"]),
+    )
+    .report();
+    assert_eq!(r["scaffolds"][0]["name"], "builtin");
+    assert_eq!(r["root"], root_str(tmp.path()));
+}
+
+// ---- a closed stdout ------------------------------------------------------------------------
+
+/// Runs `scaffold ARGS` in `cwd` with stdout a pipe whose reading end is already closed, as
+/// `| head -1` leaves it once head has its line: every write to stdout fails.
+fn with_closed_stdout(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
+    let (reader, writer) = nix::unistd::pipe().expect("a pipe");
+    drop(reader);
+    let mut cmd = std::process::Command::new(bin());
+    cmd.current_dir(cwd)
+        .args(args)
+        .env("TERM", "dumb")
+        .env("XDG_CONFIG_HOME", cwd.join("config"))
+        .env_remove("NO_COLOR")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::from(writer));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let o = cmd.output().expect("scaffold runs");
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::new(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+/// Every command that prints to stdout ends quietly when the reader has gone: exit 0, no
+/// panic, no error (status lines on stderr are still said).
+#[test]
+fn a_closed_stdout_ends_every_printing_command_quietly() {
+    let (tmp, root) = repo("3.37.1");
+    let here = tmp.path();
+    let game = root.to_str().unwrap();
+    // A folder the Dockerfile does not copy yet, so sync and doctor have something to say.
+    write(
+        root.join("stats/stats.go"),
+        handmade_package("stats", "stats_get"),
+    );
+    let runs: &[&[&str]] = &[
+        &["upgrade", "--list"],
+        &["upgrade", "--list", "--json"],
+        &["upgrade", "--nakama", "3.40.0", "--dry-run", "-C", game],
+        &["completions", "bash"],
+        &["completions", "zsh"],
+        &["man"],
+        &["--help"],
+        &["new", "--help"],
+        &["--version"],
+        &["new", "x", "--yes", "--dry-run"],
+        &["new", "y", "--yes", "--no-git", "--json"],
+        &["--json", "doctor", game],
+        &["doctor", game],
+        &["doctor", "--fix", "--dry-run", game],
+        &["list"],
+        &["list", "--json"],
+        &["add-package", "--list-kinds"],
+        &["add-package", "--list-kinds", "--json"],
+        &["add-package", "wallet", "--dry-run", "-C", game],
+        &["add-package", "--json", "profile", "-C", game],
+        &["sync", "--check", "-C", game],
+        &["sync", "--check", "--json", "-C", game],
+        &["sync", "--dry-run", "-C", game],
+        &["remove-package", "profile", "--dry-run", "-C", game],
+        &["--json", "add-package", "--bogus"],
+    ];
+    for args in runs {
+        let out = with_closed_stdout(here, args, &[]);
+        assert_eq!(out.code, 0, "{args:?}: {out:#?}");
+        for noise in ["panicked", "error", "Broken pipe"] {
+            assert!(!out.stderr.contains(noise), "{args:?}: {}", out.stderr);
+        }
+    }
+    // The shell asking for completions (see `completions`) is a printing command too.
+    let out = with_closed_stdout(
+        here,
+        &["--", "scaffold", "upgrade", "--nakama", ""],
+        &[("COMPLETE", "bash"), ("_CLAP_COMPLETE_INDEX", "3")],
+    );
+    assert_eq!(out.code, 0, "{out:#?}");
+    assert_eq!(out.stderr, "");
+}
+
+/// The same through a real shell pipeline, as a person types it.
+#[test]
+fn head_after_a_long_listing_ends_quietly() {
+    let tmp = tmp();
+    let script = format!(
+        "'{bin}' man | head -1 >/dev/null; a=${{PIPESTATUS[0]}}; '{bin}' completions bash | head -c1 >/dev/null; b=${{PIPESTATUS[0]}}; '{bin}' upgrade --list | head -1 >/dev/null; echo $a $b ${{PIPESTATUS[0]}}",
+        bin = bin().display()
+    );
+    let out = sh(tmp.path(), "bash", &["-c", &script], &[]);
+    assert_eq!(out.stdout.trim(), "0 0 0", "{out:#?}");
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
 }
 
 // ---- --quiet and colours --------------------------------------------------------------------
@@ -434,21 +692,14 @@ fn every_subcommand_help_has_examples() {
 
 #[test]
 fn completions_for_every_shell() {
-    let subs = subcommands();
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         let out = output(scaffold().args(["completions", shell])).ok();
         let script = out.stdout;
-        assert!(script.len() > 1000, "{shell}: {} bytes", script.len());
-        for sub in &subs {
-            assert!(
-                script.contains(sub.get_name()),
-                "{shell} lacks {}",
-                sub.get_name()
-            );
-        }
+        // A registration: the shell asks the binary itself, so every value is current.
+        assert!(script.contains("COMPLETE"), "{shell}: {script}");
         assert!(
-            script.contains("allow-dirty") && script.contains("delete"),
-            "{shell}"
+            script.contains(&bin().display().to_string()),
+            "{shell} calls the binary by the path it was run as: {script}"
         );
         assert_eq!(out.stderr, "");
     }
@@ -461,21 +712,85 @@ fn write_completion(shell: &str, dir: &Path) -> std::path::PathBuf {
     path
 }
 
+/// What bash offers for the command line `words` (the last one is being completed), with
+/// the generated script loaded, run in `cwd`.
+fn bash_complete(cwd: &Path, script: &Path, words: &[&str]) -> Vec<String> {
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let probe = format!(
+        "source '{}'\nCOMP_WORDS=({}); COMP_CWORD={}; COMP_TYPE=9; _clap_complete_scaffold scaffold '{}' '{}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        script.display(),
+        quoted.join(" "),
+        words.len() - 1,
+        words[words.len() - 1],
+        words[words.len().saturating_sub(2)],
+    );
+    let out = sh(cwd, "bash", &["-c", &probe], &[("TERM", "dumb")]).ok();
+    out.stdout.lines().map(str::to_string).collect()
+}
+
 #[test]
 fn bash_completion_parses_and_completes() {
     let tmp = tmp();
     let script = write_completion("bash", tmp.path());
     sh(tmp.path(), "bash", &["-n", script.to_str().unwrap()], &[]).ok();
-    // Load it and ask for completions the way bash does.
-    let probe = format!(
-        "source {}\n\
-         COMP_WORDS=(scaffold remove-); COMP_CWORD=1; _scaffold scaffold remove- scaffold; echo \"${{COMPREPLY[*]}}\"\n\
-         COMP_WORDS=(scaffold upgrade --n); COMP_CWORD=2; _scaffold scaffold --n upgrade; echo \"${{COMPREPLY[*]}}\"\n",
-        script.display()
+    let complete = |words: &[&str]| bash_complete(tmp.path(), &script, words);
+    assert_eq!(complete(&["scaffold", "remove-"]), ["remove-package"]);
+    assert_eq!(
+        complete(&["scaffold", "upgrade", "--n"]),
+        ["--nakama", "--no-go"]
     );
-    let got = sh(tmp.path(), "bash", &["-c", &probe], &[]).ok().stdout;
-    let lines: Vec<&str> = got.lines().collect();
-    assert_eq!(lines, ["remove-package", "--nakama --no-go"], "{got}");
+
+    // Subcommands: every visible one, and not the hidden `man`.
+    let subs = complete(&["scaffold", ""]);
+    for sub in subcommands() {
+        assert!(subs.iter().any(|s| s == sub.get_name()), "{subs:?}");
+    }
+    assert!(!subs.iter().any(|s| s == "man"), "{subs:?}");
+}
+
+#[test]
+fn bash_completes_kinds_releases_and_package_folders() {
+    let (tmp, root) = repo("3.40.0");
+    let script = write_completion("bash", tmp.path());
+    run_in(&root, ["add-package", "inventory"]).ok();
+    std::fs::create_dir_all(root.join("docs")).unwrap();
+    write(root.join("docs/notes.md"), "not Go\n");
+
+    // --kind: the kinds, not file names.
+    let kinds = bash_complete(
+        &root,
+        &script,
+        &["scaffold", "add-package", "x", "--kind", ""],
+    );
+    assert_eq!(kinds, ["rpc", "hook", "http", "match"]);
+    let kinds = bash_complete(
+        &root,
+        &script,
+        &["scaffold", "add-package", "x", "--kind", "h"],
+    );
+    assert_eq!(kinds, ["hook", "http"]);
+
+    // --nakama: the release table, for new and upgrade.
+    let table: Vec<String> = release_table().into_iter().map(|r| r.nakama).collect();
+    let got = bash_complete(&root, &script, &["scaffold", "upgrade", "--nakama", ""]);
+    assert_eq!(got, table);
+    let got = bash_complete(
+        tmp.path(),
+        &script,
+        &["scaffold", "new", "g", "--nakama", "3.39"],
+    );
+    assert_eq!(got, ["3.39.0"]);
+
+    // remove-package: the package folders of the repo around the current folder.
+    let got = bash_complete(&root, &script, &["scaffold", "remove-package", ""]);
+    let values: Vec<&String> = got.iter().filter(|w| !w.starts_with('-')).collect();
+    assert_eq!(values, ["inventory", "profile"], "{got:?}");
+    let got = bash_complete(
+        &root.join("inventory"),
+        &script,
+        &["scaffold", "remove-package", "p"],
+    );
+    assert_eq!(got, ["profile"]);
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! `scaffold dev` end to end on a real Nakama and PostgreSQL: start, RPC over HTTP, edit and
 //! see the restart, break the build and see the old server keep answering, Ctrl-C and nothing
-//! left behind; then a second start from the cache.
+//! left behind; then a second start from the cache, on a terminal and on the ports `--port`
+//! names, whose example call answers, and whose terminal is closed (SIGHUP) with nothing left
+//! behind either.
 //!
 //! Needs Go (1.21+), gcc, PostgreSQL server binaries and the Go module proxy. The Nakama build
 //! and Go's build cache live in `target/dev-cache` (XDG_CACHE_HOME), so a fresh clone builds
@@ -21,24 +23,69 @@ const ECHOED: &str = r#"{"payload":"{\"rpc\":\"profile_echo\",\"echoed\":{\"n\":
 
 /// A running `scaffold dev` and every line it printed (stdout and stderr, in arrival order).
 struct Dev {
+    /// `scaffold dev`, or `script` holding the terminal it runs on.
     child: Child,
+    /// On a terminal: scaffold's own pid (the child of `script`).
+    on_terminal: Option<u32>,
     lines: Arc<Mutex<Vec<String>>>,
     started: Instant,
 }
 
+fn dev_cache() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/dev-cache")
+}
+
 impl Dev {
     fn start(repo: &Path) -> Dev {
-        let cache = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/dev-cache");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_scaffold"))
+        let child = Command::new(env!("CARGO_BIN_EXE_scaffold"))
             .arg("dev")
             .current_dir(repo)
-            .env("XDG_CACHE_HOME", &cache)
+            .env("XDG_CACHE_HOME", dev_cache())
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("scaffold dev starts");
+        Dev::read(child, None)
+    }
+
+    /// `scaffold dev ARGS` on a pseudo-terminal of its own (util-linux `script`), as a person
+    /// runs it: stdin, stdout and stderr are the terminal, and it leads the terminal's session.
+    fn start_on_terminal(repo: &Path, args: &[&str]) -> Dev {
+        let line = format!(
+            "exec '{}' dev {}",
+            env!("CARGO_BIN_EXE_scaffold"),
+            args.join(" ")
+        );
+        let child = Command::new("script")
+            .args(["-qfec", &line, "/dev/null"])
+            .current_dir(repo)
+            .env("XDG_CACHE_HOME", dev_cache())
+            .env("NO_COLOR", "1")
+            .env("SHELL", "/bin/sh")
+            // Kept open: script ends when its input does.
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("script (util-linux) starts");
+        let holder = child.id();
+        let start = Instant::now();
+        let inner = loop {
+            if let Some(pid) = children_of(holder).first() {
+                break *pid;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "script started no child"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        Dev::read(child, Some(inner))
+    }
+
+    fn read(mut child: Child, on_terminal: Option<u32>) -> Dev {
         let lines = Arc::new(Mutex::new(Vec::new()));
         let streams: [Box<dyn Read + Send>; 2] = [
             Box::new(child.stdout.take().unwrap()),
@@ -48,6 +95,8 @@ impl Dev {
             let lines = Arc::clone(&lines);
             std::thread::spawn(move || {
                 for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    // A terminal ends lines with CR LF.
+                    let line = line.trim_end_matches('\r').to_string();
                     // Shown with `cargo test -- --nocapture`, and in a failure's output.
                     eprintln!("  dev| {line}");
                     lines.lock().unwrap().push(line);
@@ -56,6 +105,7 @@ impl Dev {
         }
         Dev {
             child,
+            on_terminal,
             lines,
             started: Instant::now(),
         }
@@ -110,10 +160,31 @@ impl Dev {
             .unwrap()
     }
 
-    /// Sends SIGINT to our own unreaped child.
+    /// Sends SIGINT to scaffold (our own unreaped child, or the one on the terminal).
     fn ctrl_c(&self) {
-        let pid = Pid::from_raw(self.child.id() as i32);
-        let _ = kill(pid, Signal::SIGINT);
+        let pid = self.on_terminal.unwrap_or(self.child.id());
+        if self.on_terminal.is_none() || alive(pid) {
+            let _ = kill(Pid::from_raw(pid as i32), Signal::SIGINT);
+        }
+    }
+
+    /// Closes the terminal, as a person closing its window does: the program holding it
+    /// (`script`) is gone, so the kernel hangs the terminal up and sends SIGHUP; then the
+    /// shell's SIGHUP to its jobs, a second one. Returns once scaffold has exited.
+    fn close_terminal(&mut self) {
+        let inner = self.on_terminal.expect("started on a terminal");
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::thread::sleep(Duration::from_millis(100));
+        let _ = kill(Pid::from_raw(inner as i32), Signal::SIGHUP);
+        let start = Instant::now();
+        while alive(inner) {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "scaffold dev did not stop within 60s of the terminal closing"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     /// Ctrl-C, as a terminal sends it, and the exit.
@@ -137,6 +208,18 @@ impl Dev {
 impl Drop for Dev {
     fn drop(&mut self) {
         // A failed assertion must not leave the session running.
+        if let Some(inner) = self.on_terminal {
+            self.ctrl_c();
+            for _ in 0..300 {
+                if !alive(inner) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            return;
+        }
         if self.child.try_wait().ok().flatten().is_none() {
             self.ctrl_c();
             for _ in 0..300 {
@@ -204,6 +287,26 @@ fn processes_mentioning(needle: &str) -> Vec<String> {
         .collect()
 }
 
+/// The pids whose parent is `parent`.
+fn children_of(parent: u32) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|s| {
+                    s.rsplit(')')
+                        .next()
+                        .and_then(|r| r.split_whitespace().nth(1))
+                        .and_then(|p| p.parse::<u32>().ok())
+                })
+                == Some(parent)
+        })
+        .collect()
+}
+
 fn alive(pid: u32) -> bool {
     // A zombie has exited; only its table entry is left.
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
@@ -220,9 +323,14 @@ fn port_free(port: u32) -> bool {
     TcpListener::bind((Ipv4Addr::LOCALHOST, port as u16)).is_ok()
 }
 
-/// Stops the session, then checks every process it printed is gone, nothing still runs from
-/// its folder, the folder is removed, and the ports are free again.
-fn stop_and_check(dev: &mut Dev) {
+/// What a session printed that must be gone after it stops.
+struct Started {
+    session: PathBuf,
+    pids: Vec<u32>,
+    ports: Vec<u32>,
+}
+
+fn started(dev: &Dev) -> Started {
     let text = dev.text();
     let session = text
         .lines()
@@ -233,9 +341,36 @@ fn stop_and_check(dev: &mut Dev) {
     let api = dev.number_after("API http://127.0.0.1:");
     let console = dev.number_after("console http://127.0.0.1:");
     let postgres = dev.number_after(" on 127.0.0.1:");
-    let started = pids(&text);
-    assert!(started.len() >= 2, "dev prints the pids it starts:\n{text}");
+    let pids = pids(&text);
+    assert!(pids.len() >= 2, "dev prints the pids it starts:\n{text}");
+    Started {
+        session,
+        pids,
+        ports: vec![api, api - 1, console, console - 3, postgres],
+    }
+}
 
+/// Every process the session printed is gone, nothing still runs from its folder, the folder
+/// is removed, and the ports are free again.
+fn check_nothing_left(s: &Started, how: &str) {
+    for pid in &s.pids {
+        assert!(!alive(*pid), "pid {pid} still runs after {how}");
+    }
+    let left = processes_mentioning(&s.session.to_string_lossy());
+    assert!(left.is_empty(), "left running after {how}: {left:?}");
+    assert!(
+        !s.session.exists(),
+        "{} not removed after {how}",
+        s.session.display()
+    );
+    for port in &s.ports {
+        assert!(port_free(*port), "port {port} still taken after {how}");
+    }
+}
+
+/// Stops the session with Ctrl-C, then checks nothing is left.
+fn stop_and_check(dev: &mut Dev) {
+    let before = started(dev);
     let status = dev.interrupt();
     assert!(
         status.success(),
@@ -244,15 +379,22 @@ fn stop_and_check(dev: &mut Dev) {
     );
     let after = dev.text();
     assert!(after.contains("Stopped PostgreSQL"), "{after}");
-    for pid in started {
-        assert!(!alive(pid), "pid {pid} still runs after Ctrl-C");
+    check_nothing_left(&before, "Ctrl-C");
+}
+
+/// Four consecutive free ports; returns the third, for `--port`.
+fn free_port_block() -> u32 {
+    for _ in 0..200 {
+        let base = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port() as u32;
+        if base + 4 < 65535 && (base..base + 4).all(port_free) {
+            return base + 2;
+        }
     }
-    let left = processes_mentioning(&session.to_string_lossy());
-    assert!(left.is_empty(), "left running: {left:?}");
-    assert!(!session.exists(), "{} not removed", session.display());
-    for port in [api, api - 1, console, console - 3, postgres] {
-        assert!(port_free(port), "port {port} still taken");
-    }
+    panic!("no four consecutive free ports");
 }
 
 #[test]
@@ -319,17 +461,44 @@ fn dev_runs_rebuilds_keeps_the_old_server_on_errors_and_cleans_up() {
     stop_and_check(&mut dev);
     drop(dev);
 
-    // Second start: Nakama comes from the cache.
+    // Second start: Nakama comes from the cache; on a terminal, on the ports --port names.
     std::fs::write(&code, &original).unwrap();
-    let mut dev = Dev::start(&repo);
+    let port = free_port_block();
+    let port_flag = format!("--port {port}");
+    let mut dev = Dev::start_on_terminal(&repo, &[&port_flag]);
     dev.wait_for("Ready (cached)", Duration::from_secs(600), |l| {
         l.iter().any(|l| l.contains("Ready "))
     });
     let cached = dev.started.elapsed();
     assert!(dev.count("Cached Nakama") == 1, "{}", dev.text());
-    let api = dev.number_after("API http://127.0.0.1:");
-    assert_eq!(echo(api), (200, ECHO.to_string()));
-    stop_and_check(&mut dev);
+    // --port P: the API on P and the console on P+1 (gRPC on P-1, console gRPC on P-2).
+    assert_eq!(dev.number_after("API http://127.0.0.1:"), port);
+    assert_eq!(dev.number_after("console http://127.0.0.1:"), port + 1);
+    assert_eq!(echo(port), (200, ECHO.to_string()));
+    // The ready line is followed by a call to paste, and it answers.
+    let text = dev.text();
+    let call = text
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("Try "))
+        .unwrap_or_else(|| panic!("no example call after Ready:\n{text}"));
+    assert_eq!(
+        call,
+        format!("curl -d '{{}}' 'http://127.0.0.1:{port}/v2/rpc/profile_echo?http_key=defaulthttpkey&unwrap'")
+    );
+    let answer = Command::new("sh")
+        .args(["-c", &format!("{call} -s -S --max-time 10")])
+        .output()
+        .expect("sh runs");
+    assert!(answer.status.success(), "{answer:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&answer.stdout),
+        r#"{"rpc":"profile_echo","echo":{}}"#
+    );
+    // Closing the terminal (SIGHUP, twice) stops everything and removes the session folder,
+    // as Ctrl-C does, though nothing can be printed any more.
+    let before = started(&dev);
+    dev.close_terminal();
+    check_nothing_left(&before, "closing the terminal");
 
     eprintln!(
         "scaffold dev timings: first start {:.1}s ({}), cached start {:.1}s",

@@ -204,3 +204,59 @@ fn update_asks_the_new_versions_questions() {
     let record: toml::Value = toml::from_str(&repo.read("scaffold.toml")).unwrap();
     assert_eq!(record["answers"]["tier"].as_str(), Some("gold"));
 }
+
+/// The terminal's cursor is shown at the end of what scaffold wrote: the last "hide cursor"
+/// escape (`ESC [?25l`) is followed by a "show cursor" (`ESC [?25h`).
+fn cursor_shown_at_the_end(screen: &str) -> bool {
+    match screen.rfind("\x1b[?25l") {
+        Some(hidden) => screen[hidden..].contains("\x1b[?25h"),
+        None => true,
+    }
+}
+
+/// Ctrl-C at a select or a confirm prompt ends scaffold the way Ctrl-C does (by SIGINT),
+/// writes nothing, and gives the cursor back.
+#[test]
+fn ctrl_c_at_a_select_or_confirm_prompt_shows_the_cursor_again() {
+    use rexpect::process::wait::WaitStatus;
+    for (args, prompt) in [
+        (&["new", "sel"][..], "Nakama version"),
+        (
+            &["new", "conf", "--nakama", "3.40.0"][..],
+            "Add a first package?",
+        ),
+        (
+            &["new", "git", "--nakama", "3.40.0", "--no-package"][..],
+            "Start a git repository?",
+        ),
+    ] {
+        let tmp = tmp();
+        let mut p = spawn(tmp.path(), args);
+        // The project name and the module path take their defaults.
+        let mut screen = p.exp_string("Project name").unwrap();
+        keys(&mut p, &[ENTER]);
+        screen += &p.exp_string("Go module path").unwrap();
+        keys(&mut p, &[ENTER]);
+        screen += &p.exp_string(prompt).unwrap();
+        // Let the prompt finish drawing before the key, as a person would.
+        std::thread::sleep(Duration::from_millis(200));
+        keys(&mut p, &["\x03"]);
+        screen += &p.exp_eof().unwrap();
+        assert!(
+            screen.contains("\x1b[?25l"),
+            "{args:?}: the prompt hides the cursor: {screen:?}"
+        );
+        assert!(
+            cursor_shown_at_the_end(&screen),
+            "{args:?}: the cursor is left hidden: {screen:?}"
+        );
+        match p.process.wait().unwrap() {
+            WaitStatus::Signaled(_, sig, _) => assert_eq!(sig as i32, 2, "{args:?}: SIGINT"),
+            other => panic!("{args:?}: Ctrl-C ends scaffold by SIGINT, got {other:?}"),
+        }
+        assert!(
+            !tmp.path().join(args[1]).exists(),
+            "{args:?}: nothing written"
+        );
+    }
+}

@@ -201,3 +201,24 @@ fn a_malformed_or_unreachable_proxy_leaves_the_cache_unchanged() {
         assert_eq!(read(cache.join("releases.toml")), "# kept\n");
     }
 }
+
+#[test]
+fn releases_lists_every_row_with_why_it_is_not_offered() {
+    let out = output(scaffold().args(["--json", "releases"])).ok();
+    let json = out.json();
+    assert_follows_schema(&json);
+    let rows = json["releases"].as_array().unwrap();
+    assert_eq!(rows.len(), release_table().len());
+    let row = |v: &str| rows.iter().find(|r| r["nakama"] == v).unwrap().clone();
+    assert_eq!(row("3.40.0")["offered"], true);
+    assert_eq!(row("3.38.0")["offered"], false);
+    assert_eq!(row("3.38.0")["pluginbuilder_go"], "1.25.5");
+    assert!(row("3.36.0")["why_not"]
+        .as_str()
+        .unwrap()
+        .contains("no go.sum"));
+    let text = output(scaffold().args(["releases"])).ok().stdout;
+    assert!(text
+        .lines()
+        .any(|l| l.starts_with("3.0.0") && l.contains("not offered")));
+}

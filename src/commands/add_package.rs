@@ -7,21 +7,23 @@ use crate::go::names;
 use crate::repo::add_package::plan;
 use crate::repo::project;
 use crate::template::Template;
-use crate::ui::Ui;
+use crate::ui::{Report, Ui};
 use crate::{source, starter};
 use serde_json::{Map, Value};
+use std::path::Path;
 
 pub fn run(args: AddPackageArgs, ui: Ui) -> Result<()> {
     if args.list_kinds {
         // Inside a repo, its own scaffold's kinds; elsewhere the built-in ones.
-        let template = match project::find_root(&args.dir) {
+        let (root, template) = match project::find_root(&args.dir) {
             Ok(root) => {
                 let _lock = super::lock_to_read(&root, ui)?;
-                source::recorded(&project::load(&root)?.scaffold)?
+                let template = source::recorded(&project::load(&root)?.scaffold)?;
+                (root, template)
             }
-            Err(_) => Template::builtin(),
+            Err(_) => (crate::ui::here(), Template::builtin()),
         };
-        return list_kinds(&template, ui);
+        return list_kinds(&root, &template, ui);
     }
     let name = args.name.as_deref().unwrap_or_default();
     names::check_package_name(name)?;
@@ -71,15 +73,17 @@ fn record_data(record: &project::Record) -> Map<String, Value> {
     crate::repo::new::template_data(&p.name, &p.module, &p.nakama, release, &record.answers)
 }
 
-fn list_kinds(template: &Template, ui: Ui) -> Result<()> {
+fn list_kinds(root: &Path, template: &Template, ui: Ui) -> Result<()> {
     let kinds = starter::kinds(template);
-    if ui.json {
-        let map: std::collections::BTreeMap<_, _> = kinds.into_iter().collect();
-        println!("{}", serde_json::to_string_pretty(&map)?);
-    } else {
-        for (kind, description) in kinds {
-            println!("{kind:<6} {description}");
-        }
-    }
+    let text: String = kinds
+        .iter()
+        .map(|(kind, description)| format!("{kind:<6} {description}\n"))
+        .collect();
+    ui.out(&text)?;
+    let kinds: Vec<Value> = kinds
+        .into_iter()
+        .map(|(name, description)| serde_json::json!({"name": name, "description": description}))
+        .collect();
+    ui.report(Report::new("add-package", root).with("kinds", kinds));
     Ok(())
 }

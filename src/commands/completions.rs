@@ -1,16 +1,100 @@
-//! `scaffold completions SHELL` and the man page: both generated from the clap definition.
+//! `scaffold completions SHELL` and the man page, both from the clap definition.
+//!
+//! Completion is clap_complete's dynamic engine: the script `completions` prints only
+//! registers a function that asks the binary itself (`COMPLETE=bash scaffold -- WORDS`), so
+//! values complete from what is true now: the release table for `--nakama`, the scaffold's
+//! kinds for `--kind`, the repo's package folders for `remove-package`. Hidden commands
+//! (`man`) are left out.
 
 use crate::cli::Cli;
+use crate::error::Result;
 use clap::CommandFactory;
+use clap_complete::engine::CompletionCandidate;
+use clap_complete::env::{CompleteEnv, Shells};
 use clap_mangen::Man;
 
-pub fn run(shell: clap_complete::Shell) {
-    clap_complete::generate(
-        shell,
-        &mut Cli::command(),
-        "scaffold",
-        &mut std::io::stdout(),
-    );
+/// The variable the registered shell function sets when it asks for completions.
+const VAR: &str = "COMPLETE";
+
+/// Answers the shell's request and exits, when this run is one (`COMPLETE` is set); returns
+/// at once otherwise, before anything else is built.
+pub fn answer_shell() {
+    if std::env::var_os(VAR).is_none() {
+        return;
+    }
+    let asked = CompleteEnv::with_factory(Cli::command)
+        .var(VAR)
+        .try_complete(std::env::args_os(), std::env::current_dir().ok().as_deref());
+    match asked {
+        Ok(false) => {}
+        Ok(true) => std::process::exit(0),
+        // The only output is stdout: a shell that stopped reading is no error to show.
+        Err(e) if e.kind() == clap::error::ErrorKind::Io => std::process::exit(0),
+        Err(e) => e.exit(),
+    }
+}
+
+/// Prints the shell's registration script: it calls this binary by the name it was run as
+/// (`scaffold` from PATH, or the path given), as clap_complete itself does.
+pub fn run(shell: clap_complete::Shell) -> Result<()> {
+    let name = shell.to_string();
+    let shells = Shells::builtins();
+    let completer = shells
+        .completer(&name)
+        .ok_or_else(|| crate::error::Error::Usage(format!("no completion for {name}")))?;
+    let invoked = std::env::args_os()
+        .next()
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| "scaffold".into());
+    // A relative path with folders (`./target/debug/scaffold`) would break in another folder.
+    let bin = if invoked.components().count() > 1 {
+        crate::ui::absolute(&invoked)
+    } else {
+        invoked.display().to_string()
+    };
+    let mut script = Vec::new();
+    completer.write_registration(VAR, "scaffold", "scaffold", &bin, &mut script)?;
+    crate::ui::print(&String::from_utf8_lossy(&script))
+}
+
+/// `--nakama`: every release of the table, newest first, with its pins.
+pub fn releases() -> Vec<CompletionCandidate> {
+    crate::versions::releases()
+        .iter()
+        .map(|r| {
+            CompletionCandidate::new(&r.nakama).help(Some(
+                format!("nakama-common {}, Go {}", r.nakama_common, r.go).into(),
+            ))
+        })
+        .collect()
+}
+
+/// `--kind`: the kinds of the repo's own scaffold when it is on disk (built-in or a folder),
+/// else the built-in ones. A scaffold in a git repository is not fetched to complete a word.
+pub fn kinds() -> Vec<CompletionCandidate> {
+    use crate::repo::project;
+    let template = project::find_root(std::path::Path::new("."))
+        .and_then(|root| project::load(&root))
+        .ok()
+        .filter(|record| record.scaffold.commit.is_none())
+        .and_then(|record| crate::source::recorded(&record.scaffold).ok())
+        .unwrap_or_else(crate::template::Template::builtin);
+    crate::starter::kinds(&template)
+        .into_iter()
+        .map(|(kind, description)| CompletionCandidate::new(kind).help(Some(description.into())))
+        .collect()
+}
+
+/// `remove-package NAME`: the package folders of the repo around the current folder.
+pub fn packages() -> Vec<CompletionCandidate> {
+    let Ok(root) = crate::repo::project::find_root(std::path::Path::new(".")) else {
+        return Vec::new();
+    };
+    crate::repo::packages::discover(&root, &Default::default())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| CompletionCandidate::new(p.folder))
+        .collect()
 }
 
 /// The roff man page (`just man` writes it to target/scaffold.1).
@@ -62,8 +146,7 @@ pub fn man() -> crate::error::Result<()> {
     }
     out += &piece(|w| page.render_version_section(w))?;
     // The apostrophe preamble once, at the top, as a single render would write it.
-    print!("{PREAMBLE}{out}");
-    Ok(())
+    crate::ui::print(&format!("{PREAMBLE}{out}"))
 }
 
 /// roff's definition of `\*(Aq`, which every clap_mangen render starts with.

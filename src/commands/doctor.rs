@@ -30,7 +30,7 @@ pub fn run(args: DoctorArgs, ui: Ui) -> Result<()> {
     if !args.fix {
         let mut r = doctor::diagnose_target(&target)?.report();
         r.allow(&allow);
-        show(&r, ui);
+        show(&r, json_report(&args, &r), ui)?;
         return verdict(&r.problems, ui, &args);
     }
 
@@ -45,8 +45,14 @@ pub fn run(args: DoctorArgs, ui: Ui) -> Result<()> {
         .warnings
         .extend(outcome.dropped.iter().cloned());
     if !outcome.plan.is_empty() {
-        ui.out(&colour_diff(&outcome.plan.diff()));
+        ui.out(&colour_diff(&outcome.plan.diff()))?;
     }
+    let planned = |report: crate::ui::Report| {
+        let mut report = report;
+        report.created = outcome.plan.created();
+        report.changed = outcome.plan.changed();
+        report
+    };
     if args.dry_run {
         let fixable = outcome.after.fixed.len();
         if fixable > 0 {
@@ -55,7 +61,9 @@ pub fn run(args: DoctorArgs, ui: Ui) -> Result<()> {
                 &format!("{fixable} problem(s); run without --dry-run to write them"),
             );
         }
-        show(&outcome.before, ui);
+        let mut report = planned(json_report(&args, &outcome.before));
+        report.dry_run = true;
+        show(&outcome.before, report, ui)?;
         return verdict(&outcome.before.problems, ui, &args);
     }
     outcome.plan.apply()?;
@@ -74,23 +82,32 @@ pub fn run(args: DoctorArgs, ui: Ui) -> Result<()> {
             );
         }
     }
-    show(&after, ui);
+    show(&after, planned(json_report(&args, &after)), ui)?;
     verdict(&after.problems, ui, &args)
 }
 
-/// Prints the report: the grouped listing on stdout and warnings on stderr, or one JSON object.
-fn show(r: &Report, ui: Ui) {
-    if ui.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(r).expect("a doctor report always serialises")
-        );
-        return;
-    }
+/// Prints the report: the grouped listing on stdout and warnings on stderr; with `--json`
+/// the report is kept for the one JSON object.
+fn show(r: &Report, report: crate::ui::Report, ui: Ui) -> Result<()> {
+    ui.report(report);
     for w in &r.warnings {
         ui.warn(&format!("{}:{}: {}", w.file, w.line, w.message));
     }
-    ui.out(&report::render(&r.problems));
+    ui.out(&report::render(&r.problems))
+}
+
+/// Doctor's findings in the shape every command reports: its problems and what `--fix`
+/// fixed as fields of their own, its notes as `file:line: message` warnings.
+fn json_report(args: &DoctorArgs, r: &Report) -> crate::ui::Report {
+    let mut out = crate::ui::Report::new("doctor", &args.dir)
+        .with("problems", &r.problems)
+        .with("fixed", &r.fixed);
+    out.warnings = r
+        .warnings
+        .iter()
+        .map(|w| format!("{}:{}: {}", w.file, w.line, w.message))
+        .collect();
+    out
 }
 
 /// Exit 0 when clean; otherwise an error carrying status 1 whose message is the summary.

@@ -60,18 +60,14 @@ pub fn finish(
     ui: Ui,
     headline: Option<Headline>,
 ) -> Result<()> {
-    let report = Report {
-        command: command.into(),
-        root: root.display().to_string(),
-        dry_run,
-        created: plan.created(),
-        changed: plan.changed(),
-        skipped: Vec::new(),
-        deleted: plan.removed(),
-        warnings,
-    };
+    let mut report = Report::new(command, root);
+    report.dry_run = dry_run;
+    report.created = plan.created();
+    report.changed = plan.changed();
+    report.deleted = plan.removed();
+    report.warnings = warnings;
     if dry_run {
-        ui.out(&colour_diff(&plan.diff()));
+        ui.out(&colour_diff(&plan.diff()))?;
     } else {
         plan.apply()?;
     }
@@ -94,6 +90,6 @@ pub fn finish(
     for w in &report.warnings {
         ui.warn(w);
     }
-    ui.report(&report);
+    ui.report(report);
     Ok(())
 }

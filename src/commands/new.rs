@@ -2,7 +2,7 @@
 //! the whole repo in memory, then write it at once and start git.
 
 use crate::cli::NewArgs;
-use crate::error::{bail, Context, Result};
+use crate::error::{bail, Context, Error, Result};
 use crate::go::names;
 use crate::repo::new::{check_destination, plan, Resolved};
 use crate::repo::project::Origin;
@@ -12,10 +12,42 @@ use crate::{answers, config, git, prompts, source, versions};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-fn missing(what: &str, flag: &str) -> crate::error::Error {
-    crate::error::err!(
-        "no terminal to ask for the {what}: pass {flag}, or --yes to take the defaults"
-    )
+/// Without a terminal and without `--yes`, every answer must come as a flag: names all the
+/// missing ones at once (a usage error), so one more run is enough.
+fn refuse_missing(
+    args: &NewArgs,
+    dir_name: Option<&str>,
+    template: &Template,
+    given: &answers::Given,
+) -> Result<()> {
+    let mut missing: Vec<String> = Vec::new();
+    if args.name.is_none() && dir_name.is_none() {
+        missing.push("DIR (or --name NAME)".into());
+    }
+    if args.module.is_none() {
+        missing.push("--module PATH".into());
+    }
+    if args.nakama.is_none() {
+        missing.push("--nakama VERSION".into());
+    }
+    if args.package.is_none() && !args.no_package {
+        missing.push("--package NAME (or --no-package)".into());
+    }
+    if !args.git && !args.no_git {
+        missing.push("--git (or --no-git)".into());
+    }
+    for var in &template.manifest.variables {
+        if !given.sets.contains_key(&var.name) && !given.file.contains_key(&var.name) {
+            missing.push(format!("--set {}=VALUE", var.name));
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "no terminal to ask the questions: pass {}, or --yes to take the defaults",
+        missing.join(", ")
+    )))
 }
 
 /// Turns flags (and, on a terminal, answers) into one checked set of values. The scaffold is
@@ -41,6 +73,9 @@ pub fn resolve(args: &NewArgs) -> Result<Resolved> {
         },
     };
     let ask = !args.yes && prompts::interactive();
+    if ask {
+        prompts::restore_cursor_on_interrupt();
+    }
     let must = !args.yes && !ask;
     // `scaffold new .` names the project after the current folder.
     let dir_name = args
@@ -52,6 +87,9 @@ pub fn resolve(args: &NewArgs) -> Result<Resolved> {
                 .or_else(|| d.canonicalize().ok())
         })
         .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()));
+    if must {
+        refuse_missing(args, dir_name.as_deref(), &fetched.template, &given)?;
+    }
 
     let name = match (&args.name, &dir_name) {
         (Some(n), _) => n.clone(),
@@ -71,7 +109,6 @@ pub fn resolve(args: &NewArgs) -> Result<Resolved> {
     let module = match &args.module {
         Some(m) => m.clone(),
         None if ask => prompts::module_path(&default_module)?,
-        None if must => return Err(missing("Go module path", "--module PATH")),
         None => default_module,
     };
     names::check_module_path(&module)?;
@@ -88,7 +125,6 @@ pub fn resolve(args: &NewArgs) -> Result<Resolved> {
     let nakama = match &args.nakama {
         Some(v) => v.clone(),
         None if ask => prompts::nakama_version(&default_nakama.nakama)?,
-        None if must => return Err(missing("Nakama version", "--nakama VERSION")),
         None => default_nakama.nakama.clone(),
     };
     let release = versions::find_offered(&nakama)?;
@@ -97,9 +133,6 @@ pub fn resolve(args: &NewArgs) -> Result<Resolved> {
         (Some(p), _) => Some(p.clone()),
         (None, true) => None,
         (None, false) if ask => prompts::first_package()?,
-        (None, false) if must => {
-            return Err(missing("first package", "--package NAME or --no-package"))
-        }
         (None, false) => Some("profile".to_string()),
     };
     if let Some(p) = &package {
@@ -110,7 +143,6 @@ pub fn resolve(args: &NewArgs) -> Result<Resolved> {
         (true, _) => true,
         (_, true) => false,
         _ if ask => prompts::git_init()?,
-        _ if must => return Err(missing("git choice", "--git or --no-git")),
         _ => true,
     };
     let mut resolved = Resolved {
@@ -145,12 +177,8 @@ pub fn run(args: NewArgs, ui: Ui) -> Result<()> {
     }
     check_destination(&r.dir, args.force)?;
     let mut plan = plan(&r)?;
-    let mut report = Report {
-        command: "new".into(),
-        root: r.dir.display().to_string(),
-        dry_run: args.dry_run,
-        ..Report::default()
-    };
+    let mut report = Report::new("new", &r.dir);
+    report.dry_run = args.dry_run;
     // With --force an existing file is kept and said, never overwritten.
     let mut skipped = Vec::new();
     plan.changes.retain(|c| {
@@ -187,11 +215,12 @@ pub fn run(args: NewArgs, ui: Ui) -> Result<()> {
             "Would create",
             &format!("{} in {}", r.name, r.dir.display()),
         );
-        if !ui.json {
-            for f in &report.created {
-                println!("{}", Path::new(&r.dir).join(f).display());
-            }
-        }
+        let listing: String = report
+            .created
+            .iter()
+            .map(|f| format!("{}\n", Path::new(&r.dir).join(f).display()))
+            .collect();
+        ui.out(&listing)?;
     } else {
         plan.apply()?;
         // The kinds go to the user's cache, where `add-package` takes them from: no clone on
@@ -236,14 +265,38 @@ pub fn run(args: NewArgs, ui: Ui) -> Result<()> {
         ui.warn(w);
     }
     if !args.dry_run && !ui.quiet && !ui.json {
-        eprintln!(
-            "\nNext:\n  cd {}\n  docker compose up --build      # Nakama on http://127.0.0.1:7350\n  scaffold add-package inventory  # more code, wired and copied by the Dockerfile",
-            r.dir.display()
-        );
-        if versions::go_sum(r.release).is_none() {
-            eprintln!("  go mod tidy                     # writes go.sum (none is recorded for this release)");
-        }
+        crate::ui::eprint_line(&next_steps(&r));
     }
-    ui.report(&report);
+    ui.report(report);
     Ok(())
+}
+
+/// The "Next:" lines after `new`: `cd` unless the repo is the current folder, the compose
+/// command, an `add-package` example that does not name the package just made, and `go mod
+/// tidy` when no go.sum is recorded for the release.
+fn next_steps(r: &Resolved) -> String {
+    let mut out = String::from("\nNext:\n");
+    let here = std::env::current_dir().ok();
+    let is_here = std::path::absolute(&r.dir)
+        .ok()
+        .zip(here)
+        .is_some_and(|(d, h)| d == h)
+        || r.dir
+            .components()
+            .all(|c| c == std::path::Component::CurDir);
+    if !is_here {
+        out += &format!("  cd {}\n", r.dir.display());
+    }
+    out += "  docker compose up --build      # Nakama on http://127.0.0.1:7350\n";
+    let example = ["inventory", "stats"]
+        .into_iter()
+        .find(|p| r.package.as_deref() != Some(*p))
+        .unwrap_or("stats");
+    out += &format!(
+        "  scaffold add-package {example:<11}# more code, wired and copied by the Dockerfile"
+    );
+    if versions::go_sum(r.release).is_none() {
+        out += "\n  go mod tidy                     # writes go.sum (none is recorded for this release)";
+    }
+    out
 }

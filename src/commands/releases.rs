@@ -3,7 +3,7 @@
 
 use crate::cli::ReleasesArgs;
 use crate::error::Result;
-use crate::ui::Ui;
+use crate::ui::{Report, Ui};
 use crate::versions::{self, refresh};
 
 pub fn run(args: ReleasesArgs, ui: Ui) -> Result<()> {
@@ -50,9 +50,7 @@ pub fn run(args: ReleasesArgs, ui: Ui) -> Result<()> {
         })
         .collect();
     if ui.json {
-        ui.out(&serde_json::to_string_pretty(
-            &serde_json::json!({ "releases": rows }),
-        )?);
+        ui.report(Report::new("releases", &crate::ui::here()).with("releases", rows));
         return Ok(());
     }
     let mut text = format!(
@@ -69,6 +67,5 @@ pub fn run(args: ReleasesArgs, ui: Ui) -> Result<()> {
             r.nakama, r.nakama_common, r.go, r.protobuf
         ));
     }
-    ui.out(text.trim_end());
-    Ok(())
+    ui.out(text.trim_end())
 }

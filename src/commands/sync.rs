@@ -8,7 +8,7 @@ use crate::go::gomod;
 use crate::repo::plan::Plan;
 use crate::repo::project::{self, Answers, Origin, Record};
 use crate::repo::regen::{self, Mode};
-use crate::ui::{colour_diff, Ui};
+use crate::ui::{colour_diff, Report, Ui};
 use crate::versions;
 use std::path::Path;
 
@@ -42,14 +42,27 @@ pub fn run(args: SyncArgs, ui: Ui) -> Result<()> {
         },
     )?;
     if args.check {
-        if plan.is_empty() {
+        let stale = !plan.is_empty();
+        let diff = plan.diff();
+        let mut report = Report::new("sync", &root)
+            .with("stale", stale)
+            .with("diff", &diff);
+        report.dry_run = true;
+        report.created = plan.created();
+        report.changed = plan.changed();
+        report.warnings = outcome.warnings;
+        for w in &report.warnings {
+            ui.warn(w);
+        }
+        ui.report(report);
+        if !stale {
             ui.status(
                 "Fresh",
                 "the Dockerfile block and packages_gen.go match the folders",
             );
             return Ok(());
         }
-        ui.out(&colour_diff(&plan.diff()));
+        ui.out(&colour_diff(&diff))?;
         // Exit 1, after the diff on stdout.
         return Err(Error::Problems(
             "out of date: run `scaffold sync` and commit the result".into(),

@@ -7,38 +7,44 @@ use crate::error::{bail, Context, Result};
 use crate::repo::plan::Plan;
 use crate::repo::{add_package, new};
 use crate::template::Template;
-use crate::ui::Ui;
+use crate::ui::{Report, Ui};
 use crate::{config, source};
 use std::path::Path;
 use std::process::Command;
 
+/// The scaffolds `new --from` can use: text lines, or the report's `scaffolds` (name, source,
+/// description of the built-in one) and `config` (the config file's path).
 pub fn list(ui: Ui) -> Result<()> {
     let config = config::load()?;
     let builtin = Template::builtin();
-    if ui.json {
-        let value = serde_json::json!({
-            "builtin": {"name": builtin.manifest.name, "description": builtin.manifest.description},
-            "aliases": config.aliases,
-            "config": config::path(),
-        });
-        println!("{}", serde_json::to_string_pretty(&value)?);
-        return Ok(());
-    }
-    println!(
-        "builtin   {} — {}",
+    let mut text = format!(
+        "builtin   {} — {}\n",
         builtin.manifest.name, builtin.manifest.description
     );
+    let mut scaffolds = vec![serde_json::json!({
+        "name": "builtin",
+        "source": "builtin",
+        "template": builtin.manifest.name,
+        "description": builtin.manifest.description,
+    })];
     for (alias, target) in &config.aliases {
-        println!("{alias:<9} {target}");
+        text += &format!("{alias:<9} {target}\n");
+        scaffolds.push(serde_json::json!({"name": alias, "source": target}));
     }
-    if config.aliases.is_empty() && !ui.quiet {
+    ui.out(&text)?;
+    if config.aliases.is_empty() && !ui.quiet && !ui.json {
         if let Some(p) = config::path() {
-            eprintln!(
+            crate::ui::eprint_line(&format!(
                 "(no team scaffolds: add `[aliases]` with `acme = \"https://…/acme-scaffold#v3\"` to {})",
                 p.display()
-            );
+            ));
         }
     }
+    ui.report(
+        Report::new("list", &crate::ui::here())
+            .with("scaffolds", scaffolds)
+            .with("config", config::path()),
+    );
     Ok(())
 }
 
@@ -67,6 +73,10 @@ pub fn eject(args: EjectArgs, ui: Ui) -> Result<()> {
         });
     }
     plan.apply()?;
+    ui.report(Report {
+        created: plan.created(),
+        ..Report::new("eject", &args.dir)
+    });
     ui.status(
         "Ejected",
         &format!(
@@ -140,14 +150,25 @@ pub fn check(args: CheckTemplateArgs, ui: Ui) -> Result<()> {
         "Rendered",
         &format!("{files} files with the defaults, one package of each kind"),
     );
+    // The scaffold's own folder when it is one, else the current folder.
+    let root = Some(Path::new(&args.path))
+        .filter(|p| p.is_dir())
+        .map_or_else(crate::ui::here, Path::to_path_buf);
+    let report = Report::new("check-template", &root).with("rendered", files);
     if args.no_go {
-        ui.warn("--no-go: skipped go vet, go test and the plugin build");
+        let skipped = "--no-go: skipped go vet, go test and the plugin build";
+        ui.warn(skipped);
+        ui.report(Report {
+            warnings: vec![skipped.into()],
+            ..report.with("checks", Vec::<String>::new())
+        });
         return Ok(());
     }
     // A template check in CI must not pass without compiling anything.
     if Command::new("go").arg("version").output().is_err() {
         bail!("Go is not on PATH, so the rendered scaffold cannot be compiled; install Go, or pass --no-go to check the templates only");
     }
+    let mut checks = Vec::new();
     for step in [
         vec!["mod", "tidy"],
         vec!["vet", "./..."],
@@ -162,8 +183,11 @@ pub fn check(args: CheckTemplateArgs, ui: Ui) -> Result<()> {
         ],
     ] {
         run_go(&dir, &step)?;
-        ui.status("Passed", &format!("go {}", step.join(" ")));
+        let passed = format!("go {}", step.join(" "));
+        ui.status("Passed", &passed);
+        checks.push(passed);
     }
+    ui.report(report.with("checks", checks));
     Ok(())
 }
 

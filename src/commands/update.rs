@@ -19,6 +19,11 @@ pub fn run(args: UpdateArgs, ui: Ui) -> Result<()> {
     let newer = update::is_new(&record.scaffold, &target.origin);
     let recorded = update::label(&record.scaffold);
     if args.check {
+        // --check writes nothing: its report says so, fresh or not.
+        ui.report(crate::ui::Report {
+            dry_run: true,
+            ..crate::ui::Report::new("update", &root)
+        });
         if newer {
             return Err(Error::Problems(format!(
                 "a newer scaffold is out: {} (this repo: {recorded}); run `scaffold update`",
@@ -30,11 +35,9 @@ pub fn run(args: UpdateArgs, ui: Ui) -> Result<()> {
     }
     if !newer {
         ui.status("Fresh", &format!("already on {recorded}"));
-        ui.report(&crate::ui::Report {
-            command: "update".into(),
-            root: root.display().to_string(),
+        ui.report(crate::ui::Report {
             dry_run: args.dry_run,
-            ..Default::default()
+            ..crate::ui::Report::new("update", &root)
         });
         return Ok(());
     }

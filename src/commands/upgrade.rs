@@ -6,14 +6,14 @@ use crate::error::{bail, Context, Result};
 use crate::go::gomod;
 use crate::repo::project;
 use crate::repo::upgrade::{digest_warnings, plan};
-use crate::ui::{colour_diff, Ui};
+use crate::ui::{colour_diff, Report, Ui};
 use crate::{git, versions};
 use std::path::Path;
 use std::process::Command;
 
 pub fn run(args: UpgradeArgs, ui: Ui) -> Result<()> {
     if args.list {
-        return list(ui);
+        return list(&args.dir, ui);
     }
     let Some(wanted) = args.nakama.as_deref() else {
         bail!("say which release: `scaffold upgrade --nakama VERSION` (`--list` shows them)");
@@ -41,8 +41,8 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> Result<()> {
         // `finish` prints the diff and the would-be changes, and writes nothing.
         return super::finish("upgrade", &root, plan, warnings, true, ui, None);
     }
-    if !ui.quiet && !ui.json {
-        ui.out(&colour_diff(&plan.diff()));
+    if !ui.quiet {
+        ui.out(&colour_diff(&plan.diff()))?;
     }
     let mut created = plan.created();
     let mut changed = plan.changed();
@@ -80,13 +80,11 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> Result<()> {
     for w in &warnings {
         ui.warn(w);
     }
-    ui.report(&crate::ui::Report {
-        command: "upgrade".into(),
-        root: root.display().to_string(),
+    ui.report(Report {
         created,
         changed,
         warnings,
-        ..Default::default()
+        ..Report::new("upgrade", &root)
     });
     Ok(())
 }
@@ -149,20 +147,21 @@ fn run_go(root: &Path, release: &versions::Release, ui: Ui) -> Result<Vec<String
     Ok(warnings)
 }
 
-fn list(ui: Ui) -> Result<()> {
-    if ui.json {
-        println!("{}", serde_json::to_string_pretty(versions::releases())?);
-        return Ok(());
-    }
-    println!(
-        "{:<8} {:<14} {:<8} protobuf",
+/// The release table: text columns, or the report's `releases`. The root is the repo when
+/// run in one, else the current folder.
+fn list(dir: &Path, ui: Ui) -> Result<()> {
+    let mut text = format!(
+        "{:<8} {:<14} {:<8} protobuf\n",
         "nakama", "nakama-common", "go"
     );
     for r in versions::releases() {
-        println!(
-            "{:<8} {:<14} {:<8} {}",
+        text += &format!(
+            "{:<8} {:<14} {:<8} {}\n",
             r.nakama, r.nakama_common, r.go, r.protobuf
         );
     }
+    ui.out(&text)?;
+    let root = project::find_root(dir).unwrap_or_else(|_| crate::ui::here());
+    ui.report(Report::new("upgrade", &root).with("releases", versions::releases()));
     Ok(())
 }

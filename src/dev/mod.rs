@@ -27,7 +27,8 @@ use std::path::PathBuf;
 pub struct Options {
     /// Where to look for the repo (its root is found by walking up).
     pub dir: PathBuf,
-    /// The API port (gRPC takes the one below it); free ports when absent.
+    /// The API port (gRPC below it, the console above it, the console's gRPC two below);
+    /// free ports when absent.
     pub port: Option<u16>,
     /// An existing PostgreSQL (Nakama's `--database.address` form) instead of a throw-away one.
     pub database_address: Option<String>,
@@ -45,7 +46,7 @@ pub fn run(opts: Options, ui: Ui) -> crate::error::Result<()> {
 /// Go's `-buildmode=plugin` does not exist on Windows, so there is no native loop to run.
 #[cfg(not(unix))]
 pub fn run(_opts: Options, _ui: Ui) -> crate::error::Result<()> {
-    eprintln!(
+    crate::ui::eprint_line(
         "Go plugins cannot be built on Windows (Go has no -buildmode=plugin there), so `scaffold dev`
 cannot run Nakama with your plugin natively. Run the same stack in Docker from the repo folder:
 
@@ -54,7 +55,7 @@ cannot run Nakama with your plugin natively. Run the same stack in Docker from t
   docker compose logs -f nakama    follow the server log
   docker compose down              stop (add -v to delete the database)
 
-After changing code, run `docker compose up --build` again. Or run `scaffold dev` inside WSL 2."
+After changing code, run `docker compose up --build` again. Or run `scaffold dev` inside WSL 2.",
     );
     crate::error::bail!("`scaffold dev` needs Linux or macOS; use Docker Compose (above) or WSL 2")
 }

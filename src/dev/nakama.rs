@@ -153,8 +153,9 @@ pub fn migrate(binary: &Path, address: &str, stop: &AtomicBool) -> Result<()> {
     Ok(())
 }
 
-/// The four ports a Nakama node listens on: `api` and `api - 1` (gRPC), `console` and
-/// `console - 3` (its gRPC).
+/// The four ports a Nakama node listens on, in Nakama's own layout (7348 to 7351 by
+/// default): `api`, its gRPC at `api - 1` (Nakama has no flag for it), the console at
+/// `api + 1`, and the console's gRPC at `console - 3` = `api - 2`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ports {
     pub api: u16,
@@ -162,25 +163,103 @@ pub struct Ports {
 }
 
 impl Ports {
-    /// `--port` for the API, or a free pair; the console gets a free block of its own.
+    /// `--port P` takes P-2 to P+1 (the console on P+1); without it, four consecutive free
+    /// ports in the same layout.
     pub fn choose(api: Option<u16>) -> Result<Self> {
         let api = match api {
             Some(p) => {
-                if p < 2 || !free(p) || !free(p - 1) {
-                    bail!("port {p} or {} (Nakama's gRPC port) is in use or not usable; pick another --port, or leave it out to use free ones", p.wrapping_sub(1));
+                let usable = p > 2 && p < u16::MAX && (p - 2..=p + 1).all(free);
+                if !usable {
+                    bail!(
+                        "ports {}-{} are not all free (--port {p} takes the API on {p}, gRPC on {}, the console on {} and its gRPC on {}); pick another --port, or leave it out to use free ones",
+                        p.saturating_sub(2),
+                        p.saturating_add(1),
+                        p.saturating_sub(1),
+                        p.saturating_add(1),
+                        p.saturating_sub(2)
+                    );
                 }
                 p
             }
-            None => free_block(2, &[])? + 1,
+            None => free_block(4, &[])? + 2,
         };
-        let console = free_block(4, &[api - 1, api])? + 3;
-        Ok(Self { api, console })
+        Ok(Self {
+            api,
+            console: api + 1,
+        })
     }
 
     #[cfg(test)]
     fn all(&self) -> [u16; 4] {
         [self.api - 1, self.api, self.console - 3, self.console]
     }
+}
+
+/// A call to paste into a shell once the server is ready: the first RPC the plugin registers
+/// (its id as written in a `RegisterRpc("...")` of a package the wiring calls), over HTTP with
+/// the server's http key and `unwrap` (the body is the payload itself); the health check when
+/// no RPC id is known.
+pub fn example_call(root: &Path, api: u16, extra: &[String]) -> String {
+    let excluded = crate::repo::project::load(root)
+        .map(|r| r.packages.excluded)
+        .unwrap_or_default();
+    let rpc = crate::repo::packages::discover(root, &Default::default())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|p| p.registers && !excluded.contains(&p.folder))
+        .find_map(|p| p.rpc_ids.into_iter().next());
+    match rpc {
+        Some(id) => format!(
+            "curl -d '{{}}' 'http://127.0.0.1:{api}/v2/rpc/{id}?http_key={}&unwrap'",
+            http_key(root, extra)
+        ),
+        None => format!("curl http://127.0.0.1:{api}/healthcheck"),
+    }
+}
+
+/// The server's `runtime.http_key`: a `--runtime.http_key` passed after `--` wins, then the
+/// repo's local.yml, then Nakama's default.
+fn http_key(root: &Path, extra: &[String]) -> String {
+    let mut args = extra.iter();
+    while let Some(a) = args.next() {
+        if let Some(v) = a.strip_prefix("--runtime.http_key=") {
+            return v.to_string();
+        }
+        if a == "--runtime.http_key" {
+            if let Some(v) = args.next() {
+                return v.clone();
+            }
+        }
+    }
+    std::fs::read_to_string(root.join("local.yml"))
+        .ok()
+        .and_then(|text| yaml_http_key(&text))
+        .unwrap_or_else(|| "defaulthttpkey".into())
+}
+
+/// `http_key` under the top-level `runtime:` of a YAML config, read line by line (no YAML
+/// library for one scalar): plain, quoted, or followed by a comment.
+fn yaml_http_key(text: &str) -> Option<String> {
+    let mut in_runtime = false;
+    for line in text.lines() {
+        let indented = line.starts_with([' ', '\t']);
+        let body = line.trim();
+        if body.is_empty() || body.starts_with('#') {
+            continue;
+        }
+        if !indented {
+            in_runtime = body.trim_end_matches(':') == "runtime" && body.ends_with(':');
+            continue;
+        }
+        if let Some(value) = body.strip_prefix("http_key:").filter(|_| in_runtime) {
+            let value = match value.trim() {
+                v if v.starts_with(['"', '\'']) => v[1..].split(&v[..1]).next().unwrap_or(""),
+                v => v.split(" #").next().unwrap_or(v).trim(),
+            };
+            return Some(value.to_string()).filter(|v| !v.is_empty());
+        }
+    }
+    None
 }
 
 fn free(port: u16) -> bool {
@@ -364,8 +443,40 @@ mod tests {
     fn busy_port_is_refused() {
         let taken = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
         let p = taken.local_addr().unwrap().port();
-        let err = Ports::choose(Some(p)).unwrap_err().to_string();
-        assert!(err.contains(&format!("port {p}")), "{err}");
+        // The port itself, or the console's one above it, taken.
+        for asked in [p, p - 1] {
+            let err = Ports::choose(Some(asked)).unwrap_err().to_string();
+            assert!(err.contains(&format!("--port {asked} takes")), "{err}");
+        }
+    }
+
+    #[test]
+    fn port_moves_the_console_too() {
+        let base = free_block(4, &[]).unwrap();
+        let ports = Ports::choose(Some(base + 2)).unwrap();
+        assert_eq!(ports.all(), [base + 1, base + 2, base, base + 3]);
+        assert_eq!(ports.console, ports.api + 1);
+    }
+
+    #[test]
+    fn http_key_from_flags_then_local_yml() {
+        let yml = "name: g\nruntime:\n  # comment\n  http_key: \"s3cret\" # why\nconsole:\n  http_key: no\n";
+        assert_eq!(yaml_http_key(yml).as_deref(), Some("s3cret"));
+        assert_eq!(
+            yaml_http_key("runtime:\n  http_key: plain # c\n").as_deref(),
+            Some("plain")
+        );
+        assert_eq!(yaml_http_key("console:\n  http_key: x\n"), None);
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("local.yml"), yml).unwrap();
+        assert_eq!(http_key(tmp.path(), &[]), "s3cret");
+        let flags = ["--runtime.http_key".to_string(), "k2".to_string()];
+        assert_eq!(http_key(tmp.path(), &flags), "k2");
+        assert_eq!(
+            http_key(tmp.path(), &["--runtime.http_key=k3".to_string()]),
+            "k3"
+        );
+        assert_eq!(http_key(&tmp.path().join("none"), &[]), "defaulthttpkey");
     }
 
     #[test]

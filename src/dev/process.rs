@@ -27,16 +27,18 @@ impl std::error::Error for Interrupted {}
 /// Set by SIGINT, SIGTERM and SIGHUP; every wait loop polls it instead of dying in the handler,
 /// so the session can stop what it started before exiting.
 pub fn stop_flag() -> Result<Arc<AtomicBool>> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     let flag = Arc::new(AtomicBool::new(false));
-    for sig in [
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-    ] {
+    for sig in [SIGINT, SIGTERM, SIGHUP] {
         // A second Ctrl-C while stopping exits at once (Linux children then get their death
         // signal); it must be registered before the flag, or the flag would already be set.
-        signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&flag))
-            .and_then(|_| signal_hook::flag::register(sig, Arc::clone(&flag)))
+        // Not for SIGHUP: a closed terminal sends it more than once (the kernel, then the
+        // shell to its jobs), and nobody is there to ask for haste; the clean-up must finish.
+        if sig != SIGHUP {
+            signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&flag))
+                .context("cannot install the Ctrl-C handler")?;
+        }
+        signal_hook::flag::register(sig, Arc::clone(&flag))
             .context("cannot install the Ctrl-C handler")?;
     }
     Ok(flag)

@@ -270,11 +270,13 @@ impl Session {
                 } else {
                     ""
                 };
-                eprintln!(
+                // Never println!: after the terminal is closed, a failed write must not stop
+                // the clean-up.
+                crate::ui::eprint_line(&format!(
                     "{} the plugin does not build{keep}; fix it and save:",
                     style("error:").red().bold().for_stderr()
-                );
-                eprintln!("{}", text.trim_end());
+                ));
+                crate::ui::eprint_line(text.trim_end());
                 Ok(false)
             }
         }
@@ -324,17 +326,18 @@ impl Session {
                 };
                 self.ready_once = true;
                 // Shown under --quiet too: the URLs are what `scaffold dev` is run for.
-                Ui {
+                let loud = Ui {
                     quiet: false,
                     ..self.ui
-                }
-                .status(
+                };
+                loud.status(
                     "Ready",
                     &format!(
                         "API http://127.0.0.1:{}  console http://127.0.0.1:{}  (nakama pid {pid}, {since})",
                         c.ports.api, c.ports.console
                     ),
                 );
+                loud.status("Try", &nakama::example_call(c.root, c.ports.api, c.extra));
             }
             Health::Exited(status) => {
                 server.join();

@@ -129,22 +129,59 @@ impl Out {
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:#?}"))
     }
 
-    /// Asserts a command report (`--json`) has exactly the documented fields, and returns them.
-    pub fn report(&self) -> serde_json::Map<String, serde_json::Value> {
+    /// Asserts stdout is one JSON object that follows schema/scaffold.schema.json, that its
+    /// `error` agrees with the exit code, and returns it.
+    #[track_caller]
+    pub fn checked_json(&self) -> serde_json::Value {
         let v = self.json();
-        let obj = v.as_object().expect("a JSON object").clone();
-        let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
-        keys.sort();
-        assert_eq!(
-            keys,
-            [
-                "changed", "command", "created", "deleted", "dry_run", "root", "skipped",
-                "warnings"
-            ],
-            "the report's fields"
-        );
+        assert_follows_schema(&v);
+        match v.get("error") {
+            Some(e) => assert_eq!(e["code"], self.code, "the error's code is the exit code"),
+            None => assert_eq!(
+                self.code, 0,
+                "exit {} without an `error`: {self:#?}",
+                self.code
+            ),
+        }
+        v
+    }
+
+    /// Asserts a command report (`--json`) follows the schema and has the fields every
+    /// command has, and returns it.
+    #[track_caller]
+    pub fn report(&self) -> serde_json::Map<String, serde_json::Value> {
+        let obj = self
+            .checked_json()
+            .as_object()
+            .expect("a JSON object")
+            .clone();
+        for key in [
+            "command", "root", "dry_run", "created", "changed", "skipped", "deleted", "warnings",
+        ] {
+            assert!(obj.contains_key(key), "the report lacks {key}: {obj:#?}");
+        }
         obj
     }
+}
+
+/// The schema every `--json` output follows (schema/scaffold.schema.json).
+pub fn json_schema() -> serde_json::Value {
+    serde_json::from_str(&crate_file("schema/scaffold.schema.json")).expect("the schema is JSON")
+}
+
+/// Asserts `value` follows schema/scaffold.schema.json, listing every violation.
+#[track_caller]
+pub fn assert_follows_schema(value: &serde_json::Value) {
+    let validator = jsonschema::validator_for(&json_schema()).expect("the schema is valid");
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "does not follow schema/scaffold.schema.json:\n{}\n{value:#}",
+        errors.join("\n")
+    );
 }
 
 /// A JSON array of strings as a Vec.

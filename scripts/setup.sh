@@ -1,11 +1,9 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine for scaffold: the system packages the build and tests use (gcc for cgo
 # plugins, OpenSSL headers for git2's https, PostgreSQL for the real-server proof, buildah and
-# debootstrap for the real image build), `just`, and a release build of scaffold. With no
-# argument it then runs the main job: `scaffold new` with every default into a temp folder.
-# plugins, OpenSSL headers for git2's https, PostgreSQL for the real-server proof), `just`,
-# actionlint, and a release build of scaffold. With no argument it then runs the main job:
-# `scaffold new` with every default into a temp folder.
+# debootstrap for the real image build), `just`, actionlint, and a release build of scaffold.
+# With no argument it then runs the main job: `scaffold new` with every default into a temp
+# folder.
 #   scripts/setup.sh            set up, build, and make a demo repo
 #   scripts/setup.sh --deps     set up only (what .ci/run uses)
 set -euo pipefail

@@ -85,28 +85,6 @@ pub fn init_and_commit(dir: &Path, message: &str) -> Result<()> {
     Ok(())
 }
 
-/// The changed or untracked files of the work tree holding `dir` (ignored files excluded);
-/// `None` when `dir` is not in a git work tree.
-pub fn dirty_files(dir: &Path) -> Result<Option<Vec<String>>> {
-    prepare(false);
-    let repo = match Repository::discover(dir) {
-        Ok(r) if !r.is_bare() => r,
-        _ => return Ok(None),
-    };
-    let mut opts = git2::StatusOptions::new();
-    opts.include_untracked(true)
-        .recurse_untracked_dirs(true)
-        .include_ignored(false);
-    let statuses = repo.statuses(Some(&mut opts))?;
-    Ok(Some(
-        statuses
-            .iter()
-            .filter(|s| s.status() != git2::Status::CURRENT)
-            .filter_map(|s| s.path().map(str::to_string))
-            .collect(),
-    ))
-}
-
 /// The changed or untracked files below `dir` (ignored ones excluded), as paths from the
 /// work tree's top; `None` when `dir` is not in a git work tree.
 pub fn unsaved_under(dir: &Path) -> Result<Option<Vec<String>>> {

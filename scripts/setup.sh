@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine for scaffold: the system packages the build and tests use (gcc for cgo
-# plugins, OpenSSL headers for git2's https, PostgreSQL for the real-server proof, buildah and
-# debootstrap for the real image build), `just`, actionlint, and a release build of scaffold.
-# With no argument it then runs the main job: `scaffold new` with every default into a temp
-# folder.
+# plugins and libgit2, git for remote scaffolds, PostgreSQL for the real-server proof, buildah
+# and debootstrap for the real image build), `just`, actionlint, and a release build of
+# scaffold. With no argument it then runs the main job: `scaffold new` with every default into
+# a temp folder.
 #   scripts/setup.sh            set up, build, and make a demo repo
 #   scripts/setup.sh --deps     set up only (what .ci/run uses)
 set -euo pipefail
@@ -15,9 +15,6 @@ command -v gcc >/dev/null || need_apt+=(gcc)
 command -v git >/dev/null || need_apt+=(git)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v curl >/dev/null || need_apt+=(curl)
-# git2's https transport links the system OpenSSL.
-command -v pkg-config >/dev/null || need_apt+=(pkg-config)
-pkg-config --exists openssl 2>/dev/null || need_apt+=(libssl-dev)
 if ((${#need_apt[@]})); then
   echo "==> installing ${need_apt[*]} (Debian packages)"
   export DEBIAN_FRONTEND=noninteractive

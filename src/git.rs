@@ -1,64 +1,13 @@
-//! git2: start a repository and make its first commit, as `cargo new` does; and the
-//! uncommitted files that make `upgrade` and `update` refuse a dirty work tree.
+//! git2: start a repository and make its first commit, as `cargo new` does, and read a work
+//! tree's state. Built without TLS: nothing here talks to the network (remote scaffolds are
+//! cloned with the `git` command, see `source.rs`), so no OpenSSL is linked or loaded.
 
 use crate::error::{Context, Result};
 use git2::{IndexAddOption, Repository, Signature};
 use std::path::Path;
 
-/// Decides, once per process and before the first git2 call, whether libgit2 may need TLS.
-/// On Linux its OpenSSL backend reads the whole CA bundle when libgit2 initialises (about
-/// 40 ms, most of `scaffold new`), which only an https clone uses. A process that clones
-/// nothing over https initialises libgit2 with OpenSSL pointed at an empty bundle, then puts
-/// the two variables back at once: child processes (`go mod tidy`, `go vet`) must see the
-/// user's environment, or their own TLS fails. If an https clone comes after all, the real
-/// bundle is loaded into libgit2's context then.
-pub fn prepare(tls: bool) {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    static READY: std::sync::Once = std::sync::Once::new();
-    static WITHOUT_CAS: AtomicBool = AtomicBool::new(false);
-    READY.call_once(|| {
-        #[cfg(all(unix, not(target_os = "macos")))]
-        if !tls {
-            const VARS: [&str; 2] = ["SSL_CERT_FILE", "SSL_CERT_DIR"];
-            let saved = VARS.map(|k| (k, std::env::var_os(k)));
-            for k in VARS {
-                std::env::set_var(k, "/dev/null");
-            }
-            // Any git2 constructor initialises libgit2, and with it OpenSSL's context.
-            let _ = git2::Config::new();
-            for (k, v) in saved {
-                match v {
-                    Some(v) => std::env::set_var(k, v),
-                    None => std::env::remove_var(k),
-                }
-            }
-            WITHOUT_CAS.store(true, Ordering::SeqCst);
-        }
-    });
-    #[cfg(all(unix, not(target_os = "macos")))]
-    if tls && WITHOUT_CAS.swap(false, Ordering::SeqCst) {
-        load_ca_bundle();
-    }
-}
-
-/// Loads the system CA bundle into libgit2's TLS context (where OpenSSL would have found it).
-#[cfg(all(unix, not(target_os = "macos")))]
-fn load_ca_bundle() {
-    let probe = openssl_probe::probe();
-    // SAFETY: called before any clone starts; libgit2 only reads these in new connections.
-    unsafe {
-        if let Some(file) = probe.cert_file {
-            let _ = git2::opts::set_ssl_cert_file(file);
-        }
-        if let Some(dir) = probe.cert_dir {
-            let _ = git2::opts::set_ssl_cert_dir(dir);
-        }
-    }
-}
-
 /// True when `dir` (or the nearest existing parent) is already inside a git work tree.
 pub fn inside_work_tree(dir: &Path) -> bool {
-    prepare(false);
     let probe = dir
         .ancestors()
         .find(|p| p.exists())
@@ -70,7 +19,6 @@ pub fn inside_work_tree(dir: &Path) -> bool {
 
 /// `git init` in `dir`, then one commit of the whole tree. Works without a configured identity.
 pub fn init_and_commit(dir: &Path, message: &str) -> Result<()> {
-    prepare(false);
     let repo =
         Repository::init(dir).with_context(|| format!("git init in {} failed", dir.display()))?;
     let mut index = repo.index()?;
@@ -88,7 +36,6 @@ pub fn init_and_commit(dir: &Path, message: &str) -> Result<()> {
 /// The changed or untracked files below `dir` (ignored ones excluded), as paths from the
 /// work tree's top; `None` when `dir` is not in a git work tree.
 pub fn unsaved_under(dir: &Path) -> Result<Option<Vec<String>>> {
-    prepare(false);
     let repo = match Repository::discover(dir) {
         Ok(r) if !r.is_bare() => r,
         _ => return Ok(None),

@@ -1,12 +1,16 @@
-//! Where a scaffold comes from: the built-in one, a folder, or a git repository (`file://` or
-//! https, at a branch, tag or commit), cloned with git2 into a temporary folder that is removed
-//! on every path.
+//! Where a scaffold comes from: the built-in one, a folder, or a git repository (`file://`,
+//! https or ssh, at a branch, tag or commit), cloned into a temporary folder that is removed on
+//! every path.
+//!
+//! A repository on this machine is cloned with git2; one across the network with the `git`
+//! command, which brings the user's credentials, proxies and certificates (and keeps TLS out
+//! of scaffold itself: no OpenSSL to load on every start).
 
 use crate::config::Config;
 use crate::error::{bail, Context, Result};
 use crate::repo::project::Origin;
 use crate::template::{Template, BUILTIN_SOURCE};
-use git2::{build::RepoBuilder, FetchOptions, Oid, Repository};
+use git2::{build::RepoBuilder, Oid, Repository};
 use std::path::{Path, PathBuf};
 
 /// A scaffold ready to render, and what to record about where it came from.
@@ -138,7 +142,6 @@ fn refuse_plain_text(url: &str) -> Result<()> {
 /// machine can clone it) or else the work tree's path; otherwise the folder's path. The
 /// kinds are kept in the user's cache as well, which is what survives the folder moving.
 fn folder_origin(root: &Path, subdir: Option<&str>) -> Origin {
-    crate::git::prepare(false);
     let local = Origin {
         template: root.display().to_string(),
         subdir: subdir.map(str::to_string),
@@ -310,46 +313,26 @@ fn local_repo(path: &str) -> Result<PathBuf> {
 }
 
 /// Clones `url` into `dest` and checks out `reference` (branch, tag or commit); returns the
-/// commit id. Shallow where the transport allows it (https with a branch or tag).
+/// commit id. Shallow over the network when the reference is a branch or tag.
 fn clone(url: &str, reference: Option<&str>, dest: &Path) -> Result<String> {
-    crate::git::prepare(url.starts_with("https://"));
     let looks_like_commit =
         reference.is_some_and(|r| r.len() >= 7 && r.chars().all(|c| c.is_ascii_hexdigit()));
-    let mut fetch = FetchOptions::new();
-    if url.starts_with("https://") && !looks_like_commit {
-        fetch.depth(1);
-    }
-    let mut builder = RepoBuilder::new();
-    builder.fetch_options(fetch);
-    if let (Some(r), false) = (reference, looks_like_commit) {
-        // Cloning the branch directly keeps the shallow clone small; tags fall back below.
-        if url.starts_with("https://") {
-            builder.branch(r);
-        }
-    }
-    let source = if is_url(url) {
-        url.to_string()
+    let repo = if is_remote(url) {
+        clone_remote(url, reference.filter(|_| !looks_like_commit), dest)?;
+        Repository::open(dest)?
     } else {
-        // A local path with #ref: clone the folder's repository.
-        local_repo(url)?.display().to_string()
-    };
-    let repo = match builder.clone(&source, dest) {
-        Ok(r) => r,
-        // A tag cannot be cloned as a branch: clone whole, then look the ref up.
-        Err(_) if reference.is_some() && url.starts_with("https://") => {
-            let _ = std::fs::remove_dir_all(dest);
-            std::fs::create_dir_all(dest)?;
-            RepoBuilder::new().clone(&source, dest).map_err(|e| {
-                crate::error::err!(
-                    "cannot clone {url}: {}; check the URL (`git ls-remote {url}`)",
-                    e.message()
-                )
-            })?
-        }
-        Err(e) => bail!(
-            "cannot clone {url}: {}; check the URL (`git ls-remote {url}`)",
-            e.message()
-        ),
+        let source = if is_url(url) {
+            url.to_string()
+        } else {
+            // A local path with #ref: clone the folder's repository.
+            local_repo(url)?.display().to_string()
+        };
+        RepoBuilder::new().clone(&source, dest).map_err(|e| {
+            crate::error::err!(
+                "cannot clone {url}: {}; check the URL (`git ls-remote {url}`)",
+                e.message()
+            )
+        })?
     };
     let commit = match reference {
         None => repo.head()?.peel_to_commit()?,
@@ -362,6 +345,43 @@ fn clone(url: &str, reference: Option<&str>, dest: &Path) -> Result<String> {
     )?;
     repo.set_head_detached(commit.id())?;
     Ok(commit.id().to_string())
+}
+
+/// A repository across the network (https, http, ssh, `git@host:path`), not `file://`.
+fn is_remote(url: &str) -> bool {
+    is_url(url) && !url.starts_with("file://")
+}
+
+/// `git clone` of a remote repository: only `branch` (a branch or tag) at depth 1 when given,
+/// else the whole history (a commit may be anywhere in it).
+fn clone_remote(url: &str, branch: Option<&str>, dest: &Path) -> Result<()> {
+    let run = |shallow: Option<&str>| {
+        let mut cmd = std::process::Command::new("git");
+        cmd.args(["clone", "--quiet", "--no-checkout"]);
+        if let Some(b) = shallow {
+            cmd.args(["--depth", "1", "--branch", b]);
+        }
+        cmd.arg("--").arg(url).arg(dest);
+        cmd.stdin(std::process::Stdio::null()).output()
+    };
+    let out = run(branch).map_err(|e| {
+        crate::error::err!(
+            "cannot clone {url}: the `git` command cannot run ({e}); install git, or clone the scaffold yourself and pass its folder"
+        )
+    })?;
+    let out = if out.status.success() || branch.is_none() {
+        out
+    } else {
+        // Not a branch or tag of that name: the whole history, and look the ref up there.
+        let _ = std::fs::remove_dir_all(dest);
+        run(None)?
+    };
+    if !out.status.success() {
+        let why = String::from_utf8_lossy(&out.stderr);
+        let why = why.lines().last().unwrap_or("git clone failed").trim();
+        bail!("cannot clone {url}: {why}; check the URL (`git ls-remote {url}`)");
+    }
+    Ok(())
 }
 
 fn resolve<'r>(repo: &'r Repository, reference: &str) -> Result<git2::Commit<'r>> {

@@ -912,8 +912,56 @@ fn subdir_must_stay_inside_the_scaffold() {
     }
 }
 
+/// A repository across the network is cloned with the `git` command (the user's credentials
+/// and certificates), shallow at a branch or tag, whole for a commit. Here "across the
+/// network" is ssh to a stand-in that runs git's server side on this machine.
 #[test]
-fn https_support_is_compiled_in() {
+fn remote_repositories_are_cloned_with_the_git_command() {
+    let env = Env::new();
+    let m = monorepo(&env);
+    let ssh = env.root().join("fake-ssh");
+    write(
+        &ssh,
+        "#!/bin/sh\n# ssh HOST COMMAND: run COMMAND here.\nshift\nexec sh -c \"$*\"\n",
+    );
+    common::sh(env.root(), "chmod", &["+x", ssh.to_str().unwrap()], &[]).ok();
+    let url = format!("ssh://localhost{}", m.dir.display());
+    let short = &m.v1[..10];
+    for (reference, expected) in [
+        ("v1", &m.v1),
+        ("stable", &m.v1),
+        ("main", &m.v2),
+        (short, &m.v1),
+    ] {
+        let from = format!("{url}#{reference}");
+        let dest = format!("p-{reference}");
+        let args = new_args(
+            &dest,
+            &[
+                "--from",
+                &from,
+                "--subdir",
+                "scaffolds/acme",
+                "--set",
+                "studio=acme",
+            ],
+        );
+        env.run_env(
+            &env.work,
+            &args,
+            &[("GIT_SSH_COMMAND", ssh.to_str().unwrap())],
+        )
+        .ok();
+        let rec = record(&env.path(&dest));
+        assert_eq!(origin(&rec, "commit"), Some(expected.as_str()), "{from}");
+        let txt = read(env.path(&dest).join("team.txt"));
+        assert_eq!(txt.contains("release=2"), expected == &m.v2, "{from}");
+    }
+    env.assert_no_temp_leftovers();
+}
+
+#[test]
+fn https_urls_are_cloned_and_refused_with_git_s_reason() {
     let env = Env::new();
     // A port nobody listens on.
     let port = {

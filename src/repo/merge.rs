@@ -27,7 +27,6 @@ pub struct Merger {
 
 impl Merger {
     pub fn new() -> Result<Merger> {
-        crate::git::prepare(false);
         // A repository over an object database with only a memory backend: blobs and trees
         // are written there and vanish with it.
         let repo = Repository::from_odb(git2::Odb::new()?)?;

@@ -61,7 +61,20 @@ impl Env {
     }
 
     pub fn run_in<S: AsRef<std::ffi::OsStr>>(&self, dir: &Path, args: &[S]) -> Out {
+        self.run_env(dir, args, &[])
+    }
+
+    /// `scaffold ARGS` in `dir` with extra environment variables.
+    pub fn run_env<S: AsRef<std::ffi::OsStr>>(
+        &self,
+        dir: &Path,
+        args: &[S],
+        env: &[(&str, &str)],
+    ) -> Out {
         let mut cmd = scaffold();
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         cmd.args(args)
             .current_dir(dir)
             .env("HOME", &self.home)

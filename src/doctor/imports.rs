@@ -150,40 +150,23 @@ fn package_inputs(
         format!("{dir}/")
     };
     let mut out = std::collections::BTreeSet::new();
-    let below: Vec<&String> = repo
+    // The package's files, relative to its folder.
+    let below: Vec<String> = repo
         .entries
         .iter()
         .filter(|(p, k)| **k == crate::doctor::repo::Kind::File && p.starts_with(&prefix))
-        .map(|(p, _)| p)
+        .map(|(p, _)| p[prefix.len()..].to_string())
         .collect();
     for (pattern, _) in files
         .iter()
         .filter_map(|f| parsed.get(f))
         .flat_map(|g| &g.embeds)
     {
-        let (all, pattern) = match pattern.strip_prefix("all:") {
-            Some(p) => (true, p),
-            None => (false, pattern.as_str()),
-        };
-        let Ok(glob) = globset::GlobBuilder::new(pattern)
-            .literal_separator(true)
-            .build()
-            .map(|g| g.compile_matcher())
-        else {
-            continue;
-        };
-        for path in &below {
-            let rel = &path[prefix.len()..];
-            let parts: Vec<&str> = rel.split('/').collect();
-            // The file itself, or a folder above it, matches the pattern.
-            let hit = (1..=parts.len()).find(|&n| glob.is_match(parts[..n].join("/")));
-            if let Some(n) = hit {
-                let hidden = parts[n..].iter().any(|p| p.starts_with(['.', '_']));
-                if (all || !hidden) && !rel.ends_with(".go") {
-                    out.insert((*path).clone());
-                }
-            }
-        }
+        out.extend(
+            build::embedded(pattern, &below)
+                .into_iter()
+                .map(|f| format!("{prefix}{f}")),
+        );
     }
     let names = repo.files_in(dir);
     let cgo = files

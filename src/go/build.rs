@@ -72,6 +72,36 @@ pub fn other_sources(names: &[String], cgo: bool) -> impl Iterator<Item = &Strin
     })
 }
 
+/// The files one `//go:embed` pattern takes from `files` (paths relative to the package's
+/// folder, `/`-separated): a file the pattern names, or every file below a folder it names,
+/// leaving out names starting with `.` or `_` below a named folder unless the pattern starts
+/// with `all:`. Go files are never embedded. Sync and doctor both ask this.
+pub fn embedded<'a>(pattern: &str, files: &'a [String]) -> Vec<&'a String> {
+    let (all, pattern) = match pattern.strip_prefix("all:") {
+        Some(p) => (true, p),
+        None => (false, pattern),
+    };
+    let Ok(glob) = globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .map(|g| g.compile_matcher())
+    else {
+        return Vec::new();
+    };
+    files
+        .iter()
+        .filter(|rel| {
+            let parts: Vec<&str> = rel.split('/').collect();
+            // The file itself, or a folder above it, matches the pattern.
+            let hit = (1..=parts.len()).find(|&n| glob.is_match(parts[..n].join("/")));
+            hit.is_some_and(|n| {
+                let hidden = parts[n..].iter().any(|p| p.starts_with(['.', '_']));
+                (all || !hidden) && !rel.ends_with(".go")
+            })
+        })
+        .collect()
+}
+
 /// Whether a tag is satisfied on the builder, with `tags` given by `-tags`.
 fn tag_on(tag: &str, tags: &[String]) -> bool {
     [GOOS, GOARCH, "unix", "cgo", "gc"].contains(&tag)
@@ -250,6 +280,26 @@ mod tests {
             &parse("// +build ignore\n\npackage x\n"),
             &[]
         ));
+    }
+
+    #[test]
+    fn embeds_follow_gos_hidden_file_rule() {
+        let files: Vec<String> = ["a/x.txt", "a/.h", "a/_u", "a/b/y.txt", "a/z.go", "c.json"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(embedded("a", &files), ["a/x.txt", "a/b/y.txt"]);
+        assert_eq!(
+            embedded("all:a", &files),
+            ["a/x.txt", "a/.h", "a/_u", "a/b/y.txt"]
+        );
+        assert_eq!(embedded("*.json", &files), ["c.json"]);
+        assert_eq!(
+            embedded("a/.h", &files),
+            ["a/.h"],
+            "a named hidden file is embedded"
+        );
+        assert!(embedded("[", &files).is_empty());
     }
 
     #[test]

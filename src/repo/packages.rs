@@ -2,7 +2,7 @@
 //! copy and which packages the generated wiring registers.
 
 use crate::error::{Context, Result};
-use crate::go::build::{ignored_name, importable_element};
+use crate::go::build::ignored_name;
 use crate::go::source::{self, GoFile};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -33,12 +33,6 @@ pub type Overlay<'a> = BTreeMap<PathBuf, &'a [u8]>;
 /// Top-level folders never copied: Go ignores them, and vendor/ is `go mod vendor`'s.
 pub fn skipped_folder(name: &str) -> bool {
     ignored_name(name) || name == "vendor"
-}
-
-/// Whether Go accepts the folder name as an import path element, so it can be imported and
-/// written into a Dockerfile COPY line as it is.
-pub fn importable_folder(name: &str) -> bool {
-    importable_element(name)
 }
 
 /// Every top-level package folder of the repo at `root`, sorted by folder name.
@@ -242,6 +236,39 @@ const PLUGIN_PARAMS: [&str; 5] = [
     "runtime.Initializer",
 ];
 
+/// Every regular file of the repo (disk and planned), `/`-separated and relative, `.git` left
+/// out: what a root `//go:embed` pattern is matched against.
+fn repo_files(root: &Path, overlay: &Overlay) -> Result<Vec<String>> {
+    let mut found: BTreeSet<String> = overlay
+        .keys()
+        .map(|p| crate::repo::plan::slash(p))
+        .collect();
+    let mut stack = vec![(root.to_path_buf(), String::new())];
+    while let Some((dir, rel)) = stack.pop() {
+        let entries = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+        };
+        for entry in entries {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            let ft = entry.file_type()?;
+            if ft.is_dir() && !(rel.is_empty() && name == ".git") {
+                stack.push((entry.path(), path));
+            } else if ft.is_file() {
+                found.insert(path);
+            }
+        }
+    }
+    Ok(found.into_iter().collect())
+}
+
 /// What the root package's build reads besides `*.go`, go.mod and go.sum: the top-level
 /// folders and the files its `//go:embed` patterns name, and its cgo or assembly sources. The
 /// Dockerfile's block copies them, since `COPY *.go ./` does not.
@@ -289,22 +316,22 @@ pub fn root_inputs(root: &Path, overlay: &Overlay) -> Result<(Vec<String>, Vec<S
         }
     }
     let (mut dirs, mut out) = (BTreeSet::new(), BTreeSet::new());
-    for (pattern, _) in files.iter().flat_map(|(_, f)| &f.embeds) {
-        let (all, pattern) = match pattern.strip_prefix("all:") {
-            Some(p) => (true, p),
-            None => (false, pattern.as_str()),
-        };
-        let first = pattern.split('/').next().unwrap_or(pattern);
-        let matcher = globset::Glob::new(first).ok().map(|g| g.compile_matcher());
-        for (name, dir) in &entries {
-            let hidden = !all && name.starts_with(['.', '_']) && name != first;
-            let hit = name == first || matcher.as_ref().is_some_and(|m| m.is_match(name));
-            if hit && !hidden && !name.ends_with(".go") {
-                if *dir {
-                    dirs.insert(name.clone());
-                } else if name != "go.mod" && name != "go.sum" {
-                    out.insert(name.clone());
-                }
+    let patterns: Vec<&String> = files
+        .iter()
+        .flat_map(|(_, f)| &f.embeds)
+        .map(|(p, _)| p)
+        .collect();
+    if !patterns.is_empty() {
+        // What the patterns take, by Go's rule (`crate::go::build::embedded`), copied by its
+        // top folder or as a root file.
+        let all = repo_files(root, overlay)?;
+        for pattern in patterns {
+            for file in crate::go::build::embedded(pattern, &all) {
+                match file.split_once('/') {
+                    Some((top, _)) => dirs.insert(top.to_string()),
+                    None if file != "go.mod" && file != "go.sum" => out.insert(file.clone()),
+                    None => false,
+                };
             }
         }
     }

@@ -39,7 +39,7 @@ pub fn plan(root: &Path, module: &str, plan: &mut Plan, mode: Mode) -> Result<Ou
     let (pkgs, unusable): (Vec<PackageDir>, Vec<PackageDir>) = packages::discover(root, &overlay)?
         .into_iter()
         .filter(|p| !excluded.contains(&p.folder))
-        .partition(|p| packages::importable_folder(&p.folder));
+        .partition(|p| crate::go::build::importable_element(&p.folder));
     let mut warnings = Vec::new();
     // `COPY my stuff/ my stuff/` would break the Docker build, and Go refuses the import path.
     for p in &unusable {

@@ -4,10 +4,15 @@
 //!
 //! [`crate::repo::plan::Plan::apply`] writes the journal before it creates any file: every
 //! folder it will make, every temp file (staged new contents, and a copy of the old contents
-//! of each file it replaces) and every folder it moves aside. While the journal says
-//! `staging`, nothing the user sees has changed, and undoing means deleting what was made;
-//! once it says `commit`, every file is staged, and finishing means doing the remaining
-//! renames. Both are idempotent, so a run killed while finishing or undoing is finished or
+//! of each file it replaces), every new file it writes in place, and every folder it moves
+//! aside. While the journal says `staging`, nothing of the user's has changed, and undoing
+//! means deleting what was made; once it says `commit`, every file is staged, and finishing
+//! means doing the remaining renames.
+//!
+//! A file that did not exist is written in place, not through a temp file and a rename:
+//! there is nothing of the user's to protect, and `new` writes a whole repo this way at the
+//! cost of `cp`. Undoing deletes it when it holds this write's bytes, or fewer bytes than
+//! that (the run was killed while writing it; `create_new` guarantees nobody else made it). Both are idempotent, so a run killed while finishing or undoing is finished or
 //! undone by the next. The next command, whichever it is, does this first, under the repo's
 //! lock ([`crate::repo::lock`]).
 //!
@@ -41,12 +46,17 @@ pub enum State {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Entry {
     pub target: PathBuf,
-    /// The new contents, renamed onto `target` at commit.
-    pub staged: PathBuf,
+    /// The new contents, renamed onto `target` at commit; `None` for a new file written in
+    /// place while staging.
+    pub staged: Option<PathBuf>,
     /// The old contents of a file that is replaced (`None` for a new file).
     pub backup: Option<PathBuf>,
     /// SHA-256 of the new contents: a file holding exactly these bytes is this write's.
     pub sha256: String,
+    /// The length of the new contents: a new file written in place that is shorter was cut
+    /// off by a kill.
+    #[serde(default)]
+    pub len: u64,
 }
 
 /// A folder deleted by the write: moved aside at commit, deleted at the end.
@@ -108,7 +118,10 @@ impl Journal {
     /// again at any point.
     pub fn roll_forward(&self, root: &Path) -> Result<()> {
         for e in &self.files {
-            let (staged, target) = (root.join(&e.staged), root.join(&e.target));
+            let Some(staged) = &e.staged else {
+                continue; // written in place while staging
+            };
+            let (staged, target) = (root.join(staged), root.join(&e.target));
             if !exists(&staged) {
                 continue;
             }
@@ -174,7 +187,14 @@ impl Journal {
     /// back. Safe to run again at any point.
     pub fn roll_back(&self, root: &Path) -> Result<()> {
         for e in self.files.iter().rev() {
-            let (staged, target) = (root.join(&e.staged), root.join(&e.target));
+            let target = root.join(&e.target);
+            let Some(staged) = &e.staged else {
+                if is_ours(&target, &e.sha256) || is_cut_off(&target, e.len) {
+                    remove_file(&target)?;
+                }
+                continue;
+            };
+            let staged = root.join(staged);
             if exists(&staged) {
                 // Never renamed: the target is as it was.
                 remove_file(&staged)?;
@@ -266,11 +286,79 @@ fn is_ours(path: &Path, sha: &str) -> bool {
     crate::files::read(path).is_ok_and(|b| sha256(&b) == sha)
 }
 
+/// Whether the file at `path` is shorter than `len`: a new file written in place whose write
+/// a kill cut off (it was created with `create_new`, so it is this write's).
+fn is_cut_off(path: &Path, len: u64) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() < len)
+}
+
 fn remove_file(path: &Path) -> Result<()> {
     match fs::remove_file(path) {
         Err(e) if e.kind() != ErrorKind::NotFound => {
             Err(e).with_context(|| format!("cannot delete {}", path.display()))
         }
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn in_place(target: &str, contents: &str) -> Entry {
+        Entry {
+            target: target.into(),
+            staged: None,
+            backup: None,
+            sha256: sha256(contents.as_bytes()),
+            len: contents.len() as u64,
+        }
+    }
+
+    #[test]
+    fn undoing_deletes_new_files_written_whole_or_cut_off_and_keeps_any_other() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let ours = "package main\n";
+        fs::write(root.join("whole.go"), ours).unwrap();
+        fs::write(root.join("cut.go"), &ours[..4]).unwrap();
+        fs::write(root.join("empty.go"), "").unwrap();
+        fs::write(root.join("other.go"), "package other, edited since\n").unwrap();
+        let journal = Journal {
+            command: "scaffold new game".into(),
+            pid: 1,
+            state: State::Staging,
+            dirs: vec![],
+            files: ["whole.go", "cut.go", "empty.go", "other.go", "never.go"]
+                .iter()
+                .map(|t| in_place(t, ours))
+                .collect(),
+            removals: vec![],
+        };
+        journal.save(root).unwrap();
+        let recovered = recover(root).unwrap().unwrap();
+        assert!(!recovered.finished);
+        for gone in ["whole.go", "cut.go", "empty.go", FILE] {
+            assert!(!root.join(gone).exists(), "{gone} was left");
+        }
+        assert!(
+            root.join("other.go").exists(),
+            "a longer, different file was deleted"
+        );
+    }
+
+    #[test]
+    fn a_journal_without_lengths_still_loads() {
+        let tmp = tempfile::tempdir().unwrap();
+        let text = r#"{"command":"scaffold sync","pid":1,"state":"commit","dirs":[],
+            "files":[{"target":"a","staged":".scaffold-x-0","backup":null,"sha256":"00"}],
+            "removals":[]}"#;
+        fs::write(tmp.path().join(FILE), text).unwrap();
+        let journal = Journal::load(tmp.path()).unwrap().unwrap();
+        assert_eq!(
+            journal.files[0].staged.as_deref(),
+            Some(Path::new(".scaffold-x-0"))
+        );
+        assert_eq!(journal.files[0].len, 0);
     }
 }

@@ -2,7 +2,7 @@
 //! nothing (each file through a temp file and a rename, under a journal: a failure rolls back
 //! what was done, a killed run is finished or undone by the next command).
 
-use crate::error::{bail, Context, Result};
+use crate::error::{bail, Context, Error, Result};
 use crate::repo::journal::{self, Entry, Journal, Removal, State};
 use crate::template::RenderedFile;
 use std::fs;
@@ -158,14 +158,23 @@ impl Plan {
 
     fn write(&self, made_root: &[PathBuf]) -> Result<()> {
         let root = &self.root;
-        let mut journal = self.journal()?;
+        let mut journal = self.journal(!made_root.is_empty())?;
         for removal in &journal.removals {
             deletable(&root.join(&removal.folder))?;
         }
         journal.save(root)?;
-        if let Err(e) = self.stage(&journal) {
+        if let Err((e, touched)) = self.stage(&journal) {
+            // Only what this run made is undone: a file that appeared at a new file's path
+            // since the plan was made is someone else's.
+            journal.files.truncate(touched);
+            let _ = journal.save(root);
             let _ = journal.roll_back(root);
             return Err(e);
+        }
+        // New files are already in place: with nothing to rename, the write is done.
+        let renames = journal.files.iter().any(|e| e.staged.is_some());
+        if !renames && journal.removals.is_empty() {
+            return journal.clean_up(root);
         }
         journal.state = State::Commit;
         journal.save(root).inspect_err(|_| {
@@ -189,8 +198,9 @@ impl Plan {
     }
 
     /// The journal of this plan: where each file's new and old contents are staged, which
-    /// folders are made and which moved aside. Refuses what scaffold never writes.
-    fn journal(&self) -> Result<Journal> {
+    /// folders are made and which moved aside. Refuses what scaffold never writes. In a root
+    /// this run made (`new`), nothing exists yet, so nothing is looked up.
+    fn journal(&self, made_root: bool) -> Result<Journal> {
         let root = &self.root;
         let real_root = root
             .canonicalize()
@@ -205,14 +215,20 @@ impl Plan {
                     slash(&change.path)
                 );
             }
-            let target = target_of(root, &real_root, &change.path)?;
+            let target = if made_root {
+                change.path.clone()
+            } else {
+                target_of(root, &real_root, &change.path)?
+            };
             let parent = target.parent().unwrap_or(Path::new("")).to_path_buf();
-            missing_dirs(root, &parent, &mut dirs);
+            missing_dirs(root, &parent, made_root, &mut dirs);
             let name = |suffix: &str| parent.join(format!(".scaffold-{token}-{i}{suffix}"));
+            let replaced = change.before.is_some();
             files.push(Entry {
-                staged: name(""),
-                backup: change.before.as_ref().map(|_| name(".old")),
+                staged: replaced.then(|| name("")),
+                backup: replaced.then(|| name(".old")),
                 sha256: journal::sha256(&change.after),
+                len: change.after.len() as u64,
                 target,
             });
         }
@@ -237,23 +253,37 @@ impl Plan {
         })
     }
 
-    /// Makes the folders and writes every temp file, closing each: a scaffold of 1,000
-    /// files must not hold 1,000 files open (macOS allows 256).
-    fn stage(&self, journal: &Journal) -> Result<()> {
+    /// Makes the folders, writes every new file in place and every temp file, closing each: a
+    /// scaffold of 1,000 files must not hold 1,000 files open (macOS allows 256). On failure,
+    /// also says how many of the journal's files this run touched, for the undo.
+    fn stage(&self, journal: &Journal) -> std::result::Result<(), (Error, usize)> {
         let root = &self.root;
         for dir in &journal.dirs {
             let dir = root.join(dir);
-            fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            fs::create_dir(&dir).map_err(|e| {
+                (
+                    Error::from(e).context(format!("cannot create {}", dir.display())),
+                    0,
+                )
+            })?;
         }
-        for (change, entry) in self.changes.iter().zip(&journal.files) {
+        for (i, (change, entry)) in self.changes.iter().zip(&journal.files).enumerate() {
             let target = root.join(&entry.target);
-            let mode = mode_for(&target, change.executable);
             step_delay();
-            write_new(&root.join(&entry.staged), &change.after, mode)
-                .with_context(|| format!("cannot write {}", target.display()))?;
-            if let (Some(backup), Some(before)) = (&entry.backup, &change.before) {
-                write_new(&root.join(backup), before, mode)
-                    .with_context(|| format!("cannot write beside {}", target.display()))?;
+            let written = match &entry.staged {
+                None => fail_point(&change.path)
+                    .and_then(|_| write_new(&target, &change.after, new_mode(change.executable))),
+                Some(staged) => stage_replacement(root, entry, staged, change),
+            };
+            if let Err(e) = written {
+                // `create_new` refused: that file is someone else's, not this run's.
+                let touched = if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    i
+                } else {
+                    i + 1
+                };
+                let message = format!("cannot write {}; nothing was changed", target.display());
+                return Err((Error::from(e).context(message), touched));
             }
         }
         Ok(())
@@ -263,18 +293,13 @@ impl Plan {
     fn commit(&self, journal: &Journal) -> Result<()> {
         let root = &self.root;
         for (change, entry) in self.changes.iter().zip(&journal.files) {
+            let Some(staged) = &entry.staged else {
+                continue; // a new file, written in place while staging
+            };
             let target = root.join(&entry.target);
             step_delay();
-            let renamed = fail_point(&change.path).and_then(|_| {
-                // A file planned as new is never put over one that appeared since.
-                if change.before.is_none() && fs::symlink_metadata(&target).is_ok() {
-                    return Err(std::io::Error::new(
-                        std::io::ErrorKind::AlreadyExists,
-                        "it appeared after scaffold looked; scaffold does not replace it",
-                    ));
-                }
-                fs::rename(root.join(&entry.staged), &target)
-            });
+            let renamed =
+                fail_point(&change.path).and_then(|_| fs::rename(root.join(staged), &target));
             renamed.with_context(|| {
                 format!("cannot write {}; nothing was changed", target.display())
             })?;
@@ -333,13 +358,17 @@ fn target_of(root: &Path, real_root: &Path, rel: &Path) -> Result<PathBuf> {
     Ok(inside.unwrap_or(real))
 }
 
-/// Adds `dir` and its missing parents (below `root`) to `dirs`, parents first.
-fn missing_dirs(root: &Path, dir: &Path, dirs: &mut Vec<PathBuf>) {
-    if dir.as_os_str().is_empty() || dirs.iter().any(|d| d == dir) || root.join(dir).is_dir() {
+/// Adds `dir` and its missing parents (below `root`) to `dirs`, parents first. In a root
+/// this run made, every folder is missing.
+fn missing_dirs(root: &Path, dir: &Path, made_root: bool, dirs: &mut Vec<PathBuf>) {
+    if dir.as_os_str().is_empty()
+        || dirs.iter().any(|d| d == dir)
+        || (!made_root && root.join(dir).is_dir())
+    {
         return;
     }
     if let Some(parent) = dir.parent() {
-        missing_dirs(root, parent, dirs);
+        missing_dirs(root, parent, made_root, dirs);
     }
     dirs.push(dir.to_path_buf());
 }
@@ -359,14 +388,39 @@ fn create_root(root: &Path) -> Result<Vec<PathBuf>> {
     Ok(made)
 }
 
-/// Writes a file that must not exist yet, with `mode`, and closes it.
+/// Stages a replaced file: its new contents and a copy of its old ones beside it, both with
+/// its mode.
+fn stage_replacement(
+    root: &Path,
+    entry: &Entry,
+    staged: &Path,
+    change: &Change,
+) -> std::io::Result<()> {
+    let mode = mode_of(&root.join(&entry.target));
+    let copies = [
+        (Some(staged), Some(&change.after)),
+        (entry.backup.as_deref(), change.before.as_ref()),
+    ];
+    for (path, bytes) in copies {
+        if let (Some(path), Some(bytes)) = (path, bytes) {
+            let path = root.join(path);
+            write_new(&path, bytes, mode)?;
+            set_mode(&path, mode)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes a file that must not exist yet, created with `mode` (before the umask, as `cp` and
+/// git create files), and closes it.
 fn write_new(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)?;
-    file.write_all(bytes)?;
-    set_mode(&file, mode)
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
+    options.open(path)?.write_all(bytes)
 }
 
 /// Refuses to start deleting a folder that cannot be deleted whole (a folder without write
@@ -439,9 +493,18 @@ fn fail_point(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// A replaced file keeps its mode; a new one gets 0644, or 0755 when the scaffold's file was
+/// A new file's mode before the umask: rw-r--r--, or rwxr-xr-x when the scaffold's file was
 /// executable.
-fn mode_for(target: &Path, executable: bool) -> u32 {
+fn new_mode(executable: bool) -> u32 {
+    if executable {
+        0o755
+    } else {
+        0o644
+    }
+}
+
+/// The mode of a file that is replaced, which its new contents keep.
+fn mode_of(target: &Path) -> u32 {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -451,21 +514,18 @@ fn mode_for(target: &Path, executable: bool) -> u32 {
     }
     #[cfg(not(unix))]
     let _ = target;
-    if executable {
-        0o755
-    } else {
-        0o644
-    }
+    0o644
 }
 
-fn set_mode(file: &fs::File, mode: u32) -> std::io::Result<()> {
+/// Gives a staged file the replaced file's mode exactly (the umask narrowed it at creation).
+fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(fs::Permissions::from_mode(mode))?;
+        fs::set_permissions(path, fs::Permissions::from_mode(mode))?;
     }
     #[cfg(not(unix))]
-    let _ = (file, mode);
+    let _ = (path, mode);
     Ok(())
 }
 
@@ -475,4 +535,64 @@ pub fn slash(path: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_that_appears_at_a_new_files_path_is_kept_and_the_run_undone() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let mut plan = Plan::new(root);
+        plan.create("a.go", "package main // this run's\n");
+        plan.create(
+            "pkg/b.go",
+            "package pkg // this run's, and longer than theirs\n",
+        );
+        // Someone writes b.go after the plan was made: shorter than ours, so it would look cut
+        // off if the undo looked at it at all.
+        fs::create_dir(root.join("pkg")).unwrap();
+        fs::write(root.join("pkg/b.go"), "theirs\n").unwrap();
+        let err = plan.apply().unwrap_err().to_string();
+        assert!(
+            err.contains("cannot write") && err.contains("b.go"),
+            "{err}"
+        );
+        assert_eq!(
+            fs::read_to_string(root.join("pkg/b.go")).unwrap(),
+            "theirs\n"
+        );
+        assert!(
+            !root.join("a.go").exists(),
+            "this run's file was not undone"
+        );
+        assert!(!root.join(journal::FILE).exists());
+    }
+
+    #[test]
+    fn new_files_are_written_in_place_and_replaced_ones_through_a_rename() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        fs::write(root.join("old.txt"), "before\n").unwrap();
+        let mut plan = Plan::new(root);
+        plan.put("old.txt", "after\n").unwrap();
+        plan.create("dir/new.txt", "new\n");
+        let journal = plan.journal(false).unwrap();
+        assert!(journal.files[0].staged.is_some() && journal.files[0].backup.is_some());
+        assert!(journal.files[1].staged.is_none() && journal.files[1].backup.is_none());
+        assert_eq!(journal.dirs, [PathBuf::from("dir")]);
+        plan.apply().unwrap();
+        assert_eq!(fs::read_to_string(root.join("old.txt")).unwrap(), "after\n");
+        assert_eq!(
+            fs::read_to_string(root.join("dir/new.txt")).unwrap(),
+            "new\n"
+        );
+        let names: Vec<_> = fs::read_dir(root)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "temp files or the journal left: {names:?}");
+    }
 }

@@ -232,13 +232,23 @@ impl Template {
     }
 }
 
-/// Renders one template's text, within the partial and size bounds.
+/// Renders one template's text, within the partial and size bounds. Text without `{{` is its
+/// own rendering, and text whose only expressions are `{{name}}` of string values is rendered
+/// by [`substitute`]: both are what handlebars gives, without its parser, which is most of
+/// the time `new` spends in scaffold's own code (it finds each element's line by counting
+/// from the start). Anything else goes to handlebars.
 fn render_text(
     hb: &Handlebars<'static>,
     text: &str,
     ctx: &handlebars::Context,
 ) -> std::result::Result<String, String> {
     use handlebars::Renderable;
+    if let Some(out) = substitute(text, ctx.data()) {
+        if out.len() > limits::RENDERED_FILE {
+            return Err(too_large());
+        }
+        return Ok(out);
+    }
     let tpl = handlebars::template::Template::compile(text)
         .map_err(|e| one_line(&handlebars::RenderError::from(e)))?;
     partials::check(&tpl)?;
@@ -246,12 +256,72 @@ fn render_text(
     let mut rc = handlebars::RenderContext::new(None);
     match tpl.render(hb, ctx, &mut rc, &mut out) {
         Ok(()) => Ok(out.text),
-        Err(_) if out.over => Err(format!(
-            "renders to more than {} MiB; a template that big is a mistake or an attack",
-            limits::RENDERED_FILE >> 20
-        )),
+        Err(_) if out.over => Err(too_large()),
         Err(e) => Err(one_line(&e)),
     }
+}
+
+fn too_large() -> String {
+    format!(
+        "renders to more than {} MiB; a template that big is a mistake or an attack",
+        limits::RENDERED_FILE >> 20
+    )
+}
+
+/// The names handlebars reads as something other than a variable: its own helpers (scaffold
+/// registers none; `{{len}}` calls the helper), `else`, and the literals. [`substitute`]
+/// leaves them to handlebars.
+const NOT_VARIABLES: &[&str] = &[
+    "if",
+    "unless",
+    "each",
+    "with",
+    "lookup",
+    "raw",
+    "log",
+    "eq",
+    "ne",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "and",
+    "or",
+    "not",
+    "len",
+    "else",
+    "this",
+    "true",
+    "false",
+    "null",
+    "undefined",
+];
+
+/// `text` with each `{{name}}` replaced by the string `data[name]`, as handlebars renders it
+/// without escaping; `None` as soon as anything else appears (a block, a helper, a path, a
+/// comment, an escape, a triple brace, spaces inside the braces, a missing or non-string
+/// value), so that handlebars renders it, or reports it, as always.
+fn substitute(text: &str, data: &serde_json::Value) -> Option<String> {
+    if text.contains("\\{{") {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut rest = text;
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open]);
+        let inner = &rest[open + 2..];
+        let close = inner.find("}}")?;
+        let name = &inner[..close];
+        let plain = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !plain || NOT_VARIABLES.contains(&name) || inner[close + 2..].starts_with('}') {
+            return None;
+        }
+        out.push_str(data.get(name)?.as_str()?);
+        rest = &inner[close + 2..];
+    }
+    out.push_str(rest);
+    Some(out)
 }
 
 /// Rendered text that refuses to grow past [`limits::RENDERED_FILE`].
@@ -651,6 +721,75 @@ mod tests {
             assert!(t.files.contains_key(Path::new("project/Dockerfile.hbs")));
         }
         assert!(Template::builtin_at(current + 1).is_none());
+    }
+
+    /// Substitution gives exactly what handlebars gives, for every template of the built-in
+    /// scaffold (this version and the kept ones), and leaves every other shape to handlebars.
+    #[test]
+    fn substitution_renders_as_handlebars_does() {
+        let hb = engine();
+        let release = crate::versions::default_release();
+        let mut answers = BTreeMap::new();
+        answers.insert(
+            "true".to_string(),
+            toml::Value::from("a variable named true"),
+        );
+        let mut data = crate::repo::new::template_data(
+            "game",
+            "example.com/game",
+            &release.nakama,
+            Some(release),
+            &answers,
+        );
+        data.insert("package".into(), json!("inventory"));
+        data.insert(
+            "rpcs".into(),
+            json!([{"id": "inventory_echo", "handler": "Echo"}]),
+        );
+        let data = json!(data);
+        let current = Template::builtin().manifest.version.unwrap();
+        let (mut substituted, mut left) = (0, 0);
+        for t in (1..=current).filter_map(Template::builtin_at) {
+            for (path, bytes) in &t.files {
+                let text = std::str::from_utf8(bytes).unwrap();
+                if path.extension() != Some("hbs".as_ref()) {
+                    continue;
+                }
+                match substitute(text, &data) {
+                    Some(out) => {
+                        substituted += 1;
+                        let want = hb.render_template(text, &data).unwrap();
+                        assert_eq!(out, want, "{}", path.display());
+                    }
+                    None => left += 1,
+                }
+            }
+        }
+        assert!(
+            substituted >= 10 && left >= 1,
+            "{substituted} substituted, {left} left"
+        );
+        for text in [
+            "{{#if name}}x{{/if}}",
+            "{{ name }}",
+            "{{{name}}}",
+            "{{name}}}",
+            "\\{{name}}",
+            "{{missing}}",
+            "{{nakama_common.x}}",
+            "{{lookup name}}",
+            "{{len}}",
+            "{{true}}",
+            "{{!-- c --}}",
+            "{{~name}}",
+            "{{name",
+        ] {
+            assert_eq!(substitute(text, &data), None, "{text}");
+        }
+        assert_eq!(
+            substitute("a {{name}}/{{module}} b", &data).as_deref(),
+            Some("a game/example.com/game b")
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::manifest::{self, Manifest};
 use handlebars::Handlebars;
 use include_dir::{include_dir, Dir, DirEntry};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
@@ -32,11 +33,12 @@ pub struct RenderedFile {
     pub executable: bool,
 }
 
-/// A scaffold held in memory: its manifest and every file, by path inside the scaffold.
+/// A scaffold held in memory: its manifest and every file, by path inside the scaffold. The
+/// built-in scaffold's files are borrowed from the binary, not copied at every start.
 #[derive(Debug, Clone)]
 pub struct Template {
     pub manifest: Manifest,
-    pub files: BTreeMap<PathBuf, Vec<u8>>,
+    pub files: BTreeMap<PathBuf, Cow<'static, [u8]>>,
     /// The files with an executable bit (scripts), which the rendered files keep.
     pub executable: BTreeSet<PathBuf>,
 }
@@ -209,7 +211,7 @@ impl Template {
                     .map_err(|e| crate::error::err!("template `{shown}`: {e}"))?
                     .into_bytes()
             } else {
-                bytes.clone()
+                bytes.to_vec()
             };
             total += contents.len();
             if total > limits::RENDERED {
@@ -462,12 +464,12 @@ fn one_line(e: &handlebars::RenderError) -> String {
     }
 }
 
-fn collect_builtin(dir: &Dir<'static>, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
+fn collect_builtin(dir: &Dir<'static>, out: &mut BTreeMap<PathBuf, Cow<'static, [u8]>>) {
     for entry in dir.entries() {
         match entry {
             DirEntry::Dir(d) => collect_builtin(d, out),
             DirEntry::File(f) => {
-                out.insert(f.path().to_path_buf(), f.contents().to_vec());
+                out.insert(f.path().to_path_buf(), Cow::Borrowed(f.contents()));
             }
         }
     }
@@ -476,7 +478,7 @@ fn collect_builtin(dir: &Dir<'static>, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
 /// A folder scaffold being read, with what it has cost so far.
 struct Walk<'a> {
     root: &'a Path,
-    files: BTreeMap<PathBuf, Vec<u8>>,
+    files: BTreeMap<PathBuf, Cow<'static, [u8]>>,
     executable: BTreeSet<PathBuf>,
     entries: usize,
     bytes: u64,
@@ -545,7 +547,7 @@ impl Walk<'_> {
             if executable(&meta) {
                 self.executable.insert(rel.clone());
             }
-            self.files.insert(rel, bytes);
+            self.files.insert(rel, Cow::Owned(bytes));
         }
         Ok(())
     }

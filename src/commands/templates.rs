@@ -68,7 +68,7 @@ pub fn eject(args: EjectArgs, ui: Ui) -> Result<()> {
         let executable = builtin.executable.contains(&path);
         plan.create_file(crate::template::RenderedFile {
             path,
-            contents,
+            contents: contents.into_owned(),
             executable,
         });
     }

@@ -115,7 +115,9 @@ pub fn project_files(
 ) -> Result<Vec<RenderedFile>> {
     let skipped = skip_set(&template.manifest, answers)?;
     let mut files = template.render("project", data)?;
-    files.retain(|f| !skipped.is_match(&f.path));
+    if !skipped.is_empty() {
+        files.retain(|f| !skipped.is_match(&f.path));
+    }
     Ok(files)
 }
 

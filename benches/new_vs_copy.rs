@@ -6,7 +6,8 @@
 //! Each run is timed twice: wall time, and the CPU time (user + system) the kernel charged the
 //! finished process, which a busy machine disturbs less.
 //!
-//! `cargo bench --bench new_vs_copy` (`-- RUNS` for another count than 200).
+//! `cargo bench --bench new_vs_copy` (`-- RUNS` for another count than 200, `-- RUNS PATH` to
+//! measure another scaffold binary the same way, such as a build of an older commit).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -21,11 +22,13 @@ struct Took {
 
 fn main() {
     // `cargo bench` passes `--bench`; a plain number is the run count.
-    let runs: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(200);
-    let bin = env!("CARGO_BIN_EXE_scaffold");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let runs: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(200);
+    let bin = args
+        .iter()
+        .find(|a| a.contains('/'))
+        .map_or(env!("CARGO_BIN_EXE_scaffold"), String::as_str);
+    println!("{bin}");
     let tmp = tempfile::tempdir().unwrap();
     let reference = tmp.path().join("reference");
     assert!(new(bin, &reference).is_some(), "scaffold new runs");

@@ -725,7 +725,12 @@ fn bash_complete(cwd: &Path, script: &Path, words: &[&str]) -> Vec<String> {
         words[words.len().saturating_sub(2)],
     );
     let out = sh(cwd, "bash", &["-c", &probe], &[("TERM", "dumb")]).ok();
-    out.stdout.lines().map(str::to_string).collect()
+    // printf prints one empty line for an empty COMPREPLY.
+    out.stdout
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 #[test]
@@ -746,6 +751,9 @@ fn bash_completion_parses_and_completes() {
         assert!(subs.iter().any(|s| s == sub.get_name()), "{subs:?}");
     }
     assert!(!subs.iter().any(|s| s == "man"), "{subs:?}");
+    // Not even once no visible command matches the word (clap offers hidden ones then).
+    assert_eq!(complete(&["scaffold", "m"]), Vec::<String>::new());
+    assert_eq!(complete(&["scaffold", "help", "m"]), Vec::<String>::new());
 }
 
 #[test]
@@ -770,16 +778,32 @@ fn bash_completes_kinds_releases_and_package_folders() {
     );
     assert_eq!(kinds, ["hook", "http"]);
 
-    // --nakama: the release table, for new and upgrade.
+    // --nakama: for new and upgrade, the releases they offer (they refuse the others, such
+    // as 3.38.0); for sync --adopt, which records the release deployed, the whole table.
+    let offered: Vec<String> = run_in(tmp.path(), ["releases", "--json"]).report()["releases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["offered"] == true)
+        .map(|r| r["nakama"].as_str().unwrap().to_string())
+        .collect();
     let table: Vec<String> = release_table().into_iter().map(|r| r.nakama).collect();
+    assert!(table.contains(&"3.38.0".to_string()) && !offered.contains(&"3.38.0".to_string()));
     let got = bash_complete(&root, &script, &["scaffold", "upgrade", "--nakama", ""]);
-    assert_eq!(got, table);
+    assert_eq!(got, offered);
     let got = bash_complete(
         tmp.path(),
         &script,
-        &["scaffold", "new", "g", "--nakama", "3.39"],
+        &["scaffold", "new", "g", "--nakama", "3.3"],
     );
-    assert_eq!(got, ["3.39.0"]);
+    let offered_33: Vec<&String> = offered.iter().filter(|v| v.starts_with("3.3")).collect();
+    assert_eq!(got.iter().collect::<Vec<_>>(), offered_33);
+    let got = bash_complete(
+        &root,
+        &script,
+        &["scaffold", "sync", "--adopt", "--nakama", ""],
+    );
+    assert_eq!(got, table);
 
     // remove-package: the package folders of the repo around the current folder.
     let got = bash_complete(&root, &script, &["scaffold", "remove-package", ""]);

@@ -498,51 +498,114 @@ fn with_closed_stdout(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
 }
 
 /// Every command that prints to stdout ends quietly when the reader has gone: exit 0, no
-/// panic, no error (status lines on stderr are still said).
+/// panic, and nothing on stderr that the same run with a reader does not print too (its
+/// status lines before the output). Each run is first made with a reader, to be sure it
+/// prints there, so the closed pipe is really met, and that its output ends its last line.
 #[test]
 fn a_closed_stdout_ends_every_printing_command_quietly() {
     let (tmp, root) = repo("3.37.1");
     let here = tmp.path();
     let game = root.to_str().unwrap();
-    // A folder the Dockerfile does not copy yet, so sync and doctor have something to say.
+    // A package the plugin imports but the Dockerfile does not copy yet, so sync and doctor
+    // have something to say.
     write(
         root.join("stats/stats.go"),
         handmade_package("stats", "stats_get"),
     );
+    write(
+        root.join("stats_import.go"),
+        "package main\n\nimport _ \"example.com/game/stats\"\n",
+    );
+    run_in(here, ["eject", "ejected", "--quiet"]).ok();
+    // Read-only runs; the ones that write are below.
     let runs: &[&[&str]] = &[
         &["upgrade", "--list"],
         &["upgrade", "--list", "--json"],
         &["upgrade", "--nakama", "3.40.0", "--dry-run", "-C", game],
+        &[
+            "upgrade",
+            "--nakama",
+            "3.40.0",
+            "--dry-run",
+            "--json",
+            "-C",
+            game,
+        ],
+        &["releases"],
+        &["releases", "--json"],
         &["completions", "bash"],
         &["completions", "zsh"],
         &["man"],
         &["--help"],
         &["new", "--help"],
+        &["help", "sync"],
         &["--version"],
         &["new", "x", "--yes", "--dry-run"],
-        &["new", "y", "--yes", "--no-git", "--json"],
+        &["new", "x", "--yes", "--dry-run", "--json"],
         &["--json", "doctor", game],
         &["doctor", game],
         &["doctor", "--fix", "--dry-run", game],
+        &["doctor", "--fix", "--dry-run", "--json", game],
         &["list"],
         &["list", "--json"],
         &["add-package", "--list-kinds"],
         &["add-package", "--list-kinds", "--json"],
         &["add-package", "wallet", "--dry-run", "-C", game],
+        &["add-package", "wallet", "--dry-run", "--json", "-C", game],
         &["add-package", "--json", "profile", "-C", game],
         &["sync", "--check", "-C", game],
         &["sync", "--check", "--json", "-C", game],
         &["sync", "--dry-run", "-C", game],
+        &["sync", "--dry-run", "--json", "-C", game],
         &["remove-package", "profile", "--dry-run", "-C", game],
+        &[
+            "remove-package",
+            "profile",
+            "--dry-run",
+            "--json",
+            "-C",
+            game,
+        ],
+        &["update", "--check", "--json", "-C", game],
+        &["check-template", "ejected", "--no-go", "--json"],
         &["--json", "add-package", "--bogus"],
     ];
     for args in runs {
-        let out = with_closed_stdout(here, args, &[]);
-        assert_eq!(out.code, 0, "{args:?}: {out:#?}");
-        for noise in ["panicked", "error", "Broken pipe"] {
-            assert!(!out.stderr.contains(noise), "{args:?}: {}", out.stderr);
+        let open = output(
+            scaffold()
+                .current_dir(here)
+                .env("XDG_CONFIG_HOME", here.join("config"))
+                .args(*args),
+        );
+        assert!(
+            !open.stdout.is_empty(),
+            "{args:?} prints nothing: {open:#?}"
+        );
+        assert!(
+            open.stdout.ends_with('\n'),
+            "{args:?}: the last line has no end: {:?}",
+            &open.stdout[open.stdout.len().saturating_sub(40)..]
+        );
+        let closed = with_closed_stdout(here, args, &[]);
+        assert_eq!(closed.code, 0, "{args:?}: {closed:#?}");
+        for line in closed.stderr.lines() {
+            assert!(
+                open.stderr.lines().any(|l| l == line),
+                "{args:?}: the closed pipe added `{line}` on stderr"
+            );
         }
     }
+    // Runs that write: with --json they print once they are done, and still end quietly.
+    for args in [
+        &["new", "y", "--yes", "--no-git", "--json"][..],
+        &["eject", "ejected2", "--json"],
+        &["add-package", "wallet", "--json", "-C", game],
+    ] {
+        let out = with_closed_stdout(here, args, &[]);
+        assert_eq!(out.code, 0, "{args:?}: {out:#?}");
+        assert_eq!(out.stderr, "", "{args:?}");
+    }
+    assert!(here.join("y/scaffold.toml").is_file() && root.join("wallet").is_dir());
     // The shell asking for completions (see `completions`) is a printing command too.
     let out = with_closed_stdout(
         here,

@@ -67,5 +67,5 @@ pub fn run(args: ReleasesArgs, ui: Ui) -> Result<()> {
             r.nakama, r.nakama_common, r.go, r.protobuf
         ));
     }
-    ui.out(text.trim_end())
+    ui.out(&text)
 }

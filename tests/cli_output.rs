@@ -325,7 +325,25 @@ fn every_command_json_follows_the_schema() {
     let here = tmp.path();
     let game = root.to_str().unwrap();
     let ejected = here.join("ejected");
+    // A repo with problems: a package the plugin imports that the Dockerfile does not copy.
+    let (_sick_tmp, sick_root) = repo("3.37.1");
+    write(
+        sick_root.join("stats/stats.go"),
+        handmade_package("stats", "stats_get"),
+    );
+    write(
+        sick_root.join("stats_import.go"),
+        "package main\n\nimport _ \"example.com/game/stats\"\n",
+    );
+    let sick = sick_root.to_str().unwrap();
     let runs: Vec<(Vec<&str>, i32)> = vec![
+        (vec!["doctor", sick], 1),
+        (vec!["doctor", "--fix", "--dry-run", sick], 1),
+        (vec!["sync", "--check", "-C", sick], 1),
+        (vec!["update", "--to", "nothere", "-C", game], 1),
+        (vec!["remove-package", "nothere", "--delete", "-C", game], 1),
+        (vec!["check-template", "nothere", "--no-go"], 1),
+        (vec!["eject"], 2),
         (vec!["new", "fresh", "--yes", "--no-git"], 0),
         (vec!["new", "dry", "--yes", "--dry-run"], 0),
         (vec!["new", "fresh", "--yes"], 1),

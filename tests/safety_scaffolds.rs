@@ -353,6 +353,14 @@ fn a_repo_made_from_a_local_git_repository_adds_packages_after_it_is_gone() {
     fs::remove_dir_all(&team).unwrap();
     for game in ["by-folder", "by-ref"] {
         let game = env.path(game);
+        // `--kind <TAB>` offers the team's kinds too, from the cache.
+        let words = ["--", "scaffold", "add-package", "board", "--kind", ""];
+        let asked = [("COMPLETE", "bash"), ("_CLAP_COMPLETE_INDEX", "4")];
+        let offered = env.run_env(&game, &words, &asked).ok().stdout;
+        assert!(
+            offered.lines().any(|k| k == "leaderboard") && offered.lines().any(|k| k == "rpc"),
+            "{offered}"
+        );
         env.run_in(&game, &["add-package", "board", "--kind", "leaderboard"])
             .ok();
         assert!(read(game.join("board/board.go")).contains("const Release = \"v1\""));

@@ -91,15 +91,18 @@ fn candidates<'a>(
         .collect()
 }
 
-/// `--kind`: the kinds of the repo's own scaffold when it is on disk (built-in or a folder),
-/// else the built-in ones. A scaffold in a git repository is not fetched to complete a word.
+/// `--kind`: the kinds of the repo's own scaffold: built in, read from its folder, or, for a
+/// scaffold at a git commit, from the user's cache, where `new` kept them (a repository is
+/// never fetched to complete a word); else the built-in ones.
 pub fn kinds() -> Vec<CompletionCandidate> {
     use crate::repo::project;
     let template = project::find_root(std::path::Path::new("."))
         .and_then(|root| project::load(&root))
         .ok()
-        .filter(|record| record.scaffold.commit.is_none())
-        .and_then(|record| crate::source::recorded(&record.scaffold).ok())
+        .and_then(|record| match record.scaffold.commit {
+            Some(_) => crate::cache::load(&record.scaffold),
+            None => crate::source::recorded(&record.scaffold).ok(),
+        })
         .unwrap_or_else(crate::template::Template::builtin);
     crate::starter::kinds(&template)
         .into_iter()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine for scaffold: the system packages the build and tests use (gcc for cgo
-# plugins and libgit2, git for remote scaffolds, PostgreSQL for the real-server proof, buildah
-# and debootstrap for the real image build), `just`, actionlint, and a release build of
+# plugins and libgit2, git for remote scaffolds, PostgreSQL for the real-server proof,
+# bash-completion for the completion test, buildah and debootstrap for the real image build),
+# `just`, actionlint, and a release build of
 # scaffold. With no argument it then runs the main job: `scaffold new` with every default into
 # a temp folder.
 #   scripts/setup.sh            set up, build, and make a demo repo
@@ -15,6 +16,8 @@ command -v gcc >/dev/null || need_apt+=(gcc)
 command -v git >/dev/null || need_apt+=(git)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v curl >/dev/null || need_apt+=(curl)
+# The loader that reads the README's completion file (tests/interactive.rs completes through it).
+[ -r /usr/share/bash-completion/bash_completion ] || need_apt+=(bash-completion)
 if ((${#need_apt[@]})); then
   echo "==> installing ${need_apt[*]} (Debian packages)"
   export DEBIAN_FRONTEND=noninteractive

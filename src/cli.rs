@@ -150,7 +150,11 @@ pub struct NewArgs {
     #[arg(long)]
     pub module: Option<String>,
     /// Nakama release to pin; sets both image tags, nakama-common and the go line
-    #[arg(long, value_name = "VERSION", add = ArgValueCandidates::new(complete::releases))]
+    #[arg(
+        long,
+        value_name = "VERSION",
+        add = ArgValueCandidates::new(complete::offered_releases)
+    )]
     pub nakama: Option<String>,
     /// First package to add (default: profile)
     #[arg(long, value_name = "NAME", conflicts_with = "no_package")]
@@ -213,7 +217,12 @@ pub struct SyncArgs {
     pub adopt: bool,
     /// With --adopt: the Nakama release to record (needed when the Dockerfile's image tags do
     /// not name one release of the table: `latest`, an ARG without a default, tags that differ)
-    #[arg(long, value_name = "VERSION", requires = "adopt")]
+    #[arg(
+        long,
+        value_name = "VERSION",
+        requires = "adopt",
+        add = ArgValueCandidates::new(complete::releases)
+    )]
     pub nakama: Option<String>,
     /// Replace a hand-edited Dockerfile package block
     #[arg(long)]
@@ -237,7 +246,7 @@ pub struct UpgradeArgs {
         long,
         value_name = "VERSION",
         required_unless_present = "list",
-        add = ArgValueCandidates::new(complete::releases)
+        add = ArgValueCandidates::new(complete::offered_releases)
     )]
     pub nakama: Option<String>,
     /// Print the known releases and their pins, and change nothing

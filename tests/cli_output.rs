@@ -325,7 +325,25 @@ fn every_command_json_follows_the_schema() {
     let here = tmp.path();
     let game = root.to_str().unwrap();
     let ejected = here.join("ejected");
+    // A repo with problems: a package the plugin imports that the Dockerfile does not copy.
+    let (_sick_tmp, sick_root) = repo("3.37.1");
+    write(
+        sick_root.join("stats/stats.go"),
+        handmade_package("stats", "stats_get"),
+    );
+    write(
+        sick_root.join("stats_import.go"),
+        "package main\n\nimport _ \"example.com/game/stats\"\n",
+    );
+    let sick = sick_root.to_str().unwrap();
     let runs: Vec<(Vec<&str>, i32)> = vec![
+        (vec!["doctor", sick], 1),
+        (vec!["doctor", "--fix", "--dry-run", sick], 1),
+        (vec!["sync", "--check", "-C", sick], 1),
+        (vec!["update", "--to", "nothere", "-C", game], 1),
+        (vec!["remove-package", "nothere", "--delete", "-C", game], 1),
+        (vec!["check-template", "nothere", "--no-go"], 1),
+        (vec!["eject"], 2),
         (vec!["new", "fresh", "--yes", "--no-git"], 0),
         (vec!["new", "dry", "--yes", "--dry-run"], 0),
         (vec!["new", "fresh", "--yes"], 1),
@@ -498,51 +516,114 @@ fn with_closed_stdout(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
 }
 
 /// Every command that prints to stdout ends quietly when the reader has gone: exit 0, no
-/// panic, no error (status lines on stderr are still said).
+/// panic, and nothing on stderr that the same run with a reader does not print too (its
+/// status lines before the output). Each run is first made with a reader, to be sure it
+/// prints there, so the closed pipe is really met, and that its output ends its last line.
 #[test]
 fn a_closed_stdout_ends_every_printing_command_quietly() {
     let (tmp, root) = repo("3.37.1");
     let here = tmp.path();
     let game = root.to_str().unwrap();
-    // A folder the Dockerfile does not copy yet, so sync and doctor have something to say.
+    // A package the plugin imports but the Dockerfile does not copy yet, so sync and doctor
+    // have something to say.
     write(
         root.join("stats/stats.go"),
         handmade_package("stats", "stats_get"),
     );
+    write(
+        root.join("stats_import.go"),
+        "package main\n\nimport _ \"example.com/game/stats\"\n",
+    );
+    run_in(here, ["eject", "ejected", "--quiet"]).ok();
+    // Read-only runs; the ones that write are below.
     let runs: &[&[&str]] = &[
         &["upgrade", "--list"],
         &["upgrade", "--list", "--json"],
         &["upgrade", "--nakama", "3.40.0", "--dry-run", "-C", game],
+        &[
+            "upgrade",
+            "--nakama",
+            "3.40.0",
+            "--dry-run",
+            "--json",
+            "-C",
+            game,
+        ],
+        &["releases"],
+        &["releases", "--json"],
         &["completions", "bash"],
         &["completions", "zsh"],
         &["man"],
         &["--help"],
         &["new", "--help"],
+        &["help", "sync"],
         &["--version"],
         &["new", "x", "--yes", "--dry-run"],
-        &["new", "y", "--yes", "--no-git", "--json"],
+        &["new", "x", "--yes", "--dry-run", "--json"],
         &["--json", "doctor", game],
         &["doctor", game],
         &["doctor", "--fix", "--dry-run", game],
+        &["doctor", "--fix", "--dry-run", "--json", game],
         &["list"],
         &["list", "--json"],
         &["add-package", "--list-kinds"],
         &["add-package", "--list-kinds", "--json"],
         &["add-package", "wallet", "--dry-run", "-C", game],
+        &["add-package", "wallet", "--dry-run", "--json", "-C", game],
         &["add-package", "--json", "profile", "-C", game],
         &["sync", "--check", "-C", game],
         &["sync", "--check", "--json", "-C", game],
         &["sync", "--dry-run", "-C", game],
+        &["sync", "--dry-run", "--json", "-C", game],
         &["remove-package", "profile", "--dry-run", "-C", game],
+        &[
+            "remove-package",
+            "profile",
+            "--dry-run",
+            "--json",
+            "-C",
+            game,
+        ],
+        &["update", "--check", "--json", "-C", game],
+        &["check-template", "ejected", "--no-go", "--json"],
         &["--json", "add-package", "--bogus"],
     ];
     for args in runs {
-        let out = with_closed_stdout(here, args, &[]);
-        assert_eq!(out.code, 0, "{args:?}: {out:#?}");
-        for noise in ["panicked", "error", "Broken pipe"] {
-            assert!(!out.stderr.contains(noise), "{args:?}: {}", out.stderr);
+        let open = output(
+            scaffold()
+                .current_dir(here)
+                .env("XDG_CONFIG_HOME", here.join("config"))
+                .args(*args),
+        );
+        assert!(
+            !open.stdout.is_empty(),
+            "{args:?} prints nothing: {open:#?}"
+        );
+        assert!(
+            open.stdout.ends_with('\n'),
+            "{args:?}: the last line has no end: {:?}",
+            &open.stdout[open.stdout.len().saturating_sub(40)..]
+        );
+        let closed = with_closed_stdout(here, args, &[]);
+        assert_eq!(closed.code, 0, "{args:?}: {closed:#?}");
+        for line in closed.stderr.lines() {
+            assert!(
+                open.stderr.lines().any(|l| l == line),
+                "{args:?}: the closed pipe added `{line}` on stderr"
+            );
         }
     }
+    // Runs that write: with --json they print once they are done, and still end quietly.
+    for args in [
+        &["new", "y", "--yes", "--no-git", "--json"][..],
+        &["eject", "ejected2", "--json"],
+        &["add-package", "wallet", "--json", "-C", game],
+    ] {
+        let out = with_closed_stdout(here, args, &[]);
+        assert_eq!(out.code, 0, "{args:?}: {out:#?}");
+        assert_eq!(out.stderr, "", "{args:?}");
+    }
+    assert!(here.join("y/scaffold.toml").is_file() && root.join("wallet").is_dir());
     // The shell asking for completions (see `completions`) is a printing command too.
     let out = with_closed_stdout(
         here,
@@ -725,7 +806,12 @@ fn bash_complete(cwd: &Path, script: &Path, words: &[&str]) -> Vec<String> {
         words[words.len().saturating_sub(2)],
     );
     let out = sh(cwd, "bash", &["-c", &probe], &[("TERM", "dumb")]).ok();
-    out.stdout.lines().map(str::to_string).collect()
+    // printf prints one empty line for an empty COMPREPLY.
+    out.stdout
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 #[test]
@@ -746,6 +832,9 @@ fn bash_completion_parses_and_completes() {
         assert!(subs.iter().any(|s| s == sub.get_name()), "{subs:?}");
     }
     assert!(!subs.iter().any(|s| s == "man"), "{subs:?}");
+    // Not even once no visible command matches the word (clap offers hidden ones then).
+    assert_eq!(complete(&["scaffold", "m"]), Vec::<String>::new());
+    assert_eq!(complete(&["scaffold", "help", "m"]), Vec::<String>::new());
 }
 
 #[test]
@@ -770,16 +859,32 @@ fn bash_completes_kinds_releases_and_package_folders() {
     );
     assert_eq!(kinds, ["hook", "http"]);
 
-    // --nakama: the release table, for new and upgrade.
+    // --nakama: for new and upgrade, the releases they offer (they refuse the others, such
+    // as 3.38.0); for sync --adopt, which records the release deployed, the whole table.
+    let offered: Vec<String> = run_in(tmp.path(), ["releases", "--json"]).report()["releases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["offered"] == true)
+        .map(|r| r["nakama"].as_str().unwrap().to_string())
+        .collect();
     let table: Vec<String> = release_table().into_iter().map(|r| r.nakama).collect();
+    assert!(table.contains(&"3.38.0".to_string()) && !offered.contains(&"3.38.0".to_string()));
     let got = bash_complete(&root, &script, &["scaffold", "upgrade", "--nakama", ""]);
-    assert_eq!(got, table);
+    assert_eq!(got, offered);
     let got = bash_complete(
         tmp.path(),
         &script,
-        &["scaffold", "new", "g", "--nakama", "3.39"],
+        &["scaffold", "new", "g", "--nakama", "3.3"],
     );
-    assert_eq!(got, ["3.39.0"]);
+    let offered_33: Vec<&String> = offered.iter().filter(|v| v.starts_with("3.3")).collect();
+    assert_eq!(got.iter().collect::<Vec<_>>(), offered_33);
+    let got = bash_complete(
+        &root,
+        &script,
+        &["scaffold", "sync", "--adopt", "--nakama", ""],
+    );
+    assert_eq!(got, table);
 
     // remove-package: the package folders of the repo around the current folder.
     let got = bash_complete(&root, &script, &["scaffold", "remove-package", ""]);

@@ -312,6 +312,118 @@ fn missing_markers_point_to_adopt() {
     repo.run(&["sync", "--check"]).ok();
 }
 
+/// A repo with `profile/` and `inventory/` as a person makes it by hand: no markers, no
+/// scaffold.toml, `profile/` copied early by its relative path and `inventory/` late by its
+/// path in the image (or not at all, with `copy_inventory` off). packages_gen.go stays: it
+/// imports both, as a hand-made plugin's own code would. Returns the Dockerfile written.
+fn hand_made_copies(repo: &Repo, copy_inventory: bool) -> String {
+    repo.run(&["add-package", "inventory", "--quiet"]).ok();
+    let made = repo.read("Dockerfile");
+    let (pre, _, post) = split_block(&made);
+    let inventory = if copy_inventory {
+        "COPY ./inventory /backend/inventory\n"
+    } else {
+        ""
+    };
+    let hand = format!("{pre}{inventory}{post}").replacen(
+        "COPY go.mod go.sum ./\n",
+        "COPY go.mod go.sum ./\nCOPY profile/ profile/\n",
+        1,
+    );
+    assert!(hand.contains("WORKDIR /backend\n"), "{hand}");
+    repo.write("Dockerfile", &hand);
+    fs::remove_file(repo.path("scaffold.toml")).unwrap();
+    hand
+}
+
+/// After adopting: each folder copied once, in the block; `remove-package` then takes
+/// `profile/` out of the build for good.
+fn each_copied_once_then_removed(repo: &Repo) {
+    let want = ["COPY inventory/ inventory/", "COPY profile/ profile/"];
+    assert_eq!(repo.block(), want);
+    let adopted = repo.read("Dockerfile");
+    for folder in ["inventory", "profile"] {
+        assert_eq!(
+            adopted.matches(&format!("{folder}/")).count(),
+            2,
+            "{adopted}"
+        );
+    }
+    repo.run(&["sync", "--check"]).ok();
+    repo.run(&["remove-package", "profile"]).ok();
+    let after = repo.read("Dockerfile");
+    assert_eq!(repo.block(), ["COPY inventory/ inventory/"]);
+    assert!(
+        !after.contains("profile"),
+        "profile is still copied:\n{after}"
+    );
+    repo.run(&["sync", "--check"]).ok();
+    repo.run(&["doctor"]).ok();
+}
+
+/// A plugin repo made by hand copies its package folders itself. `--adopt` folds those COPY
+/// lines into the block (the diff shows them go), so each folder is copied once, and a later
+/// `remove-package` takes the folder out of the build for good.
+#[test]
+fn adopt_folds_hand_written_copies_of_package_folders_into_the_block() {
+    let repo = Repo::new(&[]);
+    let hand = hand_made_copies(&repo, true);
+    let before = repo.tree();
+    let out = repo.run(&["sync", "--adopt", "--dry-run"]).ok();
+    assert_same_tree(&before, &repo.tree(), "adopt --dry-run");
+    for line in [
+        "-COPY profile/ profile/",
+        "-COPY ./inventory /backend/inventory",
+        "+COPY inventory/ inventory/",
+        "+COPY profile/ profile/",
+    ] {
+        assert!(
+            out.stdout.contains(line),
+            "`{line}` not in the diff:\n{}",
+            out.stdout
+        );
+    }
+
+    repo.run(&["sync", "--adopt"]).ok();
+    // Every other line as the person wrote it; the block right before the build.
+    let adopted = repo.read("Dockerfile");
+    let (pre, block, post) = split_block(&adopted);
+    let kept = hand
+        .replace("COPY profile/ profile/\n", "")
+        .replace("COPY ./inventory /backend/inventory\n", "");
+    assert_eq!(format!("{pre}{post}"), kept);
+    assert!(post.starts_with("RUN go build"), "{adopted}");
+    assert!(
+        block.starts_with(&expected_begin(&[
+            "COPY inventory/ inventory/",
+            "COPY profile/ profile/"
+        ])),
+        "{block}"
+    );
+    each_copied_once_then_removed(&repo);
+}
+
+/// The same repo missing `inventory/`'s line: `doctor --fix` adds a block with it, beside
+/// the hand-written `profile/` line; adopting after it folds that line in as well.
+#[test]
+fn adopt_after_doctor_fix_folds_the_hand_written_copies_too() {
+    let repo = Repo::new(&[]);
+    hand_made_copies(&repo, false);
+    repo.run(&["doctor", "--fix", "--quiet"]).ok();
+    assert_eq!(repo.block(), ["COPY inventory/ inventory/"]);
+    assert!(repo
+        .read("Dockerfile")
+        .contains("\nCOPY profile/ profile/\n"));
+    let out = repo.run(&["sync", "--adopt", "--dry-run"]).ok();
+    assert!(
+        out.stdout.contains("-COPY profile/ profile/"),
+        "{}",
+        out.stdout
+    );
+    repo.run(&["sync", "--adopt"]).ok();
+    each_copied_once_then_removed(&repo);
+}
+
 #[test]
 fn sync_outside_a_repo_is_refused() {
     let tmp = tmp();

@@ -65,7 +65,7 @@ impl Label {
         p.id == self.id
             && p.file == self.file
             && p.line == self.line
-            && self.says.as_ref().map_or(true, |s| p.message.contains(s))
+            && self.says.as_ref().is_none_or(|s| p.message.contains(s))
     }
 }
 

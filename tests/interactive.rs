@@ -1,6 +1,6 @@
 //! `scaffold new DIR` and `scaffold update` on a real pseudo-terminal (rexpect): every question
 //! is answered with the keys a person would press, and the generated files must carry the
-//! answers.
+//! answers. Also bash completing scaffold's words on a terminal, set up as the README says.
 
 mod common;
 
@@ -259,4 +259,120 @@ fn ctrl_c_at_a_select_or_confirm_prompt_shows_the_cursor_again() {
             "{args:?}: nothing written"
         );
     }
+}
+
+// ---- shell completion, as the README sets it up ---------------------------------------------
+
+/// bash-completion's loader, which finds the README's completion file by the command's name.
+const BASH_COMPLETION: &str = "/usr/share/bash-completion/bash_completion";
+
+/// An interactive bash on a fresh pseudo-terminal, as a person has it after the README's
+/// install: `scaffold` on PATH, `scaffold completions bash` written to
+/// ~/.local/share/bash-completion/completions/scaffold (by that command itself), and
+/// bash-completion loaded, as Debian's profile does. Readline lists without asking or paging.
+fn bash_with_completion(repo: &Repo) -> PtySession {
+    assert!(
+        std::path::Path::new(BASH_COMPLETION).is_file(),
+        "{BASH_COMPLETION} is missing: install bash-completion (scripts/setup.sh does)"
+    );
+    let home = repo.tmp.path().join("home");
+    let bin_dir = home.join("bin");
+    std::fs::create_dir_all(home.join(".local/share/bash-completion/completions")).unwrap();
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    std::os::unix::fs::symlink(bin(), bin_dir.join("scaffold")).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let env = [
+        ("HOME", home.to_str().unwrap()),
+        ("PATH", path.as_str()),
+        ("INPUTRC", "/dev/null"),
+    ];
+    sh(
+        &home,
+        "bash",
+        &[
+            "-c",
+            "scaffold completions bash > ~/.local/share/bash-completion/completions/scaffold",
+        ],
+        &env,
+    )
+    .ok();
+    write(
+        home.join(".bashrc"),
+        format!(
+            ". {BASH_COMPLETION}\nbind 'set completion-query-items 0'\nbind 'set page-completions off'\nbind 'set bell-style none'\nPS1='ready> '\nunset HISTFILE\n"
+        ),
+    );
+    let mut cmd = Command::new("bash");
+    cmd.args(["--noprofile", "--rcfile"])
+        .arg(home.join(".bashrc"))
+        .arg("-i")
+        .current_dir(&repo.root)
+        .env("TERM", "dumb")
+        .env("XDG_CONFIG_HOME", repo.tmp.path().join("config"))
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("BASH_COMPLETION_USER_DIR");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut p = spawn_command(cmd, Some(30_000)).expect("a pseudo-terminal");
+    p.exp_string("ready> ").unwrap();
+    p
+}
+
+/// Types `line`, presses TAB twice (bash lists the candidates), then clears the line and
+/// returns what the terminal showed.
+fn listed(p: &mut PtySession, line: &str) -> String {
+    type_text(p, line);
+    keys(p, &["\t"]);
+    std::thread::sleep(Duration::from_millis(300));
+    keys(p, &["\t"]);
+    std::thread::sleep(Duration::from_millis(300));
+    // Ctrl-U clears the line; the echo's output (not its typed text) ends the capture.
+    keys(p, &["\x15"]);
+    type_text(p, "echo listed''-end\r");
+    p.exp_string("listed-end").unwrap()
+}
+
+/// `--kind <TAB>`, `--nakama <TAB>` and `remove-package <TAB>` complete values, not file
+/// names, and the hidden `man` is never completed, through bash's own readline.
+#[test]
+fn bash_completes_values_on_a_terminal_as_the_readme_sets_it_up() {
+    let repo = Repo::new(&["--nakama", "3.37.1"]);
+    repo.run(&["add-package", "inventory", "--quiet"]).ok();
+    let mut p = bash_with_completion(&repo);
+
+    let kinds = listed(&mut p, "scaffold add-package lobby --kind ");
+    for kind in ["rpc", "hook", "http", "match"] {
+        assert!(kinds.contains(kind), "--kind lists {kind}: {kinds:?}");
+    }
+    assert!(!kinds.contains("go.mod"), "file names: {kinds:?}");
+
+    let folders = listed(&mut p, "scaffold remove-package ");
+    for folder in ["inventory", "profile"] {
+        assert!(folders.contains(folder), "{folder}: {folders:?}");
+    }
+    assert!(!folders.contains("Dockerfile"), "file names: {folders:?}");
+
+    // 3.40.0 is the only offered release starting 3.4 (3.4.0 is in the table, not offered):
+    // one TAB completes it, and the upgrade runs with it.
+    type_text(&mut p, "scaffold upgrade --dry-run --nakama 3.4");
+    keys(&mut p, &["\t"]);
+    std::thread::sleep(Duration::from_millis(300));
+    keys(&mut p, &[ENTER]);
+    p.exp_string("nakama-pluginbuilder:3.40.0").unwrap();
+    p.exp_string("ready> ").unwrap();
+
+    // `m` matches no visible command; TAB leaves it, so Enter runs `scaffold m`, not `man`.
+    type_text(&mut p, "scaffold m");
+    keys(&mut p, &["\t"]);
+    std::thread::sleep(Duration::from_millis(300));
+    keys(&mut p, &[ENTER]);
+    p.exp_string("unrecognized subcommand 'm'").unwrap();
+    p.exp_string("ready> ").unwrap();
+    p.send_line("exit").unwrap();
+    p.exp_eof().unwrap();
 }

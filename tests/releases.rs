@@ -174,6 +174,23 @@ fn refresh_learns_a_new_release_that_new_then_uses() {
     with_proxy(&mut cmd, &url, home.path());
     let out = output(cmd.args(["releases", "--refresh"])).ok();
     assert!(out.stderr.contains("no Nakama release newer"), "{out:#?}");
+    let mut cmd = scaffold();
+    with_proxy(&mut cmd, &url, home.path());
+    let r = output(cmd.args(["--json", "releases", "--refresh"])).report();
+    assert_eq!(r["releases"], serde_json::json!([]));
+
+    // With --json, a refresh reports the rows it learned (here on a machine that knew none).
+    let other = tmp();
+    let mut cmd = scaffold();
+    with_proxy(&mut cmd, &url, other.path());
+    let out = output(cmd.args(["--json", "releases", "--refresh"]));
+    assert_eq!(out.stderr, "");
+    let r = out.report();
+    assert_eq!(r["command"], "releases");
+    let learned = r["releases"].as_array().unwrap();
+    assert_eq!(learned.len(), 1, "{r:#?}");
+    assert_eq!(learned[0]["nakama"], "3.41.0");
+    assert_eq!(learned[0]["offered"], true);
 }
 
 #[test]
@@ -194,6 +211,10 @@ fn a_malformed_or_unreachable_proxy_leaves_the_cache_unchanged() {
         with_proxy(&mut cmd, &proxy, home.path());
         let out = output(cmd.args(["releases", "--refresh"]));
         assert_eq!(out.code, 1, "{out:#?}");
+        let mut cmd = scaffold();
+        with_proxy(&mut cmd, &proxy, home.path());
+        let json = output(cmd.args(["--json", "releases", "--refresh"])).checked_json();
+        assert_eq!(json["error"]["code"], 1, "{json:#}");
         assert!(
             out.stderr.contains(says) && out.stderr.contains("cached release table is unchanged"),
             "{out:#?}"

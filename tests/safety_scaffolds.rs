@@ -327,6 +327,47 @@ fn add_package_works_offline_without_cloning_the_team_repository() {
     env.assert_no_temp_leftovers();
 }
 
+/// A team scaffold in a git repository on this machine, given as its folder (recorded by
+/// path and commit) or as `folder#ref` (cloned): once the repository is gone, both repos still
+/// add packages from the recorded commit's kinds, which `new` kept in the user's cache.
+#[test]
+fn a_repo_made_from_a_local_git_repository_adds_packages_after_it_is_gone() {
+    let env = Env::new();
+    let team = env.path("acme");
+    make_team_scaffold(&env, &team);
+    let repo = git_init(&team);
+    let v1 = commit_all(&repo, "v1");
+    tag(&repo, "v1", v1, false);
+    env.run(&new_args("by-folder", &["--from", "acme", "--no-package"]))
+        .ok();
+    env.run(&new_args("by-ref", &["--from", "acme#v1", "--no-package"]))
+        .ok();
+    for game in ["by-folder", "by-ref"] {
+        assert_eq!(
+            origin(&record(&env.path(game)), "commit"),
+            Some(v1.to_string().as_str())
+        );
+    }
+
+    drop(repo);
+    fs::remove_dir_all(&team).unwrap();
+    for game in ["by-folder", "by-ref"] {
+        let game = env.path(game);
+        // `--kind <TAB>` offers the team's kinds too, from the cache.
+        let words = ["--", "scaffold", "add-package", "board", "--kind", ""];
+        let asked = [("COMPLETE", "bash"), ("_CLAP_COMPLETE_INDEX", "4")];
+        let offered = env.run_env(&game, &words, &asked).ok().stdout;
+        assert!(
+            offered.lines().any(|k| k == "leaderboard") && offered.lines().any(|k| k == "rpc"),
+            "{offered}"
+        );
+        env.run_in(&game, &["add-package", "board", "--kind", "leaderboard"])
+            .ok();
+        assert!(read(game.join("board/board.go")).contains("const Release = \"v1\""));
+    }
+    env.assert_no_temp_leftovers();
+}
+
 #[test]
 fn a_repo_made_from_a_folder_adds_packages_after_the_folder_moves() {
     let env = Env::new();

@@ -1114,12 +1114,30 @@ fn check_template_takes_answers_for_variables_without_defaults() {
     .ok();
 }
 
+/// With an empty module cache, as on a fresh CI runner: its `go mod tidy` reaches the module
+/// proxy and the checksum database over TLS with the user's environment.
 #[test]
 fn check_template_with_go_passes_on_the_ejected_scaffold() {
     require_go();
     let env = Env::new();
     eject(&env, &env.path("ej"));
-    let out = env.run(&["check-template", "ej"]).ok();
+    let modules = env.root().join("gomod");
+    let out = env
+        .run_env(
+            &env.path("."),
+            &["check-template", "ej"],
+            &[
+                ("GOMODCACHE", modules.to_str().unwrap()),
+                ("GOFLAGS", "-modcacherw"),
+            ],
+        )
+        .ok();
+    assert!(
+        modules
+            .join("cache/download/github.com/heroiclabs/nakama-common")
+            .is_dir(),
+        "nakama-common was downloaded into the empty module cache"
+    );
     for step in [
         "go mod tidy",
         "go vet ./...",

@@ -2,9 +2,9 @@
 //!
 //! Completion is clap_complete's dynamic engine: the script `completions` prints only
 //! registers a function that asks the binary itself (`COMPLETE=bash scaffold -- WORDS`), so
-//! values complete from what is true now: the release table for `--nakama`, the scaffold's
-//! kinds for `--kind`, the repo's package folders for `remove-package`. Hidden commands
-//! (`man`) are left out.
+//! values complete from what is true now: the releases `new` and `upgrade` offer for their
+//! `--nakama` (the whole table for `sync --adopt`), the scaffold's kinds for `--kind`, the
+//! repo's package folders for `remove-package`. Hidden commands (`man`) are left out.
 
 use crate::cli::Cli;
 use crate::error::Result;
@@ -22,7 +22,7 @@ pub fn answer_shell() {
     if std::env::var_os(VAR).is_none() {
         return;
     }
-    let asked = CompleteEnv::with_factory(Cli::command)
+    let asked = CompleteEnv::with_factory(completed_command)
         .var(VAR)
         .try_complete(std::env::args_os(), std::env::current_dir().ok().as_deref());
     match asked {
@@ -32,6 +32,17 @@ pub fn answer_shell() {
         Err(e) if e.kind() == clap::error::ErrorKind::Io => std::process::exit(0),
         Err(e) => e.exit(),
     }
+}
+
+/// The command line the shell completes: scaffold's, without its hidden commands. clap's
+/// engine offers a hidden command once no visible one matches the word (`scaffold m<TAB>`
+/// gave `man`), so they are left out of the copy it completes against.
+fn completed_command() -> clap::Command {
+    let full = Cli::command();
+    clap::Command::new("scaffold")
+        .version(env!("CARGO_PKG_VERSION"))
+        .args(full.get_arguments().cloned())
+        .subcommands(full.get_subcommands().filter(|s| !s.is_hide_set()).cloned())
 }
 
 /// Prints the shell's registration script: it calls this binary by the name it was run as
@@ -57,10 +68,21 @@ pub fn run(shell: clap_complete::Shell) -> Result<()> {
     crate::ui::print(&String::from_utf8_lossy(&script))
 }
 
-/// `--nakama`: every release of the table, newest first, with its pins.
+/// `new --nakama` and `upgrade --nakama`: the releases they offer (the others are refused),
+/// newest first, with their pins.
+pub fn offered_releases() -> Vec<CompletionCandidate> {
+    candidates(crate::versions::offered())
+}
+
+/// `sync --adopt --nakama`: every release of the table, which records the one deployed.
 pub fn releases() -> Vec<CompletionCandidate> {
-    crate::versions::releases()
-        .iter()
+    candidates(crate::versions::releases().iter())
+}
+
+fn candidates<'a>(
+    releases: impl Iterator<Item = &'a crate::versions::Release>,
+) -> Vec<CompletionCandidate> {
+    releases
         .map(|r| {
             CompletionCandidate::new(&r.nakama).help(Some(
                 format!("nakama-common {}, Go {}", r.nakama_common, r.go).into(),
@@ -69,15 +91,18 @@ pub fn releases() -> Vec<CompletionCandidate> {
         .collect()
 }
 
-/// `--kind`: the kinds of the repo's own scaffold when it is on disk (built-in or a folder),
-/// else the built-in ones. A scaffold in a git repository is not fetched to complete a word.
+/// `--kind`: the kinds of the repo's own scaffold: built in, read from its folder, or, for a
+/// scaffold at a git commit, from the user's cache, where `new` kept them (a repository is
+/// never fetched to complete a word); else the built-in ones.
 pub fn kinds() -> Vec<CompletionCandidate> {
     use crate::repo::project;
     let template = project::find_root(std::path::Path::new("."))
         .and_then(|root| project::load(&root))
         .ok()
-        .filter(|record| record.scaffold.commit.is_none())
-        .and_then(|record| crate::source::recorded(&record.scaffold).ok())
+        .and_then(|record| match record.scaffold.commit {
+            Some(_) => crate::cache::load(&record.scaffold),
+            None => crate::source::recorded(&record.scaffold).ok(),
+        })
         .unwrap_or_else(crate::template::Template::builtin);
     crate::starter::kinds(&template)
         .into_iter()

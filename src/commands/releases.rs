@@ -8,47 +8,9 @@ use crate::versions::{self, refresh};
 
 pub fn run(args: ReleasesArgs, ui: Ui) -> Result<()> {
     if args.refresh {
-        let learned = refresh::refresh()?;
-        if learned.rows.is_empty() {
-            ui.status(
-                "Fresh",
-                "the Go module proxy has no Nakama release newer than the known ones",
-            );
-        }
-        for (r, why) in &learned.rows {
-            match why {
-                None => ui.status(
-                    "Learned",
-                    &format!(
-                        "Nakama {} (nakama-common {}, Go {}, protobuf {})",
-                        r.nakama, r.nakama_common, r.go, r.protobuf
-                    ),
-                ),
-                Some(why) => ui.warn(&format!(
-                    "learned Nakama {}, but it is not offered: {why}",
-                    r.nakama
-                )),
-            }
-        }
-        if !learned.rows.is_empty() {
-            ui.status("Saved", &learned.cache.display().to_string());
-        }
-        return Ok(());
+        return learn(ui);
     }
-    let rows: Vec<serde_json::Value> = versions::releases()
-        .iter()
-        .map(|r| {
-            serde_json::json!({
-                "nakama": r.nakama,
-                "nakama_common": r.nakama_common,
-                "go": r.go,
-                "protobuf": r.protobuf,
-                "pluginbuilder_go": r.builder_go(),
-                "offered": r.not_offered().is_none(),
-                "why_not": r.not_offered(),
-            })
-        })
-        .collect();
+    let rows: Vec<serde_json::Value> = versions::releases().iter().map(row).collect();
     if ui.json {
         ui.report(Report::new("releases", &crate::ui::here()).with("releases", rows));
         return Ok(());
@@ -67,5 +29,55 @@ pub fn run(args: ReleasesArgs, ui: Ui) -> Result<()> {
             r.nakama, r.nakama_common, r.go, r.protobuf
         ));
     }
-    ui.out(text.trim_end())
+    ui.out(&text)
+}
+
+/// `--refresh`: what was learned, said line by line; with `--json`, the learned rows are the
+/// report's `releases` (empty when nothing newer was found).
+fn learn(ui: Ui) -> Result<()> {
+    let learned = refresh::refresh()?;
+    let mut report = Report::new("releases", &crate::ui::here());
+    if learned.rows.is_empty() {
+        ui.status(
+            "Fresh",
+            "the Go module proxy has no Nakama release newer than the known ones",
+        );
+    }
+    for (r, why) in &learned.rows {
+        match why {
+            None => ui.status(
+                "Learned",
+                &format!(
+                    "Nakama {} (nakama-common {}, Go {}, protobuf {})",
+                    r.nakama, r.nakama_common, r.go, r.protobuf
+                ),
+            ),
+            Some(why) => report.warnings.push(format!(
+                "learned Nakama {}, but it is not offered: {why}",
+                r.nakama
+            )),
+        }
+    }
+    for w in &report.warnings {
+        ui.warn(w);
+    }
+    if !learned.rows.is_empty() {
+        ui.status("Saved", &learned.cache.display().to_string());
+    }
+    let rows: Vec<serde_json::Value> = learned.rows.iter().map(|(r, _)| row(r)).collect();
+    ui.report(report.with("releases", rows));
+    Ok(())
+}
+
+/// One release as `--json` lists it: its pins, and whether `new` and `upgrade` offer it.
+fn row(r: &versions::Release) -> serde_json::Value {
+    serde_json::json!({
+        "nakama": r.nakama,
+        "nakama_common": r.nakama_common,
+        "go": r.go,
+        "protobuf": r.protobuf,
+        "pluginbuilder_go": r.builder_go(),
+        "offered": r.not_offered().is_none(),
+        "why_not": r.not_offered(),
+    })
 }

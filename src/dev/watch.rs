@@ -138,7 +138,7 @@ impl Watcher {
                 continue;
             }
             self.seen.insert(path.clone(), now);
-            if best.as_ref().map_or(true, |(c, _)| change > *c) {
+            if best.as_ref().is_none_or(|(c, _)| change > *c) {
                 let rel = path.strip_prefix(&self.root).unwrap_or(&path);
                 best = Some((change, rel.to_path_buf()));
             }

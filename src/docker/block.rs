@@ -201,17 +201,15 @@ pub fn rewrite(text: &str, wanted: &[String], force: bool) -> Result<String, Blo
         let diff = crate::diff::lines(&block.lines, wanted);
         return Err(BlockError::Edited(block.begin + 1, block.end + 1, diff));
     }
-    Ok(splice(text, block.begin, block.end + 1, wanted, &[]))
+    Ok(splice(text, block.begin, block.end + 1, wanted))
 }
 
 /// Inserts a new block into a Dockerfile that has none, in the stage that runs `go build`:
 /// right before that RUN instruction, or after the stage's last COPY instruction when there is
-/// no build line. Single-line `COPY f/ f/` instructions of that stage that copy one of
-/// `folders` are folded into the block (no WORKDIR between them and the block), so a package
-/// is never copied twice nor kept copied after `remove-package`. `None` when there is no place.
+/// no build line; hand-written copies of `folders` are folded into it ([`fold`]). `None` when
+/// there is no place.
 pub fn adopt(text: &str, folders: &[String], root_files: &[String]) -> Option<String> {
-    let file = parse::parse(text);
-    let ins = &file.instructions;
+    let ins = parse::parse(text).instructions;
     let build = ins
         .iter()
         .rposition(|i| i.keyword == "RUN" && shell_text(i).contains("go build"));
@@ -234,24 +232,45 @@ pub fn adopt(text: &str, folders: &[String], root_files: &[String]) -> Option<St
                 .end_line
         }
     };
-    // Hand-written copies of package folders after the last WORKDIR before the block.
+    let with_block = splice(text, at_line, at_line, &copy_lines(folders, root_files));
+    Some(fold(&with_block, folders))
+}
+
+/// Drops the hand-written copies of `folders` that the block already makes: single-line
+/// COPY instructions of the block's stage, before it with no WORKDIR in between, that put a
+/// folder where the block's `COPY f/ f/` puts it (`COPY f f`, `COPY ./f /backend/f` under
+/// `WORKDIR /backend`, the JSON form). Kept, each package would be copied twice, and still
+/// copied after `remove-package` took it out of the block. Every other byte is kept.
+pub fn fold(text: &str, folders: &[String]) -> String {
+    let Ok(Some(block)) = find(text) else {
+        return text.to_string();
+    };
+    // 1-based: the begin marker's line.
+    let begin = block.begin + 1;
+    let stages = super::replay::Stages::read(text);
+    let Some(stage) = stages.stages.iter().rposition(|s| s.line < begin) else {
+        return text.to_string();
+    };
+    let ins = &stages.df.instructions[stages.stages[stage].start..stages.stages[stage].end];
     let workdir_after = |line: usize| {
         ins.iter()
-            .any(|i| i.keyword == "WORKDIR" && i.line > line && i.line <= at_line)
+            .any(|i| i.keyword == "WORKDIR" && i.line > line && i.line < begin)
     };
-    let folded: Vec<usize> = ins[stage_start..stage_end]
+    // Where the block's lines put a folder: under the WORKDIR in effect there (the base
+    // image's, `/go` for the pluginbuilder, when the stage sets none).
+    let workdir = stages.workdir_at(stage, block.begin);
+    let folded: Vec<usize> = ins
         .iter()
-        .filter(|i| i.line <= at_line && i.line == i.end_line && !workdir_after(i.line))
-        .filter(|i| copied_folder(i).is_some_and(|f| folders.contains(&f)))
+        .filter(|i| i.line < begin && i.line == i.end_line && !workdir_after(i.line))
+        .filter(|i| copied_folder(i, &workdir).is_some_and(|f| folders.contains(&f)))
         .map(|i| i.line - 1)
         .collect();
-    Some(splice(
-        text,
-        at_line,
-        at_line,
-        &copy_lines(folders, root_files),
-        &folded,
-    ))
+    raw_lines(text)
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !folded.contains(i))
+        .map(|(_, l)| *l)
+        .collect()
 }
 
 /// The text of a RUN in shell or exec form.
@@ -262,26 +281,35 @@ fn shell_text(i: &parse::Instruction) -> String {
     }
 }
 
-/// The folder a plain `COPY f/ f/` (or `COPY f f`, `COPY ./f/ ./f/`) copies to the same path.
-fn copied_folder(i: &parse::Instruction) -> Option<String> {
+/// The folder a plain COPY of one source copies to the same path under `workdir`, as the
+/// block's `COPY f/ f/` does: `COPY f f`, `COPY ./f/ ./f/`, `COPY f /backend/f` (under
+/// `WORKDIR /backend`), `COPY ["f/", "f/"]`. Flags (`--chown`, `--from`), wildcards and
+/// variables make another copy, which is left as written.
+fn copied_folder(i: &parse::Instruction, workdir: &str) -> Option<String> {
     if i.keyword != "COPY" || !i.flags.is_empty() || !i.heredocs.is_empty() {
         return None;
     }
-    let parse::Args::Shell(args) = &i.args else {
+    let words: Vec<&str> = match &i.args {
+        parse::Args::Shell(args) => args.split_whitespace().collect(),
+        parse::Args::Exec(words) => words.iter().map(String::as_str).collect(),
+    };
+    let [src, dst] = words.as_slice() else {
         return None;
     };
-    let words: Vec<&str> = args.split_whitespace().collect();
-    let norm = |w: &str| w.trim_start_matches("./").trim_end_matches('/').to_string();
-    match words.as_slice() {
-        [src, dst] if norm(src) == norm(dst) && !norm(src).is_empty() => Some(norm(src)),
-        _ => None,
+    let plain = |w: &str| !w.is_empty() && !w.contains(['$', '*', '?', '[', '\\']);
+    if !plain(src) || !plain(dst) || src.starts_with('/') {
+        return None;
     }
+    let folder = super::path::clean(src);
+    let into = |w: &str| super::path::join(workdir, w);
+    let top = !folder.contains('/') && folder != "." && folder != "..";
+    (top && into(dst) == into(&folder)).then_some(folder)
 }
 
-/// Replaces lines `from..to` (0-based) with a freshly hashed block holding `copy`, and drops
-/// the lines in `drop`. Every other line is kept byte for byte; the new lines take the ending
-/// of the line they stand by (LF in an LF file, CRLF in a CRLF one).
-fn splice(text: &str, from: usize, to: usize, copy: &[String], drop: &[usize]) -> String {
+/// Replaces lines `from..to` (0-based) with a freshly hashed block holding `copy`. Every other
+/// line is kept byte for byte; the new lines take the ending of the line they stand by (LF in
+/// an LF file, CRLF in a CRLF one).
+fn splice(text: &str, from: usize, to: usize, copy: &[String]) -> String {
     let lines = raw_lines(text);
     let eol = lines
         .get(from)
@@ -298,7 +326,7 @@ fn splice(text: &str, from: usize, to: usize, copy: &[String], drop: &[usize]) -
                 out.push_str(eol);
             }
         }
-        if (from..to).contains(&i) || drop.contains(&i) {
+        if (from..to).contains(&i) {
             continue;
         }
         // The line before an inserted block needs an ending of its own.
@@ -436,6 +464,29 @@ mod tests {
         // The hand-written copy was folded into the block, not kept beside it.
         assert_eq!(out.matches("COPY profile/ profile/").count(), 1);
         assert!(find(&out).unwrap().is_some());
+    }
+
+    #[test]
+    fn adopt_folds_every_copy_that_puts_a_package_where_the_block_does() {
+        let seed = "FROM heroiclabs/nakama-pluginbuilder:3.40.0 AS builder\nWORKDIR /backend\nCOPY go.mod ./\nCOPY ./profile /backend/profile\nCOPY [\"inventory/\", \"inventory/\"]\nCOPY --chown=1000 stats/ stats/\nCOPY lobby/ /elsewhere/lobby/\nCOPY *.go ./\nRUN go build -buildmode=plugin .\n";
+        let folders: Vec<String> = ["inventory", "lobby", "profile", "stats"]
+            .map(String::from)
+            .to_vec();
+        let out = adopt(seed, &folders, &[]).unwrap();
+        assert!(!out.contains("/backend/profile"), "{out}");
+        assert!(!out.contains("[\"inventory/\""), "{out}");
+        // Another owner and another destination are other copies, kept as written.
+        assert!(out.contains("COPY --chown=1000 stats/ stats/\n"), "{out}");
+        assert!(out.contains("COPY lobby/ /elsewhere/lobby/\n"), "{out}");
+        assert_eq!(
+            find(&out).unwrap().unwrap().lines,
+            lines(&["inventory", "lobby", "profile", "stats"])
+        );
+        // Under another WORKDIR the same line lands elsewhere: not folded.
+        let other = seed.replace("WORKDIR /backend", "WORKDIR /src");
+        let out = adopt(&other, &folders, &[]).unwrap();
+        assert!(out.contains("COPY ./profile /backend/profile\n"), "{out}");
+        assert!(!out.contains("COPY [\"inventory/\""), "{out}");
     }
 
     #[test]

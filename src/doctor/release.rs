@@ -227,7 +227,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
             _ => {}
         }
         // Checked once nakama-common agrees: tidying a new nakama-common moves protobuf too.
-        let common_ok = common.map_or(true, |(_, v, _)| *v == r.nakama_common);
+        let common_ok = common.is_none_or(|(_, v, _)| *v == r.nakama_common);
         if let (true, Some((_, v, line))) = (
             common_ok,
             f.gomod.requires.iter().find(|(p, _, _)| p == PROTOBUF),

@@ -429,7 +429,7 @@ fn param_types(parts: &[Vec<Tok>]) -> Vec<String> {
             continue;
         }
         let ty = text(&p[1..]);
-        out.extend(std::iter::repeat(ty).take(pending + 1));
+        out.extend(std::iter::repeat_n(ty, pending + 1));
         pending = 0;
     }
     out

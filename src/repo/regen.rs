@@ -86,6 +86,13 @@ pub fn plan(root: &Path, module: &str, plan: &mut Plan, mode: Mode) -> Result<Ou
             .context("the Dockerfile has no builder stage with a COPY or `go build` line to put the package block next to; add `# scaffold:packages begin` and `# scaffold:packages end` lines where the package COPY lines belong, then run `scaffold sync`")?,
         other => other.map_err(|e| crate::error::err!("Dockerfile: {e}"))?,
     };
+    // A hand-made repo may already have a block (`doctor --fix` adds one for the folders it
+    // found missing) beside its own COPY lines: adopting folds those in too.
+    let rewritten = if mode.adopt {
+        dockerfile::fold(&rewritten, &folders)
+    } else {
+        rewritten
+    };
     let generated = wiring::render(module, &pkgs);
     let existing = read_planned(root, &overlay, wiring::FILE)?;
     let generated = match &existing {

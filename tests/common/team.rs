@@ -72,9 +72,6 @@ impl Env {
         env: &[(&str, &str)],
     ) -> Out {
         let mut cmd = scaffold();
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
         cmd.args(args)
             .current_dir(dir)
             .env("HOME", &self.home)
@@ -82,8 +79,12 @@ impl Env {
             .env("XDG_CACHE_HOME", &self.cache)
             .env("TMPDIR", &self.tmp)
             .env("NO_COLOR", "1");
-        // With HOME moved, Go would fetch and build everything again: share the real caches.
+        // With HOME moved, Go would fetch and build everything again: share the real caches
+        // (unless the test gives its own).
         for (k, v) in go_env() {
+            cmd.env(k, v);
+        }
+        for (k, v) in env {
             cmd.env(k, v);
         }
         output(&mut cmd)

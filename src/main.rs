@@ -22,10 +22,9 @@ fn main() -> ExitCode {
         Err(err) => ExitCode::from(err.code()),
     };
     if json {
-        return match ui::print(&ui::json_outcome(result.as_ref().err())) {
-            Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
-            _ => code,
-        };
+        // A reader that stopped reading changes nothing but the output: a verdict stands.
+        let _ = ui::print(&ui::json_outcome(result.as_ref().err()));
+        return code;
     }
     if let Err(err) = result {
         // `{:#}` prints the whole cause chain on one line, as ripgrep does.
@@ -60,8 +59,6 @@ fn clap_error(e: clap::Error) -> ExitCode {
         error: Some(ui::ErrorJson::of(&err)),
     };
     let text = serde_json::to_string_pretty(&object).expect("an error always serialises");
-    match ui::print(&(text + "\n")) {
-        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
-        _ => ExitCode::from(err.code()),
-    }
+    let _ = ui::print(&(text + "\n"));
+    ExitCode::from(err.code())
 }

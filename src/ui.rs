@@ -126,6 +126,16 @@ pub fn print(text: &str) -> Result<()> {
     Ok(())
 }
 
+/// Output a closed pipe cut short counts as shown: a command with a verdict (`doctor`,
+/// `sync --check`, `update`) still ends with it, so `scaffold doctor | head` under
+/// `set -o pipefail` fails on a broken repo instead of passing it.
+pub fn shown(printed: Result<()>) -> Result<()> {
+    match printed {
+        Err(e) if e.is_broken_pipe() => Ok(()),
+        other => other,
+    }
+}
+
 /// One line on stderr; dropped when stderr cannot be written (a closed terminal).
 pub fn eprint_line(text: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{text}");

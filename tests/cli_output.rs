@@ -515,9 +515,10 @@ fn with_closed_stdout(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
     }
 }
 
-/// Every command that prints to stdout ends quietly when the reader has gone: exit 0, no
-/// panic, and nothing on stderr that the same run with a reader does not print too (its
-/// status lines before the output). Each run is first made with a reader, to be sure it
+/// Every command that prints to stdout ends quietly when the reader has gone: no panic, the
+/// exit code the same run has with a reader (a verdict such as doctor's problems stands),
+/// and nothing on stderr that the same run with a reader does not print too (its status
+/// lines before the output). Each run is first made with a reader, to be sure it
 /// prints there, so the closed pipe is really met, and that its output ends its last line.
 #[test]
 fn a_closed_stdout_ends_every_printing_command_quietly() {
@@ -588,6 +589,7 @@ fn a_closed_stdout_ends_every_printing_command_quietly() {
         &["check-template", "ejected", "--no-go", "--json"],
         &["--json", "add-package", "--bogus"],
     ];
+    let mut verdicts = 0;
     for args in runs {
         let open = output(
             scaffold()
@@ -605,7 +607,8 @@ fn a_closed_stdout_ends_every_printing_command_quietly() {
             &open.stdout[open.stdout.len().saturating_sub(40)..]
         );
         let closed = with_closed_stdout(here, args, &[]);
-        assert_eq!(closed.code, 0, "{args:?}: {closed:#?}");
+        assert_eq!(closed.code, open.code, "{args:?}: {closed:#?}");
+        verdicts += usize::from(open.code == 1);
         for line in closed.stderr.lines() {
             assert!(
                 open.stderr.lines().any(|l| l == line),
@@ -613,6 +616,8 @@ fn a_closed_stdout_ends_every_printing_command_quietly() {
             );
         }
     }
+    // doctor (plain and --json) and sync --check (plain and --json) find the uncopied package.
+    assert!(verdicts >= 4, "only {verdicts} runs had problems to report");
     // Runs that write: with --json they print once they are done, and still end quietly.
     for args in [
         &["new", "y", "--yes", "--no-git", "--json"][..],

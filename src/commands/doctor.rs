@@ -45,7 +45,7 @@ pub fn run(args: DoctorArgs, ui: Ui) -> Result<()> {
         .warnings
         .extend(outcome.dropped.iter().cloned());
     if !outcome.plan.is_empty() {
-        ui.out(&colour_diff(&outcome.plan.diff()))?;
+        crate::ui::shown(ui.out(&colour_diff(&outcome.plan.diff())))?;
     }
     let planned = |report: crate::ui::Report| {
         let mut report = report;
@@ -87,13 +87,14 @@ pub fn run(args: DoctorArgs, ui: Ui) -> Result<()> {
 }
 
 /// Prints the report: the grouped listing on stdout and warnings on stderr; with `--json`
-/// the report is kept for the one JSON object.
+/// the report is kept for the one JSON object. A reader that stopped reading leaves the
+/// verdict to come as it is ([`crate::ui::shown`]).
 fn show(r: &Report, report: crate::ui::Report, ui: Ui) -> Result<()> {
     ui.report(report);
     for w in &r.warnings {
         ui.warn(&format!("{}:{}: {}", w.file, w.line, w.message));
     }
-    ui.out(&report::render(&r.problems))
+    crate::ui::shown(ui.out(&report::render(&r.problems)))
 }
 
 /// Doctor's findings in the shape every command reports: its problems and what `--fix`

@@ -62,7 +62,7 @@ pub fn run(args: SyncArgs, ui: Ui) -> Result<()> {
             );
             return Ok(());
         }
-        ui.out(&colour_diff(&diff))?;
+        crate::ui::shown(ui.out(&colour_diff(&diff)))?;
         // Exit 1, after the diff on stdout.
         return Err(Error::Problems(
             "out of date: run `scaffold sync` and commit the result".into(),

@@ -58,7 +58,7 @@ pub fn run(args: UpdateArgs, ui: Ui) -> Result<()> {
     warnings.extend(up.conflicts.iter().map(|c| {
         format!("{c}: conflict; both you and the scaffold changed the same lines, marked <<<<<<< yours ... >>>>>>> {}", target.marker())
     }));
-    super::finish(
+    crate::ui::shown(super::finish(
         "update",
         &root,
         up.plan,
@@ -70,7 +70,7 @@ pub fn run(args: UpdateArgs, ui: Ui) -> Result<()> {
             dry: "Would update",
             what: format!("from {recorded} to {}", target.label()),
         }),
-    )?;
+    ))?;
     if up.conflicts.is_empty() {
         return Ok(());
     }

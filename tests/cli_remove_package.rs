@@ -113,6 +113,43 @@ fn delete_in_one_step() {
 }
 
 #[test]
+fn delete_is_refused_while_a_hand_written_line_still_copies_the_folder() {
+    let (_tmp, root, _) = repo_with_inventory();
+    let docker = read(root.join("Dockerfile"));
+    // Lines the block does not own, which `sync --adopt` leaves as written (flags, ADD).
+    for line in [
+        "COPY --chown=1000:1000 inventory/ inventory/",
+        "ADD ./inventory/data.json /backend/data.json",
+    ] {
+        let edited = docker.replace("RUN go build", &format!("{line}\nRUN go build"));
+        write(root.join("Dockerfile"), &edited);
+        let at = edited.lines().position(|l| l == line).unwrap() + 1;
+        commit_all(&root, "hand-written copy");
+        let before = snapshot(&root);
+        let out = run_in(&root, ["remove-package", "inventory", "--delete"]).code(1);
+        assert!(
+            out.stderr.contains(&format!(
+                "Dockerfile line {at} copies inventory/ outside scaffold's block (`{line}`)"
+            )),
+            "{}",
+            out.stderr
+        );
+        assert_unchanged(&before, &snapshot(&root));
+    }
+    // Taken out of the build without deleting, the folder is still there to copy.
+    run_in(&root, ["remove-package", "inventory"]).ok();
+    // The line gone, the deletion goes ahead, and the repo builds as doctor sees it.
+    write(
+        root.join("Dockerfile"),
+        &docker.replace("COPY inventory/ inventory/\n", ""),
+    );
+    commit_all(&root, "line removed");
+    run_in(&root, ["remove-package", "inventory", "--delete"]).ok();
+    assert!(!root.join("inventory").exists());
+    run_in(&root, ["doctor"]).ok();
+}
+
+#[test]
 fn refused_while_another_package_imports_it() {
     let (_tmp, root, _) = repo_with_inventory();
     run_in(&root, ["add-package", "stats"]).ok();

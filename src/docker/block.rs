@@ -273,6 +273,45 @@ pub fn fold(text: &str, folders: &[String]) -> String {
         .collect()
 }
 
+/// The COPY and ADD instructions outside the block that copy `folder` (or something in it)
+/// from the build context, with flags or not: `(line, text)`, 1-based. Once the folder is
+/// gone each fails the build, so `remove-package --delete` refuses to leave one behind.
+pub fn copies_outside(text: &str, folder: &str) -> Vec<(usize, String)> {
+    let block = find(text).ok().flatten();
+    let inside = |line: usize| {
+        block
+            .as_ref()
+            .is_some_and(|b| line > b.begin && line <= b.end + 1)
+    };
+    let lines = raw_lines(text);
+    parse::parse(text)
+        .instructions
+        .iter()
+        .filter(|i| matches!(i.keyword.as_str(), "COPY" | "ADD") && i.flag("from").is_none())
+        .filter(|i| !inside(i.line))
+        .filter(|i| {
+            let words: Vec<String> = match &i.args {
+                parse::Args::Shell(args) => args.split_whitespace().map(str::to_string).collect(),
+                parse::Args::Exec(words) => words.clone(),
+            };
+            let sources = &words[..words.len().saturating_sub(1)];
+            sources.iter().any(|s| {
+                let s = s.trim_start_matches('/');
+                let s = s.strip_prefix("./").unwrap_or(s);
+                s.split('/').next() == Some(folder)
+            })
+        })
+        .map(|i| {
+            (
+                i.line,
+                bare(lines.get(i.line - 1).copied().unwrap_or(""))
+                    .trim()
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
 /// The text of a RUN in shell or exec form.
 fn shell_text(i: &parse::Instruction) -> String {
     match &i.args {
@@ -359,6 +398,21 @@ mod tests {
     use super::*;
 
     const FILE: &str = "FROM b AS builder\nCOPY *.go ./\n# scaffold:packages begin\n# scaffold:packages end\nRUN go build -buildmode=plugin .\n";
+
+    #[test]
+    fn copies_outside_the_block_name_the_folder_from_the_context() {
+        let text = "FROM b AS builder\nCOPY *.go ./\nCOPY --chown=1:1 inv/ inv/\nCOPY [\"./inv/a\", \"/x\"]\nADD /inv /y\nCOPY inventory/ inventory/\nCOPY --from=other inv/ inv/\n# scaffold:packages begin\nCOPY inv/ inv/\n# scaffold:packages end\nRUN go build -buildmode=plugin .\n";
+        let found: Vec<usize> = copies_outside(text, "inv")
+            .iter()
+            .map(|(l, _)| *l)
+            .collect();
+        assert_eq!(found, [3, 4, 5]);
+        assert_eq!(
+            copies_outside(text, "inv")[0].1,
+            "COPY --chown=1:1 inv/ inv/"
+        );
+        assert!(copies_outside(text, "profile").is_empty());
+    }
 
     fn lines(f: &[&str]) -> Vec<String> {
         let folders: Vec<String> = f.iter().map(|s| s.to_string()).collect();

@@ -141,7 +141,7 @@ fn delete_is_refused_while_a_hand_written_line_still_copies_the_folder() {
     // The line gone, the deletion goes ahead, and the repo builds as doctor sees it.
     write(
         root.join("Dockerfile"),
-        &docker.replace("COPY inventory/ inventory/\n", ""),
+        docker.replace("COPY inventory/ inventory/\n", ""),
     );
     commit_all(&root, "line removed");
     run_in(&root, ["remove-package", "inventory", "--delete"]).ok();

@@ -42,7 +42,7 @@ pub fn digest(template: &Template) -> String {
     let mut h = Sha256::new();
     for (path, bytes) in template.files.iter().filter(|(p, _)| kept(p)) {
         let exec = template.executable.contains(path);
-        h.update(crate::repo::plan::slash(path).as_bytes());
+        h.update(crate::files::slash(path).as_bytes());
         h.update([0, u8::from(exec)]);
         h.update((bytes.len() as u64).to_le_bytes());
         h.update(bytes);

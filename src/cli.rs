@@ -1,6 +1,6 @@
 //! The whole command-line surface (clap derive); doc comments are the help text.
 
-use crate::commands::completions as complete;
+use crate::complete;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::engine::ArgValueCandidates;
 use std::path::PathBuf;

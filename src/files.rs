@@ -1,6 +1,7 @@
 //! Reading the files of a repo or a scaffold without trusting them: only regular files are
 //! opened (a committed link to `/dev/zero`, or a FIFO, would make a plain read hang or never
-//! end), and no read returns more than a bound.
+//! end), and no read returns more than a bound. Also the path rules every writer shares: how
+//! a path is spelt in messages and Dockerfiles, and which paths are git's own.
 
 use std::fs;
 use std::io::{self, Read};
@@ -135,4 +136,12 @@ mod tests {
             io::ErrorKind::NotFound
         );
     }
+}
+
+/// A path with `/` separators on every OS, for messages and Dockerfiles.
+pub fn slash(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }

@@ -7,6 +7,7 @@ pub mod answers;
 pub mod cache;
 pub mod cli;
 pub mod commands;
+pub mod complete;
 pub mod config;
 pub mod dev;
 pub mod diff;

@@ -158,7 +158,7 @@ fn folder_origin(root: &Path, subdir: Option<&str>) -> Origin {
         .strip_prefix(&top)
         .unwrap_or(Path::new(""))
         .join(subdir.unwrap_or(""));
-    let sub = Some(crate::repo::plan::slash(&inside)).filter(|s| !s.is_empty());
+    let sub = Some(crate::files::slash(&inside)).filter(|s| !s.is_empty());
     // With changes, no commit holds what was rendered.
     if has_changes(&repo, sub.as_deref()) {
         return local;

@@ -52,7 +52,7 @@ pub fn render(
         if first != Some(std::ffi::OsStr::new(name)) || parts.next().is_none() {
             bail!(
                 "kind `{kind}` would write `{}`, outside the package folder `{name}/`; a kind may only write inside it (see kinds/{kind}/ in the scaffold)",
-                crate::repo::plan::slash(&f.path)
+                crate::files::slash(&f.path)
             );
         }
     }

@@ -197,7 +197,7 @@ impl Template {
             if rel == Path::new("manifest.toml") {
                 continue;
             }
-            let shown = crate::repo::plan::slash(path);
+            let shown = crate::files::slash(path);
             let (rel, render) = match rel.to_str().and_then(|s| s.strip_suffix(".hbs")) {
                 Some(stripped) => (PathBuf::from(stripped), true),
                 None => (rel.to_path_buf(), false),
@@ -567,7 +567,7 @@ fn executable(_: &std::fs::Metadata) -> bool {
 /// Renders the variables in a file name and refuses any result that could leave the
 /// destination or write into git's folder.
 fn render_path(hb: &Handlebars<'static>, rel: &Path, ctx: &handlebars::Context) -> Result<PathBuf> {
-    let text = crate::repo::plan::slash(rel);
+    let text = crate::files::slash(rel);
     let rendered = render_text(hb, &text, ctx).map_err(|e| crate::error::err!("{e}"))?;
     if rendered.is_empty() {
         bail!("`{text}` renders to an empty name");

@@ -2,14 +2,12 @@
 //!
 //! Completion is clap_complete's dynamic engine: the script `completions` prints only
 //! registers a function that asks the binary itself (`COMPLETE=bash scaffold -- WORDS`), so
-//! values complete from what is true now: the releases `new` and `upgrade` offer for their
-//! `--nakama` (the whole table for `sync --adopt`), the scaffold's kinds for `--kind`, the
-//! repo's package folders for `remove-package`. Hidden commands (`man`) are left out.
+//! values complete from what is true now ([`crate::complete`] lists them). Hidden commands
+//! (`man`) are left out.
 
 use crate::cli::Cli;
 use crate::error::Result;
 use clap::CommandFactory;
-use clap_complete::engine::CompletionCandidate;
 use clap_complete::env::{CompleteEnv, Shells};
 use clap_mangen::Man;
 
@@ -66,60 +64,6 @@ pub fn run(shell: clap_complete::Shell) -> Result<()> {
     let mut script = Vec::new();
     completer.write_registration(VAR, "scaffold", "scaffold", &bin, &mut script)?;
     crate::ui::print(&String::from_utf8_lossy(&script))
-}
-
-/// `new --nakama` and `upgrade --nakama`: the releases they offer (the others are refused),
-/// newest first, with their pins.
-pub fn offered_releases() -> Vec<CompletionCandidate> {
-    candidates(crate::versions::offered())
-}
-
-/// `sync --adopt --nakama`: every release of the table, which records the one deployed.
-pub fn releases() -> Vec<CompletionCandidate> {
-    candidates(crate::versions::releases().iter())
-}
-
-fn candidates<'a>(
-    releases: impl Iterator<Item = &'a crate::versions::Release>,
-) -> Vec<CompletionCandidate> {
-    releases
-        .map(|r| {
-            CompletionCandidate::new(&r.nakama).help(Some(
-                format!("nakama-common {}, Go {}", r.nakama_common, r.go).into(),
-            ))
-        })
-        .collect()
-}
-
-/// `--kind`: the kinds of the repo's own scaffold: built in, read from its folder, or, for a
-/// scaffold at a git commit, from the user's cache, where `new` kept them (a repository is
-/// never fetched to complete a word); else the built-in ones.
-pub fn kinds() -> Vec<CompletionCandidate> {
-    use crate::repo::project;
-    let template = project::find_root(std::path::Path::new("."))
-        .and_then(|root| project::load(&root))
-        .ok()
-        .and_then(|record| match record.scaffold.commit {
-            Some(_) => crate::cache::load(&record.scaffold),
-            None => crate::source::recorded(&record.scaffold).ok(),
-        })
-        .unwrap_or_else(crate::template::Template::builtin);
-    crate::starter::kinds(&template)
-        .into_iter()
-        .map(|(kind, description)| CompletionCandidate::new(kind).help(Some(description.into())))
-        .collect()
-}
-
-/// `remove-package NAME`: the package folders of the repo around the current folder.
-pub fn packages() -> Vec<CompletionCandidate> {
-    let Ok(root) = crate::repo::project::find_root(std::path::Path::new(".")) else {
-        return Vec::new();
-    };
-    crate::repo::packages::discover(&root, &Default::default())
-        .unwrap_or_default()
-        .into_iter()
-        .map(|p| CompletionCandidate::new(p.folder))
-        .collect()
 }
 
 /// The roff man page (`just man` writes it to target/scaffold.1).

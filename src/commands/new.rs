@@ -184,7 +184,7 @@ pub fn run(args: NewArgs, ui: Ui) -> Result<()> {
     plan.changes.retain(|c| {
         let exists = r.dir.join(&c.path).exists();
         if exists {
-            skipped.push(crate::repo::plan::slash(&c.path));
+            skipped.push(crate::files::slash(&c.path));
         }
         !exists
     });

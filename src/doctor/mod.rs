@@ -159,7 +159,7 @@ impl Target {
             return Target::root(root);
         };
         let inside = match (df.canonicalize(), root.canonicalize()) {
-            (Ok(d), Ok(r)) => d.strip_prefix(&r).ok().map(crate::repo::plan::slash),
+            (Ok(d), Ok(r)) => d.strip_prefix(&r).ok().map(crate::files::slash),
             _ => None,
         };
         Target {

@@ -111,7 +111,7 @@ fn entry(path: &Path, id: Oid, size: usize) -> IndexEntry {
         id,
         flags: 0,
         flags_extended: 0,
-        path: crate::repo::plan::slash(path).into_bytes(),
+        path: crate::files::slash(path).into_bytes(),
     }
 }
 

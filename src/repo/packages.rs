@@ -212,7 +212,7 @@ pub fn module_go_files(root: &Path, overlay: &Overlay) -> Result<Vec<(String, Go
         }
     }
     for (path, bytes) in overlay {
-        let rel = crate::repo::plan::slash(path);
+        let rel = crate::files::slash(path);
         let name = rel.rsplit('/').next().unwrap_or(&rel);
         let hidden = rel.split('/').any(ignored_name) || rel.starts_with("vendor/");
         if is_go_source(name) && !hidden {
@@ -239,10 +239,7 @@ const PLUGIN_PARAMS: [&str; 5] = [
 /// Every regular file of the repo (disk and planned), `/`-separated and relative, `.git` left
 /// out: what a root `//go:embed` pattern is matched against.
 fn repo_files(root: &Path, overlay: &Overlay) -> Result<Vec<String>> {
-    let mut found: BTreeSet<String> = overlay
-        .keys()
-        .map(|p| crate::repo::plan::slash(p))
-        .collect();
+    let mut found: BTreeSet<String> = overlay.keys().map(|p| crate::files::slash(p)).collect();
     let mut stack = vec![(root.to_path_buf(), String::new())];
     while let Some((dir, rel)) = stack.pop() {
         let entries = match fs::read_dir(&dir) {

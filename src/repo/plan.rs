@@ -92,9 +92,9 @@ impl Plan {
     /// A removal as shown: a folder with a trailing `/`.
     fn shown(&self, rel: &Path) -> String {
         if self.root.join(rel).is_file() {
-            slash(rel)
+            crate::files::slash(rel)
         } else {
-            format!("{}/", slash(rel))
+            format!("{}/", crate::files::slash(rel))
         }
     }
 
@@ -111,7 +111,7 @@ impl Plan {
             .changes
             .iter()
             .filter(|c| keep(c))
-            .map(|c| slash(&c.path))
+            .map(|c| crate::files::slash(&c.path))
             .collect();
         v.sort();
         v
@@ -124,9 +124,15 @@ impl Plan {
         let removed = self.removals.iter().map(|r| {
             // A file shows as a diff to nothing, as git shows a deletion.
             match fs::read(self.root.join(r)) {
-                Ok(old) => crate::diff::file(&slash(r), &String::from_utf8_lossy(&old), "")
-                    .replacen(&format!("+++ b/{}", slash(r)), "+++ /dev/null", 1),
-                Err(_) => format!("deleted folder {}/\n", slash(r)),
+                Ok(old) => {
+                    crate::diff::file(&crate::files::slash(r), &String::from_utf8_lossy(&old), "")
+                        .replacen(
+                            &format!("+++ b/{}", crate::files::slash(r)),
+                            "+++ /dev/null",
+                            1,
+                        )
+                }
+                Err(_) => format!("deleted folder {}/\n", crate::files::slash(r)),
             }
         });
         removed
@@ -136,7 +142,11 @@ impl Plan {
                     .as_deref()
                     .map(String::from_utf8_lossy)
                     .unwrap_or_default();
-                crate::diff::file(&slash(&c.path), &old, &String::from_utf8_lossy(&c.after))
+                crate::diff::file(
+                    &crate::files::slash(&c.path),
+                    &old,
+                    &String::from_utf8_lossy(&c.after),
+                )
             }))
             .collect()
     }
@@ -212,7 +222,7 @@ impl Plan {
             if crate::files::names_git_dir(&change.path) {
                 bail!(
                     "{} is inside `.git`, git's own folder; scaffold never writes there",
-                    slash(&change.path)
+                    crate::files::slash(&change.path)
                 );
             }
             let target = if made_root {
@@ -239,7 +249,7 @@ impl Plan {
                 folder: rel.clone(),
                 aside: PathBuf::from(format!(
                     ".scaffold-removing-{}-{token}",
-                    slash(rel).replace('/', "-")
+                    crate::files::slash(rel).replace('/', "-")
                 )),
             })
             .collect();
@@ -344,14 +354,14 @@ fn target_of(root: &Path, real_root: &Path, rel: &Path) -> Result<PathBuf> {
     let real = full.canonicalize().with_context(|| {
         format!(
             "{} is a link to a file that does not exist; point it at one, or replace it with a file",
-            slash(rel)
+            crate::files::slash(rel)
         )
     })?;
     let inside = real.strip_prefix(real_root).ok().map(Path::to_path_buf);
     if crate::files::names_git_dir(inside.as_deref().unwrap_or(&real)) {
         bail!(
             "{} links into `.git` ({}); scaffold never writes there",
-            slash(rel),
+            crate::files::slash(rel),
             real.display()
         );
     }
@@ -485,7 +495,7 @@ fn step_delay() {
 fn fail_point(path: &Path) -> std::io::Result<()> {
     if cfg!(debug_assertions) {
         if let Ok(target) = std::env::var("SCAFFOLD_TEST_FAIL_WRITE") {
-            if slash(path) == target {
+            if crate::files::slash(path) == target {
                 return Err(std::io::Error::other("injected failure"));
             }
         }
@@ -527,14 +537,6 @@ fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
     #[cfg(not(unix))]
     let _ = (path, mode);
     Ok(())
-}
-
-/// A path with `/` separators on every OS, for messages and Dockerfiles.
-pub fn slash(path: &Path) -> String {
-    path.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 #[cfg(test)]

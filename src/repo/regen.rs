@@ -35,7 +35,7 @@ pub fn plan(root: &Path, module: &str, plan: &mut Plan, mode: Mode) -> Result<Ou
         .map(|c| (c.path.clone(), c.after.as_slice()))
         .collect();
     let mut excluded = excluded_folders(root, &overlay);
-    excluded.extend(plan.removals.iter().map(|r| crate::repo::plan::slash(r)));
+    excluded.extend(plan.removals.iter().map(|r| crate::files::slash(r)));
     let (pkgs, unusable): (Vec<PackageDir>, Vec<PackageDir>) = packages::discover(root, &overlay)?
         .into_iter()
         .filter(|p| !excluded.contains(&p.folder))

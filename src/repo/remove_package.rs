@@ -139,7 +139,7 @@ fn importers_of(root: &Path, module: &str, name: &str) -> Result<Vec<String>> {
                 for import in source::parse(&text).imports {
                     let p = &import.path;
                     if *p == prefix || p.starts_with(&format!("{prefix}/")) {
-                        found.push(format!("{}:{}", crate::repo::plan::slash(rel), import.line));
+                        found.push(format!("{}:{}", crate::files::slash(rel), import.line));
                     }
                 }
             }

@@ -1,8 +1,10 @@
 //! A planned set of file changes: computed in memory, shown as a diff, then written all or
-//! nothing (each file through a temp file and a rename, under a journal: a failure rolls back
-//! what was done, a killed run is finished or undone by the next command).
+//! nothing under a journal (a replaced file through a temp file and a rename, a new one in
+//! place): a failure rolls back what was done, a killed run is finished or undone by the next
+//! command.
 
 use crate::error::{bail, Context, Error, Result};
+use crate::files::slash;
 use crate::repo::journal::{self, Entry, Journal, Removal, State};
 use crate::template::RenderedFile;
 use std::fs;
@@ -92,9 +94,9 @@ impl Plan {
     /// A removal as shown: a folder with a trailing `/`.
     fn shown(&self, rel: &Path) -> String {
         if self.root.join(rel).is_file() {
-            crate::files::slash(rel)
+            slash(rel)
         } else {
-            format!("{}/", crate::files::slash(rel))
+            format!("{}/", slash(rel))
         }
     }
 
@@ -111,7 +113,7 @@ impl Plan {
             .changes
             .iter()
             .filter(|c| keep(c))
-            .map(|c| crate::files::slash(&c.path))
+            .map(|c| slash(&c.path))
             .collect();
         v.sort();
         v
@@ -124,15 +126,9 @@ impl Plan {
         let removed = self.removals.iter().map(|r| {
             // A file shows as a diff to nothing, as git shows a deletion.
             match fs::read(self.root.join(r)) {
-                Ok(old) => {
-                    crate::diff::file(&crate::files::slash(r), &String::from_utf8_lossy(&old), "")
-                        .replacen(
-                            &format!("+++ b/{}", crate::files::slash(r)),
-                            "+++ /dev/null",
-                            1,
-                        )
-                }
-                Err(_) => format!("deleted folder {}/\n", crate::files::slash(r)),
+                Ok(old) => crate::diff::file(&slash(r), &String::from_utf8_lossy(&old), "")
+                    .replacen(&format!("+++ b/{}", slash(r)), "+++ /dev/null", 1),
+                Err(_) => format!("deleted folder {}/\n", slash(r)),
             }
         });
         removed
@@ -142,11 +138,7 @@ impl Plan {
                     .as_deref()
                     .map(String::from_utf8_lossy)
                     .unwrap_or_default();
-                crate::diff::file(
-                    &crate::files::slash(&c.path),
-                    &old,
-                    &String::from_utf8_lossy(&c.after),
-                )
+                crate::diff::file(&slash(&c.path), &old, &String::from_utf8_lossy(&c.after))
             }))
             .collect()
     }
@@ -222,7 +214,7 @@ impl Plan {
             if crate::files::names_git_dir(&change.path) {
                 bail!(
                     "{} is inside `.git`, git's own folder; scaffold never writes there",
-                    crate::files::slash(&change.path)
+                    slash(&change.path)
                 );
             }
             let target = if made_root {
@@ -249,7 +241,7 @@ impl Plan {
                 folder: rel.clone(),
                 aside: PathBuf::from(format!(
                     ".scaffold-removing-{}-{token}",
-                    crate::files::slash(rel).replace('/', "-")
+                    slash(rel).replace('/', "-")
                 )),
             })
             .collect();
@@ -354,14 +346,14 @@ fn target_of(root: &Path, real_root: &Path, rel: &Path) -> Result<PathBuf> {
     let real = full.canonicalize().with_context(|| {
         format!(
             "{} is a link to a file that does not exist; point it at one, or replace it with a file",
-            crate::files::slash(rel)
+            slash(rel)
         )
     })?;
     let inside = real.strip_prefix(real_root).ok().map(Path::to_path_buf);
     if crate::files::names_git_dir(inside.as_deref().unwrap_or(&real)) {
         bail!(
             "{} links into `.git` ({}); scaffold never writes there",
-            crate::files::slash(rel),
+            slash(rel),
             real.display()
         );
     }
@@ -495,7 +487,7 @@ fn step_delay() {
 fn fail_point(path: &Path) -> std::io::Result<()> {
     if cfg!(debug_assertions) {
         if let Ok(target) = std::env::var("SCAFFOLD_TEST_FAIL_WRITE") {
-            if crate::files::slash(path) == target {
+            if slash(path) == target {
                 return Err(std::io::Error::other("injected failure"));
             }
         }

@@ -235,6 +235,41 @@ fn a_file_the_template_deletes_is_removed_unless_the_user_changed_it() {
 }
 
 #[test]
+fn a_dropped_file_the_users_dockerfile_copies_is_refused_not_deleted() {
+    let s = Setup::new();
+    // The user ships the team's greeting in the image, with a line of their own.
+    let docker = s.read("Dockerfile");
+    let line = "COPY --chown=1000:1000 templates/greeting.tmpl /nakama/data/greeting.tmpl";
+    let edited = docker.replacen(
+        "COPY local.yml /nakama/data/",
+        &format!("COPY local.yml /nakama/data/\n{line}"),
+        1,
+    );
+    assert_ne!(edited, docker);
+    write(s.game.join("Dockerfile"), &edited);
+    s.commit("ship the greeting");
+    fs::remove_file(s.template("templates/greeting.tmpl")).unwrap();
+    s.release("v2");
+
+    let at = edited.lines().position(|l| l == line).unwrap() + 1;
+    let want = format!(
+        "Dockerfile line {at} copies templates/greeting.tmpl outside scaffold's block (`{line}`)"
+    );
+    // The dry run refuses as the run does, and neither touches the repo.
+    let before = snapshot(&s.game);
+    for args in [&["--dry-run"][..], &[]] {
+        let out = s.update(args).code(1);
+        assert!(out.stderr.contains(&want), "{args:?}: {}", out.stderr);
+        assert_unchanged(&before, &snapshot(&s.game));
+    }
+    // The line gone, the update deletes the file, and the image still builds as doctor sees it.
+    write(s.game.join("Dockerfile"), &docker);
+    s.commit("greeting no longer shipped");
+    s.update(&[]).ok();
+    assert!(!s.game.join("templates/greeting.tmpl").exists());
+}
+
+#[test]
 fn check_exits_1_while_a_newer_version_exists_and_0_after_the_update() {
     let s = Setup::new();
     s.update(&["--check"]).ok();

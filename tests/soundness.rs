@@ -150,7 +150,25 @@ const CASES: &[Case] = &[
         new: &[],
         edit: |r| {
             r.run(&["add-package", "inventory"]).ok();
-            cmd(r, &["remove-package", "inventory", "--delete"])
+            // --force: the repo is not in git, which --delete otherwise refuses.
+            cmd(r, &["remove-package", "inventory", "--delete", "--force"])
+        },
+    },
+    Case {
+        // A line the block does not own still copies the folder: deleting it would leave a
+        // build that fails there, so the command must refuse (it once exited 0).
+        name: "remove-package --delete, a hand-written COPY --chown of it",
+        new: &[],
+        edit: |r| {
+            r.run(&["add-package", "inventory"]).ok();
+            let text = r.read("Dockerfile").replacen(
+                "RUN go build",
+                "COPY --chown=1000:1000 inventory/ inventory/\nRUN go build",
+                1,
+            );
+            r.write("Dockerfile", text);
+            // --force: the repo is not in git, which --delete otherwise refuses.
+            cmd(r, &["remove-package", "inventory", "--delete", "--force"])
         },
     },
     Case {

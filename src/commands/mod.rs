@@ -67,6 +67,8 @@ pub fn finish(
     report.deleted = plan.removed();
     report.warnings = warnings;
     if dry_run {
+        // A dry run says what the run would do, refusals included.
+        plan.check()?;
         ui.out(&colour_diff(&plan.diff()))?;
     } else {
         plan.apply()?;

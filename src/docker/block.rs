@@ -273,15 +273,24 @@ pub fn fold(text: &str, folders: &[String]) -> String {
         .collect()
 }
 
-/// The COPY and ADD instructions outside the block that copy `folder` (or something in it)
-/// from the build context, with flags or not: `(line, text)`, 1-based. Once the folder is
-/// gone each fails the build, so `remove-package --delete` refuses to leave one behind.
-pub fn copies_outside(text: &str, folder: &str) -> Vec<(usize, String)> {
+/// The COPY and ADD instructions outside the block that copy `path` (a folder or a file,
+/// `/`-separated) or something in it from the build context, with flags or not:
+/// `(line, text)`, 1-based. Once `path` is gone each fails the build, so a command that
+/// deletes it refuses to leave one behind. Wildcards are not expanded.
+pub fn copies_outside(text: &str, path: &str) -> Vec<(usize, String)> {
     let block = find(text).ok().flatten();
     let inside = |line: usize| {
         block
             .as_ref()
             .is_some_and(|b| line > b.begin && line <= b.end + 1)
+    };
+    let path = path.trim_end_matches('/');
+    let names = |source: &str| {
+        let s = source.trim_start_matches('/');
+        let s = s.strip_prefix("./").unwrap_or(s).trim_end_matches('/');
+        s == path
+            || s.strip_prefix(path)
+                .is_some_and(|rest| rest.starts_with('/'))
     };
     let lines = raw_lines(text);
     parse::parse(text)
@@ -294,20 +303,13 @@ pub fn copies_outside(text: &str, folder: &str) -> Vec<(usize, String)> {
                 parse::Args::Shell(args) => args.split_whitespace().map(str::to_string).collect(),
                 parse::Args::Exec(words) => words.clone(),
             };
-            let sources = &words[..words.len().saturating_sub(1)];
-            sources.iter().any(|s| {
-                let s = s.trim_start_matches('/');
-                let s = s.strip_prefix("./").unwrap_or(s);
-                s.split('/').next() == Some(folder)
-            })
+            words[..words.len().saturating_sub(1)]
+                .iter()
+                .any(|s| names(s))
         })
         .map(|i| {
-            (
-                i.line,
-                bare(lines.get(i.line - 1).copied().unwrap_or(""))
-                    .trim()
-                    .to_string(),
-            )
+            let line = lines.get(i.line - 1).copied().unwrap_or("");
+            (i.line, bare(line).trim().to_string())
         })
         .collect()
 }
@@ -412,6 +414,9 @@ mod tests {
             "COPY --chown=1:1 inv/ inv/"
         );
         assert!(copies_outside(text, "profile").is_empty());
+        // A file, and a file inside a copied folder (the folder stays, so its copy does).
+        assert_eq!(copies_outside(text, "inv/a").len(), 1);
+        assert!(copies_outside("FROM b\nCOPY inv/ inv/\n", "inv/a.txt").is_empty());
     }
 
     fn lines(f: &[&str]) -> Vec<String> {

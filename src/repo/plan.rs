@@ -148,6 +148,7 @@ impl Plan {
     /// contents beside it too), then everything is renamed into place. A failed rename undoes
     /// what was done; a killed run is finished or undone by the next command.
     pub fn apply(&self) -> Result<()> {
+        self.check()?;
         let made_root = create_root(&self.root)?;
         let result = self.write(&made_root);
         if result.is_err() {
@@ -156,6 +157,45 @@ impl Plan {
             }
         }
         result
+    }
+
+    /// What `apply` refuses before it writes anything, for a dry run to refuse the same.
+    pub fn check(&self) -> Result<()> {
+        self.refuse_removing_what_is_copied()
+    }
+
+    /// Refuses a removal that a Dockerfile line outside scaffold's block still copies
+    /// (`COPY --chown=... f/ f/`, an ADD, a file the scaffold dropped but the user copies):
+    /// the build would fail at that line once it is gone. The line is looked for in the
+    /// Dockerfile as planned, and numbered as it is on disk, which the user edits.
+    fn refuse_removing_what_is_copied(&self) -> Result<()> {
+        if self.removals.is_empty() {
+            return Ok(());
+        }
+        let dockerfile = Path::new("Dockerfile");
+        let on_disk = crate::files::read_to_string(&self.root.join(dockerfile)).unwrap_or_default();
+        let planned = match self.changes.iter().find(|c| c.path == dockerfile) {
+            Some(c) => String::from_utf8_lossy(&c.after).into_owned(),
+            None => on_disk.clone(),
+        };
+        for removal in &self.removals {
+            let Some((line, copy)) =
+                crate::docker::block::copies_outside(&planned, &slash(removal))
+                    .into_iter()
+                    .next()
+            else {
+                continue;
+            };
+            let line = on_disk
+                .lines()
+                .position(|l| l.trim() == copy)
+                .map_or(line, |n| n + 1);
+            bail!(
+                "Dockerfile line {line} copies {} outside scaffold's block (`{copy}`); with it deleted the build would fail there. Take that line out (or change it), then run this again; nothing was changed",
+                self.shown(removal)
+            );
+        }
+        Ok(())
     }
 
     fn write(&self, made_root: &[PathBuf]) -> Result<()> {

@@ -68,9 +68,6 @@ pub fn plan(
             adopt: false,
         },
     )?;
-    if delete {
-        refuse_copies_left(root, name)?;
-    }
     let mut warnings = outcome.warnings;
     if !delete {
         warnings.push(format!(
@@ -78,19 +75,6 @@ pub fn plan(
         ));
     }
     Ok((plan, warnings))
-}
-
-/// Refuses to delete a folder that a Dockerfile line outside scaffold's block still copies
-/// (`COPY --chown=... f/ f/`, an ADD): the build would fail at that line once it is gone.
-/// Lines are counted in the Dockerfile as it is on disk, which the user edits.
-fn refuse_copies_left(root: &Path, name: &str) -> Result<()> {
-    let text = crate::files::read_to_string(&root.join("Dockerfile")).unwrap_or_default();
-    if let Some((line, copy)) = crate::docker::block::copies_outside(&text, name).first() {
-        bail!(
-            "Dockerfile line {line} copies {name}/ outside scaffold's block (`{copy}`); with {name}/ deleted the build would fail there. Take that line out (or change it), then run this again; nothing was changed"
-        );
-    }
-    Ok(())
 }
 
 /// Refuses to delete a folder that holds work no commit has: nothing would bring it back.

@@ -71,6 +71,37 @@ fn adds_one_package_and_changes_only_what_it_must() {
 }
 
 #[test]
+fn a_package_dockerignore_leaves_out_is_refused_until_it_is_let_in() {
+    let repo = Repo::new(&[]);
+    // A whitelist .dockerignore, as many teams write one: everything out, then what ships.
+    repo.write(
+        ".dockerignore",
+        "*\n!go.mod\n!go.sum\n!*.go\n!profile\n!local.yml\n",
+    );
+    refused_unchanged(
+        &repo,
+        &["add-package", "inventory"],
+        &[".dockerignore line 1 `*` leaves inventory/inventory.go out of the Docker build context", "add `!inventory/` below that line", "nothing was changed"],
+    );
+    // sync says the same of a package folder made by hand.
+    repo.write("stats/stats.go", "package stats\n");
+    let out = repo.run(&["sync"]).code(1);
+    assert!(
+        out.stderr.contains("leaves stats/stats.go out"),
+        "{}",
+        out.stderr
+    );
+    std::fs::remove_dir_all(repo.path("stats")).unwrap();
+    // Let in, the package is added and the repo is healthy.
+    repo.write(
+        ".dockerignore",
+        "*\n!go.mod\n!go.sum\n!*.go\n!profile\n!local.yml\n!inventory/\n",
+    );
+    repo.run(&["add-package", "inventory"]).ok();
+    repo.run(&["doctor"]).ok();
+}
+
+#[test]
 fn json_lists_created_and_changed_files() {
     let repo = Repo::new(&[]);
     let out = repo.run(&["add-package", "inventory", "--json"]).ok();

@@ -155,6 +155,19 @@ const CASES: &[Case] = &[
         },
     },
     Case {
+        // Everything out, then what ships: the new package is not let in, so its COPY line
+        // would fail; the command must refuse (it once exited 0).
+        name: "add-package under a whitelist .dockerignore",
+        new: &[],
+        edit: |r| {
+            r.write(
+                ".dockerignore",
+                "*\n!go.mod\n!go.sum\n!*.go\n!profile\n!local.yml\n",
+            );
+            cmd(r, &["add-package", "inventory"])
+        },
+    },
+    Case {
         // A line the block does not own still copies the folder: deleting it would leave a
         // build that fails there, so the command must refuse (it once exited 0).
         name: "remove-package --delete, a hand-written COPY --chown of it",

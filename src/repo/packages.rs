@@ -25,6 +25,8 @@ pub struct PackageDir {
     pub hooks: Vec<String>,
     /// Some folder below it holds Go code (a nested package).
     pub nested: bool,
+    /// Its own files the builder compiles (not tests), by name.
+    pub sources: Vec<String>,
 }
 
 /// Files planned but not yet on disk, by repo-relative path; they count as present.
@@ -129,6 +131,7 @@ fn inspect(root: &Path, folder: &str, overlay: &Overlay) -> Result<Option<Packag
         rpc_ids: Vec::new(),
         hooks: Vec::new(),
         nested,
+        sources: Vec::new(),
     };
     for (file_name, text) in &top {
         let file = source::parse(text);
@@ -136,6 +139,7 @@ fn inspect(root: &Path, folder: &str, overlay: &Overlay) -> Result<Option<Packag
         if !crate::go::build::builds(file_name, &file, &[]) {
             continue;
         }
+        pkg.sources.push(file_name.clone());
         if pkg.name.is_none() {
             pkg.name = file.package.clone();
         }

@@ -80,6 +80,7 @@ pub fn plan(root: &Path, module: &str, plan: &mut Plan, mode: Mode) -> Result<Ou
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
+    refuse_ignored_inputs(root, &overlay, &pkgs, &folders, &root_files)?;
     let wanted = dockerfile::copy_lines(&folders, &root_files);
     let rewritten = match dockerfile::rewrite(&dockerfile, &wanted, mode.force) {
         Err(dockerfile::BlockError::Missing) if mode.adopt => dockerfile::adopt(&dockerfile, &folders, &root_files)
@@ -112,6 +113,42 @@ pub fn plan(root: &Path, module: &str, plan: &mut Plan, mode: Mode) -> Result<Ou
         packages: pkgs,
         warnings,
     })
+}
+
+/// Refuses a block whose inputs `.dockerignore` leaves out of the build context: a package's
+/// Go file (the build fails, or an RPC is never registered), an embedded folder or a cgo
+/// source. The COPY line would be written, the command would exit 0, and the Docker build
+/// would fail.
+fn refuse_ignored_inputs(
+    root: &Path,
+    overlay: &Overlay,
+    pkgs: &[PackageDir],
+    folders: &[String],
+    root_files: &[String],
+) -> Result<()> {
+    let Some(text) = read_planned(root, overlay, ".dockerignore")? else {
+        return Ok(());
+    };
+    let ignore = crate::docker::ignore::DockerIgnore::parse(&text);
+    let sources = pkgs.iter().flat_map(|p| {
+        p.sources
+            .iter()
+            .map(move |f| (p.folder.as_str(), format!("{}/{f}", p.folder)))
+    });
+    let others = folders
+        .iter()
+        .chain(root_files)
+        .map(|f| (f.split('/').next().unwrap_or(f), f.clone()));
+    for (folder, path) in sources.chain(others) {
+        if let Some(p) = ignore.decider(&path).filter(|p| !p.exception) {
+            bail!(
+                ".dockerignore line {} `{}` leaves {path} out of the Docker build context, so the build would fail without it; add `!{folder}/` below that line (or take the line out), then run this again; nothing was changed",
+                p.line,
+                p.text
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a build that imports a folder scaffold.toml takes out of it: the Docker build would

@@ -98,6 +98,7 @@ mod tests {
             rpc_ids: vec![],
             hooks: vec![],
             nested: false,
+            sources: vec![],
         }
     }
 

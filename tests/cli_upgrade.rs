@@ -350,20 +350,54 @@ fn a_second_upgrade_to_the_same_release_changes_nothing() {
 const STRAY_SUM: &str =
     "example.com/stray v1.0.0/go.mod h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n";
 
+/// A dependency of the user's own, with its real hashes (go.sum keeps them).
+const UUID_SUM: &str = "github.com/google/uuid v1.6.0 h1:NIvaJDMOsjHA8n1jAhLSgzrAzy1Hgr+hNrb57e+94F0=\ngithub.com/google/uuid v1.6.0/go.mod h1:TIyPZe4MgqvfeYDBFedMoGGpEw/LqOeaOT+nhxU+yHo=\n";
+
 #[test]
-fn no_go_leaves_a_go_sum_that_is_not_the_recorded_one() {
+fn no_go_adds_the_releases_hashes_to_a_go_sum_that_is_the_users() {
     let (_tmp, root) = new_repo("3.37.1", &[]);
-    let sum = read(root.join("go.sum")) + STRAY_SUM;
-    write(root.join("go.sum"), &sum);
-    commit_all(&root, "stray sum");
-    let out = run_in(&root, ["upgrade", "--nakama", "3.40.0", "--no-go"]).ok();
-    assert_eq!(
-        read(root.join("go.sum")),
-        sum,
-        "go.sum is the user's now: not replaced"
+    // The user's own dependency, used by a package: go.sum is theirs now, not the recorded one.
+    let go_mod_text = read(root.join("go.mod")) + "\nrequire github.com/google/uuid v1.6.0\n";
+    write(root.join("go.mod"), &go_mod_text);
+    write(
+        root.join("go.sum"),
+        read(root.join("go.sum")) + UUID_SUM + STRAY_SUM,
     );
+    write(
+        root.join("profile/id.go"),
+        "package profile\n\nimport \"github.com/google/uuid\"\n\nvar newID = uuid.NewString\n",
+    );
+    commit_all(&root, "a dependency of our own");
+    let out = run_in(&root, ["upgrade", "--nakama", "3.40.0", "--no-go"]).ok();
     assert!(!out.stderr.contains("go mod"), "{}", out.stderr);
-    assert_eq!(read(root.join("go.mod")), go_mod(&row("3.40.0")));
+    let sum = read(root.join("go.sum"));
+    // Theirs kept, the release's added: without nakama-common v1.47.0's hashes the Docker
+    // build stopped at `missing go.sum entry` while upgrade exited 0.
+    for line in UUID_SUM.lines().chain(STRAY_SUM.lines()) {
+        assert!(sum.contains(line), "{line} dropped:\n{sum}");
+    }
+    for hash in [
+        "nakama-common v1.47.0 h1:",
+        "nakama-common v1.47.0/go.mod h1:",
+    ] {
+        assert!(sum.contains(hash), "no {hash}:\n{sum}");
+    }
+    run_in(&root, ["doctor"]).ok();
+    if go_required() {
+        // What the builder does: download what go.mod needs, then build without touching go.sum.
+        go_ok(&root, &["mod", "download"]);
+        go_ok(
+            &root,
+            &[
+                "build",
+                "-mod=readonly",
+                "-buildmode=plugin",
+                "-o",
+                "/dev/null",
+                ".",
+            ],
+        );
+    }
 }
 
 #[test]

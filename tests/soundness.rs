@@ -155,6 +155,32 @@ const CASES: &[Case] = &[
         },
     },
     Case {
+        // go.sum is the user's (a dependency of their own), so upgrade cannot replace it with
+        // the recorded one; without go it must still hold the new nakama-common's hashes (it
+        // once kept the old ones only: exit 0, `missing go.sum entry` in the build).
+        name: "upgrade --no-go with a dependency of the user's",
+        new: &["--nakama", "3.37.1"],
+        edit: |r| {
+            r.write(
+                "go.mod",
+                r.read("go.mod") + "\nrequire github.com/google/uuid v1.6.0\n",
+            );
+            r.write(
+                "go.sum",
+                r.read("go.sum")
+                    + "github.com/google/uuid v1.6.0 h1:NIvaJDMOsjHA8n1jAhLSgzrAzy1Hgr+hNrb57e+94F0=\ngithub.com/google/uuid v1.6.0/go.mod h1:TIyPZe4MgqvfeYDBFedMoGGpEw/LqOeaOT+nhxU+yHo=\n",
+            );
+            r.write(
+                "profile/id.go",
+                "package profile\n\nimport \"github.com/google/uuid\"\n\nvar newID = uuid.NewString\n",
+            );
+            cmd(
+                r,
+                &["upgrade", "--nakama", "3.40.0", "--no-go", "--allow-dirty"],
+            )
+        },
+    },
+    Case {
         // Everything out, then what ships: the new package is not let in, so its COPY line
         // would fail; the command must refuse (it once exited 0).
         name: "add-package under a whitelist .dockerignore",

@@ -1,4 +1,5 @@
-//! Reads go.mod: the module path, the go directive and the requirements.
+//! Reads go.mod: the module path, the go directive and the requirements; edits its
+//! requirements and go line; and adds hashes to go.sum.
 
 use crate::error::{bail, Context, Result};
 use crate::text::replace_word;
@@ -130,9 +131,38 @@ pub fn parse(text: &str) -> Result<GoMod> {
     Ok(gm)
 }
 
+/// `current` go.sum with every line of `recorded` it lacks, sorted by module path as Go
+/// writes it, in `current`'s line endings. go.sum may hold more hashes than a build needs,
+/// never fewer: the union builds wherever either side did, and `go mod tidy` trims it.
+pub fn add_sums(current: &str, recorded: &str) -> String {
+    let eol = crate::text::eol_of(current);
+    let mut lines: Vec<&str> = current.lines().filter(|l| !l.trim().is_empty()).collect();
+    for line in recorded.lines().filter(|l| !l.trim().is_empty()) {
+        if !lines.contains(&line) {
+            lines.push(line);
+        }
+    }
+    // Stable: within one module the order already there is kept.
+    lines.sort_by_key(|l| l.split_whitespace().next().unwrap_or(""));
+    let mut out = lines.join(eol);
+    out.push_str(eol);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn add_sums_keeps_the_users_lines_and_endings_and_adds_the_missing_ones() {
+        let current = "b.io/x v1.0.0 h1:B=\r\na.io/y v2.0.0 h1:A2=\r\na.io/y v1.0.0 h1:A1=\r\n";
+        let recorded = "a.io/y v2.0.0 h1:A2=\nc.io/z v1.0.0 h1:C=\n";
+        assert_eq!(
+            add_sums(current, recorded),
+            "a.io/y v2.0.0 h1:A2=\r\na.io/y v1.0.0 h1:A1=\r\nb.io/x v1.0.0 h1:B=\r\nc.io/z v1.0.0 h1:C=\r\n"
+        );
+        assert_eq!(add_sums("", recorded), recorded);
+    }
 
     #[test]
     fn parses_blocks_and_single_requires() {

@@ -59,13 +59,19 @@ pub fn plan(root: &Path, record: &project::Record, release: &versions::Release) 
         text = t;
     }
     plan.put("go.mod", gomod::set_go(&text, &release.go))?;
-    // go.sum is replaced only while it is still the one scaffold recorded; otherwise `go mod
-    // tidy` (run after the write) brings it up to date.
+    // go.sum is replaced while it is still the one scaffold recorded; otherwise the release's
+    // recorded hashes are added to the user's, so nakama-common's and protobuf's new hashes
+    // are there even with --no-go (without them the build stops at `missing go.sum entry`).
+    // `go mod tidy`, run after the write unless --no-go, then trims it.
     let old_release = versions::find(&record.project.nakama).ok();
     let current_sum = crate::files::read_to_string(&root.join("go.sum")).ok();
-    if let (Some(old), Some(new_sum)) = (old_release, versions::go_sum(release)) {
-        if current_sum.as_deref() == versions::go_sum(old) || current_sum.is_none() {
-            plan.put("go.sum", new_sum)?;
+    if let Some(new_sum) = versions::go_sum(release) {
+        let ours = old_release.and_then(versions::go_sum);
+        match current_sum.as_deref() {
+            Some(current) if Some(current) != ours => {
+                plan.put("go.sum", gomod::add_sums(current, new_sum))?
+            }
+            _ => plan.put("go.sum", new_sum)?,
         }
     }
     // The generated README states the release, its nakama-common and its Go.

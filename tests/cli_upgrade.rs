@@ -461,6 +461,51 @@ fn a_vendoring_repo_is_revendored() {
 }
 
 #[test]
+fn a_vendoring_repo_is_refused_when_go_cannot_revendor_it() {
+    require_go();
+    let (_tmp, root) = new_repo("3.37.1", &[]);
+    go_ok(&root, &["mod", "vendor"]);
+    commit_all(&root, "vendor");
+    let before = snapshot(&root);
+    // --no-go, dry run or not, and no go on PATH: vendor/ would be left on nakama-common
+    // v1.44.2 while go.mod says v1.47.0 (`inconsistent vendoring` in every go build).
+    let no_go_on_path = tmp();
+    for (args, path, fix) in [
+        (
+            &["upgrade", "--nakama", "3.40.0", "--no-go"][..],
+            None,
+            "drop --no-go",
+        ),
+        (
+            &["upgrade", "--nakama", "3.40.0", "--no-go", "--dry-run"],
+            None,
+            "drop --no-go",
+        ),
+        (
+            &["upgrade", "--nakama", "3.40.0", "--allow-dirty"],
+            Some(no_go_on_path.path()),
+            "install Go",
+        ),
+    ] {
+        let mut cmd = scaffold();
+        cmd.current_dir(&root).args(args);
+        if let Some(p) = path {
+            cmd.env("PATH", p);
+        }
+        let out = output(&mut cmd);
+        assert_eq!(out.code, 1, "{args:?}: {out:#?}");
+        assert!(
+            out.stderr.contains("this repo vendors its modules") && out.stderr.contains(fix),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert_unchanged(&before, &snapshot(&root));
+    }
+    // The same release again changes no pin: nothing to revendor, nothing refused.
+    run_in(&root, ["upgrade", "--nakama", "3.37.1", "--no-go"]).ok();
+}
+
+#[test]
 fn list_prints_every_release() {
     let tmp = tmp();
     // No repo needed.

@@ -5,7 +5,7 @@ use crate::cli::UpgradeArgs;
 use crate::error::{bail, Context, Result};
 use crate::go::gomod;
 use crate::repo::project;
-use crate::repo::upgrade::{digest_warnings, plan};
+use crate::repo::upgrade::{digest_warnings, plan, refuse_stale_vendor};
 use crate::ui::{colour_diff, Report, Ui};
 use crate::{git, versions};
 use std::path::Path;
@@ -36,6 +36,13 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> Result<()> {
         }
     }
     let plan = plan(&root, &record, release)?;
+    if plan.changed().iter().any(|f| f == "go.mod") {
+        if args.no_go {
+            refuse_stale_vendor(&root, "drop --no-go")?;
+        } else if !crate::go::tool::available() {
+            refuse_stale_vendor(&root, "install Go (see the README's Install)")?;
+        }
+    }
     let mut warnings = digest_warnings(&root, release);
     if args.dry_run {
         // `finish` prints the diff and the would-be changes, and writes nothing.

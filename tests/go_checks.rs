@@ -307,7 +307,8 @@ fn the_small_docker_model_agrees_with_docker_context_py() {
 
 /// Every release `new` offers builds with that release's exact Go (the toolchain module from
 /// the Go module proxy, as the pluginbuilder has it, `GOTOOLCHAIN=local` semantics for the go
-/// line): `new` writes go.sum, and gofmt, `go vet`, `go test` and the plugin build pass.
+/// line): `new` writes go.sum, and with a package of every kind added, gofmt, `go vet`, `go test`
+/// and the plugin build pass.
 #[test]
 fn every_offered_release_builds_with_its_exact_go() {
     if !go_required() {
@@ -316,6 +317,18 @@ fn every_offered_release_builds_with_its_exact_go() {
     for release in scaffold::versions::offered() {
         let repo = Repo::new(&["--nakama", &release.nakama]);
         assert!(repo.path("go.sum").is_file(), "{}: go.sum", release.nakama);
+        // Every kind's API (RegisterHttp, RegisterMatch, the hooks) is in this release's
+        // nakama-common: add-package of any kind must build on any release new offers.
+        for kind in ["http", "match", "hook"] {
+            repo.run(&[
+                "add-package",
+                &format!("k{kind}"),
+                "--kind",
+                kind,
+                "--quiet",
+            ])
+            .ok();
+        }
         let toolchain = format!("go{}", release.go);
         let env: Vec<(&str, &str)> = GO_ENV
             .iter()

@@ -37,11 +37,7 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> Result<()> {
     }
     let plan = plan(&root, &record, release)?;
     if plan.changed().iter().any(|f| f == "go.mod") {
-        if args.no_go {
-            refuse_stale_vendor(&root, "drop --no-go")?;
-        } else if !crate::go::tool::available() {
-            refuse_stale_vendor(&root, "install Go (see the README's Install)")?;
-        }
+        refuse_stale_vendor(&root, args.no_go)?;
     }
     let mut warnings = digest_warnings(&root, release);
     if args.dry_run {

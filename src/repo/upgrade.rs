@@ -37,14 +37,22 @@ const COMPOSE_FILES: [&str; 4] = [
 /// Plans every file change of the move to `release`.
 /// Refuses an upgrade that Go cannot follow in a repo that vendors its modules: vendor/ must
 /// be rebuilt with `go mod vendor` once go.mod's pins move, or every `go build` and `go test`
-/// (the generated CI's too) fails with `inconsistent vendoring`. `fix` says how to let Go run.
-pub fn refuse_stale_vendor(root: &Path, fix: &str) -> Result<()> {
-    if root.join("vendor/modules.txt").is_file() {
-        bail!(
-            "this repo vendors its modules (vendor/modules.txt), and vendor/ must be rebuilt with `go mod vendor` after the upgrade, which needs Go: {fix}, then run this again; nothing was changed"
-        );
+/// (the generated CI's too) fails with `inconsistent vendoring`. Go is looked for only in a
+/// repo that vendors.
+pub fn refuse_stale_vendor(root: &Path, no_go: bool) -> Result<()> {
+    if !root.join("vendor/modules.txt").is_file() {
+        return Ok(());
     }
-    Ok(())
+    let fix = if no_go {
+        "drop --no-go"
+    } else if !crate::go::tool::available() {
+        "install Go (see the README's Install)"
+    } else {
+        return Ok(());
+    };
+    bail!(
+        "this repo vendors its modules (vendor/modules.txt), and vendor/ must be rebuilt with `go mod vendor` after the upgrade, which needs Go: {fix}, then run this again; nothing was changed"
+    )
 }
 
 pub fn plan(root: &Path, record: &project::Record, release: &versions::Release) -> Result<Plan> {

@@ -299,10 +299,7 @@ pub fn copies_outside(text: &str, path: &str) -> Vec<(usize, String)> {
         .filter(|i| matches!(i.keyword.as_str(), "COPY" | "ADD") && i.flag("from").is_none())
         .filter(|i| !inside(i.line))
         .filter(|i| {
-            let words: Vec<String> = match &i.args {
-                parse::Args::Shell(args) => args.split_whitespace().map(str::to_string).collect(),
-                parse::Args::Exec(words) => words.clone(),
-            };
+            let words = copy_words(i);
             words[..words.len().saturating_sub(1)]
                 .iter()
                 .any(|s| names(s))
@@ -322,6 +319,14 @@ fn shell_text(i: &parse::Instruction) -> String {
     }
 }
 
+/// A COPY's or ADD's sources and destination, in shell or JSON form (flags apart).
+fn copy_words(i: &parse::Instruction) -> Vec<&str> {
+    match &i.args {
+        parse::Args::Shell(args) => args.split_whitespace().collect(),
+        parse::Args::Exec(words) => words.iter().map(String::as_str).collect(),
+    }
+}
+
 /// The folder a plain COPY of one source copies to the same path under `workdir`, as the
 /// block's `COPY f/ f/` does: `COPY f f`, `COPY ./f/ ./f/`, `COPY f /backend/f` (under
 /// `WORKDIR /backend`), `COPY ["f/", "f/"]`. Flags (`--chown`, `--from`), wildcards and
@@ -330,10 +335,7 @@ fn copied_folder(i: &parse::Instruction, workdir: &str) -> Option<String> {
     if i.keyword != "COPY" || !i.flags.is_empty() || !i.heredocs.is_empty() {
         return None;
     }
-    let words: Vec<&str> = match &i.args {
-        parse::Args::Shell(args) => args.split_whitespace().collect(),
-        parse::Args::Exec(words) => words.iter().map(String::as_str).collect(),
-    };
+    let words = copy_words(i);
     let [src, dst] = words.as_slice() else {
         return None;
     };

@@ -185,36 +185,19 @@ fn go_anywhere(dir: &Path) -> Result<bool> {
 /// vendor/ and nested modules. Sorted by path.
 pub fn module_go_files(root: &Path, overlay: &Overlay) -> Result<Vec<(String, GoFile)>> {
     let mut texts: BTreeMap<String, String> = BTreeMap::new();
-    let mut stack = vec![(root.to_path_buf(), String::new())];
-    while let Some((dir, rel)) = stack.pop() {
-        let entries = match fs::read_dir(&dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
-        };
-        for entry in entries {
-            let entry = entry?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let path = if rel.is_empty() {
-                name.clone()
-            } else {
-                format!("{rel}/{name}")
-            };
-            let ft = entry.file_type()?;
-            if ft.is_dir() {
-                let skip = ignored_name(&name)
-                    || (rel.is_empty() && name == "vendor")
-                    || entry.path().join("go.mod").exists();
-                if !skip {
-                    stack.push((entry.path(), path));
-                }
-            } else if ft.is_file() && is_go_source(&name) {
-                let text = crate::files::read_to_string(&entry.path())
-                    .with_context(|| format!("reading {}", entry.path().display()))?;
-                texts.insert(path, text);
-            }
+    let enter = |rel: &str, name: &str, path: &Path| {
+        !(ignored_name(name)
+            || (rel.is_empty() && name == "vendor")
+            || path.join("go.mod").exists())
+    };
+    walk_files(root, enter, |path, name, full| {
+        if is_go_source(name) {
+            let text = crate::files::read_to_string(full)
+                .with_context(|| format!("reading {}", full.display()))?;
+            texts.insert(path, text);
         }
-    }
+        Ok(())
+    })?;
     for (path, bytes) in overlay {
         let rel = crate::files::slash(path);
         let name = rel.rsplit('/').next().unwrap_or(&rel);
@@ -240,10 +223,14 @@ const PLUGIN_PARAMS: [&str; 5] = [
     "runtime.Initializer",
 ];
 
-/// Every regular file of the repo (disk and planned), `/`-separated and relative, `.git` left
-/// out: what a root `//go:embed` pattern is matched against.
-fn repo_files(root: &Path, overlay: &Overlay) -> Result<Vec<String>> {
-    let mut found: BTreeSet<String> = overlay.keys().map(|p| crate::files::slash(p)).collect();
+/// Every regular file below `root` on disk, handed to `file` with its `/`-separated relative
+/// path, its name and its full path; a folder is walked when `enter(parent, name, path)` says
+/// so (`parent` is "" at the root). A missing root (`new`'s, before it is written) has none.
+fn walk_files(
+    root: &Path,
+    enter: impl Fn(&str, &str, &Path) -> bool,
+    mut file: impl FnMut(String, &str, &Path) -> Result<()>,
+) -> Result<()> {
     let mut stack = vec![(root.to_path_buf(), String::new())];
     while let Some((dir, rel)) = stack.pop() {
         let entries = match fs::read_dir(&dir) {
@@ -260,13 +247,27 @@ fn repo_files(root: &Path, overlay: &Overlay) -> Result<Vec<String>> {
                 format!("{rel}/{name}")
             };
             let ft = entry.file_type()?;
-            if ft.is_dir() && !(rel.is_empty() && name == ".git") {
-                stack.push((entry.path(), path));
+            if ft.is_dir() {
+                if enter(&rel, &name, &entry.path()) {
+                    stack.push((entry.path(), path));
+                }
             } else if ft.is_file() {
-                found.insert(path);
+                file(path, &name, &entry.path())?;
             }
         }
     }
+    Ok(())
+}
+
+/// Every regular file of the repo (disk and planned), `/`-separated and relative, `.git` left
+/// out: what a root `//go:embed` pattern is matched against.
+fn repo_files(root: &Path, overlay: &Overlay) -> Result<Vec<String>> {
+    let mut found: BTreeSet<String> = overlay.keys().map(|p| crate::files::slash(p)).collect();
+    let enter = |rel: &str, name: &str, _: &Path| !(rel.is_empty() && name == ".git");
+    walk_files(root, enter, |path, _, _| {
+        found.insert(path);
+        Ok(())
+    })?;
     Ok(found.into_iter().collect())
 }
 

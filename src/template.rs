@@ -363,12 +363,9 @@ fn tokens(text: &str) -> Option<Vec<Token<'_>>> {
             "/each" => Token::End,
             _ => match tag.strip_prefix("#each ") {
                 Some(list) => Token::Each(variable(list)?),
-                None => Token::Var(tag.strip_prefix("this.").map_or(Some(tag), variable)?),
+                None => Token::Var(variable(tag.strip_prefix("this.").unwrap_or(tag))?),
             },
         });
-        if let Token::Var(name) = out[out.len() - 1] {
-            variable(name)?;
-        }
     }
     out.push(Token::Text(rest));
     // Blocks open and close in turn, never nested.

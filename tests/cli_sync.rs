@@ -30,6 +30,35 @@ fn a_hand_made_package_is_copied_and_wired() {
 }
 
 #[test]
+fn an_embedded_folder_dockerignore_leaves_out_is_refused() {
+    let repo = Repo::new(&[]);
+    repo.write("assets/cfg.json", "{\"ok\":true}\n");
+    repo.write(
+        "embed.go",
+        "package main\n\nimport _ \"embed\"\n\n//go:embed assets/cfg.json\nvar config string\n",
+    );
+    repo.write(".dockerignore", "assets\n");
+    let before = repo.tree();
+    let out = repo.run(&["sync"]).code(1);
+    assert!(
+        out.stderr.contains(
+            ".dockerignore line 1 `assets` leaves assets out of the Docker build context"
+        ) && out.stderr.contains("add `!assets/` below that line"),
+        "{}",
+        out.stderr
+    );
+    assert_same_tree(&before, &repo.tree(), "sync refused");
+    // Let in, the folder is copied by the block.
+    repo.write(".dockerignore", "\n");
+    repo.run(&["sync"]).ok();
+    assert!(
+        repo.block().iter().any(|l| l == "COPY assets/ assets/"),
+        "{:?}",
+        repo.block()
+    );
+}
+
+#[test]
 fn a_register_split_over_lines_is_wired() {
     let repo = Repo::new(&["--no-package"]);
     repo.write(

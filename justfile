@@ -24,12 +24,12 @@ lint:
 # The generated Dockerfile built with buildah and its image run (stand-in images cached)
 oci:
     cargo build --quiet
-    SCAFFOLD_BIN="$PWD/target/debug/scaffold" bash tests/e2e/oci.sh
+    SCAFFOLD_BIN="$(bash scripts/scaffold-bin.sh debug)" bash tests/e2e/oci.sh
 
 # The real-server proof alone
 e2e:
     cargo build --quiet
-    SCAFFOLD_BIN="$PWD/target/debug/scaffold" bash tests/e2e/nakama.sh
+    SCAFFOLD_BIN="$(bash scripts/scaffold-bin.sh debug)" bash tests/e2e/nakama.sh
 
 # The version table against every release's go.mod (Go module proxy)
 versions:

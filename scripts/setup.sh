@@ -52,6 +52,6 @@ echo "==> building scaffold (release)"
 cargo build --release --quiet
 demo="$(mktemp -d)/mygame"
 echo "==> scaffold new $demo --yes"
-./target/release/scaffold new "$demo" --yes
+"$(bash scripts/scaffold-bin.sh release)" new "$demo" --yes
 echo "==> made $demo:"
 (cd "$demo" && find . -path ./.git -prune -o -type f -print | sort)

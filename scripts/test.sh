@@ -17,6 +17,7 @@ echo "==> version table vs. the Nakama releases' go.mod"
 bash tests/e2e/versions.sh
 echo "==> real Nakama + PostgreSQL end to end"
 cargo build --quiet
-SCAFFOLD_BIN="$root/target/debug/scaffold" bash tests/e2e/nakama.sh
+bin="$(bash scripts/scaffold-bin.sh debug)"
+SCAFFOLD_BIN="$bin" bash tests/e2e/nakama.sh
 echo "==> the generated Dockerfile built with buildah, the image run with podman"
-SCAFFOLD_BIN="$root/target/debug/scaffold" bash tests/e2e/oci.sh
+SCAFFOLD_BIN="$bin" bash tests/e2e/oci.sh

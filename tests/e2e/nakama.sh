@@ -8,7 +8,7 @@
 # repo built against the previous release's nakama-common is refused by `nakama check`.
 #
 # Env:
-#   SCAFFOLD_BIN         scaffold binary (default <repo>/target/debug/scaffold)
+#   SCAFFOLD_BIN         scaffold binary (default: the debug one cargo builds, scripts/scaffold-bin.sh)
 #   SCAFFOLD_E2E_CACHE   cache for the Nakama server build (default <repo>/target/e2e-cache)
 #   GO                   go command (default: go on PATH, else /usr/local/go/bin/go)
 #   SCAFFOLD_E2E_KEEP=1  keep the temp dir (repo, build context, logs) and print its path
@@ -25,7 +25,7 @@ set -Eeuo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 here="$repo/tests/e2e"
 helpers="$here/e2e_helpers.py"
-SCAFFOLD_BIN="${SCAFFOLD_BIN:-$repo/target/debug/scaffold}"
+SCAFFOLD_BIN="${SCAFFOLD_BIN:-$(bash "$repo/scripts/scaffold-bin.sh" debug)}"
 cache="${SCAFFOLD_E2E_CACHE:-$repo/target/e2e-cache}"
 export GOTOOLCHAIN=local GOWORK=off CGO_ENABLED=1
 go_bin="${GO:-go}"

@@ -6,7 +6,7 @@
 # same repo without one package's COPY line must fail to build, naming that package.
 #
 # Env:
-#   SCAFFOLD_BIN           scaffold binary (default <repo>/target/debug/scaffold)
+#   SCAFFOLD_BIN           scaffold binary (default: the debug one cargo builds, scripts/scaffold-bin.sh)
 #   SCAFFOLD_OCI_GO_CACHE  host (default) | none | DIR: Go caches mounted into RUN steps
 #                          (scripts/oci/lib.sh); none = a build exactly as a cache-less docker
 #   SCAFFOLD_OCI_KEEP=1    keep the temp dir (repo, logs) and print its path
@@ -20,7 +20,7 @@ set -Eeuo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 helpers="$repo/tests/e2e/oci_helpers.py"
 oci="$repo/scripts/oci"
-SCAFFOLD_BIN="${SCAFFOLD_BIN:-$repo/target/debug/scaffold}"
+SCAFFOLD_BIN="${SCAFFOLD_BIN:-$(bash "$repo/scripts/scaffold-bin.sh" debug)}"
 # shellcheck source-path=SCRIPTDIR/../../scripts/oci source=lib.sh
 . "$oci/lib.sh" # CONTAINERS_CONF / CONTAINERS_STORAGE_CONF for podman and buildah below
 

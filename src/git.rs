@@ -22,7 +22,11 @@ pub fn init_and_commit(dir: &Path, message: &str) -> Result<()> {
     let repo =
         Repository::init(dir).with_context(|| format!("git init in {} failed", dir.display()))?;
     let mut index = repo.index()?;
-    index.add_all(["*"], IndexAddOption::DEFAULT, None)?;
+    // scaffold's own files (the lock `new` holds while it runs) are never committed.
+    let mut skip_own = |path: &Path, _: &[u8]| -> i32 {
+        i32::from(path.to_string_lossy().starts_with(".scaffold"))
+    };
+    index.add_all(["*"], IndexAddOption::DEFAULT, Some(&mut skip_own))?;
     index.write()?;
     let tree = repo.find_tree(index.write_tree()?)?;
     let sig = repo
@@ -59,6 +63,72 @@ pub fn unsaved_under(dir: &Path) -> Result<Option<Vec<String>>> {
             .filter_map(|s| s.path().map(str::to_string))
             .collect(),
     ))
+}
+
+/// The files below `dir` that HEAD does not hold as they are now (new, or with other
+/// contents), ignored ones excluded, as paths from the work tree's top; `None` when `dir` is
+/// not in a git work tree. Contents are compared with HEAD's blobs, not taken from
+/// `git status`: a file marked `--assume-unchanged` or `--skip-worktree` is edited work that
+/// status hides. A CRLF checkout of an LF blob is the same file.
+pub fn not_in_head(dir: &Path) -> Result<Option<Vec<String>>> {
+    let repo = match Repository::discover(dir) {
+        Ok(r) if !r.is_bare() => r,
+        _ => return Ok(None),
+    };
+    let top = repo
+        .workdir()
+        .and_then(|w| w.canonicalize().ok())
+        .context("the git repository has no work tree")?;
+    let inside = dir.canonicalize()?;
+    let head = repo.head().ok().and_then(|h| h.peel_to_tree().ok());
+    let mut found = Vec::new();
+    let mut stack = vec![inside];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder)? {
+            let entry = entry?;
+            let path = entry.path();
+            let rel = path.strip_prefix(&top).unwrap_or(&path).to_path_buf();
+            let kind = entry.file_type()?;
+            if repo.is_path_ignored(&rel).unwrap_or(false) {
+                continue;
+            }
+            if kind.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let now = if kind.is_symlink() {
+                std::fs::read_link(&path).map(|t| t.as_os_str().as_encoded_bytes().to_vec())
+            } else {
+                crate::files::read(&path)
+            };
+            let committed = head
+                .as_ref()
+                .and_then(|t| t.get_path(&rel).ok())
+                .and_then(|e| repo.find_blob(e.id()).ok());
+            let same = match (now, committed) {
+                (Ok(now), Some(blob)) => {
+                    now == blob.content() || without_cr(&now) == blob.content()
+                }
+                _ => false,
+            };
+            if !same {
+                found.push(crate::files::slash(&rel));
+            }
+        }
+    }
+    found.sort();
+    Ok(Some(found))
+}
+
+/// Text with every CRLF made LF, as git's `eol=lf` stores it.
+fn without_cr(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    for (i, b) in bytes.iter().enumerate() {
+        if !(*b == b'\r' && bytes.get(i + 1) == Some(&b'\n')) {
+            out.push(*b);
+        }
+    }
+    out
 }
 
 /// The uncommitted files inside the repo at `root` (paths from the work tree's top), for the

@@ -34,7 +34,7 @@ pub fn run(args: AddPackageArgs, ui: Ui) -> Result<()> {
         );
     }
     let root = project::find_root(&args.dir)?;
-    let _lock = super::lock_repo(&root, ui)?;
+    let _lock = super::hold(&root, ui, !args.dry_run)?;
     let record = project::load(&root)?;
     let template = source::recorded(&record.scaffold)?;
     let kinds = starter::kinds(&template);

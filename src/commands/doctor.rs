@@ -19,10 +19,10 @@ pub fn run(args: DoctorArgs, ui: Ui) -> Result<()> {
         }
         allow.push(id);
     }
-    // Any folder may be checked, made by scaffold or not; one that cannot be written is read
-    // without the lock.
+    // Any folder may be checked, made by scaffold or not. Only `--fix` writes, so only it takes
+    // the lock (and finishes an interrupted run); a check creates nothing.
     let _lock = if args.dir.is_dir() {
-        super::lock_to_read(&args.dir, ui)?
+        Some(super::hold(&args.dir, ui, args.fix && !args.dry_run)?)
     } else {
         None
     };

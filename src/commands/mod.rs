@@ -13,7 +13,7 @@ pub mod update;
 pub mod upgrade;
 
 use crate::error::Result;
-use crate::repo::lock::{self, Lock};
+use crate::repo::lock::{self, Lock, ReadLock};
 use crate::repo::plan::Plan;
 use crate::ui::{colour_diff, Report, Ui};
 use std::path::Path;
@@ -26,14 +26,31 @@ pub fn lock_repo(root: &Path, ui: Ui) -> Result<Lock> {
     Ok(lock)
 }
 
-/// [`lock_repo`] for a command that only reads: a repo where no lock can be made (read-only)
-/// is read as it is.
-pub fn lock_to_read(root: &Path, ui: Ui) -> Result<Option<Lock>> {
-    let lock = lock::acquire_to_read(root)?;
-    if lock.is_some() {
-        recover(root, ui)?;
+/// For a command that only reads (doctor, `sync --check`, dry runs): waits while a writer
+/// holds the repo, and writes nothing at all: no lock file, and a journal left by an
+/// interrupted run is reported and left alone.
+pub fn lock_to_read(root: &Path, ui: Ui) -> Result<Option<ReadLock>> {
+    let lock = lock::wait_to_read(root)?;
+    if let Some(pending) = crate::repo::journal::pending(root) {
+        ui.warn(&pending);
     }
     Ok(lock)
+}
+
+/// The repo's lock as a command holds it: to write, or shared to read.
+pub enum Held {
+    Write(Lock),
+    Read(Option<ReadLock>),
+}
+
+/// [`lock_repo`] for a command that writes, [`lock_to_read`] for one that only reads
+/// (`--check`, `--dry-run`).
+pub fn hold(root: &Path, ui: Ui, writes: bool) -> Result<Held> {
+    Ok(if writes {
+        Held::Write(lock_repo(root, ui)?)
+    } else {
+        Held::Read(lock_to_read(root, ui)?)
+    })
 }
 
 fn recover(root: &Path, ui: Ui) -> Result<()> {

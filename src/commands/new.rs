@@ -170,13 +170,31 @@ pub fn resolve(args: &NewArgs) -> Result<Resolved> {
 
 pub fn run(args: NewArgs, ui: Ui) -> Result<()> {
     let r = resolve(&args)?;
-    // A `new` killed part way left its journal in the folder: undo it, so the folder is as
-    // empty as it was and this run can fill it.
-    if r.dir.join(crate::repo::journal::FILE).exists() {
-        drop(super::lock_repo(&r.dir, ui)?);
+    if args.dry_run {
+        check_destination(&r.dir, args.force)?;
+        return write(&r, &args, ui);
     }
-    check_destination(&r.dir, args.force)?;
-    let mut plan = plan(&r)?;
+    // The folder is made and locked first, and checked and filled under the lock: two `new`s
+    // into one folder run one after the other (the second finds it full), and a `new` killed
+    // part way is undone by the next before it looks.
+    check_destination(&r.dir, true)?; // a file there is refused before any folder is made
+    let made = crate::repo::plan::create_root(&r.dir)?;
+    let done = super::lock_repo(&r.dir, ui).and_then(|lock| {
+        check_destination(&r.dir, args.force)?;
+        write(&r, &args, ui).map(|()| drop(lock))
+    });
+    if done.is_err() {
+        let _ = std::fs::remove_file(r.dir.join(crate::repo::lock::FILE));
+        for dir in made.iter().rev() {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+    done
+}
+
+/// Plans the repo, then writes it (or lists it for a dry run) and reports.
+fn write(r: &Resolved, args: &NewArgs, ui: Ui) -> Result<()> {
+    let mut plan = plan(r)?;
     let mut report = Report::new("new", &r.dir);
     report.dry_run = args.dry_run;
     // With --force an existing file is kept and said, never overwritten.
@@ -265,7 +283,7 @@ pub fn run(args: NewArgs, ui: Ui) -> Result<()> {
         ui.warn(w);
     }
     if !args.dry_run && !ui.quiet && !ui.json {
-        crate::ui::eprint_line(&next_steps(&r));
+        crate::ui::eprint_line(&next_steps(r));
     }
     ui.report(report);
     Ok(())

@@ -9,7 +9,7 @@ use crate::ui::Ui;
 
 pub fn run(args: RemovePackageArgs, ui: Ui) -> Result<()> {
     let root = project::find_root(&args.dir)?;
-    let _lock = super::lock_repo(&root, ui)?;
+    let _lock = super::hold(&root, ui, !args.dry_run)?;
     let mut record = project::load(&root)?;
     // Shell completion offers `inventory/` and `./inventory/`; both name the folder.
     let name = args.name.trim_start_matches("./").trim_end_matches('/');

@@ -20,11 +20,7 @@ pub fn run(args: SyncArgs, ui: Ui) -> Result<()> {
     } else {
         project::find_root(&args.dir)?
     };
-    let _lock = if args.check || args.dry_run {
-        super::lock_to_read(&root, ui)?
-    } else {
-        Some(super::lock_repo(&root, ui)?)
-    };
+    let _lock = super::hold(&root, ui, !(args.check || args.dry_run))?;
     let mut plan = if args.adopt {
         adopt_plan(&root, args.nakama.as_deref())?
     } else {

@@ -13,6 +13,9 @@ use crate::{answers, config, git, prompts};
 
 pub fn run(args: UpdateArgs, ui: Ui) -> Result<()> {
     let root = project::find_root(&args.dir)?;
+    // Like every writer, under the repo's lock (and after finishing an interrupted run);
+    // `--check` and dry runs only read.
+    let _lock = super::hold(&root, ui, !(args.check || args.dry_run))?;
     let record = project::load(&root)?;
     let config = config::load()?;
     let target = update::fetch_target(&record.scaffold, args.to.as_deref(), &config)?;

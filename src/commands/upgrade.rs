@@ -20,11 +20,7 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> Result<()> {
     };
     let release = versions::find_offered(wanted)?;
     let root = project::find_root(&args.dir)?;
-    let _lock = if args.dry_run {
-        super::lock_to_read(&root, ui)?
-    } else {
-        Some(super::lock_repo(&root, ui)?)
-    };
+    let _lock = super::hold(&root, ui, !args.dry_run)?;
     let record = project::load(&root)?;
     if !args.allow_dirty && !args.dry_run {
         let dirty = git::dirty_under(&root)?;

@@ -18,8 +18,15 @@
 //!
 //! What it survives is a killed process (SIGKILL, a closed terminal, a crash), not a power
 //! cut: nothing is fsynced, which would make every command slower for a case git covers.
+//!
+//! A journal is input like any other file in the repo, and one that came with the repo must
+//! never be acted on: it would rename and delete whatever it names. So a journal is sealed
+//! ([`super::seal`]) with a key only this user's scaffold has, binds the repo's real root, and
+//! names only plain relative paths, each checked again ([`super::confine`]) before anything is
+//! done. A journal that fails any of that is foreign: reported, never acted on.
 
-use crate::error::{Context, Result};
+use super::confine;
+use crate::error::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fs;
@@ -28,6 +35,12 @@ use std::path::{Path, PathBuf};
 
 /// The journal's name at the repo's root (a `.scaffold-` name, as every temp file has).
 pub const FILE: &str = ".scaffold-journal";
+
+/// The first word of a journal's first line, before its format and its seal.
+const MAGIC: &str = "scaffold-journal";
+
+/// The journal's format: 2 is sealed and binds the root.
+const FORMAT: &str = "2";
 
 /// Where a write is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,8 +54,8 @@ pub enum State {
     Rollback,
 }
 
-/// One file the write puts in place. Paths are relative to the repo's root, or absolute for a
-/// file a link points to outside it.
+/// One file the write puts in place. Paths are relative to the repo's root, with any link in
+/// them resolved (a link that leaves the repo is refused before the journal is made).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Entry {
     pub target: PathBuf,
@@ -69,6 +82,9 @@ pub struct Removal {
 /// Everything a write will do, saved before it does any of it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Journal {
+    /// The repo's root with every link resolved: a journal acts only in the repo it was
+    /// written for.
+    pub root: PathBuf,
     /// The command line, for the message of the command that finishes or undoes it.
     pub command: String,
     pub pid: u32,
@@ -88,30 +104,109 @@ pub fn sha256(bytes: &[u8]) -> String {
 }
 
 impl Journal {
-    /// Saves the journal at `root` atomically (a temp file renamed over it).
+    /// Saves the journal at `root` atomically (a temp file renamed over it), sealed.
     pub fn save(&self, root: &Path) -> Result<()> {
         let path = root.join(FILE);
         let tmp = root.join(format!("{FILE}.tmp"));
-        let text = serde_json::to_vec_pretty(self)?;
-        fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+        let body = serde_json::to_vec_pretty(self)?;
+        let seal = super::seal::seal(&body).unwrap_or_else(|| "unsealed".into());
+        let mut text = format!("{MAGIC} {FORMAT} {seal}\n").into_bytes();
+        text.extend_from_slice(&body);
+        // Whatever is at the temp name (a link the repo came with) is replaced, not written
+        // through: `create_new` does not follow a link.
+        remove_file(&tmp)?;
+        write_new(&tmp, &text).with_context(|| format!("cannot write {}", tmp.display()))?;
         fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
         Ok(())
     }
 
-    /// The journal left at `root` by a run that did not finish, if any.
-    pub fn load(root: &Path) -> Result<Option<Journal>> {
+    /// The journal left at `root` by a run that did not finish, if any: this user's own, for
+    /// this repo, naming only paths inside it; anything else is [`Found::Foreign`].
+    pub fn load(root: &Path) -> Result<Option<Found>> {
         let path = root.join(FILE);
-        let bytes = match crate::files::read(&path) {
-            Ok(b) => b,
+        let meta = match fs::symlink_metadata(&path) {
+            Ok(m) => m,
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
-        serde_json::from_slice(&bytes).map(Some).map_err(|e| {
-            crate::error::err!(
-                "{} is not a journal scaffold can read ({e}); look at `git status`, restore what is wrong from git, then delete it",
-                path.display()
-            )
-        })
+        if !meta.is_file() {
+            return Ok(Some(Found::Foreign("it is not a regular file".into())));
+        }
+        let bytes =
+            crate::files::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        Ok(Some(match Journal::unseal(root, &bytes) {
+            Ok(journal) => Found::Ours(journal),
+            Err(why) => Found::Foreign(why),
+        }))
+    }
+
+    /// The journal in a file's bytes, when its seal, its root and every path hold.
+    fn unseal(root: &Path, bytes: &[u8]) -> std::result::Result<Journal, String> {
+        let newline = bytes
+            .iter()
+            .position(|b| *b == b'\n')
+            .unwrap_or(bytes.len());
+        let head = std::str::from_utf8(&bytes[..newline]).unwrap_or("");
+        let body = bytes.get(newline + 1..).unwrap_or_default();
+        let words: Vec<&str> = head.split(' ').collect();
+        let [MAGIC, FORMAT, seal] = words[..] else {
+            return Err("it is not a journal of this scaffold's format".into());
+        };
+        if seal == "unsealed" {
+            return Err(
+                "it was written where no journal key could be kept (see XDG_STATE_HOME)".into(),
+            );
+        }
+        if !super::seal::verify(body, seal) {
+            return Err("its seal is not this user's: scaffold on this machine did not write it (did it come with the repo?)".into());
+        }
+        let journal: Journal =
+            serde_json::from_slice(body).map_err(|e| format!("it cannot be read ({e})"))?;
+        let real_root = root.canonicalize().map_err(|e| e.to_string())?;
+        if journal.root != real_root {
+            return Err(format!(
+                "it was written for {}, not this folder",
+                journal.root.display()
+            ));
+        }
+        journal.check_paths(&real_root).map_err(|e| e.to_string())?;
+        Ok(journal)
+    }
+
+    /// Every path the journal names is plainly relative and, followed on disk now, still the
+    /// same path inside the repo; temp names are scaffold's own.
+    fn check_paths(&self, real_root: &Path) -> Result<()> {
+        let same = |rel: &Path| -> Result<()> {
+            if confine::inside(real_root, rel)? != rel {
+                bail!("{} now goes through a link", rel.display());
+            }
+            Ok(())
+        };
+        let temp = |rel: &Path, beside: &Path, prefix: &str| -> Result<()> {
+            same(rel)?;
+            let name = rel.file_name().map(|n| n.to_string_lossy());
+            if rel.parent() != beside.parent() || !name.is_some_and(|n| n.starts_with(prefix)) {
+                bail!("{} is not a temp name of scaffold's", rel.display());
+            }
+            Ok(())
+        };
+        for d in &self.dirs {
+            same(d)?;
+        }
+        for e in &self.files {
+            same(&e.target)?;
+            for t in [&e.staged, &e.backup].into_iter().flatten() {
+                temp(t, &e.target, ".scaffold-")?;
+            }
+        }
+        for r in &self.removals {
+            confine::relative(&r.folder)?;
+            if let Some(parent) = r.folder.parent().filter(|p| !p.as_os_str().is_empty()) {
+                same(parent)?;
+            }
+            temp(&r.aside, Path::new("x"), ".scaffold-removing-")?;
+        }
+        Ok(())
     }
 
     /// Finishes a committed write: the remaining renames, then the clean-up. Safe to run
@@ -226,6 +321,7 @@ impl Journal {
 }
 
 /// What [`recover`] did, for the command to say.
+#[derive(Debug)]
 pub struct Recovered {
     pub command: String,
     pub pid: u32,
@@ -248,13 +344,23 @@ impl std::fmt::Display for Recovered {
     }
 }
 
+/// A journal found at a repo's root.
+pub enum Found {
+    /// Written by this user's scaffold for this repo: it may be acted on.
+    Ours(Journal),
+    /// Anything else, with why: never acted on.
+    Foreign(String),
+}
+
 /// Finishes or undoes the write an interrupted run left at `root`, if any. The caller holds
-/// the repo's lock, so the run that wrote the journal is gone.
+/// the repo's lock, so the run that wrote the journal is gone. A foreign journal is refused.
 pub fn recover(root: &Path) -> Result<Option<Recovered>> {
     // A journal being saved when the run was killed is half written and was never used.
-    let _ = fs::remove_file(root.join(format!("{FILE}.tmp")));
-    let Some(journal) = Journal::load(root)? else {
-        return Ok(None);
+    remove_file(&root.join(format!("{FILE}.tmp")))?;
+    let journal = match Journal::load(root)? {
+        None => return Ok(None),
+        Some(Found::Foreign(why)) => bail!("{}", foreign(root, &why)),
+        Some(Found::Ours(journal)) => journal,
     };
     let finished = journal.state == State::Commit;
     let done = if finished {
@@ -276,6 +382,28 @@ pub fn recover(root: &Path) -> Result<Option<Recovered>> {
     }))
 }
 
+/// What a command that only reads says of a journal it finds, and leaves alone.
+pub fn pending(root: &Path) -> Option<String> {
+    match Journal::load(root) {
+        Ok(None) => None,
+        Ok(Some(Found::Ours(j))) => Some(format!(
+            "an interrupted `{}` left {FILE} in {}; it was left alone: run `scaffold sync` to finish or undo it",
+            j.command,
+            root.display()
+        )),
+        Ok(Some(Found::Foreign(why))) => Some(foreign(root, &why)),
+        Err(e) => Some(format!("{e}")),
+    }
+}
+
+/// The message for a journal scaffold will not act on.
+fn foreign(root: &Path, why: &str) -> String {
+    format!(
+        "{} holds a {FILE} that scaffold will not act on: {why}; check `git status`, restore what is wrong from git, then delete {FILE}",
+        root.display()
+    )
+}
+
 /// Whether a path exists, links included (a link to nothing exists).
 fn exists(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok()
@@ -290,6 +418,16 @@ fn is_ours(path: &Path, sha: &str) -> bool {
 /// a kill cut off (it was created with `create_new`, so it is this write's).
 fn is_cut_off(path: &Path, len: u64) -> bool {
     fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() < len)
+}
+
+/// Writes a file that must not exist yet, never through a link.
+fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, nix::libc::O_NOFOLLOW);
+    options.open(path)?.write_all(bytes)
 }
 
 fn remove_file(path: &Path) -> Result<()> {
@@ -315,6 +453,18 @@ mod tests {
         }
     }
 
+    fn journal(root: &Path, files: Vec<Entry>) -> Journal {
+        Journal {
+            root: root.canonicalize().unwrap(),
+            command: "scaffold new game".into(),
+            pid: 1,
+            state: State::Staging,
+            dirs: vec![],
+            files,
+            removals: vec![],
+        }
+    }
+
     #[test]
     fn undoing_deletes_new_files_written_whole_or_cut_off_and_keeps_any_other() {
         let tmp = tempfile::tempdir().unwrap();
@@ -324,18 +474,11 @@ mod tests {
         fs::write(root.join("cut.go"), &ours[..4]).unwrap();
         fs::write(root.join("empty.go"), "").unwrap();
         fs::write(root.join("other.go"), "package other, edited since\n").unwrap();
-        let journal = Journal {
-            command: "scaffold new game".into(),
-            pid: 1,
-            state: State::Staging,
-            dirs: vec![],
-            files: ["whole.go", "cut.go", "empty.go", "other.go", "never.go"]
-                .iter()
-                .map(|t| in_place(t, ours))
-                .collect(),
-            removals: vec![],
-        };
-        journal.save(root).unwrap();
+        let files = ["whole.go", "cut.go", "empty.go", "other.go", "never.go"]
+            .iter()
+            .map(|t| in_place(t, ours))
+            .collect();
+        journal(root, files).save(root).unwrap();
         let recovered = recover(root).unwrap().unwrap();
         assert!(!recovered.finished);
         for gone in ["whole.go", "cut.go", "empty.go", FILE] {
@@ -348,17 +491,54 @@ mod tests {
     }
 
     #[test]
-    fn a_journal_without_lengths_still_loads() {
+    fn a_journal_this_user_did_not_seal_is_never_acted_on() {
         let tmp = tempfile::tempdir().unwrap();
-        let text = r#"{"command":"scaffold sync","pid":1,"state":"commit","dirs":[],
-            "files":[{"target":"a","staged":".scaffold-x-0","backup":null,"sha256":"00"}],
-            "removals":[]}"#;
-        fs::write(tmp.path().join(FILE), text).unwrap();
-        let journal = Journal::load(tmp.path()).unwrap().unwrap();
-        assert_eq!(
-            journal.files[0].staged.as_deref(),
-            Some(Path::new(".scaffold-x-0"))
-        );
-        assert_eq!(journal.files[0].len, 0);
+        let root = tmp.path().join("repo");
+        fs::create_dir(&root).unwrap();
+        fs::write(root.join("victim.go"), "package main\n").unwrap();
+        let ours = journal(&root, vec![in_place("victim.go", "package main\n")]);
+        // As a repo's author would plant it: the right shape, a made-up seal, and the old
+        // unsealed JSON form.
+        let body = serde_json::to_vec(&ours).unwrap();
+        let forged = [
+            format!("{MAGIC} {FORMAT} {}\n", "ab".repeat(32)).into_bytes(),
+            body.clone(),
+        ]
+        .concat();
+        for planted in [forged, body] {
+            fs::write(root.join(FILE), &planted).unwrap();
+            let err = recover(&root).unwrap_err().to_string();
+            assert!(err.contains("will not act on"), "{err}");
+            assert!(
+                root.join("victim.go").exists(),
+                "a foreign journal was acted on"
+            );
+            assert!(pending(&root).unwrap().contains("will not act on"));
+        }
+    }
+
+    #[test]
+    fn a_sealed_journal_naming_paths_outside_the_repo_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("repo");
+        fs::create_dir(&root).unwrap();
+        let canary = tmp.path().join("canary");
+        fs::write(&canary, "keep").unwrap();
+        for target in ["../canary", "/etc/passwd", ".git/config"] {
+            journal(&root, vec![in_place(target, "keep")])
+                .save(&root)
+                .unwrap();
+            let err = recover(&root).unwrap_err().to_string();
+            assert!(err.contains("will not act on"), "{target}: {err}");
+            assert_eq!(fs::read_to_string(&canary).unwrap(), "keep");
+        }
+        // Written for another folder: refused here.
+        let mut elsewhere = journal(&root, vec![]);
+        elsewhere.root = tmp.path().to_path_buf();
+        elsewhere.save(&root).unwrap();
+        assert!(recover(&root)
+            .unwrap_err()
+            .to_string()
+            .contains("written for"));
     }
 }

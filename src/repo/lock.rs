@@ -8,6 +8,11 @@
 //! be reused). Where the file system has no `flock`, the pid's liveness decides. A command
 //! that finds the lock held waits a little ([`WAIT`], or `SCAFFOLD_LOCK_WAIT` seconds), then
 //! stops with the holder's pid.
+//!
+//! The lock file is the repo's like any other file: it is never opened through a link (a
+//! committed `.scaffold.lock -> ~/.bashrc` would be truncated to a pid), and a lock that cannot
+//! be taken (a link, a folder) fails at once. Commands that only read create no lock file:
+//! they wait, with a shared `flock`, only for a writer that holds one ([`wait_to_read`]).
 
 use crate::error::{bail, Context, Result};
 use std::fs::{self, File, OpenOptions};
@@ -61,20 +66,32 @@ enum Attempt {
     Again,
 }
 
+/// How long to wait for a held lock: [`WAIT`], or `SCAFFOLD_LOCK_WAIT` seconds.
+fn wait() -> Duration {
+    std::env::var("SCAFFOLD_LOCK_WAIT")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0 && *s < 86_400.0)
+        .map_or(WAIT, Duration::from_secs_f64)
+}
+
 /// Takes the lock of the repo at `root`, waiting while another command holds it.
 pub fn acquire(root: &Path) -> Result<Lock> {
     let path = root.join(FILE);
-    let wait = std::env::var("SCAFFOLD_LOCK_WAIT")
-        .ok()
-        .and_then(|v| v.parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map_or(WAIT, Duration::from_secs_f64);
+    let wait = wait();
     let start = Instant::now();
     loop {
-        match attempt(&path)? {
+        let outcome = attempt(&path)?;
+        let late = start.elapsed() >= wait;
+        match outcome {
             Attempt::Got(lock) => return Ok(lock),
+            // The file keeps changing under us: bounded like a held lock.
+            Attempt::Again if late => bail!(
+                "cannot take the lock {}: it keeps changing; remove it if no scaffold is running",
+                path.display()
+            ),
             Attempt::Again => {}
-            Attempt::Held(pid) if start.elapsed() >= wait => {
+            Attempt::Held(pid) if late => {
                 let pid = pid.map_or("unknown".to_string(), |p| p.to_string());
                 bail!(
                     "another scaffold is running in {} (pid {pid}); wait or remove {} if it is stale",
@@ -87,34 +104,103 @@ pub fn acquire(root: &Path) -> Result<Lock> {
     }
 }
 
-/// [`acquire`] for commands that only read: a repo where no lock file can be made (a
-/// read-only checkout) is read without the lock.
-pub fn acquire_to_read(root: &Path) -> Result<Option<Lock>> {
-    match acquire(root) {
-        Ok(lock) => Ok(Some(lock)),
-        Err(e) if e.is::<std::io::Error>() && !root.join(FILE).exists() => Ok(None),
-        Err(e) => Err(e),
+/// A shared hold on a writer's lock file, for a command that only reads; dropping it lets the
+/// next writer in.
+pub struct ReadLock {
+    #[cfg(unix)]
+    _file: nix::fcntl::Flock<File>,
+}
+
+/// For a command that only reads: waits while a writer holds the repo's lock, then holds it
+/// shared, so no writer starts while it reads. Creates nothing: with no lock file (or one that
+/// is not a plain file) there is no writer to wait for.
+pub fn wait_to_read(root: &Path) -> Result<Option<ReadLock>> {
+    let path = root.join(FILE);
+    if !fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+        return Ok(None);
     }
+    let Ok(file) = open_existing(&path, false) else {
+        return Ok(None);
+    };
+    shared(file, &path, wait())
+}
+
+#[cfg(unix)]
+fn shared(file: File, path: &Path, wait: Duration) -> Result<Option<ReadLock>> {
+    use nix::errno::Errno;
+    use nix::fcntl::{Flock, FlockArg};
+    let start = Instant::now();
+    let mut file = file;
+    loop {
+        match Flock::lock(file, FlockArg::LockSharedNonblock) {
+            Ok(held) => return Ok(Some(ReadLock { _file: held })),
+            Err((back, Errno::EWOULDBLOCK)) if start.elapsed() < wait => {
+                file = back;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err((mut back, Errno::EWOULDBLOCK)) => {
+                let pid = pid_in(&mut back).map_or("unknown".to_string(), |p| p.to_string());
+                bail!(
+                    "another scaffold is changing this repo (pid {pid}); wait or remove {} if it is stale",
+                    path.display()
+                )
+            }
+            // No flock on this file system: read without it.
+            Err(_) => return Ok(None),
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn shared(_: File, _: &Path, _: Duration) -> Result<Option<ReadLock>> {
+    Ok(None)
+}
+
+/// Opens an existing lock file, never through a link.
+fn open_existing(path: &Path, write: bool) -> std::io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true).write(write);
+    no_follow(&mut options);
+    options.open(path)
+}
+
+/// Opening refuses a link at the last part of the path (`O_NOFOLLOW`), and does not block on a
+/// FIFO.
+fn no_follow(options: &mut OpenOptions) {
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        options,
+        nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK,
+    );
+    #[cfg(not(unix))]
+    let _ = options;
 }
 
 fn attempt(path: &Path) -> Result<Attempt> {
     let cannot = || format!("cannot create the lock file {}", path.display());
-    let (file, created) = match OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create_new(true)
-        .open(path)
-    {
+    let mut create = OpenOptions::new();
+    create.read(true).write(true).create_new(true);
+    no_follow(&mut create);
+    let (file, created) = match create.open(path) {
         Ok(f) => (f, true),
-        Err(e) if e.kind() == ErrorKind::AlreadyExists => {
-            match OpenOptions::new().read(true).write(true).open(path) {
-                Ok(f) => (f, false),
-                Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Attempt::Again),
-                Err(e) => return Err(e).with_context(cannot),
-            }
-        }
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => match open_existing(path, true) {
+            Ok(f) => (f, false),
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Attempt::Again),
+            Err(_) if !fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) => bail!(
+                "{} is not a plain file (a link, a folder or a device came with the repo?); scaffold never writes through it: delete it, then run this again",
+                path.display()
+            ),
+            Err(e) => return Err(e).with_context(cannot),
+        },
         Err(e) => return Err(e).with_context(cannot),
     };
+    // A FIFO or device opened without blocking is still no lock file.
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        bail!(
+            "{} is not a plain file; delete it, then run this again",
+            path.display()
+        );
+    }
     let mut handle = match hold(file, created) {
         Ok(h) => h,
         Err(pid) => return Ok(Attempt::Held(pid)),
@@ -185,7 +271,7 @@ fn alive(pid: u32) -> bool {
 #[cfg(unix)]
 fn same_file(file: &File, path: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
-    match (file.metadata(), fs::metadata(path)) {
+    match (file.metadata(), fs::symlink_metadata(path)) {
         (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
         _ => false,
     }

@@ -3,6 +3,7 @@
 //! regeneration every command shares, scaffold.toml, and the operations the commands call.
 
 pub mod add_package;
+pub mod confine;
 pub mod journal;
 pub mod lock;
 pub mod merge;
@@ -12,6 +13,7 @@ pub mod plan;
 pub mod project;
 pub mod regen;
 pub mod remove_package;
+pub mod seal;
 pub mod update;
 pub mod upgrade;
 pub mod wiring;

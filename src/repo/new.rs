@@ -168,10 +168,10 @@ pub fn check_destination(dir: &Path, force: bool) -> Result<()> {
         );
     }
     if dir.is_dir() {
+        // The lock this `new` holds there is not content.
         let non_empty = std::fs::read_dir(dir)
             .with_context(|| format!("cannot read {}", dir.display()))?
-            .next()
-            .is_some();
+            .any(|e| e.is_ok_and(|e| e.file_name() != crate::repo::lock::FILE));
         if non_empty && !force {
             bail!(
                 "{} already exists and is not empty; pick a new folder, or pass --force to add the missing files (existing ones are kept)",

@@ -5,6 +5,7 @@
 
 use crate::error::{bail, Context, Error, Result};
 use crate::files::slash;
+use crate::repo::confine;
 use crate::repo::journal::{self, Entry, Journal, Removal, State};
 use crate::template::RenderedFile;
 use std::fs;
@@ -251,16 +252,12 @@ impl Plan {
         let mut dirs: Vec<PathBuf> = Vec::new();
         let mut files = Vec::with_capacity(self.changes.len());
         for (i, change) in self.changes.iter().enumerate() {
-            if crate::files::names_git_dir(&change.path) {
-                bail!(
-                    "{} is inside `.git`, git's own folder; scaffold never writes there",
-                    slash(&change.path)
-                );
-            }
+            // Every target stays inside the repo, through whatever links the repo holds.
             let target = if made_root {
+                confine::relative(&change.path)?;
                 change.path.clone()
             } else {
-                target_of(root, &real_root, &change.path)?
+                confine::inside(&real_root, &change.path)?
             };
             let parent = target.parent().unwrap_or(Path::new("")).to_path_buf();
             missing_dirs(root, &parent, made_root, &mut dirs);
@@ -274,18 +271,29 @@ impl Plan {
                 target,
             });
         }
-        let removals = self
-            .removals
-            .iter()
-            .map(|rel| Removal {
+        let mut removals = Vec::with_capacity(self.removals.len());
+        for rel in &self.removals {
+            // The folder itself may be a link (it is moved aside and deleted as a link); the
+            // folders above it must not lead out of the repo.
+            confine::relative(rel)?;
+            if let Some(parent) = rel.parent().filter(|p| !p.as_os_str().is_empty()) {
+                if confine::inside(&real_root, parent)? != parent {
+                    bail!(
+                        "{} is reached through a link; delete it where the link points",
+                        slash(rel)
+                    );
+                }
+            }
+            removals.push(Removal {
                 folder: rel.clone(),
                 aside: PathBuf::from(format!(
                     ".scaffold-removing-{}-{token}",
                     slash(rel).replace('/', "-")
                 )),
-            })
-            .collect();
+            });
+        }
         Ok(Journal {
+            root: real_root,
             command: command_line(),
             pid: std::process::id(),
             state: State::Staging,
@@ -374,32 +382,6 @@ fn command_line() -> String {
         .to_string()
 }
 
-/// Where a change is written, relative to the root (or absolute, outside it). A link is
-/// written through, so a linked Dockerfile stays a link; a link to a missing file, or into
-/// `.git`, is refused.
-fn target_of(root: &Path, real_root: &Path, rel: &Path) -> Result<PathBuf> {
-    let full = root.join(rel);
-    let is_link = fs::symlink_metadata(&full).is_ok_and(|m| m.file_type().is_symlink());
-    if !is_link {
-        return Ok(rel.to_path_buf());
-    }
-    let real = full.canonicalize().with_context(|| {
-        format!(
-            "{} is a link to a file that does not exist; point it at one, or replace it with a file",
-            slash(rel)
-        )
-    })?;
-    let inside = real.strip_prefix(real_root).ok().map(Path::to_path_buf);
-    if crate::files::names_git_dir(inside.as_deref().unwrap_or(&real)) {
-        bail!(
-            "{} links into `.git` ({}); scaffold never writes there",
-            slash(rel),
-            real.display()
-        );
-    }
-    Ok(inside.unwrap_or(real))
-}
-
 /// Adds `dir` and its missing parents (below `root`) to `dirs`, parents first. In a root
 /// this run made, every folder is missing.
 fn missing_dirs(root: &Path, dir: &Path, made_root: bool, dirs: &mut Vec<PathBuf>) {
@@ -416,7 +398,7 @@ fn missing_dirs(root: &Path, dir: &Path, made_root: bool, dirs: &mut Vec<PathBuf
 }
 
 /// Creates the root and its missing parents (`new`), returning those it made.
-fn create_root(root: &Path) -> Result<Vec<PathBuf>> {
+pub fn create_root(root: &Path) -> Result<Vec<PathBuf>> {
     let mut made = Vec::new();
     let mut missing: Vec<&Path> = root
         .ancestors()
@@ -454,12 +436,16 @@ fn stage_replacement(
 }
 
 /// Writes a file that must not exist yet, created with `mode` (before the umask, as `cp` and
-/// git create files), and closes it.
+/// git create files), and closes it. Never through a link: `create_new` refuses one, and
+/// `O_NOFOLLOW` says so again.
 fn write_new(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(mode).custom_flags(nix::libc::O_NOFOLLOW);
+    }
     #[cfg(not(unix))]
     let _ = mode;
     options.open(path)?.write_all(bytes)

@@ -185,12 +185,21 @@ fn a_run_killed_at_any_point_is_finished_or_undone_by_the_next_command() {
         child.wait().unwrap();
         if repo.path(".scaffold-journal").exists() {
             interrupted += 1;
+            // A command that only reads says so and leaves the journal alone.
+            let journal = repo.read(".scaffold-journal");
+            let look = match rng.below(3) {
+                0 => repo.run(&["doctor", "--allow", "D006"]),
+                1 => repo.run(&["sync", "--check"]),
+                _ => repo.run(&["add-package", "--list-kinds"]),
+            };
+            assert!(look.stderr.contains("was left alone"), "{what}: {look:?}");
+            assert_eq!(repo.read(".scaffold-journal"), journal, "{what}");
         }
-        // The next command, whichever it is, repairs the repo first.
+        // The next command that writes, whichever it is, repairs the repo first.
         let next = match rng.below(3) {
             0 => repo.run(&["sync"]),
-            1 => repo.run(&["doctor", "--allow", "D006"]),
-            _ => repo.run(&["add-package", "--list-kinds"]),
+            1 => repo.run(&["doctor", "--fix", "--allow", "D006"]),
+            _ => repo.run(&["add-package", &format!("x{round}")]),
         };
         finished += next.stderr.matches("was finished now").count();
         undone += next.stderr.matches("was undone").count();

@@ -541,4 +541,33 @@ mod tests {
             .to_string()
             .contains("written for"));
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
+            ..Default::default()
+        })]
+
+        /// Whatever bytes a repo holds at `.scaffold-journal` (a header that looks right, long
+        /// lines, deep JSON), loading it never panics and never yields a journal to act on.
+        #[test]
+        fn any_bytes_at_the_journal_path_are_foreign(
+            head in proptest::prop_oneof![
+                proptest::strategy::Just(format!("{MAGIC} {FORMAT} ")),
+                proptest::strategy::Just(String::new()),
+                "[ -~]{0,80}",
+            ],
+            seal in "[0-9a-f]{0,70}",
+            depth in 0usize..5000,
+            body in proptest::collection::vec(proptest::num::u8::ANY, 0..2000),
+        ) {
+            let tmp = tempfile::tempdir().unwrap();
+            let mut bytes = format!("{head}{seal}\n").into_bytes();
+            bytes.extend(std::iter::repeat_n(b'[', depth));
+            bytes.extend(body);
+            fs::write(tmp.path().join(FILE), &bytes).unwrap();
+            let found = Journal::load(tmp.path()).unwrap();
+            proptest::prop_assert!(matches!(found, Some(Found::Foreign(_))));
+        }
+    }
 }

@@ -29,8 +29,9 @@ pub mod versions;
 
 use cli::{Cli, ColorChoice, Command};
 
-/// Runs a parsed command line.
-pub fn run(cli: Cli) -> crate::error::Result<()> {
+/// Runs a parsed command line; returns the command's report (`None` for `dev`,
+/// `completions` and `man`, which have none).
+pub fn run(cli: Cli) -> commands::Outcome {
     let colours = match cli.global.color {
         ColorChoice::Always => Some(true),
         ColorChoice::Never => Some(false),
@@ -69,12 +70,12 @@ pub fn run(cli: Cli) -> crate::error::Result<()> {
         Command::Upgrade(args) => commands::upgrade::run(args, ui),
         Command::Update(args) => commands::update::run(args, ui),
         Command::RemovePackage(args) => commands::remove_package::run(args, ui),
-        Command::Dev(args) => commands::dev::run(args, ui),
-        Command::Man => commands::completions::man(),
+        Command::Dev(args) => commands::dev::run(args, ui).map(|()| None),
+        Command::Man => commands::completions::man().map(|()| None),
         Command::List => commands::templates::list(ui),
         Command::Releases(args) => commands::releases::run(args, ui),
         Command::Eject(args) => commands::templates::eject(args, ui),
         Command::CheckTemplate(args) => commands::templates::check(args, ui),
-        Command::Completions { shell } => commands::completions::run(shell),
+        Command::Completions { shell } => commands::completions::run(shell).map(|()| None),
     }
 }

@@ -14,7 +14,16 @@ fn main() -> ExitCode {
         Err(e) => return clap_error(e),
     };
     let json = cli.global.json;
-    let result = scaffold::run(cli);
+    // A command returns its report; one that reported and then failed (doctor finding
+    // problems) carries its verdict in it.
+    let (report, result) = match scaffold::run(cli) {
+        Ok(Some(mut report)) => {
+            let verdict = report.verdict.take();
+            (Some(report), verdict.map_or(Ok(()), Err))
+        }
+        Ok(None) => (None, Ok(())),
+        Err(err) => (None, Err(err)),
+    };
     let code = match &result {
         Ok(()) => ExitCode::SUCCESS,
         // A reader that stopped reading (`| head -1`) is a normal end, as ripgrep has it.
@@ -23,7 +32,7 @@ fn main() -> ExitCode {
     };
     if json {
         // A reader that stopped reading changes nothing but the output: a verdict stands.
-        let _ = ui::print(&ui::json_outcome(result.as_ref().err()));
+        let _ = ui::print(&ui::json_outcome(report, result.as_ref().err()));
         return code;
     }
     if let Err(err) = result {

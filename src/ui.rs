@@ -12,7 +12,6 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use std::io::Write;
 use std::path::Path;
-use std::sync::Mutex;
 
 /// How a command reports; built once from the global flags.
 #[derive(Debug, Clone, Copy, Default)]
@@ -41,6 +40,10 @@ pub struct Report {
     /// problems, then exit 1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorJson>,
+    /// The command's verdict when it reported and then failed (problems found, conflicts
+    /// left): `main` prints it and exits with its code.
+    #[serde(skip)]
+    pub verdict: Option<Error>,
 }
 
 impl Report {
@@ -50,6 +53,20 @@ impl Report {
             command: command.into(),
             root: absolute(root),
             ..Report::default()
+        }
+    }
+
+    /// This report, with the command failing after it (`doctor` finding problems).
+    pub fn fails(mut self, verdict: Error) -> Report {
+        self.verdict = Some(verdict);
+        self
+    }
+
+    /// This report, failing when `verdict` is an error.
+    pub fn judged(self, verdict: Result<()>) -> Report {
+        match verdict {
+            Ok(()) => self,
+            Err(e) => self.fails(e),
         }
     }
 
@@ -75,10 +92,6 @@ pub fn absolute(path: &Path) -> String {
 pub fn here() -> std::path::PathBuf {
     std::env::current_dir().unwrap_or_else(|_| ".".into())
 }
-
-/// The report of this run, kept for `main` to print as the one JSON object (with the error,
-/// if the command then fails: `doctor` and `sync --check` report, then exit 1).
-static REPORT: Mutex<Option<Report>> = Mutex::new(None);
 
 impl Ui {
     /// A progress or result line (stderr keeps stdout clean for diffs and JSON).
@@ -108,13 +121,6 @@ impl Ui {
         }
         print(text)
     }
-
-    /// Keeps the command's report for `--json` (printed once, by `main`, at the end).
-    pub fn report(&self, report: Report) {
-        if self.json {
-            *REPORT.lock().unwrap_or_else(|e| e.into_inner()) = Some(report);
-        }
-    }
 }
 
 /// Writes `text` to stdout and flushes it; a closed pipe comes back as an error
@@ -141,10 +147,10 @@ pub fn eprint_line(text: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{text}");
 }
 
-/// The one `--json` object of a run: the kept report, and `error` (kind, message, exit code)
-/// when the command failed. A command that failed before reporting gives `{"error": ...}`.
-pub fn json_outcome(error: Option<&Error>) -> String {
-    let report = REPORT.lock().unwrap_or_else(|e| e.into_inner()).take();
+/// The one `--json` object of a run: the command's report, and `error` (kind, message, exit
+/// code) when the command failed. A command that failed before reporting gives
+/// `{"error": ...}`.
+pub fn json_outcome(report: Option<Report>, error: Option<&Error>) -> String {
     let error = error.map(ErrorJson::of);
     let text = match report {
         Some(r) => serde_json::to_string_pretty(&Report { error, ..r }),

@@ -2,7 +2,7 @@
 //! [`crate::repo::add_package`] plan the package; `--list-kinds` lists the kinds.
 
 use crate::cli::AddPackageArgs;
-use crate::error::{bail, Result};
+use crate::error::bail;
 use crate::go::names;
 use crate::repo::add_package::plan;
 use crate::repo::project;
@@ -12,7 +12,7 @@ use crate::{source, starter};
 use serde_json::{Map, Value};
 use std::path::Path;
 
-pub fn run(args: AddPackageArgs, ui: Ui) -> Result<()> {
+pub fn run(args: AddPackageArgs, ui: Ui) -> super::Outcome {
     if args.list_kinds {
         // Inside a repo, its own scaffold's kinds; elsewhere the built-in ones.
         let (root, template) = match project::find_root(&args.dir) {
@@ -63,6 +63,7 @@ pub fn run(args: AddPackageArgs, ui: Ui) -> Result<()> {
             what: format!("{} package {name}", args.kind),
         }),
     )
+    .map(Some)
 }
 
 /// The repo's recorded answers as template data, for team kinds that use them: what `new`
@@ -73,7 +74,7 @@ fn record_data(record: &project::Record) -> Map<String, Value> {
     crate::repo::new::template_data(&p.name, &p.module, &p.nakama, release, &record.answers)
 }
 
-fn list_kinds(root: &Path, template: &Template, ui: Ui) -> Result<()> {
+fn list_kinds(root: &Path, template: &Template, ui: Ui) -> super::Outcome {
     let kinds = starter::kinds(template);
     let text: String = kinds
         .iter()
@@ -84,6 +85,5 @@ fn list_kinds(root: &Path, template: &Template, ui: Ui) -> Result<()> {
         .into_iter()
         .map(|(name, description)| serde_json::json!({"name": name, "description": description}))
         .collect();
-    ui.report(Report::new("add-package", root).with("kinds", kinds));
-    Ok(())
+    Ok(Some(Report::new("add-package", root).with("kinds", kinds)))
 }

@@ -6,7 +6,7 @@ use crate::doctor::{self, checks, report, report::Report};
 use crate::error::{Error, Result};
 use crate::ui::{colour_diff, Ui};
 
-pub fn run(args: DoctorArgs, ui: Ui) -> Result<()> {
+pub fn run(args: DoctorArgs, ui: Ui) -> super::Outcome {
     let mut allow = Vec::new();
     for id in &args.allow {
         let id = id.trim().to_ascii_uppercase();
@@ -30,8 +30,8 @@ pub fn run(args: DoctorArgs, ui: Ui) -> Result<()> {
     if !args.fix {
         let mut r = doctor::diagnose_target(&target)?.report();
         r.allow(&allow);
-        show(&r, json_report(&args, &r), ui)?;
-        return verdict(&r.problems, ui, &args);
+        let report = show(&r, json_report(&args, &r), ui)?;
+        return Ok(Some(report.judged(verdict(&r.problems, ui, &args))));
     }
 
     let mut outcome = doctor::plan_fixes_for(&target, &allow)?;
@@ -63,8 +63,12 @@ pub fn run(args: DoctorArgs, ui: Ui) -> Result<()> {
         }
         let mut report = planned(json_report(&args, &outcome.before));
         report.dry_run = true;
-        show(&outcome.before, report, ui)?;
-        return verdict(&outcome.before.problems, ui, &args);
+        let report = show(&outcome.before, report, ui)?;
+        return Ok(Some(report.judged(verdict(
+            &outcome.before.problems,
+            ui,
+            &args,
+        ))));
     }
     outcome.plan.apply()?;
     let after = outcome.after;
@@ -82,19 +86,19 @@ pub fn run(args: DoctorArgs, ui: Ui) -> Result<()> {
             );
         }
     }
-    show(&after, planned(json_report(&args, &after)), ui)?;
-    verdict(&after.problems, ui, &args)
+    let report = show(&after, planned(json_report(&args, &after)), ui)?;
+    Ok(Some(report.judged(verdict(&after.problems, ui, &args))))
 }
 
-/// Prints the report: the grouped listing on stdout and warnings on stderr; with `--json`
-/// the report is kept for the one JSON object. A reader that stopped reading leaves the
-/// verdict to come as it is ([`crate::ui::shown`]).
-fn show(r: &Report, report: crate::ui::Report, ui: Ui) -> Result<()> {
-    ui.report(report);
+/// Prints the findings: the grouped listing on stdout and warnings on stderr; returns the
+/// report for the one JSON object. A reader that stopped reading leaves the verdict to come
+/// as it is ([`crate::ui::shown`]).
+fn show(r: &Report, report: crate::ui::Report, ui: Ui) -> Result<crate::ui::Report> {
     for w in &r.warnings {
         ui.warn(&format!("{}:{}: {}", w.file, w.line, w.message));
     }
-    crate::ui::shown(ui.out(&report::render(&r.problems)))
+    crate::ui::shown(ui.out(&report::render(&r.problems)))?;
+    Ok(report)
 }
 
 /// Doctor's findings in the shape every command reports: its problems and what `--fix`

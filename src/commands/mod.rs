@@ -13,6 +13,10 @@ pub mod update;
 pub mod upgrade;
 
 use crate::error::Result;
+
+/// What a command returns: its report (for `--json`, and carrying its verdict when it
+/// reported and then failed), or `None` for a command that has none.
+pub type Outcome = Result<Option<Report>>;
 use crate::repo::lock::{self, Lock, ReadLock};
 use crate::repo::plan::Plan;
 use crate::ui::{colour_diff, Report, Ui};
@@ -76,7 +80,7 @@ pub fn finish(
     dry_run: bool,
     ui: Ui,
     headline: Option<Headline>,
-) -> Result<()> {
+) -> Result<Report> {
     let mut report = Report::new(command, root);
     report.dry_run = dry_run;
     report.created = plan.created();
@@ -109,6 +113,5 @@ pub fn finish(
     for w in &report.warnings {
         ui.warn(w);
     }
-    ui.report(report);
-    Ok(())
+    Ok(report)
 }

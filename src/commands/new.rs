@@ -168,7 +168,7 @@ pub fn resolve(args: &NewArgs) -> Result<Resolved> {
     Ok(resolved)
 }
 
-pub fn run(args: NewArgs, ui: Ui) -> Result<()> {
+pub fn run(args: NewArgs, ui: Ui) -> super::Outcome {
     let r = resolve(&args)?;
     if args.dry_run {
         check_destination(&r.dir, args.force)?;
@@ -181,7 +181,9 @@ pub fn run(args: NewArgs, ui: Ui) -> Result<()> {
     let made = crate::repo::plan::create_root(&r.dir)?;
     let done = super::lock_repo(&r.dir, ui).and_then(|lock| {
         check_destination(&r.dir, args.force)?;
-        write(&r, &args, ui).map(|()| drop(lock))
+        let report = write(&r, &args, ui)?;
+        drop(lock);
+        Ok(report)
     });
     if done.is_err() {
         let _ = std::fs::remove_file(r.dir.join(crate::repo::lock::FILE));
@@ -193,7 +195,7 @@ pub fn run(args: NewArgs, ui: Ui) -> Result<()> {
 }
 
 /// Plans the repo, then writes it (or lists it for a dry run) and reports.
-fn write(r: &Resolved, args: &NewArgs, ui: Ui) -> Result<()> {
+fn write(r: &Resolved, args: &NewArgs, ui: Ui) -> super::Outcome {
     let mut plan = plan(r)?;
     let mut report = Report::new("new", &r.dir);
     report.dry_run = args.dry_run;
@@ -285,8 +287,7 @@ fn write(r: &Resolved, args: &NewArgs, ui: Ui) -> Result<()> {
     if !args.dry_run && !ui.quiet && !ui.json {
         crate::ui::eprint_line(&next_steps(r));
     }
-    ui.report(report);
-    Ok(())
+    Ok(Some(report))
 }
 
 /// The "Next:" lines after `new`: `cd` unless the repo is the current folder, the compose

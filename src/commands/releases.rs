@@ -1,20 +1,17 @@
 //! `scaffold releases [--refresh]`: every known Nakama release and what scaffold can do with
 //! it; `--refresh` has [`crate::versions::refresh`] learn newer ones from the Go module proxy.
 
+use super::Outcome;
 use crate::cli::ReleasesArgs;
-use crate::error::Result;
 use crate::ui::{Report, Ui};
 use crate::versions::{self, refresh};
 
-pub fn run(args: ReleasesArgs, ui: Ui) -> Result<()> {
+pub fn run(args: ReleasesArgs, ui: Ui) -> Outcome {
     if args.refresh {
         return learn(ui);
     }
     let rows: Vec<serde_json::Value> = versions::releases().iter().map(row).collect();
-    if ui.json {
-        ui.report(Report::new("releases", &crate::ui::here()).with("releases", rows));
-        return Ok(());
-    }
+    let report = Report::new("releases", &crate::ui::here()).with("releases", rows);
     let mut text = format!(
         "{:<8} {:<14} {:<8} {:<10} {}\n",
         "nakama", "nakama-common", "go", "protobuf", "new/upgrade"
@@ -29,12 +26,13 @@ pub fn run(args: ReleasesArgs, ui: Ui) -> Result<()> {
             r.nakama, r.nakama_common, r.go, r.protobuf
         ));
     }
-    ui.out(&text)
+    ui.out(&text)?;
+    Ok(Some(report))
 }
 
 /// `--refresh`: what was learned, said line by line; with `--json`, the learned rows are the
 /// report's `releases` (empty when nothing newer was found).
-fn learn(ui: Ui) -> Result<()> {
+fn learn(ui: Ui) -> Outcome {
     let learned = refresh::refresh()?;
     let mut report = Report::new("releases", &crate::ui::here());
     if learned.rows.is_empty() {
@@ -65,8 +63,7 @@ fn learn(ui: Ui) -> Result<()> {
         ui.status("Saved", &learned.cache.display().to_string());
     }
     let rows: Vec<serde_json::Value> = learned.rows.iter().map(|(r, _)| row(r)).collect();
-    ui.report(report.with("releases", rows));
-    Ok(())
+    Ok(Some(report.with("releases", rows)))
 }
 
 /// One release as `--json` lists it: its pins, and whether `new` and `upgrade` offer it.

@@ -2,12 +2,12 @@
 //! plan taking the package out of the wiring and the Dockerfile block.
 
 use crate::cli::RemovePackageArgs;
-use crate::error::{bail, Result};
+use crate::error::bail;
 use crate::repo::project;
 use crate::repo::remove_package::plan;
 use crate::ui::Ui;
 
-pub fn run(args: RemovePackageArgs, ui: Ui) -> Result<()> {
+pub fn run(args: RemovePackageArgs, ui: Ui) -> super::Outcome {
     let root = project::find_root(&args.dir)?;
     let _lock = super::hold(&root, ui, !args.dry_run)?;
     let mut record = project::load(&root)?;
@@ -33,4 +33,5 @@ pub fn run(args: RemovePackageArgs, ui: Ui) -> Result<()> {
             what: format!("package {name} from the build"),
         }),
     )
+    .map(Some)
 }

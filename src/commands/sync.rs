@@ -12,7 +12,7 @@ use crate::ui::{colour_diff, Report, Ui};
 use crate::versions;
 use std::path::Path;
 
-pub fn run(args: SyncArgs, ui: Ui) -> Result<()> {
+pub fn run(args: SyncArgs, ui: Ui) -> super::Outcome {
     let root = if args.adopt {
         args.dir
             .canonicalize()
@@ -50,19 +50,18 @@ pub fn run(args: SyncArgs, ui: Ui) -> Result<()> {
         for w in &report.warnings {
             ui.warn(w);
         }
-        ui.report(report);
         if !stale {
             ui.status(
                 "Fresh",
                 "the Dockerfile block and packages_gen.go match the folders",
             );
-            return Ok(());
+            return Ok(Some(report));
         }
         crate::ui::shown(ui.out(&colour_diff(&diff)))?;
         // Exit 1, after the diff on stdout.
-        return Err(Error::Problems(
+        return Ok(Some(report.fails(Error::Problems(
             "out of date: run `scaffold sync` and commit the result".into(),
-        ));
+        ))));
     }
     super::finish(
         "sync",
@@ -73,6 +72,7 @@ pub fn run(args: SyncArgs, ui: Ui) -> Result<()> {
         ui,
         None,
     )
+    .map(Some)
 }
 
 /// For `--adopt`: the repo is the given folder; scaffold.toml is planned from go.mod and the

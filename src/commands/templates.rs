@@ -2,6 +2,7 @@
 //! `scaffold eject DIR` (the built-in scaffold as a starting point), and `scaffold
 //! check-template PATH` (render a scaffold with its defaults and check the result).
 
+use super::Outcome;
 use crate::cli::{CheckTemplateArgs, EjectArgs};
 use crate::error::{bail, Context, Result};
 use crate::repo::plan::Plan;
@@ -14,7 +15,7 @@ use std::process::Command;
 
 /// The scaffolds `new --from` can use: text lines, or the report's `scaffolds` (name, source,
 /// description of the built-in one) and `config` (the config file's path).
-pub fn list(ui: Ui) -> Result<()> {
+pub fn list(ui: Ui) -> Outcome {
     let config = config::load()?;
     let builtin = Template::builtin();
     let mut text = format!(
@@ -40,16 +41,15 @@ pub fn list(ui: Ui) -> Result<()> {
             ));
         }
     }
-    ui.report(
+    Ok(Some(
         Report::new("list", &crate::ui::here())
             .with("scaffolds", scaffolds)
             .with("config", config::path()),
-    );
-    Ok(())
+    ))
 }
 
 /// Writes the built-in scaffold into DIR, byte for byte.
-pub fn eject(args: EjectArgs, ui: Ui) -> Result<()> {
+pub fn eject(args: EjectArgs, ui: Ui) -> Outcome {
     if args.dir.is_file() {
         bail!(
             "{} is a file; pick a new folder for the scaffold",
@@ -73,10 +73,10 @@ pub fn eject(args: EjectArgs, ui: Ui) -> Result<()> {
         });
     }
     plan.apply()?;
-    ui.report(Report {
+    let report = Report {
         created: plan.created(),
         ..Report::new("eject", &args.dir)
-    });
+    };
     ui.status(
         "Ejected",
         &format!(
@@ -86,13 +86,13 @@ pub fn eject(args: EjectArgs, ui: Ui) -> Result<()> {
             args.dir.display()
         ),
     );
-    Ok(())
+    Ok(Some(report))
 }
 
 /// Renders a scaffold with its defaults into a temp folder and checks the result the way a
 /// team's CI would: every template renders in strict mode; with Go, the repo vets, tests and
 /// builds as a plugin.
-pub fn check(args: CheckTemplateArgs, ui: Ui) -> Result<()> {
+pub fn check(args: CheckTemplateArgs, ui: Ui) -> Outcome {
     let config = config::load()?;
     let fetched = source::fetch(
         &source::parse(&args.path, &config),
@@ -158,11 +158,10 @@ pub fn check(args: CheckTemplateArgs, ui: Ui) -> Result<()> {
     if args.no_go {
         let skipped = "--no-go: skipped go vet, go test and the plugin build";
         ui.warn(skipped);
-        ui.report(Report {
+        return Ok(Some(Report {
             warnings: vec![skipped.into()],
             ..report.with("checks", Vec::<String>::new())
-        });
-        return Ok(());
+        }));
     }
     // A template check in CI must not pass without compiling anything.
     if Command::new("go").arg("version").output().is_err() {
@@ -187,8 +186,7 @@ pub fn check(args: CheckTemplateArgs, ui: Ui) -> Result<()> {
         ui.status("Passed", &passed);
         checks.push(passed);
     }
-    ui.report(report.with("checks", checks));
-    Ok(())
+    Ok(Some(report.with("checks", checks)))
 }
 
 /// Refuses a `kinds/<kind>/` folder whose manifest.toml is missing or has no description:

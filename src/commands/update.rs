@@ -8,10 +8,10 @@ use crate::cli::UpdateArgs;
 use crate::error::{bail, Error, Result};
 use crate::repo::project;
 use crate::repo::update::{self, Version};
-use crate::ui::Ui;
+use crate::ui::{Report, Ui};
 use crate::{answers, config, git, prompts};
 
-pub fn run(args: UpdateArgs, ui: Ui) -> Result<()> {
+pub fn run(args: UpdateArgs, ui: Ui) -> super::Outcome {
     let root = project::find_root(&args.dir)?;
     // Like every writer, under the repo's lock (and after finishing an interrupted run);
     // `--check` and dry runs only read.
@@ -23,26 +23,25 @@ pub fn run(args: UpdateArgs, ui: Ui) -> Result<()> {
     let recorded = update::label(&record.scaffold);
     if args.check {
         // --check writes nothing: its report says so, fresh or not.
-        ui.report(crate::ui::Report {
+        let report = Report {
             dry_run: true,
-            ..crate::ui::Report::new("update", &root)
-        });
+            ..Report::new("update", &root)
+        };
         if newer {
-            return Err(Error::Problems(format!(
+            return Ok(Some(report.fails(Error::Problems(format!(
                 "a newer scaffold is out: {} (this repo: {recorded}); run `scaffold update`",
                 target.label()
-            )));
+            )))));
         }
         ui.status("Fresh", &format!("on the newest scaffold ({recorded})"));
-        return Ok(());
+        return Ok(Some(report));
     }
     if !newer {
         ui.status("Fresh", &format!("already on {recorded}"));
-        ui.report(crate::ui::Report {
+        return Ok(Some(Report {
             dry_run: args.dry_run,
-            ..crate::ui::Report::new("update", &root)
-        });
-        return Ok(());
+            ..Report::new("update", &root)
+        }));
     }
     if !args.allow_dirty && !args.dry_run {
         let dirty = git::dirty_under(&root)?;
@@ -61,7 +60,7 @@ pub fn run(args: UpdateArgs, ui: Ui) -> Result<()> {
     warnings.extend(up.conflicts.iter().map(|c| {
         format!("{c}: conflict; both you and the scaffold changed the same lines, marked <<<<<<< yours ... >>>>>>> {}", target.marker())
     }));
-    crate::ui::shown(super::finish(
+    let report = match super::finish(
         "update",
         &root,
         up.plan,
@@ -73,17 +72,21 @@ pub fn run(args: UpdateArgs, ui: Ui) -> Result<()> {
             dry: "Would update",
             what: format!("from {recorded} to {}", target.label()),
         }),
-    ))?;
+    ) {
+        // A reader that stopped reading the diff leaves the verdict as it is.
+        Err(e) if e.is_broken_pipe() => Report::new("update", &root),
+        other => other?,
+    };
     if up.conflicts.is_empty() {
-        return Ok(());
+        return Ok(Some(report));
     }
     let would = if args.dry_run { "would leave" } else { "left" };
-    Err(Error::Problems(format!(
+    Ok(Some(report.fails(Error::Problems(format!(
         "the update {would} conflicts in {} file{}: {}; resolve the <<<<<<< ======= >>>>>>> markers, then commit (scaffold.toml records the new version already)",
         up.conflicts.len(),
         if up.conflicts.len() == 1 { "" } else { "s" },
         up.conflicts.join(", ")
-    )))
+    )))))
 }
 
 /// The new version's answers: given, recorded, asked on a terminal, or (`--yes`) defaults;

@@ -11,7 +11,7 @@ use crate::{git, versions};
 use std::path::Path;
 use std::process::Command;
 
-pub fn run(args: UpgradeArgs, ui: Ui) -> Result<()> {
+pub fn run(args: UpgradeArgs, ui: Ui) -> super::Outcome {
     if args.list {
         return list(&args.dir, ui);
     }
@@ -38,7 +38,7 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> Result<()> {
     let mut warnings = digest_warnings(&root, release);
     if args.dry_run {
         // `finish` prints the diff and the would-be changes, and writes nothing.
-        return super::finish("upgrade", &root, plan, warnings, true, ui, None);
+        return super::finish("upgrade", &root, plan, warnings, true, ui, None).map(Some);
     }
     if !ui.quiet {
         ui.out(&colour_diff(&plan.diff()))?;
@@ -79,13 +79,12 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> Result<()> {
     for w in &warnings {
         ui.warn(w);
     }
-    ui.report(Report {
+    Ok(Some(Report {
         created,
         changed,
         warnings,
         ..Report::new("upgrade", &root)
-    });
-    Ok(())
+    }))
 }
 
 /// `go mod tidy` (and `go mod vendor` when the repo vendors), with a spinner on a terminal.
@@ -148,7 +147,7 @@ fn run_go(root: &Path, release: &versions::Release, ui: Ui) -> Result<Vec<String
 
 /// The release table: text columns, or the report's `releases`. The root is the repo when
 /// run in one, else the current folder.
-fn list(dir: &Path, ui: Ui) -> Result<()> {
+fn list(dir: &Path, ui: Ui) -> super::Outcome {
     let mut text = format!(
         "{:<8} {:<14} {:<8} protobuf\n",
         "nakama", "nakama-common", "go"
@@ -161,6 +160,7 @@ fn list(dir: &Path, ui: Ui) -> Result<()> {
     }
     ui.out(&text)?;
     let root = project::find_root(dir).unwrap_or_else(|_| crate::ui::here());
-    ui.report(Report::new("upgrade", &root).with("releases", versions::releases()));
-    Ok(())
+    Ok(Some(
+        Report::new("upgrade", &root).with("releases", versions::releases()),
+    ))
 }

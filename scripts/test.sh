@@ -21,3 +21,9 @@ bin="$(bash scripts/scaffold-bin.sh debug)"
 SCAFFOLD_BIN="$bin" bash tests/e2e/nakama.sh
 echo "==> the generated Dockerfile built with buildah, the image run with podman"
 SCAFFOLD_BIN="$bin" bash tests/e2e/oci.sh
+echo "==> summary"
+if [ -n "${SCAFFOLD_TEST_SKIP:-}" ]; then
+    echo "skipped on request (SCAFFOLD_TEST_SKIP): the tests that need ${SCAFFOLD_TEST_SKIP}"
+else
+    echo "nothing skipped: every test ran with its real tool"
+fi

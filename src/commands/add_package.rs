@@ -6,9 +6,9 @@ use crate::error::bail;
 use crate::go::names;
 use crate::repo::add_package::plan;
 use crate::repo::project;
+use crate::starter;
 use crate::template::Template;
 use crate::ui::{Report, Ui};
-use crate::{source, starter};
 use serde_json::{Map, Value};
 use std::path::Path;
 
@@ -16,10 +16,10 @@ pub fn run(args: AddPackageArgs, ui: Ui) -> super::Outcome {
     if args.list_kinds {
         // Inside a repo, its own scaffold's kinds; elsewhere the built-in ones.
         let (root, template) = match project::find_root(&args.dir) {
-            Ok(root) => {
-                let _lock = super::lock_to_read(&root, ui)?;
-                let template = source::recorded(&project::load(&root)?.scaffold)?;
-                (root, template)
+            Ok(_) => {
+                let repo = super::open(&args.dir, ui, false)?;
+                let template = repo.template()?;
+                (repo.root.clone(), template)
             }
             Err(_) => (crate::ui::here(), Template::builtin()),
         };
@@ -33,10 +33,9 @@ pub fn run(args: AddPackageArgs, ui: Ui) -> super::Outcome {
             args.kind
         );
     }
-    let root = project::find_root(&args.dir)?;
-    let _lock = super::hold(&root, ui, !args.dry_run)?;
-    let record = project::load(&root)?;
-    let template = source::recorded(&record.scaffold)?;
+    let repo = super::open(&args.dir, ui, !args.dry_run)?;
+    let (root, record) = (&repo.root, &repo.record);
+    let template = repo.template()?;
     let kinds = starter::kinds(&template);
     if !kinds.iter().any(|(k, _)| *k == args.kind) {
         let known: Vec<&str> = kinds.iter().map(|(k, _)| k.as_str()).collect();
@@ -46,13 +45,13 @@ pub fn run(args: AddPackageArgs, ui: Ui) -> super::Outcome {
             known.join(", ")
         );
     }
-    let answers = record_data(&record);
+    let answers = record_data(record);
     let plan = plan(
-        &root, &template, &answers, name, &args.kind, &args.rpcs, args.force,
+        root, &template, &answers, name, &args.kind, &args.rpcs, args.force,
     )?;
     super::finish(
         "add-package",
-        &root,
+        root,
         plan.0,
         plan.1,
         args.dry_run,

@@ -19,8 +19,10 @@ use crate::error::Result;
 pub type Outcome = Result<Option<Report>>;
 use crate::repo::lock::{self, Lock, ReadLock};
 use crate::repo::plan::Plan;
+use crate::repo::project::{self, Record};
+use crate::template::Template;
 use crate::ui::{colour_diff, Report, Ui};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Takes the repo's lock for a command that changes it, then finishes or undoes a run that
 /// was interrupted there (saying which) before the command reads anything.
@@ -39,6 +41,35 @@ pub fn lock_to_read(root: &Path, ui: Ui) -> Result<Option<ReadLock>> {
         ui.warn(&pending);
     }
     Ok(lock)
+}
+
+/// A repo opened for a command: its root, its scaffold.toml, and the lock held for as long as
+/// the command has it (to write, or shared to read).
+pub struct Opened {
+    pub root: PathBuf,
+    pub record: Record,
+    _lock: Held,
+}
+
+impl Opened {
+    /// The scaffold the repo was made from, at the version it records.
+    pub fn template(&self) -> Result<Template> {
+        crate::source::recorded(&self.record.scaffold)
+    }
+}
+
+/// The one way a command opens a repo: its root found from `dir` (the folder or a parent),
+/// locked (to write when `writes`, else waiting for writers and creating nothing), an
+/// interrupted run finished or undone first (writers only), then scaffold.toml read.
+pub fn open(dir: &Path, ui: Ui, writes: bool) -> Result<Opened> {
+    let root = project::find_root(dir)?;
+    let lock = hold(&root, ui, writes)?;
+    let record = project::load(&root)?;
+    Ok(Opened {
+        root,
+        record,
+        _lock: lock,
+    })
 }
 
 /// The repo's lock as a command holds it: to write, or shared to read.

@@ -3,14 +3,12 @@
 
 use crate::cli::RemovePackageArgs;
 use crate::error::bail;
-use crate::repo::project;
 use crate::repo::remove_package::plan;
 use crate::ui::Ui;
 
 pub fn run(args: RemovePackageArgs, ui: Ui) -> super::Outcome {
-    let root = project::find_root(&args.dir)?;
-    let _lock = super::hold(&root, ui, !args.dry_run)?;
-    let mut record = project::load(&root)?;
+    let repo = super::open(&args.dir, ui, !args.dry_run)?;
+    let (root, mut record) = (repo.root.clone(), repo.record.clone());
     // Shell completion offers `inventory/` and `./inventory/`; both name the folder.
     let name = args.name.trim_start_matches("./").trim_end_matches('/');
     if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {

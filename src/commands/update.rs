@@ -12,11 +12,9 @@ use crate::ui::{Report, Ui};
 use crate::{answers, config, git, prompts};
 
 pub fn run(args: UpdateArgs, ui: Ui) -> super::Outcome {
-    let root = project::find_root(&args.dir)?;
-    // Like every writer, under the repo's lock (and after finishing an interrupted run);
     // `--check` and dry runs only read.
-    let _lock = super::hold(&root, ui, !(args.check || args.dry_run))?;
-    let record = project::load(&root)?;
+    let repo = super::open(&args.dir, ui, !(args.check || args.dry_run))?;
+    let (root, record) = (&repo.root, &repo.record);
     let config = config::load()?;
     let target = update::fetch_target(&record.scaffold, args.to.as_deref(), &config)?;
     let newer = update::is_new(&record.scaffold, &target.origin);
@@ -25,7 +23,7 @@ pub fn run(args: UpdateArgs, ui: Ui) -> super::Outcome {
         // --check writes nothing: its report says so, fresh or not.
         let report = Report {
             dry_run: true,
-            ..Report::new("update", &root)
+            ..Report::new("update", root)
         };
         if newer {
             return Ok(Some(report.fails(Error::Problems(format!(
@@ -40,11 +38,11 @@ pub fn run(args: UpdateArgs, ui: Ui) -> super::Outcome {
         ui.status("Fresh", &format!("already on {recorded}"));
         return Ok(Some(Report {
             dry_run: args.dry_run,
-            ..Report::new("update", &root)
+            ..Report::new("update", root)
         }));
     }
     if !args.allow_dirty && !args.dry_run {
-        let dirty = git::dirty_under(&root)?;
+        let dirty = git::dirty_under(root)?;
         if !dirty.is_empty() {
             bail!(
                 "the git work tree has uncommitted changes ({}); commit or stash them, so the update's merge and any conflicts are yours to review on their own, or pass --allow-dirty",
@@ -53,8 +51,8 @@ pub fn run(args: UpdateArgs, ui: Ui) -> super::Outcome {
         }
     }
     let base = update::base(&record.scaffold)?;
-    let answers = answer(&args, &record, &target, ui)?;
-    let up = update::plan(&root, &record, &base, &target, &answers.0)?;
+    let answers = answer(&args, record, &target, ui)?;
+    let up = update::plan(root, record, &base, &target, &answers.0)?;
     let mut warnings = answers.1;
     warnings.extend(up.warnings);
     warnings.extend(up.conflicts.iter().map(|c| {
@@ -62,7 +60,7 @@ pub fn run(args: UpdateArgs, ui: Ui) -> super::Outcome {
     }));
     let report = match super::finish(
         "update",
-        &root,
+        root,
         up.plan,
         warnings,
         args.dry_run,
@@ -74,7 +72,7 @@ pub fn run(args: UpdateArgs, ui: Ui) -> super::Outcome {
         }),
     ) {
         // A reader that stopped reading the diff leaves the verdict as it is.
-        Err(e) if e.is_broken_pipe() => Report::new("update", &root),
+        Err(e) if e.is_broken_pipe() => Report::new("update", root),
         other => other?,
     };
     if up.conflicts.is_empty() {

@@ -19,11 +19,10 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> super::Outcome {
         bail!("say which release: `scaffold upgrade --nakama VERSION` (`--list` shows them)");
     };
     let release = versions::find_offered(wanted)?;
-    let root = project::find_root(&args.dir)?;
-    let _lock = super::hold(&root, ui, !args.dry_run)?;
-    let record = project::load(&root)?;
+    let repo = super::open(&args.dir, ui, !args.dry_run)?;
+    let (root, record) = (&repo.root, &repo.record);
     if !args.allow_dirty && !args.dry_run {
-        let dirty = git::dirty_under(&root)?;
+        let dirty = git::dirty_under(root)?;
         if !dirty.is_empty() {
             bail!(
                 "the git work tree has uncommitted changes ({}); commit or stash them so the upgrade is reviewable on its own, or pass --allow-dirty",
@@ -31,14 +30,14 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> super::Outcome {
             );
         }
     }
-    let plan = plan(&root, &record, release)?;
+    let plan = plan(root, record, release)?;
     if plan.changed().iter().any(|f| f == "go.mod") {
-        refuse_stale_vendor(&root, args.no_go)?;
+        refuse_stale_vendor(root, args.no_go)?;
     }
-    let mut warnings = digest_warnings(&root, release);
+    let mut warnings = digest_warnings(root, release);
     if args.dry_run {
         // `finish` prints the diff and the would-be changes, and writes nothing.
-        return super::finish("upgrade", &root, plan, warnings, true, ui, None).map(Some);
+        return super::finish("upgrade", root, plan, warnings, true, ui, None).map(Some);
     }
     if !ui.quiet {
         ui.out(&colour_diff(&plan.diff()))?;
@@ -50,7 +49,7 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> super::Outcome {
         // `go mod tidy` may rewrite go.mod and go.sum again; the report says so.
         let read = |f: &str| crate::files::read(&root.join(f)).ok();
         let before = [read("go.mod"), read("go.sum")];
-        warnings.extend(run_go(&root, release, ui)?);
+        warnings.extend(run_go(root, release, ui)?);
         for (file, old) in ["go.mod", "go.sum"].into_iter().zip(before) {
             let listed = created.iter().chain(&changed).any(|f| f == file);
             if !listed && read(file) != old {
@@ -83,7 +82,7 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> super::Outcome {
         created,
         changed,
         warnings,
-        ..Report::new("upgrade", &root)
+        ..Report::new("upgrade", root)
     }))
 }
 

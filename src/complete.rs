@@ -37,11 +37,11 @@ pub fn kinds() -> Vec<CompletionCandidate> {
         .and_then(|root| project::load(&root))
         .ok()
         .and_then(|record| match record.scaffold.commit {
-            Some(_) => crate::cache::load(&record.scaffold),
-            None => crate::source::recorded(&record.scaffold).ok(),
+            Some(_) => crate::scaffold::cache::load(&record.scaffold),
+            None => crate::scaffold::source::recorded(&record.scaffold).ok(),
         })
-        .unwrap_or_else(crate::template::Template::builtin);
-    crate::starter::kinds(&template)
+        .unwrap_or_else(crate::scaffold::template::Template::builtin);
+    crate::scaffold::starter::kinds(&template)
         .into_iter()
         .map(|(kind, description)| CompletionCandidate::new(kind).help(Some(description.into())))
         .collect()

@@ -3,26 +3,19 @@
 //! The binary (`main.rs`) parses flags and calls [`run`]; everything else is a plain module
 //! that tests and benchmarks use directly.
 
-pub mod answers;
-pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod complete;
-pub mod config;
 pub mod dev;
 pub mod diff;
 pub mod docker;
 pub mod doctor;
 pub mod error;
 pub mod files;
-pub mod git;
 pub mod go;
-pub mod manifest;
 pub mod prompts;
 pub mod repo;
-pub mod source;
-pub mod starter;
-pub mod template;
+pub mod scaffold;
 pub mod text;
 pub mod ui;
 pub mod versions;

@@ -129,10 +129,10 @@ pub fn git_init() -> Result<bool> {
 
 /// Asks for one of a scaffold's own variables.
 pub fn variable(
-    var: &crate::manifest::Variable,
+    var: &crate::scaffold::manifest::Variable,
     default: Option<&toml::Value>,
 ) -> Result<toml::Value> {
-    use crate::manifest::VarKind;
+    use crate::scaffold::manifest::VarKind;
     let theme = ColorfulTheme::default();
     Ok(match var.kind {
         VarKind::Bool => toml::Value::Boolean(answer(

@@ -20,7 +20,7 @@ pub type Outcome = Result<Option<Report>>;
 use crate::repo::lock::{self, Lock, ReadLock};
 use crate::repo::plan::Plan;
 use crate::repo::project::{self, Record};
-use crate::template::Template;
+use crate::scaffold::template::Template;
 use crate::ui::{colour_diff, Report, Ui};
 use std::path::{Path, PathBuf};
 
@@ -54,7 +54,7 @@ pub struct Opened {
 impl Opened {
     /// The scaffold the repo was made from, at the version it records.
     pub fn template(&self) -> Result<Template> {
-        crate::source::recorded(&self.record.scaffold)
+        crate::scaffold::source::recorded(&self.record.scaffold)
     }
 }
 

@@ -4,11 +4,13 @@
 use crate::cli::NewArgs;
 use crate::error::{bail, Context, Error, Result};
 use crate::go::names;
+use crate::repo::git;
 use crate::repo::new::{check_destination, plan, Resolved};
-use crate::repo::project::Origin;
-use crate::template::Template;
+use crate::scaffold::template::Template;
+use crate::scaffold::Origin;
+use crate::scaffold::{answers, config, source};
 use crate::ui::{Report, Ui};
-use crate::{answers, config, git, prompts, source, versions};
+use crate::{prompts, versions};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -157,7 +159,7 @@ pub fn resolve(args: &NewArgs) -> Result<Resolved> {
         answers: BTreeMap::new(),
     };
     let how = if ask {
-        answers::Missing::Ask
+        answers::Missing::Ask(&prompts::variable)
     } else if must {
         answers::Missing::Refuse
     } else {
@@ -245,8 +247,8 @@ fn write(r: &Resolved, args: &NewArgs, ui: Ui) -> super::Outcome {
         plan.apply()?;
         // The kinds go to the user's cache, where `add-package` takes them from: no clone on
         // every call, and none at all once the team's repository is unreachable.
-        if r.origin.template != crate::template::BUILTIN_SOURCE {
-            if let Err(e) = crate::cache::store(&r.origin, &r.template) {
+        if r.origin.template != crate::scaffold::template::BUILTIN_SOURCE {
+            if let Err(e) = crate::scaffold::cache::store(&r.origin, &r.template) {
                 report.warnings.push(format!(
                     "the scaffold's kinds could not be kept in the cache ({e}); `add-package` will fetch them again"
                 ));

@@ -7,9 +7,9 @@ use crate::cli::{CheckTemplateArgs, EjectArgs};
 use crate::error::{bail, Context, Result};
 use crate::repo::plan::Plan;
 use crate::repo::{add_package, new};
-use crate::template::Template;
+use crate::scaffold::template::Template;
+use crate::scaffold::{config, source};
 use crate::ui::{Report, Ui};
-use crate::{config, source};
 use std::path::Path;
 use std::process::Command;
 
@@ -66,7 +66,7 @@ pub fn eject(args: EjectArgs, ui: Ui) -> Outcome {
     let builtin = Template::builtin();
     for (path, contents) in builtin.files {
         let executable = builtin.executable.contains(&path);
-        plan.create_file(crate::template::RenderedFile {
+        plan.create_file(crate::scaffold::template::RenderedFile {
             path,
             contents: contents.into_owned(),
             executable,
@@ -112,18 +112,18 @@ pub fn check(args: CheckTemplateArgs, ui: Ui) -> Outcome {
         origin: fetched.origin,
         answers: Default::default(),
     };
-    let given = crate::answers::Given {
-        sets: crate::answers::parse_sets(&args.sets)?,
+    let given = crate::scaffold::answers::Given {
+        sets: crate::scaffold::answers::parse_sets(&args.sets)?,
         file: match &args.answers {
-            Some(path) => crate::answers::read_file(path)?,
+            Some(path) => crate::scaffold::answers::read_file(path)?,
             None => Default::default(),
         },
     };
-    resolved.answers = crate::answers::resolve(
+    resolved.answers = crate::scaffold::answers::resolve(
         &resolved.template.manifest,
         &resolved.data(),
         &given,
-        crate::answers::Missing::TakeDefault,
+        crate::scaffold::answers::Missing::TakeDefault,
     )?;
     check_kind_manifests(&resolved.template)?;
     let plan = new::plan(&resolved)?;
@@ -131,7 +131,7 @@ pub fn check(args: CheckTemplateArgs, ui: Ui) -> Outcome {
     let mut files = plan.changes.len();
     // Every kind is added as a package, as `add-package --kind` would, so that Go checks the
     // code of each kind and not only the one `new` starts with.
-    for (kind, _) in crate::starter::kinds(&resolved.template) {
+    for (kind, _) in crate::scaffold::starter::kinds(&resolved.template) {
         let package = probe_package(&kind);
         let (plan, _) = add_package::plan(
             &dir,

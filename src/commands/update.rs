@@ -6,10 +6,12 @@
 
 use crate::cli::UpdateArgs;
 use crate::error::{bail, Error, Result};
+use crate::prompts;
+use crate::repo::git;
 use crate::repo::project;
 use crate::repo::update::{self, Version};
+use crate::scaffold::{answers, config};
 use crate::ui::{Report, Ui};
-use crate::{answers, config, git, prompts};
 
 pub fn run(args: UpdateArgs, ui: Ui) -> super::Outcome {
     // `--check` and dry runs only read.
@@ -126,7 +128,7 @@ fn answer(
         ui.status("Asking", &format!("what {} asks anew", target.label()));
     }
     let how = if ask {
-        answers::Missing::Ask
+        answers::Missing::Ask(&prompts::variable)
     } else {
         answers::Missing::TakeDefault
     };

@@ -4,10 +4,11 @@
 use crate::cli::UpgradeArgs;
 use crate::error::{bail, Context, Result};
 use crate::go::gomod;
+use crate::repo::git;
 use crate::repo::project;
 use crate::repo::upgrade::{digest_warnings, plan, refuse_stale_vendor};
 use crate::ui::{colour_diff, Report, Ui};
-use crate::{git, versions};
+use crate::versions;
 use std::path::Path;
 use std::process::Command;
 

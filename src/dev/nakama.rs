@@ -20,9 +20,9 @@ use std::time::{Duration, Instant};
 
 const MODULE: &str = "github.com/heroiclabs/nakama/v3";
 
-/// The user's cache folder (see [`crate::cache::user_root`]).
+/// The user's cache folder (see [`crate::scaffold::cache::user_root`]).
 pub fn cache_root() -> Result<PathBuf> {
-    crate::cache::user_root()
+    crate::scaffold::cache::user_root()
 }
 
 /// Where the server of `release` built with the release's Go lives once built.

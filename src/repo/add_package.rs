@@ -7,8 +7,8 @@ use crate::go::{gomod, names, source as gosrc};
 use crate::repo::packages;
 use crate::repo::plan::Plan;
 use crate::repo::regen::{self, Mode};
-use crate::starter;
-use crate::template::Template;
+use crate::scaffold::starter;
+use crate::scaffold::template::Template;
 use serde_json::{Map, Value};
 use std::path::Path;
 

@@ -4,6 +4,7 @@
 
 pub mod add_package;
 pub mod confine;
+pub mod git;
 pub mod journal;
 pub mod lock;
 pub mod merge;

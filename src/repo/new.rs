@@ -4,10 +4,12 @@
 
 use crate::error::{bail, Context, Result};
 use crate::repo::plan::Plan;
-use crate::repo::project::{Answers, Origin, Record};
+use crate::repo::project::{Answers, Record};
 use crate::repo::regen::{self, Mode};
-use crate::template::{RenderedFile, Template};
-use crate::{manifest, starter, versions};
+use crate::scaffold::template::{RenderedFile, Template};
+use crate::scaffold::Origin;
+use crate::scaffold::{manifest, starter};
+use crate::versions;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -7,7 +7,7 @@ use crate::error::{bail, Context, Error, Result};
 use crate::files::slash;
 use crate::repo::confine;
 use crate::repo::journal::{self, Entry, Journal, Removal, State};
-use crate::template::RenderedFile;
+use crate::scaffold::template::RenderedFile;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -79,7 +79,7 @@ pub fn plan(
 
 /// Refuses to delete a folder that holds work no commit has: nothing would bring it back.
 fn refuse_unsaved_work(root: &Path, name: &str) -> Result<()> {
-    match crate::git::not_in_head(&root.join(name))? {
+    match crate::repo::git::not_in_head(&root.join(name))? {
         None => bail!(
             "{name}/ is not in a git repository, so nothing could bring its files back once deleted; commit it, or pass --force to delete it anyway"
         ),

@@ -25,19 +25,20 @@
 //! fork of the built-in one, or its next version before it is released), with the repo's
 //! recorded rendering as the base.
 
-use crate::answers::Given;
-use crate::config::Config;
 use crate::docker::block;
 use crate::error::{bail, Context, Result};
 use crate::files::slash;
 use crate::repo::merge::{is_binary, Files, Merged, Merger};
 use crate::repo::new::{project_files, template_data};
 use crate::repo::plan::Plan;
-use crate::repo::project::{self, Origin, Record};
+use crate::repo::project::{self, Record};
 use crate::repo::regen::{self, Mode};
 use crate::repo::wiring;
-use crate::source::{self, Spec};
-use crate::template::{Template, BUILTIN_SOURCE};
+use crate::scaffold::answers::Given;
+use crate::scaffold::config::Config;
+use crate::scaffold::source::{self, Spec};
+use crate::scaffold::template::{Template, BUILTIN_SOURCE};
+use crate::scaffold::Origin;
 use crate::{go, versions};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 
 use crate::error::{bail, Result};
 use crate::go::names;
-use crate::template::{RenderedFile, Template};
+use crate::scaffold::template::{RenderedFile, Template};
 use serde::Serialize;
 use serde_json::{Map, Value};
 

@@ -3,7 +3,7 @@
 //! variable's type and validation regex.
 
 use crate::error::{bail, Context, Result};
-use crate::manifest::{Manifest, VarKind, Variable, BUILTIN_VARS};
+use crate::scaffold::manifest::{Manifest, VarKind, Variable, BUILTIN_VARS};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -50,8 +50,9 @@ pub fn read_file(path: &Path) -> Result<BTreeMap<String, toml::Value>> {
         }
         out
     } else {
-        toml::from_str(&text)
-            .map_err(|e| crate::manifest::toml_error(&path.display().to_string(), &text, &e))?
+        toml::from_str(&text).map_err(|e| {
+            crate::scaffold::manifest::toml_error(&path.display().to_string(), &text, &e)
+        })?
     };
     // Answers are strings or yes/no; a table or a list would be rendered as TOML text.
     for (k, v) in &answers {
@@ -67,12 +68,17 @@ pub fn read_file(path: &Path) -> Result<BTreeMap<String, toml::Value>> {
 }
 
 /// How to get an answer nobody gave.
-#[derive(Debug, Clone, Copy)]
-pub enum Missing {
-    Ask,
+#[derive(Clone, Copy)]
+pub enum Missing<'a> {
+    /// Asked with this question (the command passes its prompt in: this module asks nobody).
+    Ask(&'a Ask),
     TakeDefault,
     Refuse,
 }
+
+/// How a command asks one variable's question (on a terminal: [`crate::prompts::variable`]).
+pub type Ask =
+    dyn Fn(&crate::scaffold::manifest::Variable, Option<&toml::Value>) -> Result<toml::Value>;
 
 /// Resolves every variable of `manifest` in order; `base` holds the built-in answers (name,
 /// module, ...) that defaults may refer to.
@@ -80,7 +86,7 @@ pub fn resolve(
     manifest: &Manifest,
     base: &Map<String, Value>,
     given: &Given,
-    missing: Missing,
+    missing: Missing<'_>,
 ) -> Result<BTreeMap<String, toml::Value>> {
     let known: Vec<&str> = manifest.variables.iter().map(|v| v.name.as_str()).collect();
     for key in given.sets.keys().chain(given.file.keys()) {
@@ -118,7 +124,7 @@ pub fn resolve(
         } else {
             let default = default_of(var, &context)?;
             match missing {
-                Missing::Ask => crate::prompts::variable(var, default.as_ref())?,
+                Missing::Ask(ask) => ask(var, default.as_ref())?,
                 Missing::TakeDefault => default.with_context(|| {
                     format!("variable `{}` has no default; pass --set {}=VALUE", var.name, var.name)
                 })?,
@@ -144,7 +150,7 @@ pub fn resolve(
 fn default_of(var: &Variable, context: &Map<String, Value>) -> Result<Option<toml::Value>> {
     Ok(match &var.default {
         Some(toml::Value::String(s)) => {
-            let rendered = crate::template::engine()
+            let rendered = crate::scaffold::template::engine()
                 .render_template(s, context)
                 .map_err(|e| {
                     crate::error::err!(
@@ -184,7 +190,7 @@ mod tests {
     use super::*;
 
     fn manifest() -> Manifest {
-        crate::manifest::parse(
+        crate::scaffold::manifest::parse(
             r#"
 name = "t"
 [[variable]]

@@ -8,8 +8,8 @@
 //! have no digest: theirs is named by the hash of the URL, commit and subdir they record.
 
 use crate::error::{Context, Result};
-use crate::repo::project::Origin;
-use crate::template::Template;
+use crate::scaffold::template::Template;
+use crate::scaffold::Origin;
 use sha2::{Digest, Sha256};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -34,7 +34,7 @@ pub fn user_root() -> Result<PathBuf> {
 
 /// Whether a scaffold file is kept in the cache: what `add-package` renders from.
 fn kept(path: &Path) -> bool {
-    path == Path::new(crate::manifest::FILE) || path.starts_with("kinds")
+    path == Path::new(crate::scaffold::manifest::FILE) || path.starts_with("kinds")
 }
 
 /// `sha256:<hex>` of a scaffold's manifest and kinds: every path, executable bit and byte.

@@ -5,7 +5,7 @@
 //! byte for byte, so a template may hold CI YAML with `${{ }}` or Go `text/template` files.
 
 use crate::error::{bail, Context, Result};
-use crate::manifest::{self, Manifest};
+use crate::scaffold::manifest::{self, Manifest};
 use handlebars::Handlebars;
 use include_dir::{include_dir, Dir, DirEntry};
 use serde::Serialize;

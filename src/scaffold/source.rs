@@ -6,10 +6,10 @@
 //! command, which brings the user's credentials, proxies and certificates (and keeps TLS out
 //! of scaffold itself: no OpenSSL to load on every start).
 
-use crate::config::Config;
 use crate::error::{bail, Context, Result};
-use crate::repo::project::Origin;
-use crate::template::{Template, BUILTIN_SOURCE};
+use crate::scaffold::config::Config;
+use crate::scaffold::template::{Template, BUILTIN_SOURCE};
+use crate::scaffold::Origin;
 use git2::{build::RepoBuilder, Oid, Repository};
 use std::path::{Path, PathBuf};
 
@@ -122,7 +122,7 @@ pub fn fetch(spec: &Spec, subdir: Option<&str>, insecure: bool) -> Result<Fetche
             }
         }
     };
-    fetched.origin.kinds = Some(crate::cache::digest(&fetched.template));
+    fetched.origin.kinds = Some(crate::scaffold::cache::digest(&fetched.template));
     Ok(fetched)
 }
 
@@ -210,12 +210,12 @@ pub fn recorded(origin: &Origin) -> Result<Template> {
     if origin.template == BUILTIN_SOURCE || origin.template == "adopted" {
         return Ok(Template::builtin());
     }
-    if let Some(template) = crate::cache::load(origin) {
+    if let Some(template) = crate::scaffold::cache::load(origin) {
         return Ok(template);
     }
     let template = fetch_recorded(origin)?;
     // The cache spares the next call the fetch; failing to write it costs only that.
-    let _ = crate::cache::store(origin, &template);
+    let _ = crate::scaffold::cache::store(origin, &template);
     Ok(template)
 }
 
@@ -240,7 +240,7 @@ pub fn fetch_recorded(origin: &Origin) -> Result<Template> {
         format!(
             "cannot fetch this repo's scaffold {} (it is not in the cache {} either)",
             origin.template,
-            crate::cache::user_root()
+            crate::scaffold::cache::user_root()
                 .map(|r| r.join("scaffold/scaffolds").display().to_string())
                 .unwrap_or_default()
         )

@@ -41,5 +41,5 @@ pub fn load() -> Result<Config> {
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     };
     toml::from_str(&text)
-        .map_err(|e| crate::manifest::toml_error(&path.display().to_string(), &text, &e))
+        .map_err(|e| crate::scaffold::manifest::toml_error(&path.display().to_string(), &text, &e))
 }

@@ -1,0 +1,16 @@
+//! The scaffold side: what a repo is made from. The templates and their handlebars engine
+//! (`template`), a scaffold's manifest (`manifest`), where a scaffold comes from and how it is
+//! fetched (`source`, `origin`), the user's cache of team scaffolds (`cache`) and config file
+//! (`config`), the answers to a scaffold's questions (`answers`), and the starter code of a
+//! package kind (`starter`). Nothing here reads or writes a repo: `repo/` does, using this.
+
+pub mod answers;
+pub mod cache;
+pub mod config;
+pub mod manifest;
+pub mod origin;
+pub mod source;
+pub mod starter;
+pub mod template;
+
+pub use origin::Origin;

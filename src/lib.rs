@@ -64,7 +64,7 @@ pub fn run(cli: Cli) -> commands::Outcome {
         Command::Update(args) => commands::update::run(args, ui),
         Command::RemovePackage(args) => commands::remove_package::run(args, ui),
         Command::Dev(args) => commands::dev::run(args, ui).map(|()| None),
-        Command::Man => commands::completions::man().map(|()| None),
+        Command::Man => commands::man::man().map(|()| None),
         Command::List => commands::templates::list(ui),
         Command::Releases(args) => commands::releases::run(args, ui),
         Command::Eject(args) => commands::templates::eject(args, ui),

@@ -4,6 +4,7 @@ pub mod add_package;
 pub mod completions;
 pub mod dev;
 pub mod doctor;
+pub mod man;
 pub mod new;
 pub mod releases;
 pub mod remove_package;

@@ -4,14 +4,13 @@
 
 use super::Outcome;
 use crate::cli::{CheckTemplateArgs, EjectArgs};
-use crate::error::{bail, Context, Result};
+use crate::error::bail;
+use crate::repo::check_template;
 use crate::repo::plan::Plan;
-use crate::repo::{add_package, new};
 use crate::scaffold::template::Template;
 use crate::scaffold::{config, source};
 use crate::ui::{Report, Ui};
 use std::path::Path;
-use std::process::Command;
 
 /// The scaffolds `new --from` can use: text lines, or the report's `scaffolds` (name, source,
 /// description of the built-in one) and `config` (the config file's path).
@@ -99,53 +98,9 @@ pub fn check(args: CheckTemplateArgs, ui: Ui) -> Outcome {
         args.subdir.as_deref(),
         args.allow_insecure,
     )?;
-    let tmp = tempfile::tempdir()?;
-    let dir = tmp.path().join("check");
-    let mut resolved = new::Resolved {
-        dir: dir.clone(),
-        name: "check".into(),
-        module: "example.com/check".into(),
-        release: crate::versions::default_release(),
-        package: Some("profile".into()),
-        git: false,
-        template: fetched.template,
-        origin: fetched.origin,
-        answers: Default::default(),
-    };
-    let given = crate::scaffold::answers::Given {
-        sets: crate::scaffold::answers::parse_sets(&args.sets)?,
-        file: match &args.answers {
-            Some(path) => crate::scaffold::answers::read_file(path)?,
-            None => Default::default(),
-        },
-    };
-    resolved.answers = crate::scaffold::answers::resolve(
-        &resolved.template.manifest,
-        &resolved.data(),
-        &given,
-        crate::scaffold::answers::Missing::TakeDefault,
-    )?;
-    check_kind_manifests(&resolved.template)?;
-    let plan = new::plan(&resolved)?;
-    plan.apply()?;
-    let mut files = plan.changes.len();
-    // Every kind is added as a package, as `add-package --kind` would, so that Go checks the
-    // code of each kind and not only the one `new` starts with.
-    for (kind, _) in crate::scaffold::starter::kinds(&resolved.template) {
-        let package = probe_package(&kind);
-        let (plan, _) = add_package::plan(
-            &dir,
-            &resolved.template,
-            &resolved.data(),
-            &package,
-            &kind,
-            &[],
-            false,
-        )
-        .with_context(|| format!("kind `{kind}`"))?;
-        plan.apply()?;
-        files += plan.created().len();
-    }
+    let given = crate::scaffold::answers::Given::from_flags(&args.sets, args.answers.as_deref())?;
+    let rendered = check_template::render(fetched.template, fetched.origin, &given)?;
+    let files = rendered.files;
     ui.status(
         "Rendered",
         &format!("{files} files with the defaults, one package of each kind"),
@@ -164,76 +119,15 @@ pub fn check(args: CheckTemplateArgs, ui: Ui) -> Outcome {
         }));
     }
     // A template check in CI must not pass without compiling anything.
-    if Command::new("go").arg("version").output().is_err() {
+    if !crate::go::tool::available() {
         bail!("Go is not on PATH, so the rendered scaffold cannot be compiled; install Go, or pass --no-go to check the templates only");
     }
     let mut checks = Vec::new();
-    for step in [
-        vec!["mod", "tidy"],
-        vec!["vet", "./..."],
-        vec!["test", "./..."],
-        vec![
-            "build",
-            "-trimpath",
-            "-buildmode=plugin",
-            "-o",
-            "backend.so",
-            ".",
-        ],
-    ] {
-        run_go(&dir, &step)?;
+    for step in check_template::GO_STEPS {
+        check_template::run_go(&rendered.dir, step)?;
         let passed = format!("go {}", step.join(" "));
         ui.status("Passed", &passed);
         checks.push(passed);
     }
     Ok(Some(report.with("checks", checks)))
-}
-
-/// Refuses a `kinds/<kind>/` folder whose manifest.toml is missing or has no description:
-/// such a kind is otherwise silently left out of `add-package --kind`.
-fn check_kind_manifests(template: &Template) -> Result<()> {
-    let described: Vec<String> = template.kinds().into_iter().map(|(k, _)| k).collect();
-    for path in template.files.keys() {
-        let mut parts = path.components();
-        let (Some(first), Some(kind)) = (parts.next(), parts.next()) else {
-            continue;
-        };
-        let kind = kind.as_os_str().to_string_lossy();
-        if first.as_os_str() == "kinds"
-            && parts.next().is_some()
-            && !described.iter().any(|k| *k == kind)
-        {
-            bail!(
-                "kind `{kind}` is not usable: kinds/{kind}/manifest.toml is missing, or is not TOML with a `description = \"...\"`"
-            );
-        }
-    }
-    Ok(())
-}
-
-/// A Go package name for the probe of `kind` (kind folders may hold dashes).
-fn probe_package(kind: &str) -> String {
-    let clean: String = kind
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    format!("check{clean}")
-}
-
-fn run_go(dir: &Path, args: &[&str]) -> Result<()> {
-    let out = Command::new("go")
-        .args(args)
-        .current_dir(dir)
-        .env("CGO_ENABLED", "1")
-        .output()
-        .with_context(|| format!("cannot run go {}", args.join(" ")))?;
-    if !out.status.success() {
-        bail!(
-            "go {} failed on the rendered scaffold: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(())
 }

@@ -98,13 +98,7 @@ fn answer(
     target: &Version,
     ui: Ui,
 ) -> Result<(std::collections::BTreeMap<String, toml::Value>, Vec<String>)> {
-    let given = answers::Given {
-        sets: answers::parse_sets(&args.sets)?,
-        file: match &args.answers {
-            Some(path) => answers::read_file(path)?,
-            None => Default::default(),
-        },
-    };
+    let given = answers::Given::from_flags(&args.sets, args.answers.as_deref())?;
     let (given, missing, dropped) = update::given_answers(record, &target.template, given);
     let ask = !args.yes && prompts::interactive();
     if !missing.is_empty() && !ask && !args.yes {

@@ -2,15 +2,12 @@
 //! image tags, nakama-common, protobuf, the go line, go.sum when it is ours, scaffold.toml).
 
 use crate::cli::UpgradeArgs;
-use crate::error::{bail, Context, Result};
-use crate::go::gomod;
-use crate::repo::git;
-use crate::repo::project;
-use crate::repo::upgrade::{digest_warnings, plan, refuse_stale_vendor};
+use crate::error::{bail, Result};
+use crate::repo::upgrade::{self, digest_warnings, plan, refuse_stale_vendor};
+use crate::repo::{git, project};
 use crate::ui::{colour_diff, Report, Ui};
 use crate::versions;
 use std::path::Path;
-use std::process::Command;
 
 pub fn run(args: UpgradeArgs, ui: Ui) -> super::Outcome {
     if args.list {
@@ -87,62 +84,23 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> super::Outcome {
     }))
 }
 
-/// `go mod tidy` (and `go mod vendor` when the repo vendors), with a spinner on a terminal.
+/// `go mod tidy` (and `go mod vendor` when the repo vendors), with a spinner on a terminal;
+/// then what the result says about the release.
 fn run_go(root: &Path, release: &versions::Release, ui: Ui) -> Result<Vec<String>> {
-    if Command::new("go").arg("version").output().is_err() {
+    if !crate::go::tool::available() {
         return Ok(vec![
             "Go is not on PATH; run `go mod tidy` yourself before building".into(),
         ]);
     }
-    let mut steps = vec![vec!["mod", "tidy"]];
-    if root.join("vendor").is_dir() {
-        steps.push(vec!["mod", "vendor"]);
-    }
-    for step in steps {
+    for step in upgrade::go_steps(root) {
         let label = format!("go {}", step.join(" "));
         let spinner = crate::ui::spinner(ui, &label);
-        let out = Command::new("go")
-            .args(&step)
-            .current_dir(root)
-            .output()
-            .with_context(|| format!("cannot run {label}"))?;
+        let ran = upgrade::run_go_step(root, &step);
         spinner.finish_and_clear();
-        if !out.status.success() {
-            bail!(
-                "{label} failed after the upgrade was written (review it with `git diff`): {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
-        }
+        ran?;
         ui.status("Ran", &label);
     }
-    // A dependency may have raised a module Nakama shares; say so, the plugin would not load.
-    let after = gomod::parse(&crate::files::read_to_string(&root.join("go.mod"))?)?;
-    let mut warnings = Vec::new();
-    // Or raised the go line past the pluginbuilder's Go, which refuses it (GOTOOLCHAIN=local).
-    if let Some(go) = &after.go {
-        use crate::go::GoVersion;
-        let newer = match (GoVersion::parse(go), GoVersion::parse(&release.go)) {
-            (Some(got), Some(want)) => got > want,
-            _ => false,
-        };
-        if newer {
-            warnings.push(format!("after `go mod tidy`, go.mod says `go {go}`, newer than Go {} in nakama-pluginbuilder:{}; the Docker build will fail with `go.mod requires go >= {go}` until the dependency that needs it is lowered (`go mod graph` shows it) and the go line is {} again", release.go, release.nakama, release.go));
-        }
-    }
-    for (path, want) in [
-        (
-            "github.com/heroiclabs/nakama-common",
-            &release.nakama_common,
-        ),
-        ("google.golang.org/protobuf", &release.protobuf),
-    ] {
-        if let Some(got) = after.require(path) {
-            if got != want {
-                warnings.push(format!("after `go mod tidy`, go.mod requires {path} {got}, but Nakama {} is built with {want}; the plugin will not load until they match", release.nakama));
-            }
-        }
-    }
-    Ok(warnings)
+    upgrade::after_tidy(root, release)
 }
 
 /// The release table: text columns, or the report's `releases`. The root is the repo when

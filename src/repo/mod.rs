@@ -3,6 +3,8 @@
 //! regeneration every command shares, scaffold.toml, and the operations the commands call.
 
 pub mod add_package;
+pub mod adopt;
+pub mod check_template;
 pub mod confine;
 pub mod git;
 pub mod journal;

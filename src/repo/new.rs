@@ -183,3 +183,115 @@ pub fn check_destination(dir: &Path, force: bool) -> Result<()> {
     }
     Ok(())
 }
+
+/// What [`make`] did: the files written (or, for a dry run, that would be), the ones kept
+/// because they existed (`--force`), and what the user should know.
+pub struct Made {
+    pub created: Vec<String>,
+    pub skipped: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+/// Plans the repo and, unless `dry_run`, writes it, keeps a team scaffold's kinds in the
+/// user's cache and starts git. With `--force` an existing file is kept and said, never
+/// overwritten. The caller holds the folder's lock and has checked it.
+pub fn make(r: &Resolved, dry_run: bool) -> Result<Made> {
+    let mut plan = plan(r)?;
+    let mut skipped = Vec::new();
+    plan.changes.retain(|c| {
+        let exists = r.dir.join(&c.path).exists();
+        if exists {
+            skipped.push(crate::files::slash(&c.path));
+        }
+        !exists
+    });
+    skipped.sort();
+    let mut warnings = Vec::new();
+    if crate::go::names::module_is_dotless(&r.module) {
+        warnings.push(format!("module path `{}` has no dot in its first element: Go then reports a package missing from the Docker build as the misleading `is not in std`; prefer `example.com/{}`", r.module, r.module));
+    }
+    for s in &skipped {
+        warnings.push(format!("{s} already exists and was kept as it is"));
+    }
+    // A kept Dockerfile without the package block would make every later command refuse.
+    if skipped.iter().any(|s| s == "Dockerfile") {
+        let kept = crate::files::read_to_string(&r.dir.join("Dockerfile")).unwrap_or_default();
+        if matches!(crate::docker::block::find(&kept), Ok(None)) {
+            warnings.push(
+                "the kept Dockerfile has no package block; run `scaffold sync --adopt` to add it"
+                    .into(),
+            );
+        }
+    }
+    let created = plan.created();
+    if !dry_run {
+        plan.apply()?;
+        // The kinds go to the user's cache, where `add-package` takes them from: no clone on
+        // every call, and none at all once the team's repository is unreachable.
+        if r.origin.template != crate::scaffold::template::BUILTIN_SOURCE {
+            if let Err(e) = crate::scaffold::cache::store(&r.origin, &r.template) {
+                warnings.push(format!(
+                    "the scaffold's kinds could not be kept in the cache ({e}); `add-package` will fetch them again"
+                ));
+            }
+        }
+        if r.git {
+            start_git(r, &mut warnings)?;
+        }
+    }
+    Ok(Made {
+        created,
+        skipped,
+        warnings,
+    })
+}
+
+/// `git init` and a first commit, unless the folder is inside a work tree already.
+fn start_git(r: &Resolved, warnings: &mut Vec<String>) -> Result<()> {
+    use crate::error::Context;
+    if crate::repo::git::inside_work_tree(&r.dir) {
+        warnings.push(format!(
+            "{} is inside a git work tree; skipped `git init`",
+            r.dir.display()
+        ));
+        return Ok(());
+    }
+    crate::repo::git::init_and_commit(&r.dir, "Initial commit from scaffold new").with_context(
+        || {
+            format!(
+                "the files were written, but `git init` failed; run `git init` in {} yourself",
+                r.dir.display()
+            )
+        },
+    )
+}
+
+/// The "Next:" lines after `new`: `cd` unless the repo is the current folder, the compose
+/// command, an `add-package` example that does not name the package just made, and `go mod
+/// tidy` when no go.sum is recorded for the release.
+pub fn next_steps(r: &Resolved) -> String {
+    let mut out = String::from("\nNext:\n");
+    let here = std::env::current_dir().ok();
+    let is_here = std::path::absolute(&r.dir)
+        .ok()
+        .zip(here)
+        .is_some_and(|(d, h)| d == h)
+        || r.dir
+            .components()
+            .all(|c| c == std::path::Component::CurDir);
+    if !is_here {
+        out += &format!("  cd {}\n", r.dir.display());
+    }
+    out += "  docker compose up --build      # Nakama on http://127.0.0.1:7350\n";
+    let example = ["inventory", "stats"]
+        .into_iter()
+        .find(|p| r.package.as_deref() != Some(*p))
+        .unwrap_or("stats");
+    out += &format!(
+        "  scaffold add-package {example:<11}# more code, wired and copied by the Dockerfile"
+    );
+    if versions::go_sum(r.release).is_none() {
+        out += "\n  go mod tidy                     # writes go.sum (none is recorded for this release)";
+    }
+    out
+}

@@ -112,3 +112,63 @@ pub fn plan(root: &Path, record: &project::Record, release: &versions::Release) 
     plan.put(project::FILE, project::record_text(&text, &updated))?;
     Ok(plan)
 }
+
+/// The go steps that follow an upgrade: `go mod tidy`, and `go mod vendor` in a repo that
+/// vendors.
+pub fn go_steps(root: &Path) -> Vec<Vec<&'static str>> {
+    let mut steps = vec![vec!["mod", "tidy"]];
+    if root.join("vendor").is_dir() {
+        steps.push(vec!["mod", "vendor"]);
+    }
+    steps
+}
+
+/// Runs one of [`go_steps`] in the repo.
+pub fn run_go_step(root: &Path, step: &[&str]) -> Result<()> {
+    let label = format!("go {}", step.join(" "));
+    let out = std::process::Command::new("go")
+        .args(step)
+        .current_dir(root)
+        .output()
+        .with_context(|| format!("cannot run {label}"))?;
+    if !out.status.success() {
+        bail!(
+            "{label} failed after the upgrade was written (review it with `git diff`): {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(())
+}
+
+/// What go.mod says after `go mod tidy`: a go line past the pluginbuilder's Go, or a module
+/// Nakama shares raised by a dependency, each a build or a load that would fail.
+pub fn after_tidy(root: &Path, release: &versions::Release) -> Result<Vec<String>> {
+    // A dependency may have raised a module Nakama shares; say so, the plugin would not load.
+    let after = crate::go::gomod::parse(&crate::files::read_to_string(&root.join("go.mod"))?)?;
+    let mut warnings = Vec::new();
+    // Or raised the go line past the pluginbuilder's Go, which refuses it (GOTOOLCHAIN=local).
+    if let Some(go) = &after.go {
+        use crate::go::GoVersion;
+        let newer = match (GoVersion::parse(go), GoVersion::parse(&release.go)) {
+            (Some(got), Some(want)) => got > want,
+            _ => false,
+        };
+        if newer {
+            warnings.push(format!("after `go mod tidy`, go.mod says `go {go}`, newer than Go {} in nakama-pluginbuilder:{}; the Docker build will fail with `go.mod requires go >= {go}` until the dependency that needs it is lowered (`go mod graph` shows it) and the go line is {} again", release.go, release.nakama, release.go));
+        }
+    }
+    for (path, want) in [
+        (
+            "github.com/heroiclabs/nakama-common",
+            &release.nakama_common,
+        ),
+        ("google.golang.org/protobuf", &release.protobuf),
+    ] {
+        if let Some(got) = after.require(path) {
+            if got != want {
+                warnings.push(format!("after `go mod tidy`, go.mod requires {path} {got}, but Nakama {} is built with {want}; the plugin will not load until they match", release.nakama));
+            }
+        }
+    }
+    Ok(warnings)
+}

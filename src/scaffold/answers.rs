@@ -15,6 +15,19 @@ pub struct Given {
     pub file: BTreeMap<String, toml::Value>,
 }
 
+impl Given {
+    /// The answers given on the command line: `--set key=value` pairs and `--answers FILE`.
+    pub fn from_flags(sets: &[String], file: Option<&std::path::Path>) -> Result<Given> {
+        Ok(Given {
+            sets: parse_sets(sets)?,
+            file: match file {
+                Some(path) => read_file(path)?,
+                None => Default::default(),
+            },
+        })
+    }
+}
+
 /// Parses `--set key=value` pairs.
 pub fn parse_sets(sets: &[String]) -> Result<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();

@@ -43,3 +43,14 @@ pub fn load() -> Result<Config> {
     toml::from_str(&text)
         .map_err(|e| crate::scaffold::manifest::toml_error(&path.display().to_string(), &text, &e))
 }
+
+impl Config {
+    /// The release `new` offers first: the config's `nakama`, else the newest offered.
+    pub fn default_release(&self) -> Result<&'static crate::versions::Release> {
+        match &self.nakama {
+            Some(v) => crate::versions::find_offered(v)
+                .with_context(|| format!("`nakama` in {}", path().unwrap_or_default().display())),
+            None => Ok(crate::versions::default_release()),
+        }
+    }
+}

@@ -19,6 +19,24 @@ pub struct Fetched {
     pub origin: Origin,
 }
 
+impl Fetched {
+    /// The scaffold `--from` names (alias, folder or git URL), or the built-in one.
+    pub fn from_flag(
+        from: Option<&str>,
+        subdir: Option<&str>,
+        allow_insecure: bool,
+        config: &crate::scaffold::config::Config,
+    ) -> crate::error::Result<Fetched> {
+        match from {
+            Some(spec) => fetch(&parse(spec, config), subdir, allow_insecure),
+            None => Ok(Fetched {
+                template: Template::builtin(),
+                origin: Origin::builtin(),
+            }),
+        }
+    }
+}
+
 /// A `--from` value after alias expansion.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Spec {

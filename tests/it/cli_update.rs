@@ -434,8 +434,9 @@ fn dry_run_prints_the_diff_and_writes_nothing() {
         "{out:#?}"
     );
     assert!(
-        out.stdout
-            .contains("\n+(1.26.5); use the Docker images for anything you ship!\n"),
+        out.stdout.contains(
+            "\n+`make plugin` runs the same; use the Docker images for anything you ship!\n"
+        ),
         "{out:#?}"
     );
     assert!(out.stderr.contains("Would update README.md"), "{out:#?}");
@@ -534,7 +535,7 @@ fn a_repo_of_this_built_in_version_takes_the_next_versions_changes() {
     let out = run(&["update", "--to", to]).ok();
     assert!(
         out.stderr
-            .contains("from the built-in scaffold, version 2 to"),
+            .contains("from the built-in scaffold, version 3 to"),
         "{out:#?}"
     );
 
@@ -590,7 +591,7 @@ fn a_repo_made_before_template_versions_takes_the_ci_and_makefile() {
     let out = run(&["update", "--check"]).code(1);
     assert!(
         out.stderr.contains(
-            "the built-in scaffold, version 2 (this repo: the built-in scaffold, version 1)"
+            "the built-in scaffold, version 3 (this repo: the built-in scaffold, version 1)"
         ),
         "{out:#?}"
     );
@@ -612,6 +613,53 @@ fn a_repo_made_before_template_versions_takes_the_ci_and_makefile() {
 }
 
 #[test]
+fn a_version_2_repo_takes_the_ci_that_installs_the_wheel() {
+    let env = Env::new();
+    // Version 2 rendered as it shipped, then recorded as its binary recorded it.
+    let v2 = crate_path("scaffolds/history/nakama-go/2");
+    env.run(&[
+        "new",
+        "game",
+        "--yes",
+        "--git",
+        "--from",
+        v2.to_str().unwrap(),
+    ])
+    .ok();
+    let game = env.path("game");
+    let record = read(game.join("scaffold.toml"));
+    let scaffold_table = record.split("\n[project]").next().unwrap();
+    let old = record.replace(scaffold_table, "# Written by scaffold\n[scaffold]\nversion = \"0.1.0\"\ntemplate = \"builtin:nakama-go\"\ntemplate_version = 2\n");
+    write(game.join("scaffold.toml"), old);
+    assert!(read(game.join(".github/workflows/ci.yml")).contains("cargo install"));
+    git::commit_all(&game, "as version 2 made it");
+
+    let run = |args: &[&str]| env.run_in(&game, args);
+    let out = run(&["update", "--json"]).ok();
+    let report = out.report();
+    assert_eq!(
+        strings(&report["changed"]),
+        [
+            ".github/workflows/ci.yml",
+            "Makefile",
+            "README.md",
+            "scaffold.toml"
+        ]
+    );
+    let ci = read(game.join(".github/workflows/ci.yml"));
+    assert!(
+        !ci.contains("cargo install") && !ci.contains("vars."),
+        "{ci}"
+    );
+    env.run(&["new", "fresh", "--yes", "--no-git", "--name", "game"])
+        .ok();
+    assert_eq!(
+        changed_paths(&file_contents(&game), &file_contents(&env.path("fresh"))),
+        ["scaffold.toml"]
+    );
+}
+
+#[test]
 fn an_adopted_repo_has_nothing_to_update_from() {
     let repo = Repo::new(&[]);
     let record = repo
@@ -630,7 +678,11 @@ fn an_adopted_repo_has_nothing_to_update_from() {
 /// `project/` and template.toml to `scaffolds/history/nakama-go/<version>/`, raising `version`
 /// in scaffolds/nakama-go/template.toml, and adding the new version's digest here (a version
 /// no release has carried yet may take a new digest instead).
-const VERSIONS: &[(u32, &str)] = &[(1, "8b5214cbd49c8a25"), (2, "e90ca1b98cb4c321")];
+const VERSIONS: &[(u32, &str)] = &[
+    (1, "8b5214cbd49c8a25"),
+    (2, "e90ca1b98cb4c321"),
+    (3, "5e6d17c5036669e2"),
+];
 
 /// A short SHA-256 over a `project/` folder's paths and bytes.
 fn project_digest(dir: &Path) -> String {

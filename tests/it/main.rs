@@ -14,6 +14,7 @@ mod cli_sync;
 mod cli_update;
 mod cli_upgrade;
 mod dev;
+mod docs;
 mod doctor;
 mod doctor_agrees;
 mod doctor_corpus;

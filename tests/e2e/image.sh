@@ -105,12 +105,20 @@ fi
 code="$(ctr_run "$ctr" --user "$uid:$gid" -v "$work:/work" "$tag" new mygame --yes)"
 said="$(podman logs "$ctr" 2>&1)"
 ctr_rm "$ctr"
-ctr=""
 if [ "$code" = 0 ] && [ -f "$work/mygame/scaffold.toml" ] && [ -f "$work/mygame/Dockerfile" ]; then
     pass "new mygame --yes wrote the repo into the mounted folder"
 else
     abort "new mygame --yes in the image (exit $code)" "$said"
 fi
+code="$(ctr_run "$ctr" --user "$uid:$gid" -v "$work:/work" -w /work/mygame "$tag" add-package inventory --kind match)"
+said="$(podman logs "$ctr" 2>&1)"
+ctr_rm "$ctr"
+if [ "$code" = 0 ] && [ -f "$work/mygame/inventory/inventory.go" ]; then
+    pass "add-package inventory in the repo, as the same uid"
+else
+    fail "add-package inventory in the image (exit $code)" "$said"
+fi
+ctr=""
 count="$(find "$work/mygame" | wc -l)"
 others="$(find "$work/mygame" \( ! -uid "$uid" -o ! -gid "$gid" \) -printf '%u:%g %p\n')"
 if [ -z "$others" ] && [ "$count" -gt 10 ]; then

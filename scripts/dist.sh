@@ -3,8 +3,8 @@
 #
 #   nakama_scaffold-VERSION-py3-none-PLATFORM.whl   the binary in a Python wheel (maturin,
 #                                                    `bindings = "bin"`): `pipx install` / `uvx`
-#   nakama-scaffold-VERSION-TARGET.tar.gz            the binary with README, CHANGELOG and the
-#                                                    image's Dockerfile, in one folder
+#   nakama-scaffold-VERSION-TARGET.tar.gz            the binary with README and CHANGELOG in one
+#                                                    folder (on Linux also the image's Dockerfile)
 #   FILE.sha256                                      `sha256sum -c` checks each of them
 #
 # Linux builds link with zig (PyPI's ziglang) against glibc 2.17, so the wheel is manylinux2014
@@ -69,8 +69,8 @@ with zipfile.ZipFile(sys.argv[1]) as wheel:
 EOF
 chmod 755 "$out/$name/scaffold"
 cp README.md CHANGELOG.md "$out/$name/"
-# The container image of scaffold is built from this folder: `docker build -t scaffold .`.
-cp docker/Dockerfile "$out/$name/Dockerfile"
+# A Linux archive is also the build context of scaffold's image: `docker build -t scaffold .`.
+case "$target" in *-linux-*) cp docker/Dockerfile "$out/$name/Dockerfile" ;; esac
 tar -C "$out" -czf "$out/$name.tar.gz" "$name"
 rm -rf "${out:?}/$name"
 sha256 "$out/$name.tar.gz"

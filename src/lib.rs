@@ -18,6 +18,7 @@ pub mod repo;
 pub mod scaffold;
 pub mod text;
 pub mod ui;
+pub mod userdirs;
 pub mod versions;
 
 use cli::{Cli, ColorChoice, Command};

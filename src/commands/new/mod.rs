@@ -24,8 +24,9 @@ pub fn run(args: NewArgs, ui: Ui) -> crate::commands::Outcome {
         drop(lock);
         Ok(report)
     });
+    // Folders this run made go again when it failed (the lock, if it was taken, is gone with
+    // it; one another run holds stays, and keeps its folder).
     if done.is_err() {
-        let _ = std::fs::remove_file(r.dir.join(crate::repo::lock::FILE));
         for dir in made.iter().rev() {
             let _ = std::fs::remove_dir(dir);
         }

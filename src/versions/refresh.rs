@@ -26,7 +26,7 @@ const MAX_NEW: usize = 50;
 
 /// `$XDG_CACHE_HOME/scaffold/releases/`.
 fn dir() -> Result<PathBuf> {
-    Ok(crate::scaffold::cache::user_root()?.join("scaffold/releases"))
+    Ok(crate::userdirs::required(crate::userdirs::Kind::Cache)?.join("scaffold/releases"))
 }
 
 /// The refreshed rows in the user's cache; none when there is no readable cache.

@@ -18,7 +18,7 @@ pub fn run(args: NewArgs, ui: Ui) -> crate::commands::Outcome {
     // part way is undone by the next before it looks.
     check_destination(&r.dir, true)?; // a file there is refused before any folder is made
     let made = crate::repo::plan::create_root(&r.dir)?;
-    let done = crate::commands::lock_repo(&r.dir, ui).and_then(|lock| {
+    let done = crate::commands::hold(&r.dir, ui, true).and_then(|lock| {
         check_destination(&r.dir, args.force)?;
         let report = write(&r, &args, ui)?;
         drop(lock);

@@ -5,20 +5,20 @@
 
 pub mod cli;
 pub mod commands;
-pub mod complete;
-pub mod dev;
-pub mod diff;
+pub(crate) mod complete;
+pub(crate) mod dev;
+pub(crate) mod diff;
 pub mod docker;
 pub mod doctor;
 pub mod error;
-pub mod files;
+pub(crate) mod files;
 pub mod go;
-pub mod prompts;
+pub(crate) mod prompts;
 pub mod repo;
 pub mod scaffold;
-pub mod text;
+pub(crate) mod text;
 pub mod ui;
-pub mod userdirs;
+pub(crate) mod userdirs;
 pub mod versions;
 
 use cli::{Cli, ColorChoice, Command};

@@ -58,7 +58,7 @@ pub fn run(args: UpdateArgs, ui: Ui) -> super::Outcome {
     let mut warnings = answers.1;
     warnings.extend(up.warnings);
     warnings.extend(up.conflicts.iter().map(|c| {
-        format!("{c}: conflict; both you and the scaffold changed the same lines, marked <<<<<<< yours ... >>>>>>> {}", target.marker())
+        format!("{}: conflict; you and the scaffold changed the same or adjacent lines, marked <<<<<<< yours ... >>>>>>> {}", c.path, target.marker())
     }));
     let report = match super::finish(
         "update",
@@ -80,12 +80,24 @@ pub fn run(args: UpdateArgs, ui: Ui) -> super::Outcome {
     if up.conflicts.is_empty() {
         return Ok(Some(report));
     }
-    let would = if args.dry_run { "would leave" } else { "left" };
+    let names: Vec<&str> = up.conflicts.iter().map(|c| c.path.as_str()).collect();
+    let plural = if names.len() == 1 { "" } else { "s" };
+    let count = format!("{} file{plural}: {}", names.len(), names.join(", "));
+    if args.dry_run {
+        return Ok(Some(report.fails(Error::Problems(format!(
+            "the update would leave conflicts in {count}; run it without --dry-run, then resolve them"
+        )))));
+    }
+    // git is told, as `git merge` tells it: the files stay unmerged until resolved and added.
+    let sides: Vec<_> = (up.conflicts.iter())
+        .map(|c| (c.path.as_str(), &c.base[..], &c.ours[..], &c.theirs[..]))
+        .collect();
+    let how = match git::record_conflicts(root, &sides)? {
+        true => "git lists them as unmerged (both modified) and refuses to commit them: fix the <<<<<<< ======= >>>>>>> markers, `git add` each file, then `git commit`",
+        false => "resolve the <<<<<<< ======= >>>>>>> markers, then commit",
+    };
     Ok(Some(report.fails(Error::Problems(format!(
-        "the update {would} conflicts in {} file{}: {}; resolve the <<<<<<< ======= >>>>>>> markers, then commit (scaffold.toml records the new version already)",
-        up.conflicts.len(),
-        if up.conflicts.len() == 1 { "" } else { "s" },
-        up.conflicts.join(", ")
+        "the update left conflicts in {count}; {how} (scaffold.toml records the new version already)"
     )))))
 }
 

@@ -80,25 +80,8 @@ pub fn run(args: UpdateArgs, ui: Ui) -> super::Outcome {
     if up.conflicts.is_empty() {
         return Ok(Some(report));
     }
-    let names: Vec<&str> = up.conflicts.iter().map(|c| c.path.as_str()).collect();
-    let plural = if names.len() == 1 { "" } else { "s" };
-    let count = format!("{} file{plural}: {}", names.len(), names.join(", "));
-    if args.dry_run {
-        return Ok(Some(report.fails(Error::Problems(format!(
-            "the update would leave conflicts in {count}; run it without --dry-run, then resolve them"
-        )))));
-    }
-    // git is told, as `git merge` tells it: the files stay unmerged until resolved and added.
-    let sides: Vec<_> = (up.conflicts.iter())
-        .map(|c| (c.path.as_str(), &c.base[..], &c.ours[..], &c.theirs[..]))
-        .collect();
-    let how = match git::record_conflicts(root, &sides)? {
-        true => "git lists them as unmerged (both modified) and refuses to commit them: fix the <<<<<<< ======= >>>>>>> markers, `git add` each file, then `git commit`",
-        false => "resolve the <<<<<<< ======= >>>>>>> markers, then commit",
-    };
-    Ok(Some(report.fails(Error::Problems(format!(
-        "the update left conflicts in {count}; {how} (scaffold.toml records the new version already)"
-    )))))
+    let message = update::leave_conflicts(root, &up.conflicts, args.dry_run)?;
+    Ok(Some(report.fails(Error::Problems(message))))
 }
 
 /// The new version's answers: given, recorded, asked on a terminal, or (`--yes`) defaults;

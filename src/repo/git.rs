@@ -153,12 +153,19 @@ pub fn summarise(files: &[String]) -> String {
     }
 }
 
+/// One file's three sides, for [`record_conflicts`]; `path` is relative to the repo's root.
+pub struct Unmerged<'a> {
+    pub path: &'a str,
+    pub base: &'a [u8],
+    pub ours: &'a [u8],
+    pub theirs: &'a [u8],
+}
+
 /// Records files an update left with conflict markers as unmerged in git's index (stage 1 the
 /// base, 2 yours, 3 the scaffold's), as `git merge` does: `git status` lists them as "both
-/// modified" and `git commit` refuses until each is resolved and added. `files` are
-/// (path from `root`, base, ours, theirs); an empty base is a file both sides added. Returns
-/// false when `root` is not in a git work tree.
-pub fn record_conflicts(root: &Path, files: &[(&str, &[u8], &[u8], &[u8])]) -> Result<bool> {
+/// modified" and `git commit` refuses until each is resolved and added. An empty base is a
+/// file both sides added. Returns false when `root` is not in a git work tree.
+pub fn record_conflicts(root: &Path, files: &[Unmerged]) -> Result<bool> {
     let repo = match Repository::discover(root) {
         Ok(r) if !r.is_bare() => r,
         _ => return Ok(false),
@@ -170,7 +177,13 @@ pub fn record_conflicts(root: &Path, files: &[(&str, &[u8], &[u8], &[u8])]) -> R
     let inside = root.canonicalize()?;
     let prefix = inside.strip_prefix(&top).unwrap_or(Path::new(""));
     let mut index = repo.index()?;
-    for (path, base, ours, theirs) in files {
+    for Unmerged {
+        path,
+        base,
+        ours,
+        theirs,
+    } in files
+    {
         let rel = crate::files::slash(&prefix.join(path));
         let mode = index
             .get_path(Path::new(&rel), 0)

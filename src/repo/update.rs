@@ -282,6 +282,35 @@ pub struct Conflict {
     pub theirs: Vec<u8>,
 }
 
+/// Tells git of the conflicts an applied update left (unless `dry_run`), and returns the
+/// message that names them and says how to finish.
+pub fn leave_conflicts(root: &Path, conflicts: &[Conflict], dry_run: bool) -> Result<String> {
+    let names: Vec<&str> = conflicts.iter().map(|c| c.path.as_str()).collect();
+    let plural = if names.len() == 1 { "" } else { "s" };
+    let count = format!("{} file{plural}: {}", names.len(), names.join(", "));
+    if dry_run {
+        return Ok(format!(
+            "the update would leave conflicts in {count}; run it without --dry-run, then resolve them"
+        ));
+    }
+    // git is told, as `git merge` tells it: the files stay unmerged until resolved and added.
+    let sides: Vec<_> = (conflicts.iter())
+        .map(|c| crate::repo::git::Unmerged {
+            path: &c.path,
+            base: &c.base,
+            ours: &c.ours,
+            theirs: &c.theirs,
+        })
+        .collect();
+    let how = match crate::repo::git::record_conflicts(root, &sides)? {
+        true => "git lists them as unmerged (both modified) and refuses to commit them: fix the <<<<<<< ======= >>>>>>> markers, `git add` each file, then `git commit`",
+        false => "resolve the <<<<<<< ======= >>>>>>> markers, then commit",
+    };
+    Ok(format!(
+        "the update left conflicts in {count}; {how} (scaffold.toml records the new version already)"
+    ))
+}
+
 /// Files scaffold regenerates rather than renders: never merged.
 fn managed(path: &Path) -> bool {
     path == Path::new(project::FILE) || path == Path::new(wiring::FILE)

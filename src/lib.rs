@@ -5,22 +5,39 @@
 
 pub mod cli;
 pub mod commands;
-pub mod complete;
-pub mod dev;
-pub mod diff;
+pub(crate) mod complete;
+pub(crate) mod dev;
+pub(crate) mod diff;
 pub mod docker;
 pub mod doctor;
 pub mod error;
-pub mod files;
+pub(crate) mod files;
 pub mod go;
-pub mod prompts;
+pub(crate) mod prompts;
 pub mod repo;
 pub mod scaffold;
-pub mod text;
+pub(crate) mod text;
 pub mod ui;
+pub(crate) mod userdirs;
 pub mod versions;
 
 use cli::{Cli, ColorChoice, Command};
+
+/// Refuses a command line with an argument that is not UTF-8 (a folder named in another
+/// encoding), before anything runs: every name scaffold is given ends up in text (scaffold.toml,
+/// go.mod, the Dockerfile, the journal, messages), which has no way to spell it.
+pub fn text_arguments(args: impl IntoIterator<Item = std::ffi::OsString>) -> error::Result<()> {
+    for (i, arg) in args.into_iter().enumerate() {
+        if arg.to_str().is_none() {
+            return Err(error::Error::Usage(format!(
+                "argument {} (`{}`) is not UTF-8 text; scaffold takes folder and file names in UTF-8, as it writes them into scaffold.toml, go.mod and the Dockerfile: rename it",
+                i + 1,
+                arg.to_string_lossy()
+            )));
+        }
+    }
+    Ok(())
+}
 
 /// Runs a parsed command line; returns the command's report (`None` for `dev`,
 /// `completions` and `man`, which have none).

@@ -28,11 +28,6 @@ pub fn restyle(lf_text: &str, eol: &str, like: &str) -> String {
     out
 }
 
-/// The text with CRLF turned into LF, for parsing and comparing.
-pub fn to_lf(text: &str) -> String {
-    text.replace("\r\n", "\n")
-}
-
 /// Replaces every occurrence of the version `old` that stands alone (no digit, letter or `.`
 /// right before or after it: `3.37.1` in `Nakama 3.37.1,`, not in `13.37.10`).
 pub fn replace_version(text: &str, old: &str, new: &str) -> String {

@@ -9,7 +9,7 @@ pub fn run(args: DevArgs, ui: Ui) -> Result<()> {
     // A run killed in this repo is finished or undone first, as by every command; the lock
     // is not held while dev runs, or no add-package could run beside it.
     if let Ok(root) = crate::repo::project::find_root(&args.dir) {
-        drop(super::lock_repo(&root, ui)?);
+        drop(super::hold(&root, ui, true)?);
     }
     dev::run(
         Options {

@@ -18,82 +18,29 @@ use crate::error::Result;
 /// What a command returns: its report (for `--json`, and carrying its verdict when it
 /// reported and then failed), or `None` for a command that has none.
 pub type Outcome = Result<Option<Report>>;
-use crate::repo::lock::{self, Lock, ReadLock};
+use crate::repo::open::{self, Held, Opened};
 use crate::repo::plan::Plan;
-use crate::repo::project::{self, Record};
-use crate::scaffold::template::Template;
 use crate::ui::{colour_diff, Report, Ui};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// Takes the repo's lock for a command that changes it, then finishes or undoes a run that
-/// was interrupted there (saying which) before the command reads anything.
-pub fn lock_repo(root: &Path, ui: Ui) -> Result<Lock> {
-    let lock = lock::acquire(root)?;
-    recover(root, ui)?;
-    Ok(lock)
-}
-
-/// For a command that only reads (doctor, `sync --check`, dry runs): waits while a writer
-/// holds the repo, and writes nothing at all: no lock file, and a journal left by an
-/// interrupted run is reported and left alone.
-pub fn lock_to_read(root: &Path, ui: Ui) -> Result<Option<ReadLock>> {
-    let lock = lock::wait_to_read(root)?;
-    if let Some(pending) = crate::repo::journal::pending(root) {
-        ui.warn(&pending);
-    }
-    Ok(lock)
-}
-
-/// A repo opened for a command: its root, its scaffold.toml, and the lock held for as long as
-/// the command has it (to write, or shared to read).
-pub struct Opened {
-    pub root: PathBuf,
-    pub record: Record,
-    _lock: Held,
-}
-
-impl Opened {
-    /// The scaffold the repo was made from, at the version it records.
-    pub fn template(&self) -> Result<Template> {
-        crate::scaffold::source::recorded(&self.record.scaffold)
-    }
-}
-
-/// The one way a command opens a repo: its root found from `dir` (the folder or a parent),
-/// locked (to write when `writes`, else waiting for writers and creating nothing), an
-/// interrupted run finished or undone first (writers only), then scaffold.toml read.
+/// Opens the repo that holds `dir` for a command ([`crate::repo::open`]) and says how it found
+/// it (an interrupted run finished, undone, or left alone).
 pub fn open(dir: &Path, ui: Ui, writes: bool) -> Result<Opened> {
-    let root = project::find_root(dir)?;
-    let lock = hold(&root, ui, writes)?;
-    let record = project::load(&root)?;
-    Ok(Opened {
-        root,
-        record,
-        _lock: lock,
-    })
-}
-
-/// The repo's lock as a command holds it: to write, or shared to read.
-pub enum Held {
-    Write(Lock),
-    Read(Option<ReadLock>),
-}
-
-/// [`lock_repo`] for a command that writes, [`lock_to_read`] for one that only reads
-/// (`--check`, `--dry-run`).
-pub fn hold(root: &Path, ui: Ui, writes: bool) -> Result<Held> {
-    Ok(if writes {
-        Held::Write(lock_repo(root, ui)?)
-    } else {
-        Held::Read(lock_to_read(root, ui)?)
-    })
-}
-
-fn recover(root: &Path, ui: Ui) -> Result<()> {
-    if let Some(done) = crate::repo::journal::recover(root)? {
-        ui.warn(&done.to_string());
+    let opened = open::open(dir, writes)?;
+    if let Some(note) = &opened.note {
+        ui.warn(note);
     }
-    Ok(())
+    Ok(opened)
+}
+
+/// Locks the repo at `root` for a command that has no scaffold.toml to read (doctor, adopt,
+/// new), saying how it found it.
+pub fn hold(root: &Path, ui: Ui, writes: bool) -> Result<Held> {
+    let locked = open::hold(root, writes)?;
+    if let Some(note) = &locked.note {
+        ui.warn(note);
+    }
+    Ok(locked.held)
 }
 
 /// The line a command prints above its file list, e.g. `Added rpc package inventory`.

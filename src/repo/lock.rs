@@ -15,7 +15,7 @@
 //! they wait, with a shared `flock`, only for a writer that holds one ([`wait_to_read`]).
 
 use crate::error::{bail, Context, Result};
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{ErrorKind, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -27,27 +27,12 @@ pub const FILE: &str = ".scaffold.lock";
 /// second, so two started together both run, one after the other.
 pub const WAIT: Duration = Duration::from_secs(10);
 
-/// The held lock; dropping it releases it (the file is deleted, then unlocked).
+/// The held lock; dropping it releases it (the file is deleted, then closed, which unlocks
+/// it). The file is locked with std's `File::try_lock` (`flock` on Unix) where the file system
+/// allows it.
 pub struct Lock {
     path: PathBuf,
-    _handle: Handle,
-}
-
-/// The open lock file: flocked where the file system allows it.
-enum Handle {
-    #[cfg(unix)]
-    Flocked(nix::fcntl::Flock<File>),
-    Plain(File),
-}
-
-impl Handle {
-    fn file(&mut self) -> &mut File {
-        match self {
-            #[cfg(unix)]
-            Handle::Flocked(f) => f,
-            Handle::Plain(f) => f,
-        }
-    }
+    _file: File,
 }
 
 impl Drop for Lock {
@@ -107,8 +92,7 @@ pub fn acquire(root: &Path) -> Result<Lock> {
 /// A shared hold on a writer's lock file, for a command that only reads; dropping it lets the
 /// next writer in.
 pub struct ReadLock {
-    #[cfg(unix)]
-    _file: nix::fcntl::Flock<File>,
+    _file: File,
 }
 
 /// For a command that only reads: waits while a writer holds the repo's lock, then holds it
@@ -125,35 +109,26 @@ pub fn wait_to_read(root: &Path) -> Result<Option<ReadLock>> {
     shared(file, &path, wait())
 }
 
-#[cfg(unix)]
 fn shared(file: File, path: &Path, wait: Duration) -> Result<Option<ReadLock>> {
-    use nix::errno::Errno;
-    use nix::fcntl::{Flock, FlockArg};
     let start = Instant::now();
-    let mut file = file;
     loop {
-        match Flock::lock(file, FlockArg::LockSharedNonblock) {
-            Ok(held) => return Ok(Some(ReadLock { _file: held })),
-            Err((back, Errno::EWOULDBLOCK)) if start.elapsed() < wait => {
-                file = back;
+        match file.try_lock_shared() {
+            Ok(()) => return Ok(Some(ReadLock { _file: file })),
+            Err(TryLockError::WouldBlock) if start.elapsed() < wait => {
                 std::thread::sleep(Duration::from_millis(20));
             }
-            Err((mut back, Errno::EWOULDBLOCK)) => {
-                let pid = pid_in(&mut back).map_or("unknown".to_string(), |p| p.to_string());
+            Err(TryLockError::WouldBlock) => {
+                let mut file = file;
+                let pid = pid_in(&mut file).map_or("unknown".to_string(), |p| p.to_string());
                 bail!(
                     "another scaffold is changing this repo (pid {pid}); wait or remove {} if it is stale",
                     path.display()
                 )
             }
-            // No flock on this file system: read without it.
-            Err(_) => return Ok(None),
+            // No locks on this file system: read without it.
+            Err(TryLockError::Error(_)) => return Ok(None),
         }
     }
-}
-
-#[cfg(not(unix))]
-fn shared(_: File, _: &Path, _: Duration) -> Result<Option<ReadLock>> {
-    Ok(None)
 }
 
 /// Opens an existing lock file, never through a link.
@@ -201,50 +176,38 @@ fn attempt(path: &Path) -> Result<Attempt> {
             path.display()
         );
     }
-    let mut handle = match hold(file, created) {
-        Ok(h) => h,
+    let mut file = match hold(file, created) {
+        Ok(f) => f,
         Err(pid) => return Ok(Attempt::Held(pid)),
     };
-    if !same_file(handle.file(), path) {
+    if !same_file(&file, path) {
         return Ok(Attempt::Again);
     }
     // Ours now: a new file, or one a dead command left (taken over in place).
-    let file = handle.file();
     file.set_len(0).with_context(cannot)?;
     file.rewind().with_context(cannot)?;
     writeln!(file, "{}", std::process::id()).with_context(cannot)?;
     Ok(Attempt::Got(Lock {
         path: path.to_path_buf(),
-        _handle: handle,
+        _file: file,
     }))
 }
 
 /// Locks the open lock file, or says that a live command holds it (with its pid, once
 /// written).
-#[cfg(unix)]
-fn hold(file: File, created: bool) -> std::result::Result<Handle, Option<u32>> {
-    use nix::errno::Errno;
-    use nix::fcntl::{Flock, FlockArg};
-    match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
-        Ok(locked) => Ok(Handle::Flocked(locked)),
-        Err((mut file, Errno::EWOULDBLOCK)) => Err(pid_in(&mut file)),
-        // No flock on this file system: a live pid in the file holds it.
-        Err((mut file, _)) => {
+fn hold(mut file: File, created: bool) -> std::result::Result<File, Option<u32>> {
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(TryLockError::WouldBlock) => Err(pid_in(&mut file)),
+        // No locks on this file system: a live pid in the file holds it.
+        Err(TryLockError::Error(_)) => {
             let holder = pid_in(&mut file);
             if created || holder.is_some_and(|p| !alive(p)) {
-                return Ok(Handle::Plain(file));
+                return Ok(file);
             }
             Err(holder)
         }
     }
-}
-
-#[cfg(not(unix))]
-fn hold(mut file: File, created: bool) -> std::result::Result<Handle, Option<u32>> {
-    if created {
-        return Ok(Handle::Plain(file));
-    }
-    Err(pid_in(&mut file))
 }
 
 /// The pid a lock file holds, once its holder has written it.
@@ -265,6 +228,12 @@ fn alive(pid: u32) -> bool {
         Ok(()) | Err(Errno::EPERM) => true,
         Err(_) => false,
     }
+}
+
+/// Where a pid cannot be asked about, it is taken as alive: the lock is left to its holder.
+#[cfg(not(unix))]
+fn alive(_: u32) -> bool {
+    true
 }
 
 /// Whether the open file is still the one at `path`.

@@ -11,6 +11,7 @@ pub mod journal;
 pub mod lock;
 pub mod merge;
 pub mod new;
+pub mod open;
 pub mod packages;
 pub mod plan;
 pub mod project;

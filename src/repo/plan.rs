@@ -406,8 +406,14 @@ pub fn create_root(root: &Path) -> Result<Vec<PathBuf>> {
         .collect();
     missing.reverse();
     for dir in missing {
-        fs::create_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        made.push(dir.to_path_buf());
+        match fs::create_dir(dir) {
+            Ok(()) => made.push(dir.to_path_buf()),
+            // Another run made it first (two `new`s into one folder): it is not this run's.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => {}
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot create {}", dir.display()));
+            }
+        }
     }
     Ok(made)
 }

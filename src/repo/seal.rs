@@ -18,16 +18,9 @@ use std::sync::OnceLock;
 /// The key's length in bytes.
 const KEY_BYTES: usize = 32;
 
-/// The user's state folder for scaffold: `$XDG_STATE_HOME/scaffold`, else
-/// `~/.local/state/scaffold` (the XDG rule on every OS: the key is scaffold's alone).
+/// The user's state folder for scaffold ([`crate::userdirs`]).
 fn state_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("XDG_STATE_HOME").map(PathBuf::from) {
-        if dir.is_absolute() {
-            return Some(dir.join("scaffold"));
-        }
-    }
-    let home = PathBuf::from(std::env::var_os("HOME")?);
-    Some(home.join(".local/state/scaffold"))
+    Some(crate::userdirs::base(crate::userdirs::Kind::State)?.join("scaffold"))
 }
 
 /// The key, read or made once per process; `None` where none can be kept.

@@ -14,22 +14,9 @@ use sha2::{Digest, Sha256};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// The user's cache folder: `$XDG_CACHE_HOME`, else `~/Library/Caches` on macOS and
-/// `~/.cache` elsewhere.
+/// The user's cache folder ([`crate::userdirs`]).
 pub fn user_root() -> Result<PathBuf> {
-    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from) {
-        if dir.is_absolute() {
-            return Ok(dir);
-        }
-    }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .context("HOME is not set, so there is no cache folder; set XDG_CACHE_HOME")?;
-    Ok(if cfg!(target_os = "macos") {
-        home.join("Library/Caches")
-    } else {
-        home.join(".cache")
-    })
+    crate::userdirs::required(crate::userdirs::Kind::Cache)
 }
 
 /// Whether a scaffold file is kept in the cache: what `add-package` renders from.

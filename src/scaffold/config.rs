@@ -23,10 +23,7 @@ pub struct Config {
 /// Where the config file lives: `$XDG_CONFIG_HOME/scaffold/config.toml`, else
 /// `~/.config/scaffold/config.toml`.
 pub fn path() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CONFIG_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    let base = crate::userdirs::base(crate::userdirs::Kind::Config)?;
     Some(base.join("scaffold").join("config.toml"))
 }
 

@@ -736,3 +736,72 @@ fn every_built_in_version_keeps_its_files() {
         "VERSIONS ends with the current version"
     );
 }
+
+/// A repo made from a team scaffold at release tag v1 follows the team's releases: `--check`
+/// names the newest tag (exit 1), `update` takes it, and a conflict is unmerged in git's index
+/// (`git commit` refuses it) until it is resolved and added.
+#[test]
+fn a_repo_made_at_a_release_tag_follows_the_newest_tag_and_conflicts_are_unmerged_in_git() {
+    let env = Env::new();
+    let scaffold = env.root().join("acme-scaffold");
+    make_team_scaffold(&env, &scaffold);
+    let repo = git_init(&scaffold);
+    let v1 = team::commit_all(&repo, "v1");
+    team::tag(&repo, "v1", v1, true);
+    let from = format!("{}#v1", file_url(&scaffold));
+    env.run(&["new", "game", "--from", &from, "--yes", "--git"])
+        .ok();
+    let game = env.path("game");
+    edit(&game.join("README.md"), "# game\n", "# Game server\n");
+    git::commit_all(&game, "my title");
+
+    // v2 and v3 are released; a branch that merely looks newer is not a release.
+    let readme = scaffold.join("project/README.md.hbs");
+    edit(&readme, "# {{name}}\n", "# {{name}} v2\n");
+    let v2 = team::commit_all(&repo, "v2");
+    team::tag(&repo, "v2", v2, false);
+    edit(&readme, "# {{name}} v2\n", "# {{name}} ({{studio}})\n");
+    let v3 = team::commit_all(&repo, "v3");
+    team::tag(&repo, "v3", v3, true);
+    team::tag(&repo, "v3.0.1-rc1", v3, false);
+    team::branch(&repo, "v9", v3);
+
+    let check = env.run_in(&game, &["update", "--check"]).code(1);
+    assert!(check.stderr.contains("#v3"), "{check:#?}");
+    let out = env.run_in(&game, &["update"]).code(1);
+    assert!(
+        out.stderr.contains("conflicts in 1 file: README.md")
+            && out.stderr.contains("git lists them as unmerged"),
+        "{out:#?}"
+    );
+    let record = team::record(&game);
+    assert!(team::origin(&record, "template").unwrap().ends_with("#v3"));
+    assert_eq!(
+        team::origin(&record, "commit"),
+        Some(v3.to_string().as_str())
+    );
+    // git sees the conflict as a merge leaves it: unmerged, both modified, no commit.
+    assert!(
+        git(&game, &["status", "--porcelain"]).contains("UU README.md"),
+        "{}",
+        git(&game, &["status", "--porcelain"])
+    );
+    let stages = git(&game, &["ls-files", "--stage", "README.md"]);
+    assert_eq!(stages.lines().count(), 3, "{stages}");
+    // As after `git merge`: `git commit` refuses while a file is unmerged (`git commit -a`
+    // would add it as it is, as it does after a merge too).
+    let refused = std::process::Command::new("git")
+        .args(["commit", "-qm", "with markers"])
+        .current_dir(&game)
+        .output()
+        .unwrap();
+    assert!(
+        !refused.status.success(),
+        "git committed the conflict markers"
+    );
+    // Resolved and added, it commits; then the repo is on the newest release.
+    write(game.join("README.md"), "# Game server (game-studio)\n");
+    git(&game, &["add", "README.md"]);
+    git(&game, &["commit", "-qm", "update to v3"]);
+    env.run_in(&game, &["update", "--check"]).ok();
+}

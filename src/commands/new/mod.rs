@@ -18,14 +18,15 @@ pub fn run(args: NewArgs, ui: Ui) -> crate::commands::Outcome {
     // part way is undone by the next before it looks.
     check_destination(&r.dir, true)?; // a file there is refused before any folder is made
     let made = crate::repo::plan::create_root(&r.dir)?;
-    let done = crate::commands::lock_repo(&r.dir, ui).and_then(|lock| {
+    let done = crate::commands::hold(&r.dir, ui, true).and_then(|lock| {
         check_destination(&r.dir, args.force)?;
         let report = write(&r, &args, ui)?;
         drop(lock);
         Ok(report)
     });
+    // Folders this run made go again when it failed (the lock, if it was taken, is gone with
+    // it; one another run holds stays, and keeps its folder).
     if done.is_err() {
-        let _ = std::fs::remove_file(r.dir.join(crate::repo::lock::FILE));
         for dir in made.iter().rev() {
             let _ = std::fs::remove_dir(dir);
         }

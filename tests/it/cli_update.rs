@@ -641,6 +641,7 @@ fn a_version_2_repo_takes_the_ci_that_installs_the_wheel() {
         strings(&report["changed"]),
         [
             ".github/workflows/ci.yml",
+            ".gitignore",
             "Makefile",
             "README.md",
             "scaffold.toml"
@@ -681,7 +682,7 @@ fn an_adopted_repo_has_nothing_to_update_from() {
 const VERSIONS: &[(u32, &str)] = &[
     (1, "8b5214cbd49c8a25"),
     (2, "e90ca1b98cb4c321"),
-    (3, "5e6d17c5036669e2"),
+    (3, "bcde301790117d85"),
 ];
 
 /// A short SHA-256 over a `project/` folder's paths and bytes.
@@ -720,7 +721,7 @@ fn every_built_in_version_keeps_its_files() {
         );
         let got = project_digest(&dir);
         let fix = match version == current {
-            true => format!("repos made from it merge from it, so a released version stays as it is: copy the old project/ and template.toml to scaffolds/history/nakama-go/{version}/ (from git), raise `version` in scaffolds/nakama-go/template.toml, and add the new version's digest to VERSIONS in tests/cli_update.rs; a version no release has carried may take the new digest {got} instead"),
+            true => format!("repos made from it merge from it, so a released version stays as it is: copy the old project/ and template.toml to scaffolds/history/nakama-go/{version}/ (from git), raise `version` in scaffolds/nakama-go/template.toml, and add the new version's digest to VERSIONS in tests/it/cli_update.rs; a version no release has carried may take the new digest {got} instead"),
             false => "a kept version must stay as it was released; restore it from git".to_string(),
         };
         assert_eq!(

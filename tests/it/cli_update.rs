@@ -450,8 +450,8 @@ fn the_package_block_and_wiring_are_regenerated_not_merged() {
     // The scaffold changes the lines around the block, which the user's block changed too.
     s.edit_template(
         "Dockerfile.hbs",
-        "COPY *.go ./\n# scaffold:packages begin\n# scaffold:packages end\n\nRUN go build",
-        "COPY *.go ./\n# One COPY line per package folder, kept by scaffold:\n# scaffold:packages begin\n# scaffold:packages end\n# The plugin:\nRUN go build",
+        &format!("COPY *.go ./\n# scaffold:packages begin\n# scaffold:packages end\n\n{BUILD_RUN}"),
+        &format!("COPY *.go ./\n# One COPY line per package folder, kept by scaffold:\n# scaffold:packages begin\n# scaffold:packages end\n# The plugin:\n{BUILD_RUN}"),
     );
     s.release("v2");
 
@@ -463,7 +463,7 @@ fn the_package_block_and_wiring_are_regenerated_not_merged() {
         ),
         "{docker}"
     );
-    assert!(docker.contains("COPY inventory/ inventory/\nCOPY profile/ profile/\n# scaffold:packages end\n# The plugin:\nRUN go build"), "{docker}");
+    assert!(docker.contains(&format!("COPY inventory/ inventory/\nCOPY profile/ profile/\n# scaffold:packages end\n# The plugin:\n{BUILD_RUN}")), "{docker}");
     s.env.run_in(&s.game, &["sync", "--check"]).ok();
     assert!(s.read("packages_gen.go").contains("inventory.Register"));
 }
@@ -534,7 +534,7 @@ fn a_repo_of_this_built_in_version_takes_the_next_versions_changes() {
     let out = run(&["update", "--to", to]).ok();
     assert!(
         out.stderr
-            .contains("from the built-in scaffold, version 2 to"),
+            .contains("from the built-in scaffold, version 3 to"),
         "{out:#?}"
     );
 
@@ -590,7 +590,7 @@ fn a_repo_made_before_template_versions_takes_the_ci_and_makefile() {
     let out = run(&["update", "--check"]).code(1);
     assert!(
         out.stderr.contains(
-            "the built-in scaffold, version 2 (this repo: the built-in scaffold, version 1)"
+            "the built-in scaffold, version 3 (this repo: the built-in scaffold, version 1)"
         ),
         "{out:#?}"
     );
@@ -630,7 +630,11 @@ fn an_adopted_repo_has_nothing_to_update_from() {
 /// `project/` and template.toml to `scaffolds/history/nakama-go/<version>/`, raising `version`
 /// in scaffolds/nakama-go/template.toml, and adding the new version's digest here (a version
 /// no release has carried yet may take a new digest instead).
-const VERSIONS: &[(u32, &str)] = &[(1, "8b5214cbd49c8a25"), (2, "e90ca1b98cb4c321")];
+const VERSIONS: &[(u32, &str)] = &[
+    (1, "8b5214cbd49c8a25"),
+    (2, "e90ca1b98cb4c321"),
+    (3, "30101b76ced58c16"),
+];
 
 /// A short SHA-256 over a `project/` folder's paths and bytes.
 fn project_digest(dir: &Path) -> String {

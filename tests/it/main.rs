@@ -5,6 +5,7 @@
 mod common;
 
 mod block_property;
+mod cache_mounts;
 mod cli_add_package;
 mod cli_kinds;
 mod cli_new;

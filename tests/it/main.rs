@@ -14,6 +14,7 @@ mod cli_remove_package;
 mod cli_sync;
 mod cli_update;
 mod cli_upgrade;
+mod compose_watch;
 mod dev;
 mod doctor;
 mod doctor_agrees;

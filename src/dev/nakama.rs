@@ -45,11 +45,10 @@ pub fn fetch_source(env: &GoEnv, release: &Release, stop: &AtomicBool) -> Result
     let spec = format!("{MODULE}@v{}", release.nakama);
     // Outside any module, so the user's go.mod or go.work plays no part.
     let (_, json) = run_captured(
-        Command::new(&env.go)
+        env.local_command()
             .args(["mod", "download", "-json", &spec])
-            .env("GOTOOLCHAIN", "local")
             .env("GOWORK", "off")
-            .current_dir(std::env::temp_dir()),
+            .current_dir(&env.tmp),
         stop,
     )?;
     let unserved = |why: &str| {
@@ -298,6 +297,8 @@ pub struct Launch<'a> {
     pub address: &'a str,
     pub modules: &'a Path,
     pub data: &'a Path,
+    /// The run's temp folder (TMPDIR of the server).
+    pub tmp: &'a Path,
     pub ports: Ports,
     pub extra: &'a [String],
     /// Every raw log line is appended here too.
@@ -324,6 +325,7 @@ impl Server {
             .args(["--console.port", &l.ports.console.to_string()])
             .args(l.extra)
             .current_dir(l.root)
+            .env("TMPDIR", l.tmp)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         detach(&mut cmd, Signal::SIGTERM);

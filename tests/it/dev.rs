@@ -547,3 +547,93 @@ fn dev_says_when_nakama_cannot_be_fetched() {
         .arg(tmp.path())
         .status();
 }
+
+/// Every path below `dir` (folders too), relative, sorted.
+fn everything_under(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            out.push(p.strip_prefix(dir).unwrap().display().to_string());
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                todo.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn ctrl_c_during_the_first_server_build_leaves_nothing_in_the_temp_folder() {
+    if crate::common::skip("dev") {
+        return;
+    }
+    // A cache of its own, so Nakama is built (and Go's build cache starts empty: the build is
+    // long enough to interrupt), and a temp folder of its own to look into afterwards.
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("game");
+    let made = Command::new(env!("CARGO_BIN_EXE_scaffold"))
+        .args(["new", "--yes", "--no-git"])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    let temp = tmp.path().join("tmp");
+    let cache = tmp.path().join("cache");
+    std::fs::create_dir_all(&temp).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_scaffold"))
+        .arg("dev")
+        .current_dir(&repo)
+        .env("XDG_CACHE_HOME", &cache)
+        .env("TMPDIR", &temp)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("scaffold dev starts");
+    let mut dev = Dev::read(child, None);
+    dev.wait_for("the server build", Duration::from_secs(600), |l| {
+        l.iter().any(|l| l.contains("Building Nakama"))
+    });
+    // Go's work folder exists (the compiler runs) before the Ctrl-C.
+    let start = Instant::now();
+    while !everything_under(&temp).iter().any(|p| {
+        p.rsplit('/')
+            .next()
+            .is_some_and(|name| name.starts_with("go-build"))
+    }) {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "no Go work folder under {} while the server builds: {:?}\n{}",
+            temp.display(),
+            everything_under(&temp),
+            dev.text()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    let status = dev.interrupt();
+    assert!(
+        status.success(),
+        "Ctrl-C is a clean stop: {status}\n{}",
+        dev.text()
+    );
+    assert!(dev.text().contains("Interrupted"), "{}", dev.text());
+    assert_eq!(
+        everything_under(&temp),
+        Vec::<String>::new(),
+        "left in the temp folder after Ctrl-C"
+    );
+    // No half-built server in the cache either.
+    let built = cache.join("scaffold/nakama");
+    let left: Vec<String> = everything_under(&built);
+    assert!(left.is_empty(), "left in {}: {left:?}", built.display());
+    // Go writes its module cache read-only; let the temp dir go.
+    let _ = Command::new("chmod")
+        .args(["-R", "u+w"])
+        .arg(tmp.path())
+        .status();
+}

@@ -56,7 +56,9 @@ pub fn run(opts: Options, ui: Ui) -> Result<()> {
             let label = format!("Nakama {} source", release.nakama);
             Some(
                 long_step(ui, "Fetching", &label, || {
-                    nakama::fetch_source(&env, release, &stop)
+                    let src = nakama::fetch_source(&env, release, &stop)?;
+                    nakama::check_requirements(&env, release, &src)?;
+                    Ok(src)
                 })?
                 .0,
             )

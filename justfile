@@ -44,6 +44,16 @@ versions:
 bench:
     cargo bench
 
+# The Docker loop: first build and rebuild after a one-line edit, with and without Go's cache mounts (buildah, root)
+bench-docker rounds="2":
+    cargo build --quiet
+    SCAFFOLD_BIN="$(bash scripts/scaffold-bin.sh debug)" bash benches/docker_rebuild.sh {{rounds}}
+
+# The `scaffold dev` loop: a saved one-line change until the RPC answers it, against its floor
+bench-dev rounds="10":
+    cargo build --quiet
+    SCAFFOLD_BIN="$(bash scripts/scaffold-bin.sh debug)" python3 benches/dev_latency.py {{rounds}}
+
 # Regenerate the recorded go.sum files after changing scaffolds/versions.toml
 gosum:
     bash scripts/gen-gosum.sh

@@ -19,7 +19,9 @@
 # module and build caches over /go/pkg/mod and /root/.cache/go-build in every RUN step
 # (`buildah bud --volume`). That changes only how fast `go mod download` and `go build` are:
 # what COPY takes from the build context is the same, and the caches are not in the image.
-# SCAFFOLD_OCI_GO_CACHE=none builds exactly as a cache-less `docker build` does.
+# SCAFFOLD_OCI_GO_CACHE=none builds exactly as a cache-less `docker build` does. A folder the
+# Dockerfile already cache-mounts (`RUN --mount=type=cache`, as scaffold's does) is left to
+# that mount, so its own cache is what is proved.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -64,6 +66,24 @@ done < <(awk '{print $2}' <<<"$needs" | sort -u)
 vols_txt="$(oci_go_cache_volumes)"
 mapfile -t vols <<<"$vols_txt"
 [ -n "$vols_txt" ] || vols=()
+# A folder the Dockerfile cache-mounts itself (`RUN --mount=type=cache,target=/go/pkg/mod`)
+# keeps its own cache: buildah would let our -v of the same folder win over it, and the build
+# would not be the one `docker build` runs. buildah keeps such caches between builds (in
+# $TMPDIR or /var/tmp, buildah-cache), with or without --layers.
+mapfile -t own_caches < <(grep -oE -- '--mount=[^[:space:]]*' "$dockerfile" | sed 's/^--mount=//' | grep -E '(^|,)type=cache(,|$)' \
+    | grep -oE '(^|,)(target|dst|destination)=[^,]*' | sed -E 's/^,?[a-z]+=//; s#/+$##' | sort -u || true)
+if [ ${#own_caches[@]} -gt 0 ] && [ ${#vols[@]} -gt 0 ]; then
+    kept=()
+    for ((i = 0; i + 1 < ${#vols[@]}; i += 2)); do
+        inside="${vols[i + 1]#*:}"
+        if printf '%s\n' "${own_caches[@]}" | grep -qxF -- "$inside"; then
+            oci_log "the Dockerfile cache-mounts $inside itself: not mounting ${vols[i + 1]%%:*} there"
+        else
+            kept+=("${vols[i]}" "${vols[i + 1]}")
+        fi
+    done
+    vols=("${kept[@]}")
+fi
 
 bud=(buildah bud --pull=never --isolation chroot "${vols[@]}" -f "$dockerfile")
 # A build given no name (-t) or --iidfile leaves an image nothing can find again, several

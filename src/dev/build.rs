@@ -14,6 +14,10 @@ use std::time::Duration;
 /// The go command on this machine, as it is before any toolchain switch.
 pub struct GoEnv {
     pub go: PathBuf,
+    /// The run's temp folder: every go command (and the C compiler cgo runs) writes its temp
+    /// files there, never in the system's, so a run stopped at any moment leaves nothing
+    /// behind when the folder goes.
+    pub tmp: PathBuf,
     local: String,
     modcache: String,
     platform: String,
@@ -22,8 +26,9 @@ pub struct GoEnv {
 }
 
 impl GoEnv {
-    /// Finds `go` and the C compiler cgo needs; nothing is downloaded.
-    pub fn probe(stop: &AtomicBool) -> Result<Self> {
+    /// Finds `go` and the C compiler cgo needs; nothing is downloaded. Go's temp files are
+    /// to go to `tmp`.
+    pub fn probe(stop: &AtomicBool, tmp: &Path) -> Result<Self> {
         let go = which("go")
             .or_else(|| {
                 let p = PathBuf::from("/usr/local/go/bin/go");
@@ -47,6 +52,7 @@ impl GoEnv {
         check_cc(cc)?;
         Ok(Self {
             go,
+            tmp: tmp.to_path_buf(),
             local: local.to_string(),
             modcache: modcache.to_string(),
             platform: format!("{goos}-{goarch}"),
@@ -55,9 +61,27 @@ impl GoEnv {
     }
 }
 
+impl GoEnv {
+    /// The installed go (no toolchain switch), its temp files in the run's folder.
+    pub fn local_command(&self) -> Command {
+        let mut cmd = Command::new(&self.go);
+        cmd.env("GOTOOLCHAIN", "local");
+        temps_in(&mut cmd, &self.tmp);
+        cmd
+    }
+}
+
+/// Points a command's temp files at `tmp`: Go's work folders (GOTMPDIR; a server build's is
+/// 130-180 MB) and everything else that asks the system for one (TMPDIR: gcc under cgo, Go's
+/// os.TempDir).
+pub fn temps_in(cmd: &mut Command, tmp: &Path) {
+    cmd.env("GOTMPDIR", tmp).env("TMPDIR", tmp);
+}
+
 /// The go command pinned to one Go release.
 pub struct Toolchain {
     go: PathBuf,
+    tmp: PathBuf,
     /// `go1.26.5`: the GOTOOLCHAIN value and what `go version` must report.
     pub version: String,
 }
@@ -68,6 +92,7 @@ impl Toolchain {
         let version = format!("go{}", release.go);
         let this = Self {
             go: env.go.clone(),
+            tmp: env.tmp.clone(),
             version: version.clone(),
         };
         let cached = env.local == version
@@ -119,11 +144,13 @@ impl Toolchain {
         Ok(this)
     }
 
-    /// `go` with this release pinned and cgo on (plugins and Nakama both need it).
+    /// `go` with this release pinned and cgo on (plugins and Nakama both need it), its temp
+    /// files in the run's folder.
     pub fn command(&self) -> Command {
         let mut cmd = Command::new(&self.go);
         cmd.env("GOTOOLCHAIN", &self.version)
             .env("CGO_ENABLED", "1");
+        temps_in(&mut cmd, &self.tmp);
         cmd
     }
 }
@@ -193,6 +220,7 @@ mod tests {
     fn env_with(program: &str, modcache: &Path) -> GoEnv {
         GoEnv {
             go: which(program).unwrap(),
+            tmp: std::env::temp_dir(),
             local: "go1.20.14".into(),
             modcache: modcache.display().to_string(),
             platform: "linux-amd64".into(),

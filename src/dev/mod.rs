@@ -7,6 +7,8 @@
 pub mod logs;
 
 #[cfg(unix)]
+pub mod avail;
+#[cfg(unix)]
 mod build;
 #[cfg(unix)]
 mod nakama;

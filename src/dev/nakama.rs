@@ -18,19 +18,29 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-const MODULE: &str = "github.com/heroiclabs/nakama/v3";
+pub use super::avail::{cached_binary, MODULE};
 
 /// The user's cache folder (see [`crate::scaffold::cache::user_root`]).
-pub fn cache_root() -> Result<PathBuf> {
+#[cfg(test)]
+fn cache_root() -> Result<PathBuf> {
     crate::scaffold::cache::user_root()
 }
 
-/// Where the server of `release` built with the release's Go lives once built.
-pub fn cached_binary(release: &Release) -> Result<PathBuf> {
-    Ok(cache_root()?
-        .join("scaffold/nakama")
-        .join(format!("{}-go{}", release.nakama, release.go))
-        .join("nakama"))
+/// Refuses a release whose server needs a module the proxy does not serve, naming it: after
+/// the source is fetched (its go.mod lists them), before the Go download and the build, not
+/// minutes into the build. A proxy that cannot be asked is left to the build to report.
+pub fn check_requirements(env: &GoEnv, release: &Release, src: &Source) -> Result<()> {
+    let go_mod = crate::files::read_to_string(&src.dir.join("go.mod"))
+        .with_context(|| format!("no go.mod in {}", src.dir.display()))?;
+    let Ok(Some((module, why))) = super::avail::unserved_requirement(&env.go, &env.tmp, &go_mod)
+    else {
+        return Ok(());
+    };
+    bail!(
+        "cannot run Nakama {} here: the Go module proxy ({}) does not serve {module} ({why}), which its server needs\nPoint GOPROXY at a proxy that serves it, or move the repo to a release `scaffold dev` can run here with `scaffold upgrade --nakama VERSION` (`scaffold releases` shows them)",
+        release.nakama,
+        env.goproxy
+    )
 }
 
 /// Nakama's source as the module proxy serves it.
@@ -45,16 +55,15 @@ pub fn fetch_source(env: &GoEnv, release: &Release, stop: &AtomicBool) -> Result
     let spec = format!("{MODULE}@v{}", release.nakama);
     // Outside any module, so the user's go.mod or go.work plays no part.
     let (_, json) = run_captured(
-        Command::new(&env.go)
+        env.local_command()
             .args(["mod", "download", "-json", &spec])
-            .env("GOTOOLCHAIN", "local")
             .env("GOWORK", "off")
-            .current_dir(std::env::temp_dir()),
+            .current_dir(&env.tmp),
         stop,
     )?;
     let unserved = |why: &str| {
         err!(
-            "cannot fetch Nakama {} ({spec}) from the Go module proxy ({}): {why}\nIf the proxy does not serve that release, point GOPROXY at one that does, or move the repo to a release it serves with `scaffold upgrade --nakama VERSION`",
+            "cannot fetch Nakama {} ({spec}) from the Go module proxy ({}): {why}\nIf the proxy does not serve that release, point GOPROXY at one that does, or move the repo to a release it serves with `scaffold upgrade --nakama VERSION` (`scaffold releases` shows which `scaffold dev` can run here)",
             release.nakama,
             env.goproxy
         )
@@ -298,6 +307,8 @@ pub struct Launch<'a> {
     pub address: &'a str,
     pub modules: &'a Path,
     pub data: &'a Path,
+    /// The run's temp folder (TMPDIR of the server).
+    pub tmp: &'a Path,
     pub ports: Ports,
     pub extra: &'a [String],
     /// Every raw log line is appended here too.
@@ -324,6 +335,7 @@ impl Server {
             .args(["--console.port", &l.ports.console.to_string()])
             .args(l.extra)
             .current_dir(l.root)
+            .env("TMPDIR", l.tmp)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         detach(&mut cmd, Signal::SIGTERM);

@@ -33,6 +33,9 @@ pub fn run(opts: Options, ui: Ui) -> Result<()> {
     };
     let ports = Ports::choose(opts.port)?;
     let stop = process::stop_flag()?;
+    // The run's folder comes first: every step's temp files go in it (the first server
+    // build's Go work folder too), and it goes when the run ends, however it ends.
+    let run_dir = RunDir::create(&record.project.name)?;
     ui.status(
         "Project",
         &format!(
@@ -44,7 +47,7 @@ pub fn run(opts: Options, ui: Ui) -> Result<()> {
         ),
     );
     let result = (|| -> Result<()> {
-        let env = GoEnv::probe(&stop)?;
+        let env = GoEnv::probe(&stop, &run_dir.tmp())?;
         let binary = nakama::cached_binary(release)?;
         // Fetch first: a release the proxy lacks fails before the Go download and the build.
         let source = if is_executable(&binary) {
@@ -53,7 +56,9 @@ pub fn run(opts: Options, ui: Ui) -> Result<()> {
             let label = format!("Nakama {} source", release.nakama);
             Some(
                 long_step(ui, "Fetching", &label, || {
-                    nakama::fetch_source(&env, release, &stop)
+                    let src = nakama::fetch_source(&env, release, &stop)?;
+                    nakama::check_requirements(&env, release, &src)?;
+                    Ok(src)
                 })?
                 .0,
             )
@@ -71,7 +76,7 @@ pub fn run(opts: Options, ui: Ui) -> Result<()> {
                 ),
             ),
         }
-        let mut session = Session::create(ui, &record.project.name, opts.keep_data)?;
+        let mut session = Session::create(ui, run_dir, opts.keep_data)?;
         let ctx = Ctx {
             root: &root,
             tc: &tc,
@@ -113,11 +118,54 @@ struct Ctx<'a> {
     started: Instant,
 }
 
+/// The run's folder, in the system's temp folder (outside the repo, so the watch and git never
+/// see it): `tmp/` for every child's temp files from the first step on, then the session's
+/// database, plugin and logs. Removed when dropped unless [`RunDir::keep`] was called.
+struct RunDir {
+    path: PathBuf,
+    kept: bool,
+}
+
+impl RunDir {
+    fn create(name: &str) -> Result<Self> {
+        let safe: String = name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        let path = std::env::temp_dir().join(format!("scaffold-dev-{safe}-{}", random_hex(4)?));
+        std::fs::create_dir(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        let this = Self { path, kept: false };
+        // As root, PostgreSQL runs as another user that must reach its folder inside.
+        let mode = if is_root() { 0o755 } else { 0o700 };
+        std::fs::set_permissions(&this.path, std::fs::Permissions::from_mode(mode))?;
+        std::fs::create_dir(this.tmp())?;
+        Ok(this)
+    }
+
+    fn tmp(&self) -> PathBuf {
+        self.path.join("tmp")
+    }
+
+    /// Leaves the folder in place (`--keep-data`) but for its temp files.
+    fn keep(&mut self) {
+        self.kept = true;
+        let _ = std::fs::remove_dir_all(self.tmp());
+    }
+}
+
+impl Drop for RunDir {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
 /// What a session started, so it can stop exactly that when dropped.
 struct Session {
     ui: Ui,
-    /// The session folder: database, plugin, logs. Outside the repo, so the watch and git
-    /// never see it.
+    /// The run's folder: database, plugin, logs.
+    run: RunDir,
     dir: PathBuf,
     keep: bool,
     postgres: Option<Postgres>,
@@ -127,16 +175,8 @@ struct Session {
 }
 
 impl Session {
-    fn create(ui: Ui, name: &str, keep: bool) -> Result<Self> {
-        let safe: String = name
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-            .collect();
-        let dir = std::env::temp_dir().join(format!("scaffold-dev-{safe}-{}", random_hex(4)?));
-        std::fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        // As root, PostgreSQL runs as another user that must reach its folder inside.
-        let mode = if is_root() { 0o755 } else { 0o700 };
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(mode))?;
+    fn create(ui: Ui, run: RunDir, keep: bool) -> Result<Self> {
+        let dir = run.path.clone();
         for sub in ["modules", "build", "nakama"] {
             std::fs::create_dir(dir.join(sub))?;
         }
@@ -155,6 +195,7 @@ impl Session {
         );
         Ok(Self {
             ui,
+            run,
             dir,
             keep,
             postgres: None,
@@ -309,6 +350,7 @@ impl Session {
             address,
             modules: &self.dir.join("modules"),
             data: &self.dir.join("nakama"),
+            tmp: &self.run.tmp(),
             ports: c.ports,
             extra: c.extra,
             log: Arc::clone(&self.log),
@@ -371,6 +413,7 @@ impl Drop for Session {
                 .status("Stopped", &format!("PostgreSQL (pid {pid})"));
         }
         if self.keep {
+            self.run.keep();
             self.ui.status(
                 "Kept",
                 &format!("{} (database, plugin, logs)", self.dir.display()),

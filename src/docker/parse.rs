@@ -81,6 +81,58 @@ pub struct Flag {
     pub value: Option<String>,
 }
 
+/// One `RUN --mount=...`: what BuildKit makes visible at `target` while that RUN runs, and
+/// takes away after it. Only `bind` mounts without `from` bring in build-context files; `cache`
+/// keeps a folder between builds (Go's module and build caches), never in the image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mount {
+    /// `bind` (the default), `cache`, `tmpfs`, `secret` or `ssh`, lower-cased.
+    pub kind: String,
+    /// `target=` (`dst=`, `destination=`), as written; relative to WORKDIR.
+    pub target: Option<String>,
+    /// `source=` (`src=`), as written: a path in the context or in `from`.
+    pub source: Option<String>,
+    /// `from=`: a stage or image instead of the build context.
+    pub from: Option<String>,
+    /// `rw` / `readwrite` on a bind mount (read-only otherwise); its writes are still dropped.
+    pub rw: bool,
+}
+
+impl Mount {
+    /// Reads one `--mount` value: comma-separated `key=value` fields (BuildKit's CSV form,
+    /// quotes allowed around a field), a bare word meaning `word=true`; unknown fields skipped.
+    pub fn read(value: &str) -> Mount {
+        let mut m = Mount {
+            kind: "bind".into(),
+            target: None,
+            source: None,
+            from: None,
+            rw: false,
+        };
+        for field in value.split(',') {
+            let field = field.trim().trim_matches('"');
+            let (key, v) = field.split_once('=').unwrap_or((field, "true"));
+            let v = v.trim_matches('"').to_string();
+            let yes = v.eq_ignore_ascii_case("true") || v == "1";
+            match key.trim().to_ascii_lowercase().as_str() {
+                "type" => m.kind = v.to_ascii_lowercase(),
+                "target" | "dst" | "destination" => m.target = Some(v),
+                "source" | "src" => m.source = Some(v),
+                "from" => m.from = Some(v),
+                "rw" | "readwrite" => m.rw = yes,
+                "ro" | "readonly" => m.rw = !yes,
+                _ => {}
+            }
+        }
+        m
+    }
+
+    /// Whether this mount shows build-context files (a bind mount not `from` a stage/image).
+    pub fn from_context(&self) -> bool {
+        self.kind == "bind" && self.from.is_none()
+    }
+}
+
 /// The arguments after the keyword and flags.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Args {
@@ -104,6 +156,15 @@ impl Instruction {
             .iter()
             .find(|f| f.name == name)
             .map(|f| f.value.as_deref().unwrap_or(""))
+    }
+
+    /// The `--mount` flags of a RUN, in order.
+    pub fn mounts(&self) -> Vec<Mount> {
+        self.flags
+            .iter()
+            .filter(|f| f.name == "mount")
+            .map(|f| Mount::read(f.value.as_deref().unwrap_or("")))
+            .collect()
     }
 
     /// The arguments as words: quotes removed, escapes applied and variables expanded from
@@ -490,6 +551,26 @@ mod tests {
         assert!(matches!(df.instructions[2].args, Args::Shell(_)));
         assert_eq!(df.instructions[3].flag("chmod"), Some("755"));
         assert_eq!(df.instructions[0].flag("platform"), Some("$P"));
+    }
+
+    #[test]
+    fn run_mounts() {
+        let df = parse("FROM x\nRUN --mount=type=cache,target=/go/pkg/mod \\\n    --mount=type=cache,id=gb,sharing=locked,dst=/root/.cache/go-build \\\n    --mount=target=.,rw \\\n    --mount=type=bind,from=deps,source=/out,target=/deps \\\n    go build -trimpath .\n");
+        let run = &df.instructions[1];
+        let mounts = run.mounts();
+        assert_eq!(mounts.len(), 4);
+        assert_eq!(mounts[0].kind, "cache");
+        assert_eq!(mounts[0].target.as_deref(), Some("/go/pkg/mod"));
+        assert_eq!(mounts[1].target.as_deref(), Some("/root/.cache/go-build"));
+        assert!(!mounts[1].from_context());
+        assert_eq!(mounts[2].kind, "bind");
+        assert_eq!(mounts[2].target.as_deref(), Some("."));
+        assert_eq!(mounts[2].source, None);
+        assert!(mounts[2].from_context());
+        assert!(mounts[2].rw && !mounts[0].rw);
+        assert!(!mounts[3].from_context());
+        assert_eq!(run.args, Args::Shell("go build -trimpath .".into()));
+        assert_eq!(run.end_line, 6);
     }
 
     #[test]

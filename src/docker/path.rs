@@ -43,6 +43,15 @@ pub fn join(base: &str, rel: &str) -> String {
     }
 }
 
+/// Whether absolute image path `path` is `dir` or inside it.
+pub fn within(path: &str, dir: &str) -> bool {
+    dir == "/"
+        || path == dir
+        || path
+            .strip_prefix(dir)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,6 +67,8 @@ mod tests {
     fn image_paths() {
         assert_eq!(join("/go", "src/../app"), "/go/app");
         assert_eq!(join("/go/", "/backend"), "/backend");
+        assert!(within("/b/x.so", "/b") && within("/b", "/b") && within("/b", "/"));
+        assert!(!within("/bb/x.so", "/b"));
         assert_eq!(parent_of("/backend/go.mod"), "/backend");
         assert_eq!(parent_of("/backend"), "/");
     }

@@ -10,7 +10,7 @@
 use super::copy::{has_wildcard, Context};
 use super::ignore::DockerIgnore;
 use super::parse::{self, Args, Dockerfile, Instruction, Warning};
-use super::path::{clean, join, parent_of};
+use super::path::{clean, join, parent_of, within};
 use super::{shellwords, Env};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -182,8 +182,16 @@ impl Stages {
                     }
                 }
                 "COPY" | "ADD" => self.copy(ins, ctx, ignore, &mut image, warnings),
-                // RUN is not replayed, except that `go mod vendor` makes vendor/ in the image.
+                // RUN is not replayed, except that `go mod vendor` makes vendor/ in the image,
+                // and tidy or download write go.sum: unless a mount covers what they write
+                // (a cache or bind mount there takes it away after the RUN).
                 "RUN" => {
+                    let mounted = mount_targets(ins, esc, &image);
+                    let kept = |rel: &str| {
+                        let abs = join(&image.workdir, rel);
+                        !mounted.iter().any(|m| within(&abs, m))
+                    };
+                    let (vendor_kept, sum_kept) = (kept("vendor"), kept("go.sum"));
                     let commands = shellwords::commands(&run_text(ins));
                     let runs = |sub: &[&str]| {
                         commands.iter().any(|c| {
@@ -191,11 +199,11 @@ impl Stages {
                                 .any(|w| w[0] == "go" && w[1..] == *sub)
                         })
                     };
-                    if runs(&["mod", "vendor"]) {
+                    if runs(&["mod", "vendor"]) && vendor_kept {
                         image.vendored_by_run = Some(ins.line);
                         image.vendored_with = image.files.keys().cloned().collect();
                     }
-                    if runs(&["mod", "tidy"]) || runs(&["get"]) {
+                    if (runs(&["mod", "tidy"]) || runs(&["get"])) && sum_kept {
                         image.tidied_by_run = Some(ins.line);
                     }
                     let bare_download = commands.iter().any(|c| {
@@ -205,7 +213,7 @@ impl Stages {
                                 .skip(1)
                                 .all(|w| w.starts_with('-'))
                     });
-                    if bare_download {
+                    if bare_download && sum_kept {
                         image.downloaded_by_run = Some(ins.line);
                     }
                 }
@@ -213,6 +221,65 @@ impl Stages {
             }
         }
         image
+    }
+
+    /// What a RUN's bind mounts of the build context show it, added to `image` (the image
+    /// before that RUN): each mount's source (the whole context by default) at its target,
+    /// hiding what the image had there. Only that RUN sees them; doctor reads the plugin's
+    /// `go build` through this, as in `RUN --mount=type=bind,target=. go build ...`. A missing
+    /// source fails the build as a COPY's does.
+    pub fn mount_context(
+        &self,
+        ins: &Instruction,
+        ctx: &Context,
+        ignore: &DockerIgnore,
+        image: &mut Image,
+        warnings: &mut Vec<Warning>,
+    ) {
+        let esc = self.df.escape;
+        for m in ins.mounts().iter().filter(|m| m.from_context()) {
+            let Some(target) = m.target.as_deref().map(|t| expand(t, esc, &image.env)) else {
+                warn(
+                    warnings,
+                    ins.line,
+                    "a RUN --mount has no target; the build fails".into(),
+                );
+                continue;
+            };
+            let target = join(&image.workdir, &target);
+            let source = m
+                .source
+                .as_deref()
+                .map_or_else(|| ".".to_string(), |s| expand(s, esc, &image.env));
+            let source = clean(&format!("/{source}"));
+            let source = match source.trim_start_matches('/') {
+                "" => ".".to_string(),
+                s => s.to_string(),
+            };
+            if ctx.is_dir(&source) {
+                image.files.retain(|path, _| !within(path, &target));
+                image.dirs.retain(|d| !within(d, &target) || *d == target);
+                image.dirs.insert(target.clone());
+                let files: Vec<(String, String)> = ctx
+                    .files_under(&source)
+                    .map(|(full, below)| (full.clone(), below.to_string()))
+                    .collect();
+                for (full, below) in files {
+                    image.put(join(&target, &below), &full, ins.line);
+                }
+            } else if ctx.sources(&source).contains(&source) {
+                image.put(target, &source, ins.line);
+            } else {
+                let why = match ignore.decider(&source) {
+                    Some(p) if !p.exception => format!(
+                        " (.dockerignore line {} `{}` leaves it out)",
+                        p.line, p.text
+                    ),
+                    _ => String::new(),
+                };
+                image.missing.push((ins.line, source, why));
+            }
+        }
     }
 
     /// Replays one COPY or ADD into `image`.
@@ -323,6 +390,20 @@ impl Stages {
             }
         }
     }
+}
+
+/// The absolute targets of a RUN's mounts (any kind): what the RUN writes there is gone after it.
+fn mount_targets(ins: &Instruction, esc: char, image: &Image) -> Vec<String> {
+    ins.mounts()
+        .iter()
+        .filter_map(|m| m.target.as_deref())
+        .map(|t| join(&image.workdir, &expand(t, esc, &image.env)))
+        .collect()
+}
+
+/// A mount field's value with the stage's variables expanded, quotes removed.
+fn expand(value: &str, esc: char, env: &Env) -> String {
+    shellwords::words(value, esc, Some(env)).join(" ")
 }
 
 /// A RUN's script: its shell text or exec words, then its heredoc bodies.
@@ -439,5 +520,39 @@ mod tests {
     fn go_mod_vendor_in_a_run_is_noted() {
         let (_, image, _) = replay("FROM x\nRUN <<EOF\ngo mod vendor\nEOF\n", "");
         assert_eq!(image.vendored_by_run, Some(2));
+        // Unless a mount takes vendor/ (or go.sum) away again after the RUN.
+        let (_, image, _) = replay(
+            "FROM x\nWORKDIR /b\nRUN --mount=type=cache,target=/b/vendor go mod vendor\nRUN --mount=type=bind,target=. go mod tidy\nRUN --mount=type=cache,target=/go/pkg/mod go mod download\n",
+            "",
+        );
+        assert_eq!(image.vendored_by_run, None);
+        assert_eq!(image.tidied_by_run, None);
+        assert_eq!(image.downloaded_by_run, Some(5));
+    }
+
+    #[test]
+    fn bind_mounts_show_context_files_to_their_run_only() {
+        let text = "FROM x\nWORKDIR /src\nCOPY profile/ old/\nRUN --mount=type=cache,target=/go/pkg/mod \\\n  --mount=type=bind,source=go.mod,target=go.mod \\\n  --mount=type=bind,source=profile,target=/p \\\n  --mount=type=bind,target=old \\\n  --mount=type=bind,source=gone,target=/g \\\n  --mount=type=bind,from=deps,target=/d \\\n  go build .\n";
+        let (stages, mut image, _) = replay(text, "");
+        let ignore = DockerIgnore::parse("");
+        let ctx = Context::new(PATHS.iter().copied(), Some(&ignore));
+        let run = &stages.df.instructions[3];
+        let mut warnings = Vec::new();
+        stages.mount_context(run, &ctx, &ignore, &mut image, &mut warnings);
+        assert_eq!(
+            files(&image),
+            vec![
+                "/p/profile.go",
+                "/p/sub/x.go",
+                "/src/go.mod",
+                "/src/old/go.mod",
+                "/src/old/main.go",
+                "/src/old/profile/profile.go",
+                "/src/old/profile/sub/x.go",
+            ]
+        );
+        assert_eq!(image.files["/src/go.mod"].line, 4);
+        assert_eq!(image.missing, vec![(4, "gone".to_string(), String::new())]);
+        assert!(warnings.is_empty(), "{warnings:?}");
     }
 }

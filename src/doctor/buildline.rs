@@ -14,6 +14,8 @@ pub struct GoFlags {
     pub tags: Vec<String>,
     /// `-C dir`.
     pub chdir: Option<String>,
+    /// `-o file` (or folder): where the plugin is written.
+    pub output: Option<String>,
 }
 
 /// One `go build` command found in a RUN.
@@ -207,6 +209,7 @@ fn read(args: &[String], flags: &mut GoFlags) -> Vec<String> {
                     .collect()
             }
             "C" => flags.chdir = value,
+            "o" => flags.output = value,
             _ => {}
         }
         i += 1;
@@ -256,6 +259,7 @@ mod tests {
         assert_eq!(f.module_mode.as_deref(), Some("vendor"));
         assert_eq!(f.tags, vec!["a", "b"]);
         assert_eq!(pkgs, vec!["./cmd/plugin"]);
+        assert_eq!(f.output.as_deref(), Some("./backend.so"));
         let (f, pkgs) = parse_flags(&[], Some("-trimpath=false"));
         assert_eq!(f.trimpath, Some(false));
         assert!(pkgs.is_empty());

@@ -65,8 +65,8 @@ pub const ALL: &[Check] = &[
     },
     Check {
         id: "D005",
-        summary: "the go build line lacks -buildmode=plugin or -trimpath, or cgo is off",
-        finds: "a build line without `-buildmode=plugin` or `-trimpath`, or `CGO_ENABLED=0`",
+        summary: "the go build lacks -buildmode=plugin or -trimpath, has cgo off, or writes under a mount",
+        finds: "a build line without `-buildmode=plugin` or `-trimpath`, `CGO_ENABLED=0`, or writing the plugin under one of its `RUN --mount`s (read-only, or gone after the RUN)",
         severity: Severity::Error,
         run: |f, _| plugin_build::check(f),
     },

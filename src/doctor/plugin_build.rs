@@ -1,8 +1,10 @@
 //! D005: the plugin's `go build` must have `-buildmode=plugin` (`--buildmode=plugin` too, as the
-//! official template writes it) and `-trimpath`, and must run with cgo on.
+//! official template writes it) and `-trimpath`, must run with cgo on, and must write the plugin
+//! where it stays (not under one of its RUN's mounts).
 
 use super::report::Problem;
 use super::{Facts, Finding};
+use crate::docker::path::{join, within};
 
 const BUILD_LINE: &str = "RUN go build -trimpath -buildmode=plugin -o ./backend.so .";
 
@@ -42,6 +44,30 @@ pub fn check(f: &Facts) -> Vec<Finding> {
             b.line,
             format!("the go build on line {} lacks -trimpath; the plugin fails to load with `plugin was built with a different version of package internal/goarch`", b.line),
             format!("add -trimpath: `{BUILD_LINE}`"),
+        )));
+    }
+    // The plugin written under one of the RUN's mounts: a bind mount is read-only, and what is
+    // written to any mount is gone after the RUN, so the later COPY of backend.so finds nothing.
+    let written = join(&b.dir, b.flags.output.as_deref().unwrap_or("plugin.so"));
+    if let Some((m, target)) = b.mounts.iter().rev().find(|(_, t)| within(&written, t)) {
+        let shown = b.flags.output.as_deref().unwrap_or("the plugin");
+        let (what, fails) = if m.kind == "bind" && !m.rw {
+            (
+                "a read-only bind mount",
+                "the build fails with `read-only file system`",
+            )
+        } else {
+            (
+                "a mount",
+                "what is written there is gone after the RUN, so the image has no plugin to copy",
+            )
+        };
+        out.push(Finding::manual(Problem::new(
+            "D005",
+            &f.dockerfile_path,
+            b.line,
+            format!("the go build on line {} writes {shown} into {target}, {what} (`--mount=type={}`); {fails}", b.line, m.kind),
+            "write the plugin outside the mounts, e.g. `-o /backend.so`, and copy it from there: `COPY --from=builder /backend.so /nakama/data/modules/`".into(),
         )));
     }
     if let Some((value, line)) = &b.cgo {

@@ -1,15 +1,17 @@
 //! The plugin's build as doctor sees it: the Dockerfile's stages replayed
 //! ([`crate::docker::replay`]) up to the plugin's `go build`, which folder it runs in, with which
-//! flags and variables, and which repo files are in the image by then.
+//! flags and variables, and which repo files are in the image by then (or bind-mounted from the
+//! context into that RUN: `RUN --mount=type=bind,target=. go build`).
 
 use super::buildline::{self, GoFlags};
 use super::repo::{Kind, Repo};
 use crate::docker::copy::{has_wildcard, Context};
 use crate::docker::glob::Glob;
 use crate::docker::ignore::DockerIgnore;
-use crate::docker::parse::Warning;
+use crate::docker::parse::{Mount, Warning};
 use crate::docker::path::join;
 use crate::docker::replay::{Image, Stages};
+use crate::docker::shellwords::words;
 use std::collections::BTreeMap;
 
 /// The `go build` the plugin comes from.
@@ -24,6 +26,9 @@ pub struct GoBuild {
     pub packages: Vec<String>,
     /// CGO_ENABLED as the command sees it: (value, line it was set on).
     pub cgo: Option<(String, usize)>,
+    /// The RUN's `--mount`s, each with its target made absolute: what is written under one is
+    /// gone after the RUN (and a bind mount is read-only unless `rw`).
+    pub mounts: Vec<(Mount, String)>,
 }
 
 /// The Dockerfile read as a build: stages, the plugin's `go build`, and the builder's image at
@@ -82,6 +87,10 @@ impl Model {
         };
         model.image = docker.replay(stage, Some(ins), &ctx, ignore, &mut warnings);
         model.bare = docker.replay(stage, Some(ins), &bare_ctx, ignore, &mut Vec::new());
+        // What the build's own RUN bind-mounts from the context is there for go build too.
+        let run = &docker.df.instructions[ins];
+        docker.mount_context(run, &ctx, ignore, &mut model.image, &mut warnings);
+        docker.mount_context(run, &bare_ctx, ignore, &mut model.bare, &mut Vec::new());
         // The stages the builder does not build on still fail the build on a bad COPY; their
         // `--from` copies are the normal way to take the plugin, so those notes are dropped.
         let chain = docker.chain(stage);
@@ -120,6 +129,16 @@ impl Model {
                 origin.get("CGO_ENABLED").copied().unwrap_or(line),
             )
         });
+        let mounts = run
+            .mounts()
+            .into_iter()
+            .filter_map(|m| {
+                let target = m.target.as_deref()?;
+                let target = words(target, model.docker.df.escape, Some(&env)).join(" ");
+                let abs = join(&image.workdir, &target);
+                Some((m, abs))
+            })
+            .collect();
         model.build = Some(GoBuild {
             stage,
             line,
@@ -127,6 +146,7 @@ impl Model {
             flags,
             packages,
             cgo,
+            mounts,
         });
         model.warnings = warnings;
         model

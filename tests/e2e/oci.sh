@@ -132,6 +132,13 @@ fi
 copy_line="COPY inventory/ inventory/"
 if grep -qxF "$copy_line" "$game/Dockerfile"; then pass "the Dockerfile has '$copy_line'"; else
     fail "the Dockerfile has '$copy_line'"; fi
+# Go's caches as BuildKit cache mounts on both RUN lines (build.sh leaves those folders to them).
+mounts="$(grep -cE -- '--mount=type=cache,target=/go/pkg/mod( |$)' "$game/Dockerfile" || true)"
+if [ "$mounts" = 2 ] && grep -qE -- '--mount=type=cache,target=/root/.cache/go-build( |$)' "$game/Dockerfile"; then
+    pass "the Dockerfile cache-mounts /go/pkg/mod (download and build) and /root/.cache/go-build"
+else
+    fail "the Dockerfile cache-mounts /go/pkg/mod (download and build) and /root/.cache/go-build" "$(grep -E '^RUN|--mount' "$game/Dockerfile")"
+fi
 module_line="$(sed -nE 's/^[[:space:]]*logger\.Info\("([^"]* module loaded)"\).*/\1/p' "$game/main.go" | head -1)"
 
 # ---------------------------------------------------------------------------------------
@@ -140,6 +147,13 @@ tag="localhost/scaffold-oci-e2e/ocigame:$run_id"
 if bash "$oci/build.sh" "$game" -t "$tag" >"$tmp/logs/build.log" 2>&1; then
     grep -E '^\[[0-9]+/[0-9]+\] STEP|^STEP' "$tmp/logs/build.log" | sed 's/^/  /'
     pass "the image builds ($tag)"
+    if [ "${SCAFFOLD_OCI_GO_CACHE:-host}" = none ]; then
+        pass "the build used the Dockerfile's own cache mounts (SCAFFOLD_OCI_GO_CACHE=none: nothing else mounted)"
+    elif [ "$(grep -c 'cache-mounts .* itself' "$tmp/logs/build.log")" = 2 ]; then
+        pass "the build used the Dockerfile's own cache mounts (no host cache mounted over them)"
+    else
+        fail "the build used the Dockerfile's own cache mounts" "$(grep '^oci:' "$tmp/logs/build.log")"
+    fi
 else
     tag="" # nothing to remove
     abort "the generated Dockerfile builds" "$tmp/logs/build.log"
@@ -175,7 +189,7 @@ else
     else
         fail "its log says '$want'" "$(grep -iE 'error|package' "$tmp/logs/control.log" | tail -n 5)"
     fi
-    if grep -qE 'STEP [0-9]+/[0-9]+: RUN go build' "$tmp/logs/control.log"; then
+    if grep -qE 'STEP [0-9]+/[0-9]+: RUN( +--mount=[^ ]+)* +go build' "$tmp/logs/control.log"; then
         pass "it failed at the RUN go build step (not before)"
     else
         fail "it failed at the RUN go build step (not before)" "$(tail -n 5 "$tmp/logs/control.log")"

@@ -388,7 +388,7 @@ fn refuses_a_hand_edited_block_with_a_diff_and_force_replaces_it() {
         &repo,
         &["add-package", "inventory"],
         &[
-            "the Dockerfile's managed block (lines 14-17) was edited by hand",
+            "the Dockerfile's managed block (lines 18-21) was edited by hand",
             "scaffold sync --force",
             "-COPY mine/ mine/",
             "+COPY inventory/ inventory/",

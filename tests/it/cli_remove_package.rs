@@ -119,7 +119,7 @@ fn delete_is_refused_while_a_hand_written_line_still_copies_the_folder() {
         "COPY --chown=1000:1000 inventory/ inventory/",
         "ADD ./inventory/data.json /backend/data.json",
     ] {
-        let edited = docker.replace("RUN go build", &format!("{line}\nRUN go build"));
+        let edited = docker.replace(BUILD_RUN, &format!("{line}\n{BUILD_RUN}"));
         write(root.join("Dockerfile"), &edited);
         let at = edited.lines().position(|l| l == line).unwrap() + 1;
         commit_all(&root, "hand-written copy");

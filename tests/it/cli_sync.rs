@@ -333,7 +333,7 @@ fn missing_markers_point_to_adopt() {
     let (pre2, block, post2) = split_block(&after);
     // Right before the build line, the rest of the file as it was.
     assert_eq!(pre2, format!("{pre}\n"));
-    assert!(post2.starts_with("RUN go build"), "{after}");
+    assert!(post2.starts_with(BUILD_RUN), "{after}");
     assert_eq!(post2, post.trim_start_matches('\n'));
     assert!(block.contains("\nCOPY profile/ profile/\n"));
     repo.run(&["sync", "--check"]).ok();
@@ -438,7 +438,7 @@ fn adopt_folds_hand_written_copies_of_package_folders_into_the_block() {
         .replace("COPY profile/ profile/\n", "")
         .replace("COPY ./inventory /backend/inventory\n", "");
     assert_eq!(format!("{pre}{post}"), kept);
-    assert!(post.starts_with("RUN go build"), "{adopted}");
+    assert!(post.starts_with(BUILD_RUN), "{adopted}");
     assert!(
         block.starts_with(&expected_begin(&[
             "COPY inventory/ inventory/",

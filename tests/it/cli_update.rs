@@ -451,8 +451,8 @@ fn the_package_block_and_wiring_are_regenerated_not_merged() {
     // The scaffold changes the lines around the block, which the user's block changed too.
     s.edit_template(
         "Dockerfile.hbs",
-        "COPY *.go ./\n# scaffold:packages begin\n# scaffold:packages end\n\nRUN go build",
-        "COPY *.go ./\n# One COPY line per package folder, kept by scaffold:\n# scaffold:packages begin\n# scaffold:packages end\n# The plugin:\nRUN go build",
+        &format!("COPY *.go ./\n# scaffold:packages begin\n# scaffold:packages end\n\n{BUILD_RUN}"),
+        &format!("COPY *.go ./\n# One COPY line per package folder, kept by scaffold:\n# scaffold:packages begin\n# scaffold:packages end\n# The plugin:\n{BUILD_RUN}"),
     );
     s.release("v2");
 
@@ -464,7 +464,7 @@ fn the_package_block_and_wiring_are_regenerated_not_merged() {
         ),
         "{docker}"
     );
-    assert!(docker.contains("COPY inventory/ inventory/\nCOPY profile/ profile/\n# scaffold:packages end\n# The plugin:\nRUN go build"), "{docker}");
+    assert!(docker.contains(&format!("COPY inventory/ inventory/\nCOPY profile/ profile/\n# scaffold:packages end\n# The plugin:\n{BUILD_RUN}")), "{docker}");
     s.env.run_in(&s.game, &["sync", "--check"]).ok();
     assert!(s.read("packages_gen.go").contains("inventory.Register"));
 }
@@ -682,7 +682,7 @@ fn an_adopted_repo_has_nothing_to_update_from() {
 const VERSIONS: &[(u32, &str)] = &[
     (1, "8b5214cbd49c8a25"),
     (2, "e90ca1b98cb4c321"),
-    (3, "bcde301790117d85"),
+    (3, "c6ca8827a9543239"),
 ];
 
 /// A short SHA-256 over a `project/` folder's paths and bytes.

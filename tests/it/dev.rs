@@ -547,3 +547,246 @@ fn dev_says_when_nakama_cannot_be_fetched() {
         .arg(tmp.path())
         .status();
 }
+
+/// Every path below `dir` (folders too), relative, sorted.
+fn everything_under(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            out.push(p.strip_prefix(dir).unwrap().display().to_string());
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                todo.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn ctrl_c_during_the_first_server_build_leaves_nothing_in_the_temp_folder() {
+    if crate::common::skip("dev") {
+        return;
+    }
+    // A cache of its own, so Nakama is built (and Go's build cache starts empty: the build is
+    // long enough to interrupt), and a temp folder of its own to look into afterwards.
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("game");
+    let made = Command::new(env!("CARGO_BIN_EXE_scaffold"))
+        .args(["new", "--yes", "--no-git"])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    let temp = tmp.path().join("tmp");
+    let cache = tmp.path().join("cache");
+    std::fs::create_dir_all(&temp).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_scaffold"))
+        .arg("dev")
+        .current_dir(&repo)
+        .env("XDG_CACHE_HOME", &cache)
+        .env("TMPDIR", &temp)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("scaffold dev starts");
+    let mut dev = Dev::read(child, None);
+    dev.wait_for("the server build", Duration::from_secs(600), |l| {
+        l.iter().any(|l| l.contains("Building Nakama"))
+    });
+    // Go's work folder exists (the compiler runs) before the Ctrl-C.
+    let start = Instant::now();
+    while !everything_under(&temp).iter().any(|p| {
+        p.rsplit('/')
+            .next()
+            .is_some_and(|name| name.starts_with("go-build"))
+    }) {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "no Go work folder under {} while the server builds: {:?}\n{}",
+            temp.display(),
+            everything_under(&temp),
+            dev.text()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    let status = dev.interrupt();
+    assert!(
+        status.success(),
+        "Ctrl-C is a clean stop: {status}\n{}",
+        dev.text()
+    );
+    assert!(dev.text().contains("Interrupted"), "{}", dev.text());
+    assert_eq!(
+        everything_under(&temp),
+        Vec::<String>::new(),
+        "left in the temp folder after Ctrl-C"
+    );
+    // No half-built server in the cache either.
+    let built = cache.join("scaffold/nakama");
+    let left: Vec<String> = everything_under(&built);
+    assert!(left.is_empty(), "left in {}: {left:?}", built.display());
+    // Go writes its module cache read-only; let the temp dir go.
+    let _ = Command::new("chmod")
+        .args(["-R", "u+w"])
+        .arg(tmp.path())
+        .status();
+}
+
+/// A Go module proxy in a folder (`GOPROXY=file://...`) serving one module version made of
+/// `files` (path in the module, text); its go.mod is the file named `go.mod`.
+fn file_proxy(root: &Path, module: &str, version: &str, files: &[(&str, &str)]) -> String {
+    let at = root.join(module).join("@v");
+    std::fs::create_dir_all(&at).unwrap();
+    std::fs::write(at.join("list"), format!("{version}\n")).unwrap();
+    std::fs::write(
+        at.join(format!("{version}.info")),
+        format!("{{\"Version\":\"{version}\",\"Time\":\"2026-01-01T00:00:00Z\"}}"),
+    )
+    .unwrap();
+    let go_mod = files.iter().find(|(p, _)| *p == "go.mod").unwrap().1;
+    std::fs::write(at.join(format!("{version}.mod")), go_mod).unwrap();
+    // A module zip: every file under `MODULE@VERSION/`.
+    let zip = at.join(format!("{version}.zip"));
+    let listing: Vec<String> = files
+        .iter()
+        .map(|(p, text)| format!("{module}@{version}/{p}\0{text}"))
+        .collect();
+    let made = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1], 'w')\nfor entry in sys.stdin.read().split('\\x01'):\n    name, text = entry.split('\\0', 1)\n    z.writestr(name, text)\nz.close()",
+        ])
+        .arg(&zip)
+        .stdin(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(listing.join("\u{1}").as_bytes())?;
+            child.wait()
+        })
+        .expect("python3 writes the module zip");
+    assert!(made.success());
+    format!("file://{}", root.display())
+}
+
+/// A repo made by `new`, and `scaffold ARGS` in it with only `proxy` to fetch modules from (an
+/// empty module cache and scaffold cache of its own).
+fn with_proxy(tmp: &Path, proxy: &str, args: &[&str]) -> std::process::Output {
+    let repo = tmp.join("game");
+    if !repo.exists() {
+        let made = Command::new(env!("CARGO_BIN_EXE_scaffold"))
+            .args(["new", "--yes", "--no-git"])
+            .arg(&repo)
+            .output()
+            .unwrap();
+        assert!(made.status.success(), "{made:?}");
+    }
+    Command::new(env!("CARGO_BIN_EXE_scaffold"))
+        .args(args)
+        .current_dir(&repo)
+        .env("XDG_CACHE_HOME", tmp.join("cache"))
+        .env("GOMODCACHE", tmp.join("modcache"))
+        .env("GOPROXY", proxy)
+        .env("GOSUMDB", "off")
+        .env("GOFLAGS", "")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+/// A stand-in for Nakama 3.40.0's module whose go.mod requires a module the proxy lacks.
+fn server_needing_a_missing_module(tmp: &Path) -> String {
+    file_proxy(
+        &tmp.join("proxy"),
+        "github.com/heroiclabs/nakama/v3",
+        "v3.40.0",
+        &[
+            (
+                "go.mod",
+                "module github.com/heroiclabs/nakama/v3\n\ngo 1.21\n\nrequire example.com/gone v1.0.0\n",
+            ),
+            ("main.go", "package main\n\nfunc main() {}\n"),
+        ],
+    )
+}
+
+#[test]
+fn dev_names_the_module_its_server_needs_that_the_proxy_does_not_serve() {
+    if crate::common::skip("dev") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let proxy = server_needing_a_missing_module(tmp.path());
+    let out = with_proxy(tmp.path(), &proxy, &["dev"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("error: cannot run Nakama 3.40.0 here: the Go module proxy ({proxy}) does not serve example.com/gone@v1.0.0 (")),
+        "{err}"
+    );
+    assert!(err.contains("`scaffold releases` shows them"), "{err}");
+    // Said before the Go download and the server build, and nothing was started.
+    for later in ["Downloading Go", "Building Nakama", "Session "] {
+        assert!(!err.contains(later), "`{later}` before the refusal: {err}");
+    }
+    let _ = Command::new("chmod")
+        .args(["-R", "u+w"])
+        .arg(tmp.path())
+        .status();
+}
+
+#[test]
+fn releases_says_which_releases_dev_can_run_here() {
+    if crate::common::skip("go") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let proxy = server_needing_a_missing_module(tmp.path());
+    let out = with_proxy(tmp.path(), &proxy, &["releases", "--json"]);
+    assert!(out.status.success(), "{out:?}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = report["releases"].as_array().unwrap();
+    let of = |v: &str| rows.iter().find(|r| r["nakama"] == v).unwrap();
+    // The proxy serves 3.40.0's server module, and no other release's.
+    assert_eq!(of("3.40.0")["dev"], "yes");
+    assert_eq!(of("3.40.0")["dev_why"], serde_json::Value::Null);
+    assert_eq!(of("3.39.0")["dev"], "no");
+    let why = of("3.39.0")["dev_why"].as_str().unwrap();
+    assert!(
+        why.starts_with(
+            "the Go module proxy does not serve github.com/heroiclabs/nakama/v3@v3.39.0 ("
+        ),
+        "{why}"
+    );
+    assert!(rows
+        .iter()
+        .all(|r| r["dev"] == "no" || r["nakama"] == "3.40.0"));
+    let table = with_proxy(tmp.path(), &proxy, &["releases"]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    let line = |v: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("{v} ")))
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        text.lines().next().unwrap().contains("scaffold dev here"),
+        "{text}"
+    );
+    assert!(line("3.40.0").contains(" yes "), "{text}");
+    assert!(line("3.39.0").contains(" no ("), "{text}");
+    let _ = Command::new("chmod")
+        .args(["-R", "u+w"])
+        .arg(tmp.path())
+        .status();
+}

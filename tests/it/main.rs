@@ -5,6 +5,7 @@
 mod common;
 
 mod block_property;
+mod cache_mounts;
 mod cli_add_package;
 mod cli_kinds;
 mod cli_new;
@@ -13,6 +14,7 @@ mod cli_remove_package;
 mod cli_sync;
 mod cli_update;
 mod cli_upgrade;
+mod compose_watch;
 mod dev;
 mod docs;
 mod doctor;

@@ -199,8 +199,8 @@ const CASES: &[Case] = &[
         edit: |r| {
             r.run(&["add-package", "inventory"]).ok();
             let text = r.read("Dockerfile").replacen(
-                "RUN go build",
-                "COPY --chown=1000:1000 inventory/ inventory/\nRUN go build",
+                BUILD_RUN,
+                &format!("COPY --chown=1000:1000 inventory/ inventory/\n{BUILD_RUN}"),
                 1,
             );
             r.write("Dockerfile", text);
@@ -317,8 +317,8 @@ const CASES: &[Case] = &[
                     "COPY go.mod \\\n     go.sum \\\n     ./\n",
                 )
                 .replace(
-                    "RUN go build -trimpath",
-                    "RUN go env GOVERSION && \\\n    go build -trimpath",
+                    "    go build -trimpath",
+                    "    go env GOVERSION && \\\n    go build -trimpath",
                 );
             r.write("Dockerfile", text);
             cmd(r, &["add-package", "inventory"])
@@ -366,7 +366,68 @@ const CASES: &[Case] = &[
             Ends::Hand
         },
     },
+    Case {
+        // A person's own cache mounts (an id, sharing=locked, one line), adopted, then a
+        // package added: the mount lines are kept as written and the build still runs.
+        name: "the user's own cache mounts, adopted, add-package",
+        new: &[],
+        edit: |r| {
+            let text = r
+                .read("Dockerfile")
+                .replace(
+                    "RUN --mount=type=cache,target=/go/pkg/mod \\\n    go mod download",
+                    "RUN --mount=type=cache,id=gomod,sharing=locked,target=/go/pkg/mod go mod download",
+                )
+                .replace(
+                    BUILD_RUN,
+                    "RUN --mount=type=cache,id=gomod,sharing=locked,target=/go/pkg/mod --mount=type=cache,dst=/root/.cache/go-build go build",
+                );
+            let (pre, _, post) = split_block(&text);
+            r.write("Dockerfile", format!("{pre}COPY profile/ profile/\n{post}"));
+            r.run(&["sync", "--adopt"]).ok();
+            cmd(r, &["add-package", "inventory"])
+        },
+    },
+    Case {
+        // Docker's Go guide (`docker init`): nothing copied, the context bind-mounted into the
+        // build. (Targets absolute: buildah 1.28 refuses relative ones, BuildKit takes both.)
+        name: "sources bind-mounted into the build, not copied",
+        new: &[],
+        edit: |r| {
+            r.write("Dockerfile", BIND_MOUNTED);
+            Ends::Hand
+        },
+    },
+    Case {
+        name: "sources bind-mounted, the plugin written into the read-only mount",
+        new: &[],
+        edit: |r| {
+            r.write(
+                "Dockerfile",
+                BIND_MOUNTED.replace("-o /bin/backend.so", "-o ./backend.so"),
+            );
+            Ends::Hand
+        },
+    },
 ];
+
+/// The builder stage as Docker's Go guide writes it: go.mod and go.sum bind-mounted for the
+/// download, the whole context for the build.
+const BIND_MOUNTED: &str = "FROM heroiclabs/nakama-pluginbuilder:3.40.0 AS builder
+WORKDIR /src
+RUN --mount=type=cache,target=/go/pkg/mod/ \\
+    --mount=type=bind,source=go.sum,target=/src/go.sum \\
+    --mount=type=bind,source=go.mod,target=/src/go.mod \\
+    go mod download -x
+RUN --mount=type=cache,target=/go/pkg/mod/ \\
+    --mount=type=cache,target=/root/.cache/go-build \\
+    --mount=type=bind,target=/src \\
+    go build -trimpath -buildmode=plugin -o /bin/backend.so .
+
+FROM heroiclabs/nakama:3.40.0
+COPY --from=builder /bin/backend.so /nakama/data/modules/
+COPY local.yml /nakama/data/
+";
 
 /// Builds the builder stage of `root` with buildah; (succeeded, the log's last lines).
 fn oci_build(root: &Path) -> (bool, String) {

@@ -425,6 +425,11 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// How the generated Dockerfile's build RUN begins: Go's module and build caches mounted
+/// (BuildKit cache mounts), then `go build`. Tests that insert a line before the build, or
+/// check that something ends right before it, look for this.
+pub const BUILD_RUN: &str = "RUN --mount=type=cache,target=/go/pkg/mod \\\n    --mount=type=cache,target=/root/.cache/go-build \\\n    go build";
+
 /// The lines strictly between the block markers (LF or CRLF), without line endings.
 pub fn block_lines(dockerfile: &str) -> Vec<String> {
     let lines: Vec<&str> = dockerfile.lines().collect();

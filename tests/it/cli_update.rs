@@ -642,8 +642,10 @@ fn a_version_2_repo_takes_the_ci_that_installs_the_wheel() {
         [
             ".github/workflows/ci.yml",
             ".gitignore",
+            "Dockerfile",
             "Makefile",
             "README.md",
+            "docker-compose.yml",
             "scaffold.toml"
         ]
     );

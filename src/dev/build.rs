@@ -11,48 +11,23 @@ use std::process::Command;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-/// The go command on this machine, as it is before any toolchain switch.
-pub struct GoEnv {
-    pub go: PathBuf,
-    local: String,
-    modcache: String,
-    platform: String,
-    /// Where modules come from, for the message when a release cannot be fetched.
-    pub goproxy: String,
-}
+/// The go command on this machine, as it is before any toolchain switch: the shared runner's
+/// ([`crate::go::toolchain`]).
+pub use crate::go::toolchain::GoEnv;
 
-impl GoEnv {
-    /// Finds `go` and the C compiler cgo needs; nothing is downloaded.
-    pub fn probe(stop: &AtomicBool) -> Result<Self> {
-        let go = which("go")
-            .or_else(|| {
-                let p = PathBuf::from("/usr/local/go/bin/go");
-                p.is_file().then_some(p)
-            })
-            .context("`go` is not on PATH; install Go 1.21 or newer from https://go.dev/dl (it fetches the exact release a plugin needs by itself)")?;
-        let vars = ["GOVERSION", "GOMODCACHE", "GOOS", "GOARCH", "CC", "GOPROXY"];
-        // GOTOOLCHAIN=local: the installed go answers without switching or downloading.
-        let env = run_checked(
-            Command::new(&go)
-                .arg("env")
-                .args(vars)
-                .env("GOTOOLCHAIN", "local"),
-            stop,
-            "`go env`",
-        )?;
-        let lines: Vec<&str> = env.lines().collect();
-        let [local, modcache, goos, goarch, cc, goproxy] = lines[..] else {
-            bail!("unexpected `go env` output:\n{env}");
-        };
-        check_cc(cc)?;
-        Ok(Self {
-            go,
-            local: local.to_string(),
-            modcache: modcache.to_string(),
-            platform: format!("{goos}-{goarch}"),
-            goproxy: goproxy.to_string(),
+/// Finds `go` (on PATH, else where the official archive installs it) and the C compiler cgo
+/// needs; nothing is downloaded.
+pub fn probe(stop: &AtomicBool) -> Result<GoEnv> {
+    let go = GoEnv::on_path()
+        .or_else(|| {
+            let p = PathBuf::from("/usr/local/go/bin/go");
+            p.is_file().then_some(p)
         })
-    }
+        .context("`go` is not on PATH; install Go 1.21 or newer from https://go.dev/dl (it fetches the exact release a plugin needs by itself)")?;
+    let json = run_checked(&mut GoEnv::env_command(&go), stop, "`go env`")?;
+    let env = GoEnv::parse(&go, &json).map_err(crate::error::Error::msg)?;
+    check_cc(&env.cc)?;
+    Ok(env)
 }
 
 /// The go command pinned to one Go release.
@@ -70,20 +45,15 @@ impl Toolchain {
             go: env.go.clone(),
             version: version.clone(),
         };
-        let cached = env.local == version
-            || Path::new(&env.modcache)
-                .join(format!(
-                    "golang.org/toolchain@v0.0.1-{version}.{}",
-                    env.platform
-                ))
-                .is_dir();
+        let cached = env.exact(&version).is_some();
         let check = || {
             run_checked(
                 this.command().args(["version"]),
                 stop,
                 &format!(
                     "fetching Go {} (golang.org/toolchain from {})",
-                    release.go, env.goproxy
+                    release.go,
+                    env.goproxy()
                 ),
             )
             .map_err(|err| {
@@ -195,8 +165,10 @@ mod tests {
             go: which(program).unwrap(),
             local: "go1.20.14".into(),
             modcache: modcache.display().to_string(),
+            cache: String::new(),
             platform: "linux-amd64".into(),
-            goproxy: "https://proxy.example".into(),
+            cc: "gcc".into(),
+            network: vec![("GOPROXY".into(), "https://proxy.example".into())],
         }
     }
 
@@ -206,7 +178,10 @@ mod tests {
         let release = crate::versions::default_release();
         let modcache = tempfile::tempdir().unwrap();
         let toolchain = format!("golang.org/toolchain@v0.0.1-go{}.linux-amd64", release.go);
-        std::fs::create_dir_all(modcache.path().join(toolchain)).unwrap();
+        // Fetched already (its go binary is there), so no download is announced.
+        let bin = modcache.path().join(toolchain).join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        std::fs::copy(which("true").unwrap(), bin.join("go")).unwrap();
         let env = env_with("echo", modcache.path());
         let err = Toolchain::prepare(&env, release, &AtomicBool::new(false), Ui::default())
             .err()

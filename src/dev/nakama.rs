@@ -56,7 +56,7 @@ pub fn fetch_source(env: &GoEnv, release: &Release, stop: &AtomicBool) -> Result
         err!(
             "cannot fetch Nakama {} ({spec}) from the Go module proxy ({}): {why}\nIf the proxy does not serve that release, point GOPROXY at one that does, or move the repo to a release it serves with `scaffold upgrade --nakama VERSION`",
             release.nakama,
-            env.goproxy
+            env.goproxy()
         )
     };
     let info: serde_json::Value =

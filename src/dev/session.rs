@@ -1,7 +1,7 @@
 //! One `scaffold dev` run: prepare the toolchain and server, start the database and Nakama,
 //! rebuild and restart on every save, and on Ctrl-C stop everything it started.
 
-use super::build::{self, human, Built, GoEnv, Toolchain};
+use super::build::{self, human, Built, Toolchain};
 use super::nakama::{self, Health, Launch, Ports, Server};
 use super::postgres::{self, Postgres};
 use super::process::{self, is_executable, is_root, random_hex, Interrupted};
@@ -44,7 +44,7 @@ pub fn run(opts: Options, ui: Ui) -> Result<()> {
         ),
     );
     let result = (|| -> Result<()> {
-        let env = GoEnv::probe(&stop)?;
+        let env = build::probe(&stop)?;
         let binary = nakama::cached_binary(release)?;
         // Fetch first: a release the proxy lacks fails before the Go download and the build.
         let source = if is_executable(&binary) {

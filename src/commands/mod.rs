@@ -60,7 +60,9 @@ pub fn finish(
     ui: Ui,
     headline: Option<Headline>,
 ) -> Result<()> {
-    let mut report = Report::new(command, root);
+    // Green means it builds: the repo as planned is judged first (by Go when it is there).
+    let judge = crate::doctor::gate::check_plan(root, &plan)?;
+    let mut report = Report::new(command, root).with("judge", &judge);
     report.dry_run = dry_run;
     report.created = plan.created();
     report.changed = plan.changed();
@@ -89,9 +91,25 @@ pub fn finish(
             ui.status(if dry_run { "Would update" } else { "Updated" }, f);
         }
     }
+    judged(&judge, &mut report, ui);
     for w in &report.warnings {
         ui.warn(w);
     }
     ui.report(report);
     Ok(())
+}
+
+/// Says who judged the build: a status line for Go, a warning for the static rules.
+pub fn judged(judge: &crate::judge::Judge, report: &mut Report, ui: Ui) {
+    if judge.is_go() {
+        ui.status(
+            "Checked",
+            &format!("the Docker build with {}", judge.describe()),
+        );
+    } else {
+        report.warnings.push(format!(
+            "the Docker build was checked with {}",
+            judge.describe()
+        ));
+    }
 }

@@ -21,6 +21,9 @@ pub struct Placed {
     pub from: String,
     /// The COPY or ADD line.
     pub line: usize,
+    /// Named by the COPY source itself (not found in a folder it copies): Docker follows a
+    /// link named so, and copies a link found in a folder as a link.
+    pub top: bool,
 }
 
 /// A stage's filesystem (as far as the context goes) and state at one instruction.
@@ -46,7 +49,7 @@ pub struct Image {
 }
 
 impl Image {
-    fn put(&mut self, path: String, from: &str, line: usize) {
+    fn put(&mut self, path: String, from: &str, line: usize, top: bool) {
         let mut p = parent_of(&path);
         while p != "/" && self.dirs.insert(p.clone()) {
             p = parent_of(&p);
@@ -57,6 +60,7 @@ impl Image {
             Placed {
                 from: from.to_string(),
                 line,
+                top,
             },
         );
     }
@@ -305,7 +309,7 @@ impl Stages {
                     .collect();
                 for (full, below) in files {
                     let target = if parents { &full } else { &below };
-                    image.put(join(&dest_abs, target), &full, ins.line);
+                    image.put(join(&dest_abs, target), &full, ins.line, false);
                 }
                 image.dirs.insert(dest_abs.clone());
             } else {
@@ -319,7 +323,7 @@ impl Stages {
                 } else {
                     dest_abs.clone()
                 };
-                image.put(target, &m, ins.line);
+                image.put(target, &m, ins.line, true);
             }
         }
     }

@@ -39,9 +39,11 @@ pub struct Image {
     pub vendored_by_run: Option<usize>,
     /// The files in the image when that `go mod vendor` ran: it vendors only what they import.
     pub vendored_with: BTreeSet<String>,
-    /// A `RUN go mod tidy` (or `go get`) before the build writes go.sum in the image.
+    /// A `RUN go mod tidy` (or `go get`) before the build writes go.sum in the image (unless
+    /// a later COPY brings go.sum again).
     pub tidied_by_run: Option<usize>,
-    /// A `RUN go mod download` (no arguments) adds go.sum's go.mod hashes, not the modules'.
+    /// A `RUN go mod download` (no arguments) adds go.sum's go.mod hashes, not the modules'
+    /// (unless a later COPY brings go.sum again).
     pub downloaded_by_run: Option<usize>,
     /// COPY/ADD sources (no wildcard) that are not in the build context, which Docker fails
     /// on: (line, source as written, why, e.g. the .dockerignore line that leaves it out).
@@ -50,6 +52,12 @@ pub struct Image {
 
 impl Image {
     fn put(&mut self, path: String, from: &str, line: usize, top: bool) {
+        // A go.sum copied after `go mod download` or `go mod tidy` replaces the one they
+        // wrote: what they added is gone again.
+        if path.ends_with("/go.sum") {
+            self.downloaded_by_run = None;
+            self.tidied_by_run = None;
+        }
         let mut p = parent_of(&path);
         while p != "/" && self.dirs.insert(p.clone()) {
             p = parent_of(&p);

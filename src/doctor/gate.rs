@@ -59,12 +59,19 @@ pub fn check_plan(root: &Path, plan: &Plan) -> Result<Judge> {
         return Ok(judge);
     }
     let report = diagnosis.report();
-    let first = report.problems.iter().find(|p| p.id == "D010").or_else(|| {
-        report
-            .problems
-            .iter()
-            .find(|p| BUILD_CHECKS.contains(&p.id.as_str()))
-    });
+    // Go's finding first; else the static one that explains it (a build check, or D003 for
+    // a go line).
+    let first = report
+        .problems
+        .iter()
+        .find(|p| p.id == "D010")
+        .or_else(|| {
+            report
+                .problems
+                .iter()
+                .find(|p| BUILD_CHECKS.contains(&p.id.as_str()))
+        })
+        .or_else(|| report.problems.first());
     let go = judge.go.as_deref().unwrap_or("");
     match first {
         Some(p) => bail!(

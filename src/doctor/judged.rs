@@ -80,7 +80,7 @@ pub fn settle(judgement: &Judgement, findings: &mut Vec<Finding>, warnings: &mut
     }
     let statics: Vec<Problem> = findings
         .iter()
-        .filter(|f| BUILD_CHECKS.contains(&f.problem.id.as_str()))
+        .filter(|f| f.problem.id != "D010")
         .map(|f| f.problem.clone())
         .collect();
     // A D010 is dropped only for a static finding that names the same thing, so Go's
@@ -405,7 +405,7 @@ fn one(f: &Facts, s: &Step, e: &GoError) -> Finding {
                 "D010",
                 &file,
                 1,
-                about(format!("{}: `{said}`: the builder image (Dockerfile line {from}) has Go {}, older than the go line", s.fails(), cap(2)), "go line"),
+                about(format!("{}: `{said}`: the builder image (Dockerfile line {from}) has Go {}, older than the go line", s.fails(), cap(2)), &format!("go {}", cap(1))),
                 format!("set the go line to {} or lower, or build FROM an image with Go {} (both image tags move with `scaffold upgrade`)", cap(2), cap(1)),
             ))
         }
@@ -489,7 +489,7 @@ fn missing_package(
                 line,
                 about(
                     format!("{}: `{said}`: vendor/ lacks {path}", s.fails()),
-                    "vendor/",
+                    path,
                 ),
                 "run `go mod tidy` then `go mod vendor`, and commit go.mod, go.sum and vendor/"
                     .into(),
@@ -507,7 +507,7 @@ fn missing_package(
                     "{}: `{said}`: go.mod requires no module that provides {path}",
                     s.fails()
                 ),
-                "go.mod",
+                path,
             ),
             format!("run `go get {path}` (or `go mod tidy`) and commit go.mod and go.sum"),
         ),

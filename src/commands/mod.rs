@@ -60,8 +60,26 @@ pub fn finish(
     ui: Ui,
     headline: Option<Headline>,
 ) -> Result<()> {
-    // Green means it builds: the repo as planned is judged first (by Go when it is there).
+    // The plan's own refusals first (they name the line), then green means it builds: the
+    // repo as planned is judged (by Go when it is there).
+    plan.check()?;
     let judge = crate::doctor::gate::check_plan(root, &plan)?;
+    finish_judged(command, root, plan, warnings, dry_run, ui, headline, judge)
+}
+
+/// [`finish`] with the build already judged (a command that judges the repo as it will be
+/// after steps of its own, as `upgrade` after `go mod tidy`).
+#[allow(clippy::too_many_arguments)]
+pub fn finish_judged(
+    command: &str,
+    root: &Path,
+    plan: Plan,
+    warnings: Vec<String>,
+    dry_run: bool,
+    ui: Ui,
+    headline: Option<Headline>,
+    judge: crate::judge::Judge,
+) -> Result<()> {
     let mut report = Report::new(command, root).with("judge", &judge);
     report.dry_run = dry_run;
     report.created = plan.created();
@@ -69,8 +87,7 @@ pub fn finish(
     report.deleted = plan.removed();
     report.warnings = warnings;
     if dry_run {
-        // A dry run says what the run would do, refusals included.
-        plan.check()?;
+        // A dry run says what the run would do, refusals included (checked above).
         ui.out(&colour_diff(&plan.diff()))?;
     } else {
         plan.apply()?;

@@ -40,9 +40,17 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> Result<()> {
         refuse_stale_vendor(&root, args.no_go)?;
     }
     let mut warnings = digest_warnings(&root, release);
+    // Green means it builds: the upgraded repo (after the `go mod tidy` and `go mod vendor`
+    // that follow the write) is judged before anything is written.
+    plan.check()?;
+    let judge = if args.no_go {
+        crate::judge::Judge::static_rules("--no-go")
+    } else {
+        crate::doctor::gate::check_plan_tidied(&root, &plan)?
+    };
     if args.dry_run {
         // `finish` prints the diff and the would-be changes, and writes nothing.
-        return super::finish("upgrade", &root, plan, warnings, true, ui, None);
+        return super::finish_judged("upgrade", &root, plan, warnings, true, ui, None, judge);
     }
     if !ui.quiet {
         ui.out(&colour_diff(&plan.diff()))?;
@@ -80,15 +88,18 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> Result<()> {
             ),
         );
     }
-    for w in &warnings {
-        ui.warn(w);
-    }
-    ui.report(Report {
+    let mut report = Report {
         created,
         changed,
         warnings,
         ..Report::new("upgrade", &root)
-    });
+    }
+    .with("judge", &judge);
+    super::judged(&judge, &mut report, ui);
+    for w in &report.warnings {
+        ui.warn(w);
+    }
+    ui.report(report);
     Ok(())
 }
 

@@ -39,8 +39,29 @@ pub fn planned_repo(root: &Path, plan: &Plan) -> Repo {
 /// Whether the repo at `root`, with `plan` applied, builds: `Ok` with who judged (Go, or the
 /// static rules and why), or a refusal naming what would fail.
 pub fn check_plan(root: &Path, plan: &Plan) -> Result<Judge> {
-    let depth = (!crate::judge::forced_static()).then_some(super::judged::DEFAULT_DEPTH);
+    check_repo(planned_repo(root, plan))
+}
+
+/// [`check_plan`] for a command that runs `go mod tidy` (and `go mod vendor` in a repo that
+/// vendors) once the plan is written (`upgrade`): the repo judged is the planned one after
+/// those, made in a scratch copy. Without Go it is the plan as it is.
+pub fn check_plan_tidied(root: &Path, plan: &Plan) -> Result<Judge> {
     let repo = planned_repo(root, plan);
+    if crate::judge::forced_static() || !crate::go::tool::available() {
+        return check_repo(repo);
+    }
+    let tidied = super::fix::tidy_module(&repo, "", &Default::default()).map_err(|e| {
+        crate::error::err!("in the repo as the upgrade would leave it, {e}; nothing was changed")
+    })?;
+    let mut repo = repo.with_overlay(&tidied.files);
+    for gone in &tidied.deleted {
+        repo.entries.remove(gone);
+    }
+    check_repo(repo)
+}
+
+fn check_repo(repo: Repo) -> Result<Judge> {
+    let depth = (!crate::judge::forced_static()).then_some(super::judged::DEFAULT_DEPTH);
     let diagnosis = match super::diagnose_repo_judged(&repo, "Dockerfile", depth) {
         Ok(d) => d,
         // A repo doctor cannot read (no go.mod) is the command's to refuse, by its own rules.

@@ -276,7 +276,15 @@ fn run_go(
                         .map_err(|f| format!("line {line}'s `go build` has {f}, which runs or reads what the repo names outside the build; doctor --build does not replay it"))?;
                     let argv: Vec<String> =
                         std::iter::once("build".to_string()).chain(argv).collect();
-                    Ok(run(step, &argv, &cwd, &cwd_image, &shown, staging, go, out))
+                    let kept = step
+                        .plugin
+                        .then(|| Kept::before(&argv, &cwd, staging, step.point.line))
+                        .flatten();
+                    let failed = run(step, &argv, &cwd, &cwd_image, &shown, staging, go, out);
+                    if let (None, Some(k)) = (&failed, kept) {
+                        k.after();
+                    }
+                    Ok(failed)
                 }
             };
         }
@@ -537,6 +545,67 @@ fn build_args(
         i += 1;
     }
     Ok(out)
+}
+
+/// The plugin a previous `doctor --build` of the same repo and build line made, kept in the
+/// user's cache and linked into the staged tree before the build: Go then skips the link when
+/// the plugin is up to date with what it compiles (its build ID says so), as it does for
+/// `go build` run twice in place. Only Go's own up-to-date check decides; a stale plugin is
+/// relinked and replaces the kept one.
+struct Kept {
+    target: std::path::PathBuf,
+    kept: std::path::PathBuf,
+}
+
+impl Kept {
+    fn before(argv: &[String], cwd: &Path, staging: &Staging, line: usize) -> Option<Kept> {
+        use sha2::{Digest, Sha256};
+        let out = argv.iter().find_map(|a| a.strip_prefix("-o="))?;
+        if out.ends_with('/') {
+            return None;
+        }
+        let target = cwd.join(out);
+        let root = staging.repo_root().canonicalize().ok()?;
+        let mut h = Sha256::new();
+        h.update(root.to_string_lossy().as_bytes());
+        h.update(format!("\0{line}\0{}", argv.join("\0")).as_bytes());
+        let key: String = h.finalize()[..12]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let dir = crate::cache::user_root()
+            .ok()?
+            .join("scaffold/builds")
+            .join(key);
+        let kept = dir.join("plugin.so");
+        if kept.is_file() && !target.exists() {
+            // A hard link when it can be (a go that wrote in place would only put the newer
+            // plugin of the same build line in the cache, which `after` does anyway).
+            let _ = link_or_copy(&kept, &target);
+        }
+        Some(Kept { target, kept })
+    }
+
+    /// Keeps the plugin just built for the next run.
+    fn after(self) {
+        let Some(dir) = self.kept.parent() else {
+            return;
+        };
+        if !self.target.is_file() || std::fs::create_dir_all(dir).is_err() {
+            return;
+        }
+        let fresh = dir.join(format!("plugin.so.{}", std::process::id()));
+        if link_or_copy(&self.target, &fresh).is_ok() {
+            let _ = std::fs::rename(&fresh, &self.kept);
+        }
+        // A rename onto a link of the same file leaves both names: the spare one goes.
+        let _ = std::fs::remove_file(&fresh);
+    }
+}
+
+/// A hard link, or a copy across file systems.
+fn link_or_copy(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::hard_link(from, to).or_else(|_| std::fs::copy(from, to).map(|_| ()))
 }
 
 /// Go's output with the staged tree's paths as the image's (`/backend/go.mod`).

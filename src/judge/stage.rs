@@ -193,6 +193,11 @@ impl<'a> Staging<'a> {
         &self.placed
     }
 
+    /// The repo's folder on disk.
+    pub fn repo_root(&self) -> &Path {
+        &self.repo.root
+    }
+
     /// The files directly in context folder `dir` ("" for the root), by name.
     pub fn repo_files_in(&self, dir: &str) -> Vec<String> {
         self.repo.files_in(dir)

@@ -262,9 +262,14 @@ impl<'a> Staging<'a> {
             let _ = fs::write(&target, bytes);
             return;
         }
-        // Only what the repo's walk saw as a plain file is read: never through a link.
-        if self.repo.entries.get(from) == Some(&Kind::File) {
-            let _ = fs::copy(self.repo.root.join(from), &target);
+        // Only a regular file is read: never through a link, never a FIFO or a device (a
+        // read would wait forever). Anything else becomes an empty file of its name.
+        let source = self.repo.root.join(from);
+        let regular = fs::symlink_metadata(&source).is_ok_and(|m| m.file_type().is_file());
+        if self.repo.entries.get(from) == Some(&Kind::File) && regular {
+            let _ = fs::copy(&source, &target);
+        } else {
+            let _ = fs::write(&target, b"");
         }
     }
 

@@ -359,7 +359,20 @@ pub fn diagnose_repo_judged(
         .as_ref()
         .map(|b| b.flags.tags.clone())
         .unwrap_or_default();
-    let graph = Graph::build(&modrepo, &gomod, &main_dir, main_files.as_deref(), &tags);
+    // The builder image's Go decides which `go1.N` tags hold.
+    let go_minor = model.build.as_ref().and_then(|b| {
+        let base = &model.docker.stages[model.docker.chain(b.stage)[0]].base;
+        let go = crate::judge::builder_go(base).ok()?;
+        crate::go::GoVersion::parse(&go).map(|v| v.1)
+    });
+    let graph = Graph::build(
+        &modrepo,
+        &gomod,
+        &main_dir,
+        main_files.as_deref(),
+        &tags,
+        go_minor,
+    );
     warnings.extend(graph.notes.iter().cloned());
     let vendor_mode = vendor::vendor_mode(&model, &modroot, &gomod);
     let mut facts = Facts {

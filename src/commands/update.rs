@@ -58,7 +58,7 @@ pub fn run(args: UpdateArgs, ui: Ui) -> super::Outcome {
     let mut warnings = answers.1;
     warnings.extend(up.warnings);
     warnings.extend(up.conflicts.iter().map(|c| {
-        format!("{c}: conflict; both you and the scaffold changed the same lines, marked <<<<<<< yours ... >>>>>>> {}", target.marker())
+        format!("{}: conflict; you and the scaffold changed the same or adjacent lines, marked <<<<<<< yours ... >>>>>>> {}", c.path, target.marker())
     }));
     let report = match super::finish(
         "update",
@@ -80,13 +80,8 @@ pub fn run(args: UpdateArgs, ui: Ui) -> super::Outcome {
     if up.conflicts.is_empty() {
         return Ok(Some(report));
     }
-    let would = if args.dry_run { "would leave" } else { "left" };
-    Ok(Some(report.fails(Error::Problems(format!(
-        "the update {would} conflicts in {} file{}: {}; resolve the <<<<<<< ======= >>>>>>> markers, then commit (scaffold.toml records the new version already)",
-        up.conflicts.len(),
-        if up.conflicts.len() == 1 { "" } else { "s" },
-        up.conflicts.join(", ")
-    )))))
+    let message = update::leave_conflicts(root, &up.conflicts, args.dry_run)?;
+    Ok(Some(report.fails(Error::Problems(message))))
 }
 
 /// The new version's answers: given, recorded, asked on a terminal, or (`--yes`) defaults;

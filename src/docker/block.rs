@@ -210,6 +210,10 @@ pub fn rewrite(text: &str, wanted: &[String], force: bool) -> Result<String, Blo
 /// there is no place.
 pub fn adopt(text: &str, folders: &[String], root_files: &[String]) -> Option<String> {
     let ins = parse::parse(text).instructions;
+    // An empty Dockerfile (or one of comments only) has no stage to put the block in.
+    if ins.is_empty() {
+        return None;
+    }
     let build = ins
         .iter()
         .rposition(|i| i.keyword == "RUN" && shell_text(i).contains("go build"));
@@ -509,6 +513,10 @@ mod tests {
         assert_eq!(lines[4], "COPY profile/ profile/");
         assert!(lines[6].starts_with("RUN go build"));
         assert_eq!(adopt("FROM x\n", &[], &[]), None);
+        // No instruction at all: no stage to put it in (this was an index out of range).
+        for empty in ["", "\n\n", "# a comment\n", "\\\n"] {
+            assert_eq!(adopt(empty, &["p".into()], &[]), None, "{empty:?}");
+        }
     }
 
     #[test]

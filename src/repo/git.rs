@@ -152,3 +152,67 @@ pub fn summarise(files: &[String]) -> String {
         shown.join(", ")
     }
 }
+
+/// One file's three sides, for [`record_conflicts`]; `path` is relative to the repo's root.
+pub struct Unmerged<'a> {
+    pub path: &'a str,
+    pub base: &'a [u8],
+    pub ours: &'a [u8],
+    pub theirs: &'a [u8],
+}
+
+/// Records files an update left with conflict markers as unmerged in git's index (stage 1 the
+/// base, 2 yours, 3 the scaffold's), as `git merge` does: `git status` lists them as "both
+/// modified" and `git commit` refuses until each is resolved and added. An empty base is a
+/// file both sides added. Returns false when `root` is not in a git work tree.
+pub fn record_conflicts(root: &Path, files: &[Unmerged]) -> Result<bool> {
+    let repo = match Repository::discover(root) {
+        Ok(r) if !r.is_bare() => r,
+        _ => return Ok(false),
+    };
+    let top = repo
+        .workdir()
+        .and_then(|w| w.canonicalize().ok())
+        .context("the git repository has no work tree")?;
+    let inside = root.canonicalize()?;
+    let prefix = inside.strip_prefix(&top).unwrap_or(Path::new(""));
+    let mut index = repo.index()?;
+    for Unmerged {
+        path,
+        base,
+        ours,
+        theirs,
+    } in files
+    {
+        let rel = crate::files::slash(&prefix.join(path));
+        let mode = index
+            .get_path(Path::new(&rel), 0)
+            .map_or(0o100644, |e| e.mode);
+        // A conflict is the path at stages 1, 2 and 3 (the stage is in bits 12-13 of the
+        // flags) and not at stage 0.
+        let entry = |bytes: &[u8], stage: u16| -> Result<git2::IndexEntry> {
+            Ok(git2::IndexEntry {
+                ctime: git2::IndexTime::new(0, 0),
+                mtime: git2::IndexTime::new(0, 0),
+                dev: 0,
+                ino: 0,
+                mode,
+                uid: 0,
+                gid: 0,
+                file_size: bytes.len() as u32,
+                id: repo.blob(bytes)?,
+                flags: (stage << 12) | (rel.len().min(0xfff) as u16),
+                flags_extended: 0,
+                path: rel.as_bytes().to_vec(),
+            })
+        };
+        index.remove(Path::new(&rel), 0)?;
+        if !base.is_empty() {
+            index.add(&entry(base, 1)?)?;
+        }
+        index.add(&entry(ours, 2)?)?;
+        index.add(&entry(theirs, 3)?)?;
+    }
+    index.write()?;
+    Ok(true)
+}

@@ -126,10 +126,25 @@ pub fn base(origin: &Origin) -> Result<Version> {
 pub fn target_spec(origin: &Origin, to: Option<&str>, config: &Config) -> Result<Spec> {
     let builtin = origin.template == BUILTIN_SOURCE || origin.template == "adopted";
     let Some(to) = to else {
-        return Ok(match builtin {
-            true => Spec::Builtin,
-            false => source::parse(&origin.template, &Config::default()),
-        });
+        if builtin {
+            return Ok(Spec::Builtin);
+        }
+        // A scaffold recorded at a release tag follows the newest release tag; one at a
+        // branch, the branch's head; one at a commit stays (`--to` pins any other).
+        let spec = source::parse(&origin.template, &Config::default());
+        if let Spec::Git {
+            url,
+            reference: Some(r),
+        } = &spec
+        {
+            if let Some(newer) = source::newer_tag(url, r)? {
+                return Ok(Spec::Git {
+                    url: url.clone(),
+                    reference: Some(newer),
+                });
+            }
+        }
+        return Ok(spec);
     };
     let explicit = to == "builtin"
         || to == BUILTIN_SOURCE
@@ -254,8 +269,46 @@ pub fn data(
 /// What an update plans: every change, the files left with conflict markers, and notes.
 pub struct Update {
     pub plan: Plan,
-    pub conflicts: Vec<String>,
+    pub conflicts: Vec<Conflict>,
     pub warnings: Vec<String>,
+}
+
+/// A file the merge left with conflict markers, with its three sides, so git can be told
+/// (index stages 1, 2 and 3) and `git commit` refuses it until it is resolved.
+pub struct Conflict {
+    pub path: String,
+    pub base: Vec<u8>,
+    pub ours: Vec<u8>,
+    pub theirs: Vec<u8>,
+}
+
+/// Tells git of the conflicts an applied update left (unless `dry_run`), and returns the
+/// message that names them and says how to finish.
+pub fn leave_conflicts(root: &Path, conflicts: &[Conflict], dry_run: bool) -> Result<String> {
+    let names: Vec<&str> = conflicts.iter().map(|c| c.path.as_str()).collect();
+    let plural = if names.len() == 1 { "" } else { "s" };
+    let count = format!("{} file{plural}: {}", names.len(), names.join(", "));
+    if dry_run {
+        return Ok(format!(
+            "the update would leave conflicts in {count}; run it without --dry-run, then resolve them"
+        ));
+    }
+    // git is told, as `git merge` tells it: the files stay unmerged until resolved and added.
+    let sides: Vec<_> = (conflicts.iter())
+        .map(|c| crate::repo::git::Unmerged {
+            path: &c.path,
+            base: &c.base,
+            ours: &c.ours,
+            theirs: &c.theirs,
+        })
+        .collect();
+    let how = match crate::repo::git::record_conflicts(root, &sides)? {
+        true => "git lists them as unmerged (both modified) and refuses to commit them: fix the <<<<<<< ======= >>>>>>> markers, `git add` each file, then `git commit`",
+        false => "resolve the <<<<<<< ======= >>>>>>> markers, then commit",
+    };
+    Ok(format!(
+        "the update left conflicts in {count}; {how} (scaffold.toml records the new version already)"
+    ))
 }
 
 /// Files scaffold regenerates rather than renders: never merged.
@@ -324,7 +377,7 @@ pub fn plan(
         up.warnings
             .push("go.mod changed: run `go mod tidy` and commit go.sum with it".into());
     }
-    up.conflicts.sort();
+    up.conflicts.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(up)
 }
 
@@ -364,7 +417,7 @@ impl Sides<'_> {
                 continue;
             } else {
                 let merged = self.merger.merge(&to, &b, &ours, &t, &self.marker)?;
-                up.take(&to, merged)?;
+                up.take(&to, merged, [b, ours, t])?;
                 up.warnings.push(format!(
                     "{}: the scaffold renamed it to {}; your changes moved with it",
                     slash(&from),
@@ -412,7 +465,7 @@ impl Sides<'_> {
             )),
             (None, Some(t)) => {
                 let merged = self.merger.merge(path, b"", &ours, &t, &self.marker)?;
-                up.take(path, merged)?;
+                up.take(path, merged, [Vec::new(), ours, t])?;
             }
             (Some(b), None) if b == ours => up.plan.removals.push(path.clone()),
             (Some(_), None) => up.warnings.push(note(
@@ -425,7 +478,7 @@ impl Sides<'_> {
             )),
             (Some(b), Some(t)) => {
                 let merged = self.merger.merge(path, &b, &ours, &t, &self.marker)?;
-                up.take(path, merged)?;
+                up.take(path, merged, [b, ours, t])?;
             }
             (None, None) => {}
         }
@@ -434,12 +487,22 @@ impl Sides<'_> {
 }
 
 impl Update {
-    /// Plans a merge's result, noting a conflict.
-    fn take(&mut self, path: &Path, merged: Merged) -> Result<()> {
+    /// Plans a merge's result, noting a conflict with its three sides (base, ours, theirs).
+    fn take(
+        &mut self,
+        path: &Path,
+        merged: Merged,
+        [base, ours, theirs]: [Vec<u8>; 3],
+    ) -> Result<()> {
         let bytes = match merged {
             Merged::Clean(b) => b,
             Merged::Conflict(b) => {
-                self.conflicts.push(slash(path));
+                self.conflicts.push(Conflict {
+                    path: slash(path),
+                    base,
+                    ours,
+                    theirs,
+                });
                 b
             }
         };
@@ -451,7 +514,7 @@ impl Update {
     /// packages_gen.go is rebuilt, and the user runs `scaffold sync` after resolving them.
     fn regenerate(&mut self, root: &Path) -> Result<()> {
         let module = go::gomod::module_of(root)?;
-        if !self.conflicts.iter().any(|c| c == "Dockerfile") {
+        if !self.conflicts.iter().any(|c| c.path == "Dockerfile") {
             let outcome = regen::plan(root, &module, &mut self.plan, Mode::default())?;
             self.warnings.extend(outcome.warnings);
             return Ok(());

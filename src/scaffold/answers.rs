@@ -125,6 +125,8 @@ pub fn resolve(
     }
     let mut context = base.clone();
     let mut out = BTreeMap::new();
+    // Every file is rendered with every answer: together they are bounded.
+    let mut total = 0usize;
     for var in &manifest.variables {
         let value = if let Some(raw) = given.sets.get(&var.name) {
             from_text(var, raw)?
@@ -150,6 +152,14 @@ pub fn resolve(
             }
         };
         var.check(&value)?;
+        total += value.as_str().map_or(0, str::len);
+        if total > crate::scaffold::template::limits::ANSWERS {
+            bail!(
+                "the answers add up to more than {} MiB at `{}`; give shorter ones",
+                crate::scaffold::template::limits::ANSWERS >> 20,
+                var.name
+            );
+        }
         context.insert(
             var.name.clone(),
             serde_json::to_value(&value).unwrap_or(Value::Null),
@@ -159,19 +169,15 @@ pub fn resolve(
     Ok(out)
 }
 
-/// The default, rendered against earlier answers when it is a string.
+/// The default, rendered against earlier answers when it is a string, within the bounds of
+/// a template file: defaults that repeat earlier ones (`b = "{{a}}{{a}}"`, `c = "{{b}}{{b}}"`)
+/// would otherwise double until memory runs out.
 fn default_of(var: &Variable, context: &Map<String, Value>) -> Result<Option<toml::Value>> {
     Ok(match &var.default {
         Some(toml::Value::String(s)) => {
-            let rendered = crate::scaffold::template::engine()
-                .render_template(s, context)
-                .map_err(|e| {
-                    crate::error::err!(
-                        "the default of `{}` refers to an unknown answer: {}",
-                        var.name,
-                        e.to_string().lines().next().unwrap_or("")
-                    )
-                })?;
+            let rendered =
+                crate::scaffold::template::render_str(s, &Value::Object(context.clone()))
+                    .map_err(|e| crate::error::err!("the default of `{}`: {e}", var.name))?;
             Some(from_text(var, &rendered)?)
         }
         Some(other) => Some(other.clone()),

@@ -402,6 +402,69 @@ fn clone_remote(url: &str, branch: Option<&str>, dest: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The newest version tag of the repository at `url`, when `reference` is itself a version tag
+/// there and a newer one exists: a scaffold recorded at a release tag follows the team's
+/// releases, as copier's `update` does. Version tags are `v1`, `1.2`, `v1.2.3` (no
+/// pre-release suffix), ordered as numbers.
+pub fn newer_tag(url: &str, reference: &str) -> Result<Option<String>> {
+    let Some(current) = tag_version(reference) else {
+        return Ok(None);
+    };
+    let tags = tags(url)?;
+    if !tags.iter().any(|t| t == reference) {
+        return Ok(None); // a branch or commit that looks like a version: stays as it is
+    }
+    Ok(tags
+        .into_iter()
+        .filter_map(|t| tag_version(&t).map(|v| (v, t)))
+        .filter(|(v, _)| *v > current)
+        .max()
+        .map(|(_, t)| t))
+}
+
+/// A version tag's numbers (`v1.2` is 1.2.0); `None` for any other name.
+pub fn tag_version(tag: &str) -> Option<(u64, u64, u64)> {
+    let digits = tag.strip_prefix('v').unwrap_or(tag);
+    let mut parts = digits.split('.').map(|p| {
+        (!p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| p.parse::<u64>().ok())
+            .flatten()
+    });
+    let major = parts.next()??;
+    let minor = parts.next().unwrap_or(Some(0))?;
+    let patch = parts.next().unwrap_or(Some(0))?;
+    parts.next().is_none().then_some((major, minor, patch))
+}
+
+/// The tag names of a repository: a local folder or `file://` URL read with libgit2, a remote
+/// one with `git ls-remote` (the user's git, credentials and certificates, as for clones).
+fn tags(url: &str) -> Result<Vec<String>> {
+    if !is_remote(url) {
+        let path = url.strip_prefix("file://").unwrap_or(url);
+        let repo = Repository::open(local_repo(path)?)
+            .with_context(|| format!("{url} is not a git repository"))?;
+        let names = repo.tag_names(None)?;
+        return Ok(names.iter().flatten().map(str::to_string).collect());
+    }
+    let out = std::process::Command::new("git")
+        .args(["ls-remote", "--tags", "--refs", "--"])
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .with_context(|| format!("cannot list the tags of {url}: the `git` command cannot run"))?;
+    if !out.status.success() {
+        let why = String::from_utf8_lossy(&out.stderr);
+        bail!(
+            "cannot list the tags of {url}: {}",
+            why.lines().last().unwrap_or("git ls-remote failed").trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once("\trefs/tags/").map(|(_, t)| t.to_string()))
+        .collect())
+}
+
 fn resolve<'r>(repo: &'r Repository, reference: &str) -> Result<git2::Commit<'r>> {
     for candidate in [
         format!("refs/remotes/origin/{reference}"),
@@ -421,6 +484,25 @@ fn resolve<'r>(repo: &'r Repository, reference: &str) -> Result<git2::Commit<'r>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn version_tags_order_as_numbers() {
+        assert_eq!(tag_version("v1"), Some((1, 0, 0)));
+        assert_eq!(tag_version("v1.10"), Some((1, 10, 0)));
+        assert_eq!(tag_version("2.0.3"), Some((2, 0, 3)));
+        for other in [
+            "main",
+            "v1.0.0-rc1",
+            "v",
+            "v1..2",
+            "1.2.3.4",
+            "release-1",
+            "vx",
+        ] {
+            assert_eq!(tag_version(other), None, "{other}");
+        }
+        assert!(tag_version("v1.10").unwrap() > tag_version("v1.9").unwrap());
+    }
 
     #[test]
     fn parses_specs() {

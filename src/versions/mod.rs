@@ -52,6 +52,97 @@ impl Release {
     }
 }
 
+impl Release {
+    /// Every field is a version of its kind, so each goes into go.mod, the Dockerfile and
+    /// file names as one word: the refreshed rows come from the user's cache and the Go module
+    /// proxy, which scaffold does not trust.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        nakama_version(&self.nakama)?;
+        for (field, v) in [
+            ("nakama_common", &self.nakama_common),
+            ("protobuf", &self.protobuf),
+        ] {
+            if !module_version(v) {
+                return Err(format!("{field} {v:?} is not a Go module version (v1.2.3)"));
+            }
+        }
+        for (field, v) in [
+            ("go", Some(&self.go)),
+            ("go_line", self.go_line.as_ref()),
+            ("pluginbuilder_go", self.pluginbuilder_go.as_ref()),
+        ] {
+            if let Some(v) = v.filter(|v| !go_version(v)) {
+                return Err(format!("{field} {v:?} is not a Go version (1.26.5)"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A Nakama release number as the table spells it: `3.40.0`.
+fn nakama_version(v: &str) -> std::result::Result<(), String> {
+    let ok = v.split('.').count() == 3
+        && v.split('.')
+            .all(|p| !p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit()));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("nakama {v:?} is not a release number (3.40.0)"))
+    }
+}
+
+/// A Go module version: `v1.47.0`, `v1.2.3-rc.1`, `v0.0.0-20240101000000-abcdef012345`,
+/// `v2.0.0+incompatible`.
+fn module_version(v: &str) -> bool {
+    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        regex::Regex::new(
+            r"^v(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$",
+        )
+        .expect("the pattern compiles")
+    })
+    .is_match(v)
+        && v.len() <= 128
+}
+
+/// A Go toolchain version: `1.26.5`, `1.22`, `1.21rc1`.
+fn go_version(v: &str) -> bool {
+    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        regex::Regex::new(r"^[0-9]{1,4}\.[0-9]{1,4}(\.[0-9]{1,4})?((rc|beta)[0-9]{1,4})?$")
+            .expect("the pattern compiles")
+    })
+    .is_match(v)
+}
+
+/// Checks that every line of a go.sum is `MODULE VERSION[/go.mod] h1:HASH`, the hash 32
+/// bytes of base64: a recorded go.sum is written into every new repo as it is.
+pub fn check_go_sum(text: &str) -> std::result::Result<(), String> {
+    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r"^[A-Za-z0-9._~/+-]{1,500} (v[^ /]{1,128})(/go\.mod)? h1:[A-Za-z0-9+/]{43}=$",
+        )
+        .expect("the pattern compiles")
+    });
+    if text.is_empty() {
+        return Err("it is empty".into());
+    }
+    if !text.ends_with('\n') {
+        return Err("its last line has no line break".into());
+    }
+    for (i, line) in text.lines().enumerate() {
+        let version = re.captures(line).and_then(|c| c.get(1));
+        if !version.is_some_and(|v| module_version(v.as_str())) {
+            return Err(format!(
+                "line {} is not a go.sum line (MODULE VERSION h1:HASH)",
+                i + 1
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[derive(Deserialize, Serialize, Default)]
 pub struct Table {
     #[serde(default)]
@@ -205,6 +296,53 @@ mod tests {
         assert_eq!(find("3.11.0").unwrap().nakama_common, "v1.22.0");
         let offered: Vec<&str> = offered().map(|r| r.nakama.as_str()).collect();
         assert_eq!(offered[..3], ["3.40.0", "3.39.0", "3.37.1"]);
+    }
+
+    #[test]
+    fn rows_and_go_sums_are_checked_as_input() {
+        for r in builtin() {
+            assert_eq!(r.check(), Ok(()), "{}", r.nakama);
+            if let Some(sum) = go_sum(r) {
+                assert_eq!(check_go_sum(sum), Ok(()), "{}", r.nakama);
+            }
+        }
+        let good = builtin()[0].clone();
+        for (field, bad) in [
+            ("nakama", "3.99.0\n"),
+            ("nakama", "../x"),
+            ("nakama", "v3.99.0"),
+            ("nakama_common", "v1.47.0\nreplace a => ./b"),
+            ("nakama_common", "1.47.0"),
+            ("protobuf", "v1.36.11 // x"),
+            ("go", "1.26.5\ntoolchain go9"),
+            ("go_line", "1.26 "),
+        ] {
+            let mut r = good.clone();
+            match field {
+                "nakama" => r.nakama = bad.into(),
+                "nakama_common" => r.nakama_common = bad.into(),
+                "protobuf" => r.protobuf = bad.into(),
+                "go" => r.go = bad.into(),
+                _ => r.go_line = Some(bad.into()),
+            }
+            let err = r.check().unwrap_err();
+            assert!(err.starts_with(field), "{bad:?}: {err}");
+        }
+        let mut r = good;
+        r.nakama_common = "v0.0.0-20240101000000-abcdef012345".into();
+        r.protobuf = "v2.0.0+incompatible".into();
+        assert_eq!(r.check(), Ok(()));
+        let line = "github.com/a/b v1.0.0 h1:wk8382ETsv4JYUZwIsn6YpYiWiBsYLSJiTsyBybVuN8=";
+        assert_eq!(check_go_sum(&format!("{line}\n")), Ok(()));
+        for bad in [
+            "",
+            line,
+            "github.com/a/b v1.0.0 h1:short=\n",
+            "github.com/a/b v1.0.0  h1:wk8382ETsv4JYUZwIsn6YpYiWiBsYLSJiTsyBybVuN8=\n",
+            "github.com/a/b v1.0.0 h1:wk8382ETsv4JYUZwIsn6YpYiWiBsYLSJiTsyBybVuN8=\nreplace x\n",
+        ] {
+            assert!(check_go_sum(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! `$XDG_CACHE_HOME/scaffold/releases/`, written only when everything was learned; a proxy
 //! that is unreachable or serves something malformed leaves the cache as it was.
 
-use super::{builtin, Release, Table};
+use super::{builtin, Release};
 use crate::error::{bail, Context, Error, Result};
 use crate::go::{gomod, GoVersion};
 use std::path::{Path, PathBuf};
@@ -30,20 +30,98 @@ fn dir() -> Result<PathBuf> {
 }
 
 /// The refreshed rows in the user's cache; none when there is no readable cache.
+///
+/// The cache is input like a repo is: anyone who can write the user's cache folder (or a
+/// tool that fills it) can craft it, and its versions end up in go.mod. It is read only as a
+/// regular file of bounded size (a FIFO would hang every command), and each row is checked
+/// ([`Release::check`]); a row that fails is dropped with a warning, the others kept.
 pub fn cached() -> Vec<Release> {
-    dir()
-        .ok()
-        .and_then(|d| std::fs::read_to_string(d.join("releases.toml")).ok())
-        .and_then(|t| toml::from_str::<Table>(&t).ok())
-        .map(|t| t.release)
-        .unwrap_or_default()
+    let Ok(path) = dir().map(|d| d.join("releases.toml")) else {
+        return Vec::new();
+    };
+    let text = match crate::files::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
+        Err(e) => {
+            warn(&format!(" left out: {e}"));
+            return Vec::new();
+        }
+    };
+    let rows = match toml::from_str::<toml::Table>(&text) {
+        Ok(mut t) => match t.remove("release") {
+            Some(toml::Value::Array(rows)) => rows,
+            None => Vec::new(),
+            Some(_) => {
+                warn(&format!(
+                    " {} left out: `release` is not a list of rows",
+                    path.display()
+                ));
+                return Vec::new();
+            }
+        },
+        Err(e) => {
+            let why = e.message().lines().next().unwrap_or("not TOML");
+            warn(&format!(" {} left out: {why}", path.display()));
+            return Vec::new();
+        }
+    };
+    rows.into_iter()
+        .enumerate()
+        .filter_map(|(i, row)| {
+            let checked = row
+                .try_into::<Release>()
+                .map_err(|e| e.message().lines().next().unwrap_or("").to_string())
+                .and_then(|r| r.check().map(|()| r));
+            checked
+                .map_err(|why| {
+                    warn(&format!(
+                        " {}: row {} left out: {why}",
+                        path.display(),
+                        i + 1
+                    ))
+                })
+                .ok()
+        })
+        .collect()
 }
 
-/// A refreshed release's recorded go.sum.
+/// A refreshed release's recorded go.sum, when it is there and every line of it is a go.sum
+/// line ([`super::check_go_sum`]); a malformed one is dropped with a warning (the release is
+/// then not offered, as without a go.sum).
 pub fn cached_go_sum(nakama: &str) -> Option<&'static str> {
-    let text = std::fs::read_to_string(dir().ok()?.join(format!("{nakama}.sum"))).ok()?;
-    // Read once per release and process; the program is short-lived.
-    Some(Box::leak(text.into_boxed_str()))
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+    // Read once per release and process (and warned about once); the program is short-lived.
+    static READ: Mutex<BTreeMap<String, Option<&'static str>>> = Mutex::new(BTreeMap::new());
+    let mut read = READ.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(sum) = read.get(nakama) {
+        return *sum;
+    }
+    let sum = read_go_sum(nakama).map(|text| &*Box::leak(text.into_boxed_str()));
+    read.insert(nakama.to_string(), sum);
+    sum
+}
+
+fn read_go_sum(nakama: &str) -> Option<String> {
+    // The name is a checked release number: no path can be spelt with it.
+    super::nakama_version(nakama).ok()?;
+    let path = dir().ok()?.join(format!("{nakama}.sum"));
+    let checked = match crate::files::read_to_string(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => Err(format!(" left out: {e}")),
+        Ok(text) => super::check_go_sum(&text)
+            .map(|()| text)
+            .map_err(|why| format!(" {} left out: {why}", path.display())),
+    };
+    checked.map_err(|why| warn(&why)).ok()
+}
+
+/// One warning line about the cache (`what` goes on from "the releases cache"), saying how
+/// to mend it.
+fn warn(what: &str) {
+    crate::ui::eprint_line(&format!(
+        "warning: the releases cache{what}; run `scaffold releases --refresh` to learn the releases again"
+    ));
 }
 
 /// What one refresh learned.
@@ -261,14 +339,17 @@ impl Go {
             .ok_or_else(|| malformed("build/Dockerfile names no golang image"))?;
         let builder_go = golang_tag(&Path::new(dir).join("build/pluginbuilder/Dockerfile"))
             .ok_or_else(|| malformed("build/pluginbuilder/Dockerfile names no golang image"))?;
-        Ok(Some(Release {
+        let release = Release {
             nakama: version.to_string(),
             nakama_common: common.to_string(),
             go_line: (go_line != server_go).then_some(go_line),
             pluginbuilder_go: (builder_go != server_go).then_some(builder_go),
             go: server_go,
             protobuf: protobuf.to_string(),
-        }))
+        };
+        // The proxy is input too: what it serves becomes go.mod lines.
+        release.check().map_err(|why| malformed(&why))?;
+        Ok(Some(release))
     }
 
     /// The go.sum `go mod tidy` writes for a fresh repo of `release` (as scripts/gen-gosum.sh).
@@ -298,7 +379,9 @@ impl Go {
                 err.lines().last().unwrap_or("").trim()
             );
         }
-        Ok(std::fs::read_to_string(dir.join("go.sum")).unwrap_or_default())
+        let sum = std::fs::read_to_string(dir.join("go.sum")).unwrap_or_default();
+        super::check_go_sum(&sum).map_err(Error::msg)?;
+        Ok(sum)
     }
 }
 

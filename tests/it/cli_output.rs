@@ -1064,3 +1064,54 @@ fn exit_codes() {
     assert!(out.stderr.contains("Usage: scaffold"), "{}", out.stderr);
     assert!(snapshot(tmp.path()).is_empty(), "nothing was written");
 }
+
+/// An argument that is not UTF-8 (a folder named in another encoding) is refused before any
+/// command runs, with exit 2 and one line naming it, whatever command and wherever the path
+/// goes; nothing is created (`new` and `eject` panicked on it, exit 101).
+#[cfg(unix)]
+#[test]
+fn a_path_that_is_not_utf8_is_refused_by_every_command() {
+    use std::ffi::OsString;
+    use std::os::unix::ffi::OsStringExt;
+    let tmp = tmp();
+    let bad = OsString::from_vec(b"b\xffd".to_vec());
+    let commands: &[&[&str]] = &[
+        &["new", "--name", "game", "--yes", "--no-git", "BAD"],
+        &["new", "game", "--yes", "--no-git", "--answers", "BAD"],
+        &["eject", "BAD"],
+        &["check-template", "BAD"],
+        &["add-package", "x", "-C", "BAD"],
+        &["sync", "-C", "BAD"],
+        &["sync", "--adopt", "-C", "BAD"],
+        &["upgrade", "--nakama", "3.40.0", "-C", "BAD"],
+        &["update", "-C", "BAD"],
+        &["remove-package", "x", "-C", "BAD"],
+        &["doctor", "BAD"],
+        &["doctor", "--dockerfile", "BAD"],
+        &["dev", "-C", "BAD"],
+    ];
+    for args in commands {
+        let args: Vec<OsString> = args
+            .iter()
+            .map(|a| if *a == "BAD" { bad.clone() } else { a.into() })
+            .collect();
+        let out = run_in(tmp.path(), &args);
+        assert_eq!(out.code, 2, "{args:?}: {out:#?}");
+        let lines: Vec<&str> = out.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{args:?}: {out:#?}");
+        let line = lines[0];
+        assert!(line.starts_with("error: "), "{args:?}: {line}");
+        assert!(
+            line.contains("(`b\u{fffd}d`) is not UTF-8 text"),
+            "{args:?}: {line}"
+        );
+        let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+        assert!(left.is_empty(), "{args:?} left {left:?}");
+        let json = run_in(
+            tmp.path(),
+            [&[OsString::from("--json")], &args[..]].concat(),
+        );
+        assert_eq!(json.code, 2, "{args:?}: {json:#?}");
+        assert_eq!(json.checked_json()["error"]["kind"], "usage", "{args:?}");
+    }
+}

@@ -339,6 +339,25 @@ fn missing_markers_point_to_adopt() {
     repo.run(&["sync", "--check"]).ok();
 }
 
+/// A Dockerfile with no instruction (empty, blank or comments only) has no stage for the
+/// block: `sync --adopt` says so in one line and writes nothing, and `doctor --fix` reports
+/// it; neither crashes (adopting one was an index out of range, exit 101).
+#[test]
+fn adopt_into_a_dockerfile_with_no_instruction_is_refused() {
+    let repo = Repo::new(&[]);
+    for text in ["", "\n\n", "# only a comment\n"] {
+        repo.write("Dockerfile", text);
+        let before = repo.tree();
+        repo.run(&["sync", "--adopt"])
+            .refused(&["no builder stage with a COPY or `go build` line"]);
+        assert_same_tree(&before, &repo.tree(), "sync --adopt");
+        let out = repo.run(&["doctor", "--fix"]);
+        assert_eq!(out.code, 1, "{text:?}: {out:#?}");
+        assert!(!out.stderr.contains("panicked"), "{out:#?}");
+        assert_eq!(repo.read("Dockerfile"), text);
+    }
+}
+
 /// A repo with `profile/` and `inventory/` as a person makes it by hand: no markers, no
 /// scaffold.toml, `profile/` copied early by its relative path and `inventory/` late by its
 /// path in the image (or not at all, with `copy_inventory` off). packages_gen.go stays: it

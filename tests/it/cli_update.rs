@@ -434,8 +434,9 @@ fn dry_run_prints_the_diff_and_writes_nothing() {
         "{out:#?}"
     );
     assert!(
-        out.stdout
-            .contains("\n+(1.26.5); use the Docker images for anything you ship!\n"),
+        out.stdout.contains(
+            "\n+`make plugin` runs the same; use the Docker images for anything you ship!\n"
+        ),
         "{out:#?}"
     );
     assert!(out.stderr.contains("Would update README.md"), "{out:#?}");
@@ -612,6 +613,56 @@ fn a_repo_made_before_template_versions_takes_the_ci_and_makefile() {
 }
 
 #[test]
+fn a_version_2_repo_takes_the_ci_that_installs_the_wheel() {
+    let env = Env::new();
+    // Version 2 rendered as it shipped, then recorded as its binary recorded it.
+    let v2 = crate_path("scaffolds/history/nakama-go/2");
+    env.run(&[
+        "new",
+        "game",
+        "--yes",
+        "--git",
+        "--from",
+        v2.to_str().unwrap(),
+    ])
+    .ok();
+    let game = env.path("game");
+    let record = read(game.join("scaffold.toml"));
+    let scaffold_table = record.split("\n[project]").next().unwrap();
+    let old = record.replace(scaffold_table, "# Written by scaffold\n[scaffold]\nversion = \"0.1.0\"\ntemplate = \"builtin:nakama-go\"\ntemplate_version = 2\n");
+    write(game.join("scaffold.toml"), old);
+    assert!(read(game.join(".github/workflows/ci.yml")).contains("cargo install"));
+    git::commit_all(&game, "as version 2 made it");
+
+    let run = |args: &[&str]| env.run_in(&game, args);
+    let out = run(&["update", "--json"]).ok();
+    let report = out.report();
+    assert_eq!(
+        strings(&report["changed"]),
+        [
+            ".github/workflows/ci.yml",
+            ".gitignore",
+            "Dockerfile",
+            "Makefile",
+            "README.md",
+            "docker-compose.yml",
+            "scaffold.toml"
+        ]
+    );
+    let ci = read(game.join(".github/workflows/ci.yml"));
+    assert!(
+        !ci.contains("cargo install") && !ci.contains("vars."),
+        "{ci}"
+    );
+    env.run(&["new", "fresh", "--yes", "--no-git", "--name", "game"])
+        .ok();
+    assert_eq!(
+        changed_paths(&file_contents(&game), &file_contents(&env.path("fresh"))),
+        ["scaffold.toml"]
+    );
+}
+
+#[test]
 fn an_adopted_repo_has_nothing_to_update_from() {
     let repo = Repo::new(&[]);
     let record = repo
@@ -633,7 +684,7 @@ fn an_adopted_repo_has_nothing_to_update_from() {
 const VERSIONS: &[(u32, &str)] = &[
     (1, "8b5214cbd49c8a25"),
     (2, "e90ca1b98cb4c321"),
-    (3, "87353d8d8d27535c"),
+    (3, "c6ca8827a9543239"),
 ];
 
 /// A short SHA-256 over a `project/` folder's paths and bytes.
@@ -672,7 +723,7 @@ fn every_built_in_version_keeps_its_files() {
         );
         let got = project_digest(&dir);
         let fix = match version == current {
-            true => format!("repos made from it merge from it, so a released version stays as it is: copy the old project/ and template.toml to scaffolds/history/nakama-go/{version}/ (from git), raise `version` in scaffolds/nakama-go/template.toml, and add the new version's digest to VERSIONS in tests/cli_update.rs; a version no release has carried may take the new digest {got} instead"),
+            true => format!("repos made from it merge from it, so a released version stays as it is: copy the old project/ and template.toml to scaffolds/history/nakama-go/{version}/ (from git), raise `version` in scaffolds/nakama-go/template.toml, and add the new version's digest to VERSIONS in tests/it/cli_update.rs; a version no release has carried may take the new digest {got} instead"),
             false => "a kept version must stay as it was released; restore it from git".to_string(),
         };
         assert_eq!(
@@ -687,4 +738,73 @@ fn every_built_in_version_keeps_its_files() {
         Some(current),
         "VERSIONS ends with the current version"
     );
+}
+
+/// A repo made from a team scaffold at release tag v1 follows the team's releases: `--check`
+/// names the newest tag (exit 1), `update` takes it, and a conflict is unmerged in git's index
+/// (`git commit` refuses it) until it is resolved and added.
+#[test]
+fn a_repo_made_at_a_release_tag_follows_the_newest_tag_and_conflicts_are_unmerged_in_git() {
+    let env = Env::new();
+    let scaffold = env.root().join("acme-scaffold");
+    make_team_scaffold(&env, &scaffold);
+    let repo = git_init(&scaffold);
+    let v1 = team::commit_all(&repo, "v1");
+    team::tag(&repo, "v1", v1, true);
+    let from = format!("{}#v1", file_url(&scaffold));
+    env.run(&["new", "game", "--from", &from, "--yes", "--git"])
+        .ok();
+    let game = env.path("game");
+    edit(&game.join("README.md"), "# game\n", "# Game server\n");
+    git::commit_all(&game, "my title");
+
+    // v2 and v3 are released; a branch that merely looks newer is not a release.
+    let readme = scaffold.join("project/README.md.hbs");
+    edit(&readme, "# {{name}}\n", "# {{name}} v2\n");
+    let v2 = team::commit_all(&repo, "v2");
+    team::tag(&repo, "v2", v2, false);
+    edit(&readme, "# {{name}} v2\n", "# {{name}} ({{studio}})\n");
+    let v3 = team::commit_all(&repo, "v3");
+    team::tag(&repo, "v3", v3, true);
+    team::tag(&repo, "v3.0.1-rc1", v3, false);
+    team::branch(&repo, "v9", v3);
+
+    let check = env.run_in(&game, &["update", "--check"]).code(1);
+    assert!(check.stderr.contains("#v3"), "{check:#?}");
+    let out = env.run_in(&game, &["update"]).code(1);
+    assert!(
+        out.stderr.contains("conflicts in 1 file: README.md")
+            && out.stderr.contains("git lists them as unmerged"),
+        "{out:#?}"
+    );
+    let record = team::record(&game);
+    assert!(team::origin(&record, "template").unwrap().ends_with("#v3"));
+    assert_eq!(
+        team::origin(&record, "commit"),
+        Some(v3.to_string().as_str())
+    );
+    // git sees the conflict as a merge leaves it: unmerged, both modified, no commit.
+    assert!(
+        git(&game, &["status", "--porcelain"]).contains("UU README.md"),
+        "{}",
+        git(&game, &["status", "--porcelain"])
+    );
+    let stages = git(&game, &["ls-files", "--stage", "README.md"]);
+    assert_eq!(stages.lines().count(), 3, "{stages}");
+    // As after `git merge`: `git commit` refuses while a file is unmerged (`git commit -a`
+    // would add it as it is, as it does after a merge too).
+    let refused = std::process::Command::new("git")
+        .args(["commit", "-qm", "with markers"])
+        .current_dir(&game)
+        .output()
+        .unwrap();
+    assert!(
+        !refused.status.success(),
+        "git committed the conflict markers"
+    );
+    // Resolved and added, it commits; then the repo is on the newest release.
+    write(game.join("README.md"), "# Game server (game-studio)\n");
+    git(&game, &["add", "README.md"]);
+    git(&game, &["commit", "-qm", "update to v3"]);
+    env.run_in(&game, &["update", "--check"]).ok();
 }

@@ -320,3 +320,102 @@ fn every_offered_release_builds_with_its_exact_go() {
         }
     }
 }
+
+/// The plugin load test, as Nakama does it: a host program built with the release's exact Go
+/// (`-trimpath`, as the server is) that `plugin.Open`s a plugin and looks up `InitModule`.
+const PLUGIN_HOST: &str = r#"package main
+
+import (
+	"fmt"
+	"os"
+	"plugin"
+)
+
+func main() {
+	p, err := plugin.Open(os.Args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if _, err := p.Lookup("InitModule"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Println("loaded")
+}
+"#;
+
+/// The generated README's local plugin build (its "Build without Docker" command, run as the
+/// README prints it) makes a plugin that loads into a host built with the release's Go, with
+/// another Go installed. The control: the same plugin built by the installed Go (or, where
+/// that is the release's, another offered release's Go) is refused by the host, the failure
+/// the README's `GOTOOLCHAIN` prevents.
+#[test]
+fn the_readme_plugin_build_loads_into_a_host_of_the_release_go() {
+    if !go_required() {
+        return;
+    }
+    let repo = Repo::new(&[]);
+    let release = scaffold::versions::default_release();
+    let readme = repo.read("README.md");
+    let section = readme
+        .split("## Build without Docker")
+        .nth(1)
+        .expect("the README has a Build without Docker section");
+    let command = section
+        .lines()
+        .find(|l| l.contains("-buildmode=plugin"))
+        .expect("the section has the plugin build command");
+    assert!(command.starts_with("GOTOOLCHAIN="), "{command}");
+    // GOTOOLCHAIN left to the README's command; the rest as every Go command here runs.
+    let env: Vec<(&str, &str)> = GO_ENV.to_vec();
+    let built = sh(&repo.root, "bash", &["-c", command], &env);
+    assert_eq!(built.code, 0, "{command}: {built:#?}");
+
+    let toolchain = format!("go{}", release.go);
+    fn with(go: &str) -> Vec<(&str, &str)> {
+        let mut env = GO_ENV.to_vec();
+        env.push(("GOTOOLCHAIN", go));
+        env
+    }
+    let host_dir = tmp();
+    let host = host_dir.path();
+    write(host.join("go.mod"), "module host\n\ngo 1.21\n");
+    write(host.join("main.go"), PLUGIN_HOST);
+    let out = sh(
+        host,
+        "go",
+        &["build", "-trimpath", "-o", "host", "."],
+        &with(&toolchain),
+    );
+    assert_eq!(out.code, 0, "the host builds with {toolchain}: {out:#?}");
+    let host_bin = host.join("host");
+    let plugin = repo.path("backend.so");
+    let plugin_arg = plugin.to_str().unwrap();
+    let loaded = sh(host, host_bin.to_str().unwrap(), &[plugin_arg], &[]);
+    assert_eq!(
+        (loaded.code, loaded.stdout.as_str()),
+        (0, "loaded\n"),
+        "the README's plugin loads into a {toolchain} host: {loaded:#?}"
+    );
+
+    // The control: a plugin of another Go release is refused by the same host.
+    let installed = sh(&repo.root, "go", &["env", "GOVERSION"], &with("local"));
+    let other = match installed.stdout.trim() {
+        v if !v.is_empty() && v != toolchain => "local".to_string(),
+        _ => scaffold::versions::offered()
+            .map(|r| format!("go{}", r.go))
+            .find(|g| *g != toolchain)
+            .expect("another offered release has another Go"),
+    };
+    let out = sh(&repo.root, "go", PLUGIN_BUILD, &with(&other));
+    assert_eq!(out.code, 0, "the plugin builds with {other}: {out:#?}");
+    let refused = sh(host, host_bin.to_str().unwrap(), &[plugin_arg], &[]);
+    assert_eq!(refused.code, 1, "{refused:#?}");
+    assert!(
+        refused
+            .stderr
+            .contains("plugin was built with a different version of package"),
+        "a {other} plugin is refused by a {toolchain} host: {refused:#?}"
+    );
+}

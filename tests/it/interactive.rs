@@ -186,7 +186,7 @@ fn update_asks_the_new_versions_questions() {
     repo.run_in(repo.tmp.path(), &["eject", next.to_str().unwrap()])
         .ok();
     let manifest = next.join("template.toml");
-    let text = read(&manifest).replace("version = 2", "version = 3")
+    let text = read(&manifest).replace("version = 3", "version = 4")
         + "\n[[variable]]\nname = \"tier\"\nprompt = \"Support tier\"\ndefault = \"bronze\"\n";
     write(&manifest, text);
     write(next.join("project/tier.txt.hbs"), "{{tier}}\n");

@@ -16,6 +16,7 @@ mod cli_update;
 mod cli_upgrade;
 mod compose_watch;
 mod dev;
+mod docs;
 mod doctor;
 mod doctor_agrees;
 mod doctor_corpus;

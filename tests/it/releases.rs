@@ -241,3 +241,104 @@ fn releases_lists_every_row_with_why_it_is_not_offered() {
         .lines()
         .any(|l| l.starts_with("3.0.0") && l.contains("not offered")));
 }
+
+// ---- the releases cache is input like any other ----
+
+/// A cached row for Nakama 3.99.0 with these nakama-common and Go versions.
+fn cached_row(nakama: &str, common: &str, go: &str) -> String {
+    format!(
+        "[[release]]\nnakama = {nakama:?}\nnakama_common = {common:?}\ngo = {go:?}\nprotobuf = \"v1.36.11\"\n"
+    )
+}
+
+/// `new game` with the user's cache at `cache`; ended after 60 s (a FIFO read would hang).
+fn new_with_cache(cache: &std::path::Path, work: &std::path::Path) -> Out {
+    let mut cmd = scaffold();
+    cmd.current_dir(work)
+        .env("XDG_CACHE_HOME", cache)
+        .env("XDG_CONFIG_HOME", cache.join("config"))
+        .args(["new", "game", "--yes", "--no-git", "--no-package"])
+        .timeout(std::time::Duration::from_secs(60));
+    output(&mut cmd)
+}
+
+/// A crafted cache (a version with a line break, a path for a version, a go.sum with a bad
+/// hash or an extra line, a FIFO for a file) is read as input: each bad row or file is
+/// dropped with a warning naming it, and `new` makes the repo from the built-in table.
+#[cfg(unix)]
+#[test]
+fn a_crafted_releases_cache_is_dropped_row_by_row_with_a_warning() {
+    let good_sum = read(crate_path("scaffolds/gosum/3.40.0.sum"));
+    let fifo = "FIFO";
+    let cases: [(&str, String, String, &str); 6] = [
+        (
+            "newline",
+            cached_row(
+                "3.99.0",
+                "v1.47.0\nreplace github.com/heroiclabs/nakama-common => ./evil",
+                "1.26.5",
+            ),
+            good_sum.clone(),
+            "nakama_common",
+        ),
+        (
+            "path",
+            cached_row("../../../../tmp/x", "v1.47.0", "1.26.5"),
+            good_sum.clone(),
+            "nakama",
+        ),
+        (
+            "go",
+            cached_row("3.99.0", "v1.47.0", "1.26.5\nreplace x => ./y"),
+            good_sum.clone(),
+            "go",
+        ),
+        (
+            "hash",
+            cached_row("3.99.0", "v1.47.0", "1.26.5"),
+            format!("{good_sum}github.com/evil/x v1.0.0 h1:not-base64\n"),
+            "3.99.0.sum",
+        ),
+        (
+            "fifo-table",
+            fifo.to_string(),
+            good_sum.clone(),
+            "releases.toml",
+        ),
+        (
+            "fifo-sum",
+            cached_row("3.99.0", "v1.47.0", "1.26.5"),
+            fifo.to_string(),
+            "3.99.0.sum",
+        ),
+    ];
+    for (name, table, sum, names) in cases {
+        let home = tmp();
+        let cache = home.path().join("cache");
+        let dir = cache.join("scaffold/releases");
+        std::fs::create_dir_all(&dir).unwrap();
+        for (file, text) in [("releases.toml", &table), ("3.99.0.sum", &sum)] {
+            if text == fifo {
+                nix::unistd::mkfifo(&dir.join(file), nix::sys::stat::Mode::S_IRWXU).unwrap();
+            } else {
+                write(dir.join(file), text);
+            }
+        }
+        let out = new_with_cache(&cache, home.path());
+        assert_eq!(out.code, 0, "{name}: {out:#?}");
+        let warning = out
+            .stderr
+            .lines()
+            .find(|l| l.starts_with("warning: the releases cache"))
+            .unwrap_or_else(|| panic!("{name}: no warning: {out:#?}"));
+        assert!(warning.contains(names), "{name}: {warning}");
+        let gomod = read(home.path().join("game/go.mod"));
+        assert!(!gomod.contains("replace"), "{name}: {gomod}");
+        assert!(gomod.contains("nakama-common v1.47.0\n"), "{name}: {gomod}");
+        assert_eq!(read(home.path().join("game/go.sum")), good_sum, "{name}");
+        assert!(
+            read(home.path().join("game/scaffold.toml")).contains("nakama = \"3.40.0\""),
+            "{name}"
+        );
+    }
+}

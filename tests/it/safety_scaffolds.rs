@@ -154,6 +154,158 @@ fn partials_that_include_themselves_or_explode_stop_with_a_clear_error() {
     }
 }
 
+/// Address space a render runs in, in KiB (2 GB): far above what a bounded render needs.
+const MEMORY_CAP_KIB: u64 = 2_000_000;
+
+/// Templates that recurse, loop or grow without end, each stopped by a bound as it renders
+/// (not after): exit 1 with one line naming the file, under a 2 GB memory cap and in 120 s
+/// (not a stack overflow or memory exhausted, exit 134, or a hang, exit 124).
+#[test]
+fn renders_stop_at_their_bounds_as_they_run() {
+    let env = Env::new();
+    // A 512 KiB answer, given in a file (an argument cannot be that long).
+    let answers = env.path("answers.toml");
+    write(&answers, format!("server = \"{}\"\n", "y".repeat(1 << 19)));
+    let answers = answers.to_str().unwrap().to_string();
+    let long = ["--answers", answers.as_str()];
+    // Four loops over the ten answers, each writing the long one: 5 GB.
+    let loops = |body: &str| format!("{}{body}{}", each_root(4), "{{/each}}".repeat(4));
+    let cases = [
+        (
+            "dynamic",
+            "{{#*inline \"p\"}}{{> (lookup this \"pname\")}}{{/inline}}{{> p pname=\"p\"}}"
+                .to_string(),
+            "open more than 256 deep",
+            &[][..],
+        ),
+        (
+            "fanout",
+            dynamic_fanout(),
+            "includes partials more than 10000 times",
+            &[],
+        ),
+        (
+            "loops",
+            format!("{}x{}", each_root(12), "{{/each}}".repeat(12)),
+            "more than 1000000 template pieces",
+            &[],
+        ),
+        (
+            "parens",
+            format!(
+                "{{{{lookup {}this{} \"x\"}}}}",
+                "(lookup ".repeat(2000),
+                " \"x\")".repeat(2000)
+            ),
+            "subexpressions are nested more than 32 deep",
+            &[],
+        ),
+        // The substitution renderer's shape: variables only.
+        (
+            "plain",
+            "{{server}}".repeat(6000),
+            "renders to more than 32 MiB",
+            &long,
+        ),
+        (
+            "each",
+            loops("{{../../../../server}}"),
+            "renders to more than 32 MiB",
+            &long,
+        ),
+        // A partial block's body is rendered into a string of its own first.
+        (
+            "aside",
+            format!(
+                "{{{{#*inline \"p\"}}}}x{{{{/inline}}}}{{{{#> p}}}}{}{{{{/p}}}}",
+                loops("{{../../../../server}}")
+            ),
+            "renders to more than 32 MiB",
+            &long,
+        ),
+        // A partial given parameters makes a text context an object of its characters, and
+        // each partial below copies it again.
+        (
+            "context",
+            context_chain(),
+            "partials copy more data than scaffold allows",
+            &long,
+        ),
+    ];
+    for (name, text, part, extra) in cases {
+        let dir = env.path(name);
+        make_team_scaffold(&env, &dir);
+        write(dir.join("project/README.md.hbs"), text);
+        let mut args = new_args("bad", &["--from", name, "--no-package"]);
+        args.extend_from_slice(extra);
+        let out = env.run_capped(MEMORY_CAP_KIB, 120, &args);
+        assert_eq!(out.code, 1, "{name}: {out:#?}");
+        out.fails_with(&["README.md.hbs", part]);
+        assert!(!env.path("bad").exists(), "{name}");
+    }
+}
+
+/// `n` loops, one in another, each over the answers (the template's root).
+fn each_root(n: usize) -> String {
+    (0..n)
+        .map(|k| format!("{{{{#each {}this}}}}", "../".repeat(k)))
+        .collect()
+}
+
+/// Forty partials, each including the one below with its whole context and a parameter, the
+/// first given the long answer: 40 copies of 512 Ki characters, each a key of its own.
+fn context_chain() -> String {
+    let mut text = String::from("{{#*inline \"p0\"}}x{{/inline}}");
+    for i in 1..=40 {
+        text += &format!(
+            "{{{{#*inline \"p{i}\"}}}}{{{{> p{} this a=1}}}}{{{{/inline}}}}",
+            i - 1
+        );
+    }
+    text + "{{> p40 server a=1}}"
+}
+
+/// Thirty partials, each including the one below twice through a name computed as it renders
+/// (which the static count of partials cannot see): 2^30 inclusions, none deeper than 30.
+fn dynamic_fanout() -> String {
+    let mut text = String::from("{{#*inline \"p0\"}}{{/inline}}");
+    let mut names = String::new();
+    for i in 1..=30 {
+        let below = format!("{{{{> (lookup this \"n{}\")}}}}", i - 1);
+        text += &format!("{{{{#*inline \"p{i}\"}}}}{below}{below}{{{{/inline}}}}");
+        names += &format!(" n{}=\"p{}\"", i - 1, i - 1);
+    }
+    text + &format!("{{{{> p30{names}}}}}")
+}
+
+/// Variable defaults that double the one before (`b = "{{a}}{{a}}"`): stopped at the bound
+/// of all answers, not when memory runs out.
+#[test]
+fn defaults_that_double_stop_at_the_bound() {
+    let env = Env::new();
+    let dir = env.path("doubling");
+    make_team_scaffold(&env, &dir);
+    let mut manifest = read(dir.join("template.toml"));
+    manifest += &format!(
+        "[[variable]]\nname = \"v0\"\nprompt = \"v0\"\ndefault = \"{}\"\n",
+        "x".repeat(1024)
+    );
+    for i in 1..40 {
+        manifest += &format!(
+            "[[variable]]\nname = \"v{i}\"\nprompt = \"v{i}\"\ndefault = \"{{{{v{p}}}}}{{{{v{p}}}}}\"\n",
+            p = i - 1
+        );
+    }
+    write(dir.join("template.toml"), manifest);
+    env.run_capped(
+        MEMORY_CAP_KIB,
+        120,
+        &new_args("bad", &["--from", "doubling", "--no-package"]),
+    )
+    .fails_with(&["answers add up to more than 1 MiB at `v10`"]);
+    assert!(!env.path("bad").exists());
+}
+
 /// Twelve levels of partials, each including the one below ten times: 10^12 expansions.
 fn exploding_partials() -> String {
     let mut text = String::from("{{#*inline \"p0\"}}x{{/inline}}");

@@ -74,7 +74,13 @@ const NOISY_ENV: &[&str] = &[
 
 /// `scaffold` with a clean environment, no stdin and no terminal (so it never prompts).
 pub fn scaffold() -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::new(bin());
+    clean_command(bin())
+}
+
+/// `program` with the environment [`scaffold`] gives the binary: for a wrapper (`sh -c
+/// 'ulimit ...; exec scaffold'`) that runs it.
+pub fn clean_command(program: impl AsRef<OsStr>) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new(program);
     for v in NOISY_ENV {
         cmd.env_remove(v);
     }

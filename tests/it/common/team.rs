@@ -71,7 +71,29 @@ impl Env {
         args: &[S],
         env: &[(&str, &str)],
     ) -> Out {
-        let mut cmd = scaffold();
+        self.run_cmd(scaffold(), dir, args, env)
+    }
+
+    /// `scaffold ARGS` in the working folder with at most `kib` KiB of address space (through
+    /// `ulimit -v`) and `secs` seconds: a render that needs more memory ends the process
+    /// (exit 134) instead of slowing the machine, one that never ends is stopped (exit 124).
+    pub fn run_capped<S: AsRef<std::ffi::OsStr>>(&self, kib: u64, secs: u32, args: &[S]) -> Out {
+        let mut sh = super::clean_command("sh");
+        sh.arg("-c")
+            .arg(format!(
+                "ulimit -v {kib} && exec timeout {secs} \"$0\" \"$@\""
+            ))
+            .arg(super::bin());
+        self.run_cmd(sh, &self.work, args, &[])
+    }
+
+    fn run_cmd<S: AsRef<std::ffi::OsStr>>(
+        &self,
+        mut cmd: assert_cmd::Command,
+        dir: &Path,
+        args: &[S],
+        env: &[(&str, &str)],
+    ) -> Out {
         cmd.args(args)
             .current_dir(dir)
             .env("HOME", &self.home)

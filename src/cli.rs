@@ -120,7 +120,7 @@ pub enum Command {
 }
 
 /// The end of `scaffold doctor --help`, after the checks (which come from doctor's table).
-const DOCTOR_EXAMPLES: &str = "Examples:\n  scaffold doctor                    check the repo in the current folder\n  scaffold doctor path/to/plugin --json\n  scaffold doctor . --dockerfile docker/plugin.Dockerfile   the module in a subfolder\n  scaffold doctor --fix --dry-run    show the safe fixes as a diff\n  scaffold doctor --fix              apply them: COPY lines, versions, line endings\n  scaffold doctor --allow D006       in CI: accept one check's problems\n\nExit codes: 0 clean, 1 problems found, 2 doctor could not run (no go.mod or Dockerfile).";
+const DOCTOR_EXAMPLES: &str = "Examples:\n  scaffold doctor                    check the repo in the current folder\n  scaffold doctor path/to/plugin --json\n  scaffold doctor . --dockerfile docker/plugin.Dockerfile   the module in a subfolder\n  scaffold doctor --fix --dry-run    show the safe fixes as a diff\n  scaffold doctor --fix              apply them: COPY lines, versions, line endings\n  scaffold doctor --allow D006       in CI: accept one check's problems\n  scaffold doctor --build            build the builder stage as Docker would, without Docker\n\nExit codes: 0 clean, 1 problems found, 2 doctor could not run (no go.mod or Dockerfile).";
 
 #[derive(Debug, Args)]
 pub struct NewArgs {
@@ -384,4 +384,9 @@ pub struct DoctorArgs {
     /// Accept a check's problems (repeatable): `--allow D003`
     #[arg(long = "allow", value_name = "ID")]
     pub allow: Vec<String>,
+    /// Replay the whole builder stage without Docker: what it copies, in a temp folder, then
+    /// each go command where it stands (the plugin's `go build` included), with the builder
+    /// image's exact Go; healthy only if it builds
+    #[arg(long, conflicts_with = "fix")]
+    pub build: bool,
 }

@@ -13,6 +13,7 @@ pub mod doctor;
 pub mod error;
 pub(crate) mod files;
 pub mod go;
+pub mod judge;
 pub(crate) mod prompts;
 pub mod repo;
 pub mod scaffold;

@@ -10,7 +10,9 @@
 #
 # The releases come from the Dockerfile's `FROM heroiclabs/nakama[-pluginbuilder]:X` lines
 # (scaffold.toml's `nakama` when a tag is an ARG); images.sh makes those images first (only the
-# pluginbuilder with --target builder). Logs of that go to stderr before the build's.
+# pluginbuilder with --target builder). Logs of that go to stderr before the build's. A
+# `FROM golang:<go>` is stood in for by the pluginbuilder of a release built with that Go.
+# buildah reads `<Dockerfile>.dockerignore` before `.dockerignore`, as BuildKit does.
 #
 # --pull=never: nothing may come from a registry, so a FROM that is not a local image fails
 # instead of reaching out. --isolation chroot: RUN steps need no OCI runtime or cgroups.
@@ -62,6 +64,18 @@ while read -r rel; do
     mapfile -t kinds < <(awk -v r="$rel" '$2 == r {print $1}' <<<"$needs")
     bash "$oci_dir/images.sh" "$rel" "${kinds[@]}" </dev/null >&2
 done < <(awk '{print $2}' <<<"$needs" | sort -u)
+
+# FROM golang:<go>[-suffix]: the pluginbuilder of a release built with that Go is laid out as
+# the golang image (images.sh), so it stands in for it under that name.
+while read -r golang; do
+    [ -n "$golang" ] || continue
+    go_version="$(sed -E 's/^golang:([0-9]+\.[0-9]+\.[0-9]+).*/\1/' <<<"$golang")"
+    rel="$(python3 "$oci_helpers" release-of-go "$oci_repo/scaffolds/versions.toml" "$go_version")" \
+        || oci_die "no release in scaffolds/versions.toml is built with Go $go_version, so nothing stands in for $golang"
+    bash "$oci_dir/images.sh" "$rel" pluginbuilder </dev/null >&2
+    buildah tag "heroiclabs/nakama-pluginbuilder:$rel" "$golang" >/dev/null
+done < <(grep -oE '(^|[[:space:]/])golang:[0-9]+\.[0-9]+\.[0-9]+[A-Za-z0-9._-]*' <<<"$from_lines" \
+    | sed -E 's#^[[:space:]/]*##' | sort -u || true)
 
 vols_txt="$(oci_go_cache_volumes)"
 mapfile -t vols <<<"$vols_txt"

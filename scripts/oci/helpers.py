@@ -4,6 +4,9 @@
   helpers.py release VERSIONS_TOML [NAKAMA]
         print "NAKAMA GO NAKAMA_COMMON PROTOBUF" for that release of scaffolds/versions.toml
         (the first row, scaffold's default, without NAKAMA); exit 1 when it is not in the table
+  helpers.py release-of-go VERSIONS_TOML GO
+        print the newest release of scaffolds/versions.toml whose Go is GO (its pluginbuilder
+        stands in for golang:GO); exit 1 when none is
   helpers.py apt-mirror SUITE
         print the URI of the first apt source of this machine that serves SUITE (one-line
         sources.list or deb822 *.sources); print nothing when there is none
@@ -27,6 +30,17 @@ def release(path, want=None):
             return 0
     known = ", ".join(r["nakama"] for r in rows)
     print(f"Nakama {want} is not in {path} (known: {known})", file=sys.stderr)
+    return 1
+
+
+def release_of_go(path, go):
+    with open(path, "rb") as f:
+        rows = tomllib.load(f).get("release", [])
+    for row in rows:
+        if row["go"] == go:
+            print(row["nakama"])
+            return 0
+    print(f"no release of {path} is built with Go {go}", file=sys.stderr)
     return 1
 
 
@@ -92,6 +106,8 @@ def mod_dir():
 def main(argv):
     if len(argv) >= 2 and argv[0] == "release":
         return release(argv[1], argv[2] if len(argv) > 2 else None)
+    if len(argv) == 3 and argv[0] == "release-of-go":
+        return release_of_go(argv[1], argv[2])
     if len(argv) == 2 and argv[0] == "apt-mirror":
         return apt_mirror(argv[1])
     if argv == ["mod-dir"]:

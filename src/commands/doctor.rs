@@ -28,10 +28,26 @@ pub fn run(args: DoctorArgs, ui: Ui) -> super::Outcome {
     };
     let target = doctor::Target::with_dockerfile(&args.dir, args.dockerfile.as_deref());
     if !args.fix {
-        let mut r = doctor::diagnose_target(&target)?.report();
+        let depth = if crate::judge::forced_static() {
+            None
+        } else if args.build {
+            Some(crate::judge::Depth::Build)
+        } else {
+            Some(crate::doctor::judged::DEFAULT_DEPTH)
+        };
+        let mut r = doctor::diagnose_judged(&target, depth)?.report();
+        if args.build {
+            if let Some(j) = r.judge.as_ref().filter(|j| !j.is_go()) {
+                // Asked to build, and nothing built it: that is no verdict at all.
+                return Err(Error::CannotRun(format!(
+                    "doctor --build cannot replay the builder stage: {}",
+                    j.why.as_deref().unwrap_or("Go was not asked")
+                )));
+            }
+        }
         r.allow(&allow);
         let report = show(&r, json_report(&args, &r), ui)?;
-        return Ok(Some(report.judged(verdict(&r.problems, ui, &args))));
+        return Ok(Some(report.judged(verdict(&r, ui, &args))));
     }
 
     let mut outcome = doctor::plan_fixes_for(&target, &allow)?;
@@ -64,11 +80,7 @@ pub fn run(args: DoctorArgs, ui: Ui) -> super::Outcome {
         let mut report = planned(json_report(&args, &outcome.before));
         report.dry_run = true;
         let report = show(&outcome.before, report, ui)?;
-        return Ok(Some(report.judged(verdict(
-            &outcome.before.problems,
-            ui,
-            &args,
-        ))));
+        return Ok(Some(report.judged(verdict(&outcome.before, ui, &args))));
     }
     outcome.plan.apply()?;
     let after = outcome.after;
@@ -87,7 +99,7 @@ pub fn run(args: DoctorArgs, ui: Ui) -> super::Outcome {
         }
     }
     let report = show(&after, planned(json_report(&args, &after)), ui)?;
-    Ok(Some(report.judged(verdict(&after.problems, ui, &args))))
+    Ok(Some(report.judged(verdict(&after, ui, &args))))
 }
 
 /// Prints the findings: the grouped listing on stdout and warnings on stderr; returns the
@@ -107,6 +119,9 @@ fn json_report(args: &DoctorArgs, r: &Report) -> crate::ui::Report {
     let mut out = crate::ui::Report::new("doctor", &args.dir)
         .with("problems", &r.problems)
         .with("fixed", &r.fixed);
+    if let Some(j) = &r.judge {
+        out = out.with("judge", j);
+    }
     out.warnings = r
         .warnings
         .iter()
@@ -116,13 +131,23 @@ fn json_report(args: &DoctorArgs, r: &Report) -> crate::ui::Report {
 }
 
 /// Exit 0 when clean; otherwise an error carrying status 1 whose message is the summary.
-fn verdict(problems: &[report::Problem], ui: Ui, args: &DoctorArgs) -> Result<()> {
+/// Either way the last line says who judged (Go, or the static rules and why).
+fn verdict(r: &Report, ui: Ui, args: &DoctorArgs) -> Result<()> {
+    let problems = &r.problems;
+    let by = r
+        .judge
+        .as_ref()
+        .map(|j| format!(" (judged by {})", j.describe()))
+        .unwrap_or_default();
     if problems.is_empty() {
         ui.status(
             "Healthy",
-            &format!("no problems found in {}", args.dir.display()),
+            &format!("no problems found in {}{by}", args.dir.display()),
         );
         return Ok(());
+    }
+    if let Some(j) = r.judge.as_ref().filter(|j| !j.is_go()) {
+        ui.warn(&format!("judged by {}", j.describe()));
     }
     let fixable = problems.iter().filter(|p| p.fixable).count();
     let hint = match (fixable, args.fix && !args.dry_run) {

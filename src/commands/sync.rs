@@ -37,6 +37,8 @@ pub fn run(args: SyncArgs, ui: Ui) -> super::Outcome {
     if args.check {
         let stale = !plan.is_empty();
         let diff = plan.diff();
+        // Fresh is not enough: the build the block feeds must build (Go judges when here).
+        let judged = crate::doctor::gate::check_plan(&root, &plan);
         let mut report = Report::new("sync", &root)
             .with("stale", stale)
             .with("diff", &diff);
@@ -44,10 +46,15 @@ pub fn run(args: SyncArgs, ui: Ui) -> super::Outcome {
         report.created = plan.created();
         report.changed = plan.changed();
         report.warnings = outcome.warnings;
+        if let Ok(judge) = &judged {
+            report = report.with("judge", judge);
+            super::judged(judge, &mut report, ui);
+        }
         for w in &report.warnings {
             ui.warn(w);
         }
         if !stale {
+            judged?;
             ui.status(
                 "Fresh",
                 "the Dockerfile block and packages_gen.go match the folders",

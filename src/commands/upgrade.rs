@@ -33,9 +33,18 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> super::Outcome {
         refuse_stale_vendor(root, args.no_go)?;
     }
     let mut warnings = digest_warnings(root, release);
+    // Green means it builds: the upgraded repo (after the `go mod tidy` and `go mod vendor`
+    // that follow the write) is judged before anything is written.
+    plan.check()?;
+    let judge = if args.no_go {
+        crate::judge::Judge::static_rules("--no-go")
+    } else {
+        crate::doctor::gate::check_plan_tidied(root, &plan)?
+    };
     if args.dry_run {
         // `finish` prints the diff and the would-be changes, and writes nothing.
-        return super::finish("upgrade", root, plan, warnings, true, ui, None).map(Some);
+        return super::finish_judged("upgrade", root, plan, warnings, true, ui, None, judge)
+            .map(Some);
     }
     if !ui.quiet {
         ui.out(&colour_diff(&plan.diff()))?;
@@ -73,15 +82,18 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> super::Outcome {
             ),
         );
     }
-    for w in &warnings {
-        ui.warn(w);
-    }
-    Ok(Some(Report {
+    let mut report = Report {
         created,
         changed,
         warnings,
         ..Report::new("upgrade", root)
-    }))
+    }
+    .with("judge", &judge);
+    super::judged(&judge, &mut report, ui);
+    for w in &report.warnings {
+        ui.warn(w);
+    }
+    Ok(Some(report))
 }
 
 /// `go mod tidy` (and `go mod vendor` when the repo vendors), with a spinner on a terminal;

@@ -59,6 +59,11 @@ impl Context {
             .collect()
     }
 
+    /// Whether Docker sends this path (a file, folder or link).
+    pub fn contains(&self, rel: &str) -> bool {
+        rel == "." || self.entries.contains_key(rel)
+    }
+
     pub fn is_dir(&self, rel: &str) -> bool {
         rel == "." || self.entries.get(rel) == Some(&true)
     }

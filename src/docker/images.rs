@@ -184,6 +184,71 @@ pub fn from_images(text: &str) -> Vec<FromImage> {
     out
 }
 
+/// A stage built FROM the golang image (`golang:1.26.3`, `docker.io/library/golang:...`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GolangImage {
+    pub line: usize,
+    /// The image reference as Docker reads it (global ARG defaults expanded).
+    pub image: String,
+    /// The Go release its tag names exactly (`1.26.3` of `1.26.3-bookworm`); `None` for a
+    /// tag that floats (`1.26`, `latest`, `alpine`).
+    pub exact: Option<String>,
+}
+
+/// The stages of `text` built FROM a golang image.
+pub fn golang_images(text: &str) -> Vec<GolangImage> {
+    let stages = super::replay::Stages::read(text);
+    stages
+        .stages
+        .iter()
+        .filter(|s| s.parent.is_none())
+        .filter_map(|s| {
+            let no_digest = s.base.split('@').next().unwrap_or("");
+            let slash = no_digest.rfind('/').map_or(0, |i| i + 1);
+            let (name, tag) = match no_digest[slash..].rfind(':') {
+                Some(c) => (&no_digest[..slash + c], &no_digest[slash + c + 1..]),
+                None => (no_digest, "latest"),
+            };
+            let last = name.rsplit('/').next().unwrap_or(name);
+            if !last.eq_ignore_ascii_case("golang") {
+                return None;
+            }
+            let version = tag.split('-').next().unwrap_or(tag);
+            let exact = crate::go::GoVersion::parse_exact(version)
+                .is_some()
+                .then(|| version.to_string());
+            Some(GolangImage {
+                line: s.line,
+                image: s.base.clone(),
+                exact,
+            })
+        })
+        .collect()
+}
+
+/// Sets the Go release of every golang image tag that names one exactly (`golang:1.26.3`,
+/// `golang:1.26.3-bookworm`) to `go`, keeping its suffix and every other byte; a digest that
+/// pinned the old release is dropped.
+pub fn retag_golang(text: &str, go: &str) -> String {
+    let re = regex::Regex::new(
+        r"(?i)(^|[\s/=])(golang:)([0-9]+\.[0-9]+\.[0-9]+)((?:-[A-Za-z0-9._]+)?)(@sha256:[0-9a-f]+)?",
+    )
+    .expect("a valid pattern");
+    text.split_inclusive('\n')
+        .map(|line| {
+            let t = line.trim_start();
+            let is_from = t.len() > 5 && t[..5].eq_ignore_ascii_case("FROM ");
+            if !is_from {
+                return line.to_string();
+            }
+            re.replace_all(line, |c: &regex::Captures| {
+                format!("{}{}{go}{}", &c[1], &c[2], &c[4])
+            })
+            .into_owned()
+        })
+        .collect()
+}
+
 /// The 1-based lines where `retag(text, version)` drops a digest (`:3.38.0@sha256:...`): it
 /// names the old image, and Docker would keep pulling that one whatever the tag says.
 pub fn dropped_digests(text: &str, version: &str) -> Vec<usize> {
@@ -261,6 +326,25 @@ pub fn retag_args(text: &str, version: &str) -> (String, Vec<usize>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn golang_builders_are_found_and_moved_with_their_suffix() {
+        let text = "ARG GO=1.26\nFROM golang:1.26.3-bookworm@sha256:ab AS builder\nRUN go version # golang:1.26.3\nFROM docker.io/library/golang:${GO} AS tools\nFROM heroiclabs/nakama:3.40.0\n";
+        let found = golang_images(text);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[0].exact.as_deref(), Some("1.26.3"));
+        assert_eq!((found[1].line, found[1].exact.as_deref()), (4, None));
+        let moved = retag_golang(text, "1.26.5");
+        assert!(
+            moved.contains("FROM golang:1.26.5-bookworm AS builder\n"),
+            "{moved}"
+        );
+        assert!(
+            moved.contains("RUN go version # golang:1.26.3\n"),
+            "{moved}"
+        );
+        assert!(moved.contains("golang:${GO} AS tools"), "{moved}");
+    }
 
     #[test]
     fn moves_the_args_image_tags_come_from() {

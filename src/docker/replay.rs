@@ -21,6 +21,9 @@ pub struct Placed {
     pub from: String,
     /// The COPY or ADD line.
     pub line: usize,
+    /// Named by the COPY source itself (not found in a folder it copies): Docker follows a
+    /// link named so, and copies a link found in a folder as a link.
+    pub top: bool,
 }
 
 /// A stage's filesystem (as far as the context goes) and state at one instruction.
@@ -36,9 +39,11 @@ pub struct Image {
     pub vendored_by_run: Option<usize>,
     /// The files in the image when that `go mod vendor` ran: it vendors only what they import.
     pub vendored_with: BTreeSet<String>,
-    /// A `RUN go mod tidy` (or `go get`) before the build writes go.sum in the image.
+    /// A `RUN go mod tidy` (or `go get`) before the build writes go.sum in the image (unless
+    /// a later COPY brings go.sum again).
     pub tidied_by_run: Option<usize>,
-    /// A `RUN go mod download` (no arguments) adds go.sum's go.mod hashes, not the modules'.
+    /// A `RUN go mod download` (no arguments) adds go.sum's go.mod hashes, not the modules'
+    /// (unless a later COPY brings go.sum again).
     pub downloaded_by_run: Option<usize>,
     /// COPY/ADD sources (no wildcard) that are not in the build context, which Docker fails
     /// on: (line, source as written, why, e.g. the .dockerignore line that leaves it out).
@@ -46,7 +51,13 @@ pub struct Image {
 }
 
 impl Image {
-    fn put(&mut self, path: String, from: &str, line: usize) {
+    fn put(&mut self, path: String, from: &str, line: usize, top: bool) {
+        // A go.sum copied after `go mod download` or `go mod tidy` replaces the one they
+        // wrote: what they added is gone again.
+        if path.ends_with("/go.sum") {
+            self.downloaded_by_run = None;
+            self.tidied_by_run = None;
+        }
         let mut p = parent_of(&path);
         while p != "/" && self.dirs.insert(p.clone()) {
             p = parent_of(&p);
@@ -57,6 +68,7 @@ impl Image {
             Placed {
                 from: from.to_string(),
                 line,
+                top,
             },
         );
     }
@@ -265,10 +277,10 @@ impl Stages {
                     .map(|(full, below)| (full.clone(), below.to_string()))
                     .collect();
                 for (full, below) in files {
-                    image.put(join(&target, &below), &full, ins.line);
+                    image.put(join(&target, &below), &full, ins.line, false);
                 }
             } else if ctx.sources(&source).contains(&source) {
-                image.put(target, &source, ins.line);
+                image.put(target, &source, ins.line, true);
             } else {
                 let why = match ignore.decider(&source) {
                     Some(p) if !p.exception => format!(
@@ -372,7 +384,7 @@ impl Stages {
                     .collect();
                 for (full, below) in files {
                     let target = if parents { &full } else { &below };
-                    image.put(join(&dest_abs, target), &full, ins.line);
+                    image.put(join(&dest_abs, target), &full, ins.line, false);
                 }
                 image.dirs.insert(dest_abs.clone());
             } else {
@@ -386,7 +398,7 @@ impl Stages {
                 } else {
                     dest_abs.clone()
                 };
-                image.put(target, &m, ins.line);
+                image.put(target, &m, ins.line, true);
             }
         }
     }

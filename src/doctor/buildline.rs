@@ -52,6 +52,11 @@ const VALUE_FLAGS: [&str; 19] = [
     "covermode",
 ];
 
+/// Whether `go build`'s flag `name` takes a value (`-o out`).
+pub fn takes_value(name: &str) -> bool {
+    VALUE_FLAGS.contains(&name)
+}
+
 /// The scripts a RUN executes: its shell text and heredoc bodies, or its exec-form command.
 fn scripts(ins: &Instruction) -> Vec<Vec<Vec<String>>> {
     match &ins.args {
@@ -81,8 +86,26 @@ fn is_assignment(w: &str) -> Option<(String, String)> {
     ok.then(|| (k.to_string(), v.to_string()))
 }
 
-/// Every `go build` in a RUN instruction.
-pub fn go_builds(ins: &Instruction) -> Vec<GoCommand> {
+/// One simple command of a RUN's scripts, with the `cd`s before it in the same script and the
+/// variables set for it (`export`s before it, then its own `X=y` prefix, in that order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellCommand {
+    /// The command and its arguments (after `env` and the assignments).
+    pub words: Vec<String>,
+    pub cd: Vec<String>,
+    pub env: Vec<(String, String)>,
+}
+
+impl ShellCommand {
+    /// The arguments after `go`, when this runs the go command.
+    pub fn go_args(&self) -> Option<&[String]> {
+        let cmd = self.words.first()?;
+        (cmd == "go" || cmd.ends_with("/go")).then(|| &self.words[1..])
+    }
+}
+
+/// Every simple command in a RUN instruction, in order (`cd` and `export` included).
+pub fn shell_commands(ins: &Instruction) -> Vec<ShellCommand> {
     let mut found = Vec::new();
     for script in scripts(ins) {
         let mut cd = Vec::new();
@@ -112,20 +135,31 @@ pub fn go_builds(ins: &Instruction) -> Vec<GoCommand> {
             match cmd.as_str() {
                 "cd" => cd.push(w.get(1).cloned().unwrap_or_else(|| "~".into())),
                 "export" => exported.extend(w[1..].iter().filter_map(|a| is_assignment(a))),
-                c if (c == "go" || c.ends_with("/go"))
-                    && w.get(1).map(String::as_str) == Some("build") =>
-                {
-                    found.push(GoCommand {
-                        args: w[2..].to_vec(),
-                        cd: cd.clone(),
-                        env,
-                    });
-                }
                 _ => {}
             }
+            found.push(ShellCommand {
+                words: w.to_vec(),
+                cd: cd.clone(),
+                env,
+            });
         }
     }
     found
+}
+
+/// Every `go build` in a RUN instruction.
+pub fn go_builds(ins: &Instruction) -> Vec<GoCommand> {
+    shell_commands(ins)
+        .into_iter()
+        .filter_map(|c| {
+            let args = c.go_args()?;
+            (args.first().map(String::as_str) == Some("build")).then(|| GoCommand {
+                args: args[1..].to_vec(),
+                cd: c.cd.clone(),
+                env: c.env.clone(),
+            })
+        })
+        .collect()
 }
 
 /// The script a RUN hands the build to, when it runs one doctor cannot read as a build:

@@ -4,7 +4,9 @@
 //! one row.
 
 use super::report::{Note, Severity};
-use super::{copies, encoding, gosum, imports, initmodule, markers, plugin_build, release, vendor};
+use super::{
+    copies, encoding, gosum, imports, initmodule, judged, markers, plugin_build, release, vendor,
+};
 use super::{Facts, Finding};
 
 /// Every check's id and summary, read from the table in [`super::checks`].
@@ -97,6 +99,13 @@ pub const ALL: &[Check] = &[
         finds: "go.sum missing, or without the hashes of the nakama-common and protobuf versions go.mod requires (`missing go.sum entry`); `--fix` runs `go mod tidy` when Go is installed",
         severity: Severity::Error,
         run: |f, _| gosum::check(f),
+    },
+    Check {
+        id: "D010",
+        summary: "Go (the builder image's exact release) fails on the staged builder stage",
+        finds: "what Go itself says when the builder stage is replayed in a temp folder holding exactly what the Dockerfile copies (`.dockerignore` and `Dockerfile.dockerignore` applied), with the builder image's Go: `go mod download` and the other module steps run where they stand, the build listed (`go list -e -deps`), or built with `--build`; without Go the static checks give the verdict and the report says so",
+        severity: Severity::Error,
+        run: judged::check,
     },
 ];
 

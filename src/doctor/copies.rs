@@ -9,7 +9,7 @@ use crate::docker::block as managed;
 use crate::docker::path::join;
 
 /// Where the missing COPY lines can go, and whether `--fix` may put them there.
-enum Block {
+pub(crate) enum Block {
     /// The managed block exists, is untouched and sits in the module root: (its 1-based line).
     Usable(usize),
     /// No block yet; `managed::adopt` adds one before the build line.
@@ -18,7 +18,7 @@ enum Block {
     Manual(usize, String),
 }
 
-fn block(f: &Facts, b: &GoBuild) -> Block {
+pub(crate) fn block(f: &Facts, b: &GoBuild) -> Block {
     if !f.moddir.is_empty() {
         // The block copies `f/ f/` from the context root, which is not the module's folder.
         return Block::Manual(b.line, String::new());
@@ -44,7 +44,7 @@ fn block(f: &Facts, b: &GoBuild) -> Block {
 }
 
 /// The line to add for a package folder, and where.
-fn copy_fix(f: &Facts, folder: &str, place: &Block) -> (usize, String, Vec<Remedy>) {
+pub(crate) fn copy_fix(f: &Facts, folder: &str, place: &Block) -> (usize, String, Vec<Remedy>) {
     let line = format!("COPY {}/ {folder}/", f.at(folder));
     match place {
         Block::Usable(l) => (

@@ -119,7 +119,7 @@ pub fn plan(repo: &Repo, paths: &Paths, findings: &[Finding]) -> Planned {
 
 /// `go mod tidy` (and `go mod vendor` when vendor/modules.txt is there) on the module at
 /// `moddir` with the planned contents in `out`; the files it changes, module-relative.
-fn tidy_module(
+pub(crate) fn tidy_module(
     repo: &Repo,
     moddir: &str,
     out: &BTreeMap<String, Vec<u8>>,

@@ -200,6 +200,7 @@ impl Graph {
         main_dir: &str,
         main_files: Option<&[String]>,
         tags: &[String],
+        go_minor: Option<u64>,
     ) -> Graph {
         let mut g = Graph {
             main_dir: main_dir.to_string(),
@@ -222,7 +223,7 @@ impl Graph {
                     }
                     list
                 }
-                _ => g.package_files(repo, &dir, tags),
+                _ => g.package_files(repo, &dir, tags, go_minor),
             };
             let path = if dir.is_empty() {
                 module.to_string()
@@ -287,7 +288,13 @@ impl Graph {
     }
 
     /// The .go files Go compiles in `dir`, parsed into `self.parsed`.
-    fn package_files(&mut self, repo: &Repo, dir: &str, tags: &[String]) -> Vec<String> {
+    fn package_files(
+        &mut self,
+        repo: &Repo,
+        dir: &str,
+        tags: &[String],
+        go_minor: Option<u64>,
+    ) -> Vec<String> {
         let mut out = Vec::new();
         for name in repo.files_in(dir) {
             if !name.ends_with(".go") {
@@ -299,7 +306,7 @@ impl Graph {
                 format!("{dir}/{name}")
             };
             let parsed = gosrc::parse(&repo.text(&rel).unwrap_or_default());
-            if build::builds(&name, &parsed, tags) {
+            if build::builds(&name, &parsed, tags, go_minor) {
                 self.parsed.insert(rel.clone(), parsed);
                 out.push(rel);
             }

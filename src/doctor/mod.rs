@@ -11,9 +11,11 @@ pub mod checks;
 pub mod copies;
 pub mod encoding;
 pub mod fix;
+pub mod gate;
 pub mod gosum;
 pub mod imports;
 pub mod initmodule;
+pub mod judged;
 pub mod markers;
 pub mod plugin_build;
 pub mod release;
@@ -75,6 +77,10 @@ pub struct Facts<'a> {
     pub modroot: String,
     /// Whether `go build` reads vendor/ (flag, GOFLAGS, or go ≥ 1.14 with vendor/ present).
     pub vendor_mode: bool,
+    /// How far Go is asked ([`judged`]); `None` for the static rules only.
+    pub judging: Option<crate::judge::Depth>,
+    /// Go's verdict (or why the static rules gave it), set by D010.
+    pub judged: std::cell::OnceCell<crate::judge::Judgement>,
 }
 
 impl Facts<'_> {
@@ -90,6 +96,9 @@ impl Facts<'_> {
 pub struct Finding {
     pub problem: Problem,
     pub remedies: Vec<Remedy>,
+    /// What Go's finding (D010) is about (`profile/`, `go.sum`), so a static finding that
+    /// names the same thing can stand for it.
+    pub about: Option<String>,
 }
 
 impl Finding {
@@ -97,6 +106,7 @@ impl Finding {
         Finding {
             problem: problem.fixable(false),
             remedies: Vec::new(),
+            about: None,
         }
     }
 
@@ -105,7 +115,14 @@ impl Finding {
         Finding {
             problem: problem.fixable(yes),
             remedies,
+            about: None,
         }
+    }
+
+    /// Marks what the finding is about (see [`Finding::about`]).
+    pub fn about(mut self, key: &str) -> Finding {
+        self.about = Some(key.to_string());
+        self
     }
 }
 
@@ -117,6 +134,10 @@ pub struct Diagnosis {
     pub dockerfile: String,
     /// The module's folder in the context ("" for the context root).
     pub moddir: String,
+    /// Who gave the verdict: Go (and how far it replayed the stage) or the static rules.
+    pub judge: crate::judge::Judge,
+    /// Go's replay, when Go decided.
+    pub replay: Option<crate::judge::Replay>,
 }
 
 impl Diagnosis {
@@ -125,6 +146,7 @@ impl Diagnosis {
             problems: self.findings.iter().map(|f| f.problem.clone()).collect(),
             warnings: self.warnings.clone(),
             fixed: Vec::new(),
+            judge: Some(self.judge.clone()),
         };
         r.sort();
         r
@@ -178,6 +200,19 @@ impl Target {
 /// carry exit status 2.
 pub fn diagnose(root: &Path) -> Result<Diagnosis> {
     diagnose_target(&Target::root(root))
+}
+
+/// Checks the build context and Dockerfile of `target`, asking Go as far as `judging` says
+/// (`None`: the static rules only).
+pub fn diagnose_judged(target: &Target, judging: Option<crate::judge::Depth>) -> Result<Diagnosis> {
+    let root = &target.context;
+    if !root.is_dir() {
+        return Err(cannot_run(format!(
+            "{} is not a folder; give the plugin repo's folder: `scaffold doctor DIR`",
+            root.display()
+        )));
+    }
+    diagnose_repo_judged(&Repo::load(root), &target.dockerfile, judging)
 }
 
 /// Checks the build context and Dockerfile of `target`.
@@ -260,8 +295,18 @@ pub fn join_rel(dir: &str, rel: &str) -> String {
 }
 
 /// Checks an already listed repo (possibly with planned contents in its overlay), built with
-/// the Dockerfile at `dockerfile_path` (relative to the context, or absolute).
+/// the Dockerfile at `dockerfile_path` (relative to the context, or absolute). Go is asked
+/// when it is on PATH ([`judged::DEFAULT_DEPTH`]).
 pub fn diagnose_repo(repo: &Repo, dockerfile_path: &str) -> Result<Diagnosis> {
+    diagnose_repo_judged(repo, dockerfile_path, Some(judged::DEFAULT_DEPTH))
+}
+
+/// [`diagnose_repo`], asking Go as far as `judging` says (`None`: the static rules only).
+pub fn diagnose_repo_judged(
+    repo: &Repo,
+    dockerfile_path: &str,
+    judging: Option<crate::judge::Depth>,
+) -> Result<Diagnosis> {
     let Some(dockerfile) = repo.text(dockerfile_path) else {
         if !repo.is_file("go.mod") {
             return Err(no_gomod(repo));
@@ -314,10 +359,23 @@ pub fn diagnose_repo(repo: &Repo, dockerfile_path: &str) -> Result<Diagnosis> {
         .as_ref()
         .map(|b| b.flags.tags.clone())
         .unwrap_or_default();
-    let graph = Graph::build(&modrepo, &gomod, &main_dir, main_files.as_deref(), &tags);
+    // The builder image's Go decides which `go1.N` tags hold.
+    let go_minor = model.build.as_ref().and_then(|b| {
+        let base = &model.docker.stages[model.docker.chain(b.stage)[0]].base;
+        let go = crate::judge::builder_go(base).ok()?;
+        crate::go::GoVersion::parse(&go).map(|v| v.1)
+    });
+    let graph = Graph::build(
+        &modrepo,
+        &gomod,
+        &main_dir,
+        main_files.as_deref(),
+        &tags,
+        go_minor,
+    );
     warnings.extend(graph.notes.iter().cloned());
     let vendor_mode = vendor::vendor_mode(&model, &modroot, &gomod);
-    let facts = Facts {
+    let mut facts = Facts {
         repo,
         modrepo,
         moddir: moddir.clone(),
@@ -330,6 +388,8 @@ pub fn diagnose_repo(repo: &Repo, dockerfile_path: &str) -> Result<Diagnosis> {
         graph,
         modroot,
         vendor_mode,
+        judging,
+        judged: std::cell::OnceCell::new(),
     };
     let mut findings = Vec::new();
     for check in checks::ALL {
@@ -340,11 +400,21 @@ pub fn diagnose_repo(repo: &Repo, dockerfile_path: &str) -> Result<Diagnosis> {
             f
         }));
     }
+    let judgement = facts
+        .judged
+        .take()
+        .unwrap_or_else(|| crate::judge::Judgement {
+            judge: crate::judge::Judge::static_rules("Go was not asked"),
+            replay: None,
+        });
+    judged::settle(&judgement, &mut findings, &mut warnings);
     Ok(Diagnosis {
         findings,
         warnings,
         dockerfile: dockerfile_path.to_string(),
         moddir,
+        judge: judgement.judge,
+        replay: judgement.replay,
     })
 }
 

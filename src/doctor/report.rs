@@ -67,6 +67,8 @@ pub struct Report {
     pub problems: Vec<Problem>,
     pub warnings: Vec<Note>,
     pub fixed: Vec<Problem>,
+    /// Who gave the verdict (Go, or the static rules and why).
+    pub judge: Option<crate::judge::Judge>,
 }
 
 impl Report {

@@ -102,11 +102,22 @@ pub fn embedded<'a>(pattern: &str, files: &'a [String]) -> Vec<&'a String> {
         .collect()
 }
 
-/// Whether a tag is satisfied on the builder, with `tags` given by `-tags`.
-fn tag_on(tag: &str, tags: &[String]) -> bool {
-    [GOOS, GOARCH, "unix", "cgo", "gc"].contains(&tag)
-        || (tag.starts_with("go1.") && tag[4..].chars().all(|c| c.is_ascii_digit()))
-        || tags.iter().any(|t| t == tag)
+/// Whether a tag is satisfied on the builder, with `tags` given by `-tags`, for a builder
+/// of Go 1.`go_minor` (`None`: not known, so every `go1.N` counts as true, never dropping a
+/// file Go might build). `go1.N` holds for Go 1.N and later only.
+fn tag_on(tag: &str, tags: &[String], go_minor: Option<u64>) -> bool {
+    if let Some(n) = tag.strip_prefix("go1.") {
+        if let Ok(n) = n.parse::<u64>() {
+            return go_minor.is_none_or(|m| n <= m);
+        }
+    }
+    [GOOS, GOARCH, "unix", "cgo", "gc"].contains(&tag) || tags.iter().any(|t| t == tag)
+}
+
+/// Every GOOS and GOARCH the file-name rule knows (go/build's lists), for the test that holds
+/// them against the exact Go.
+pub fn known_platforms() -> (&'static [&'static str], &'static [&'static str]) {
+    (&KNOWN_GOOS, &KNOWN_GOARCH)
 }
 
 /// Why the file-name rule keeps a non-test `.go` file out of the builder's build, if it does:
@@ -140,9 +151,10 @@ pub fn name_excludes(name: &str) -> Option<String> {
     None
 }
 
-/// Whether Go compiles this non-test file into its package on the builder with `-tags tags`.
-/// Constraints that cannot be read count as true, so a file is never wrongly dropped.
-pub fn builds(name: &str, file: &GoFile, tags: &[String]) -> bool {
+/// Whether Go compiles this non-test file into its package on the builder with `-tags tags`
+/// and Go 1.`go_minor` (see [`tag_on`]). Constraints that cannot be read count as true, so a
+/// file is never wrongly dropped.
+pub fn builds(name: &str, file: &GoFile, tags: &[String], go_minor: Option<u64>) -> bool {
     if !name.ends_with(".go") || name.ends_with("_test.go") || ignored_name(name) {
         return false;
     }
@@ -152,7 +164,7 @@ pub fn builds(name: &str, file: &GoFile, tags: &[String]) -> bool {
     }
     match &file.build {
         Some(expr) => Constraint::new(expr)
-            .eval(&|t| tag_on(t, tags))
+            .eval(&|t| tag_on(t, tags, go_minor))
             .unwrap_or(true),
         None => true,
     }
@@ -260,26 +272,37 @@ mod tests {
         };
         let none = GoFile::default();
         let tags = vec!["extra".to_string()];
-        assert!(!builds("a.go", &f("ignore"), &[]));
-        assert!(builds("a.go", &f("linux && (amd64 || arm64)"), &[]));
-        assert!(!builds("a.go", &f("windows || !cgo"), &[]));
-        assert!(builds("a.go", &f("extra"), &tags));
-        assert!(builds("a.go", &f("go1.21 && !purego"), &[]));
-        assert!(builds("a.go", &f("(((("), &[]));
-        assert!(!builds("a_windows.go", &none, &[]));
-        assert!(!builds("a_linux_386.go", &none, &[]));
-        assert!(!builds("a_arm64.go", &none, &[]));
-        assert!(builds("a_linux_amd64.go", &none, &[]));
-        assert!(builds("windows.go", &none, &[]));
-        assert!(!builds("iap_ios.go", &none, &[]));
-        assert!(!builds("a_test.go", &none, &[]));
-        assert!(!builds("_a.go", &none, &[]));
-        assert!(!builds("doc.go", &parse("package documentation\n"), &[]));
+        assert!(!builds("a.go", &f("ignore"), &[], None));
+        assert!(builds("a.go", &f("linux && (amd64 || arm64)"), &[], None));
+        assert!(!builds("a.go", &f("windows || !cgo"), &[], None));
+        assert!(builds("a.go", &f("extra"), &tags, None));
+        assert!(builds("a.go", &f("go1.21 && !purego"), &[], None));
+        assert!(builds("a.go", &f("(((("), &[], None));
+        assert!(!builds("a_windows.go", &none, &[], None));
+        assert!(!builds("a_linux_386.go", &none, &[], None));
+        assert!(!builds("a_arm64.go", &none, &[], None));
+        assert!(builds("a_linux_amd64.go", &none, &[], None));
+        assert!(builds("windows.go", &none, &[], None));
+        assert!(!builds("iap_ios.go", &none, &[], None));
+        assert!(!builds("a_test.go", &none, &[], None));
+        assert!(!builds("_a.go", &none, &[], None));
+        assert!(!builds(
+            "doc.go",
+            &parse("package documentation\n"),
+            &[],
+            None
+        ));
         assert!(!builds(
             "old.go",
             &parse("// +build ignore\n\npackage x\n"),
-            &[]
+            &[],
+            None
         ));
+        // go1.N holds from Go 1.N on: Go 1.26 builds no file tagged go1.27.
+        assert!(builds("a.go", &f("go1.26"), &[], Some(26)));
+        assert!(!builds("a.go", &f("go1.27"), &[], Some(26)));
+        assert!(builds("a.go", &f("!go1.27"), &[], Some(26)));
+        assert!(builds("a.go", &f("go1.27"), &[], None));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Everything scaffold knows about Go, in one place: the source reader, the go tool's rules for
 //! which files and folders a build reads, go.mod, name rules and version numbers, and the go
-//! tool run for doctor's fixes (`tool`). Every command and doctor read Go through this folder;
+//! tool run for doctor's fixes (`tool`), and the one go runner that finds the exact Go release
+//! (`toolchain`). Every command and doctor read Go through this folder;
 //! nothing else scans Go text.
 
 pub mod build;
@@ -8,6 +9,7 @@ pub mod gomod;
 pub mod names;
 pub mod source;
 pub mod tool;
+pub mod toolchain;
 pub mod version;
 
 pub use gomod::GoMod;

@@ -34,21 +34,17 @@ fn skipped(rel: &str) -> bool {
 }
 
 /// Runs `go mod tidy` (then `go mod vendor` when `vendor`) on a copy of the module made of
-/// `files` (relative path, bytes); folders with a go.mod of their own are other modules and
-/// left out. `old_vendor` lists the module's vendor/ files today. The error is go's message.
+/// `files` (relative path, bytes); folders with a go.mod of their own are copied too, as a
+/// `replace` may point at them. `old_vendor` lists the module's vendor/ files today. The
+/// error is go's message.
 pub fn tidy(
     files: &BTreeMap<String, Vec<u8>>,
     old_vendor: &BTreeMap<String, Vec<u8>>,
     vendor: bool,
 ) -> Result<Tidied, String> {
     let dir = tempfile::tempdir().map_err(|e| format!("cannot make a scratch folder: {e}"))?;
-    let nested: Vec<String> = files
-        .keys()
-        .filter(|k| k.ends_with("/go.mod"))
-        .map(|k| k.trim_end_matches("go.mod").to_string())
-        .collect();
     for (rel, bytes) in files {
-        if skipped(rel) || nested.iter().any(|n| rel.starts_with(n.as_str())) {
+        if skipped(rel) {
             continue;
         }
         let path = dir.path().join(rel);

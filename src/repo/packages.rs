@@ -136,7 +136,7 @@ fn inspect(root: &Path, folder: &str, overlay: &Overlay) -> Result<Option<Packag
     for (file_name, text) in &top {
         let file = source::parse(text);
         // Only the files Go compiles on the builder say what the package is and registers.
-        if !crate::go::build::builds(file_name, &file, &[]) {
+        if !crate::go::build::builds(file_name, &file, &[], None) {
             continue;
         }
         pkg.sources.push(file_name.clone());
@@ -210,7 +210,7 @@ pub fn module_go_files(root: &Path, overlay: &Overlay) -> Result<Vec<(String, Go
         .into_iter()
         .map(|(path, text)| (path, source::parse(&text)))
         .filter(|(path, file)| {
-            crate::go::build::builds(path.rsplit('/').next().unwrap_or(path), file, &[])
+            crate::go::build::builds(path.rsplit('/').next().unwrap_or(path), file, &[], None)
         })
         .collect())
 }
@@ -313,7 +313,7 @@ pub fn root_inputs(root: &Path, overlay: &Overlay) -> Result<(Vec<String>, Vec<S
                 .with_context(|| format!("reading {}", root.join(name).display()))?,
         };
         let file = source::parse(&text);
-        if crate::go::build::builds(name, &file, &[]) {
+        if crate::go::build::builds(name, &file, &[], None) {
             files.push((name.clone(), file));
         }
     }

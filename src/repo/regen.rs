@@ -115,7 +115,8 @@ pub fn plan(root: &Path, module: &str, plan: &mut Plan, mode: Mode) -> Result<Ou
     })
 }
 
-/// Refuses a block whose inputs `.dockerignore` leaves out of the build context: a package's
+/// Refuses a block whose inputs the ignore file (`Dockerfile.dockerignore`, else
+/// `.dockerignore`) leaves out of the build context: a package's
 /// Go file (the build fails, or an RPC is never registered), an embedded folder or a cgo
 /// source. The COPY line would be written, the command would exit 0, and the Docker build
 /// would fail.
@@ -126,7 +127,15 @@ fn refuse_ignored_inputs(
     folders: &[String],
     root_files: &[String],
 ) -> Result<()> {
-    let Some(text) = read_planned(root, overlay, ".dockerignore")? else {
+    // BuildKit reads `Dockerfile.dockerignore` (beside the Dockerfile) before `.dockerignore`.
+    let mut found = None;
+    for name in ["Dockerfile.dockerignore", ".dockerignore"] {
+        if let Some(text) = read_planned(root, overlay, name)? {
+            found = Some((name, text));
+            break;
+        }
+    }
+    let Some((file, text)) = found else {
         return Ok(());
     };
     let ignore = crate::docker::ignore::DockerIgnore::parse(&text);
@@ -142,7 +151,7 @@ fn refuse_ignored_inputs(
     for (folder, path) in sources.chain(others) {
         if let Some(p) = ignore.decider(&path).filter(|p| !p.exception) {
             bail!(
-                ".dockerignore line {} `{}` leaves {path} out of the Docker build context, so the build would fail without it; add `!{folder}/` below that line (or take the line out), then run this again; nothing was changed",
+                "{file} line {} `{}` leaves {path} out of the Docker build context, so the build would fail without it; add `!{folder}/` below that line (or take the line out), then run this again; nothing was changed",
                 p.line,
                 p.text
             );

@@ -1,6 +1,6 @@
 //! `scaffold upgrade`'s operation: every file change of a move to another release (both image
-//! tags, compose images, nakama-common, protobuf, the go line, go.sum while it is the recorded
-//! one, scaffold.toml), planned in memory.
+//! tags, a golang builder image's tag, compose images, nakama-common, protobuf, the go line,
+//! go.sum while it is the recorded one, scaffold.toml), planned in memory.
 
 use crate::docker::images;
 use crate::error::{bail, Context, Result};
@@ -64,6 +64,24 @@ pub fn plan(root: &Path, record: &project::Record, release: &versions::Release) 
         images::retag_args(&images::retag(&docker, &release.nakama), &release.nakama);
     if images::find(&docker).is_empty() && args.is_empty() {
         bail!("the Dockerfile names no heroiclabs/nakama or heroiclabs/nakama-pluginbuilder image with a tag (or an ARG default) to move; write `FROM heroiclabs/nakama-pluginbuilder:{}` and `FROM heroiclabs/nakama:{0}`", release.nakama);
+    }
+    // A builder FROM golang moves with the go line (to the Go the server is built with), or
+    // it would refuse the new go line (`go.mod requires go >= ...`); one whose tag names no
+    // exact release cannot be moved, and is refused by name.
+    let moved = images::retag_golang(&moved, &release.go);
+    if let Some(g) = images::golang_images(&moved)
+        .into_iter()
+        .find(|g| g.exact.as_deref() != Some(release.go.as_str()))
+    {
+        bail!(
+            "Dockerfile line {} builds FROM `{}`, which names no exact Go release, so the upgrade cannot move it with the go line (Nakama {} is built with Go {}); write `FROM golang:{}` or `FROM heroiclabs/nakama-pluginbuilder:{}` there, then run this again; nothing was changed",
+            g.line,
+            g.image,
+            release.nakama,
+            release.go,
+            release.go,
+            release.nakama
+        );
     }
     plan.put("Dockerfile", moved)?;
     for compose in COMPOSE_FILES {

@@ -113,6 +113,8 @@ fn delete_in_one_step() {
 #[test]
 fn delete_is_refused_while_a_hand_written_line_still_copies_the_folder() {
     let (_tmp, root, _) = repo_with_inventory();
+    // What the ADD below names is there: the build works until the folder goes.
+    write(root.join("inventory/data.json"), "{}\n");
     let docker = read(root.join("Dockerfile"));
     // Lines the block does not own, which `sync --adopt` leaves as written (flags, ADD).
     for line in [

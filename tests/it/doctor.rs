@@ -123,8 +123,12 @@ impl Repo {
         self.write(rel, text.replacen(from, to, 1));
     }
 
+    /// The static checks' report: these fixtures test each rule's own finding (Go's verdict
+    /// on them is tested in tests/judge.rs).
     fn report(&self) -> Report {
-        doctor::diagnose(self.path()).unwrap().report()
+        doctor::diagnose_judged(&doctor::Target::root(self.path()), None)
+            .unwrap()
+            .report()
     }
 
     /// (id, file, line) of every problem.
@@ -136,13 +140,15 @@ impl Repo {
             .collect()
     }
 
+    /// `scaffold doctor` with the static rules only (see [`Repo::report`]).
     fn doctor(&self, args: &[&str]) -> Out {
         output(
             scaffold()
                 .arg("doctor")
                 .arg(self.path())
                 .args(args)
-                .env("NO_COLOR", "1"),
+                .env("NO_COLOR", "1")
+                .env("SCAFFOLD_JUDGE", "static"),
         )
     }
 }

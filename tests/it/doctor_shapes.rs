@@ -298,7 +298,25 @@ fn recorded_release(dir: &Path) -> String {
 #[test]
 fn adopt_reads_the_arg_default_and_never_records_a_guess() {
     let r = fixture("arg-tags");
-    sync(r.path(), &["--adopt"]).ok();
+    // 3.38.0's pluginbuilder has Go 1.25.5, and nakama-common v1.45.0 needs 1.26.1: no plugin
+    // builds there, so adopting is refused (Go judges it)...
+    let out = sync(r.path(), &["--adopt"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("requires go >= 1.26.1"),
+        "{}",
+        out.stderr
+    );
+    assert!(!r.path().join("scaffold.toml").exists());
+    // ...and with the static rules only, the release is still read from the ARG's default.
+    let out = output(
+        scaffold()
+            .args(["sync", "--adopt"])
+            .current_dir(r.path())
+            .env("SCAFFOLD_JUDGE", "static"),
+    );
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("static rules"), "{}", out.stderr);
     assert_eq!(recorded_release(r.path()), "3.38.0");
 
     let r = fixture("latest-tags");
@@ -523,8 +541,19 @@ fn go_mod_download_adds_only_go_mod_hashes() {
         .map(|l| format!("{l}\n"))
         .collect();
     write(r.path().join("go.sum"), sum);
+    // The fixture's `COPY . .` after the download brings go.sum back without them: the build
+    // fails (buildah: `missing go.sum entry for go.mod file`), as doctor once missed.
+    let out = doctor(r.path(), &["--json"]);
+    assert_eq!(found(&out), vec![problem("D009", "go.sum", 1)]);
+    edit(
+        r.path(),
+        "Dockerfile",
+        "RUN go mod download\n\nCOPY . .\n",
+        "COPY . .\nRUN go mod download\n",
+    );
     let out = doctor(r.path(), &["--json"]);
     assert_eq!(out.code, 0, "{}", out.stdout);
+    assert_eq!(out.json()["judge"]["by"], "go", "{}", out.stdout);
     edit(r.path(), "Dockerfile", "RUN go mod download\n", "");
     let out = doctor(r.path(), &["--json"]);
     assert_eq!(found(&out), vec![problem("D009", "go.sum", 1)]);

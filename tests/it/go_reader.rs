@@ -148,7 +148,7 @@ fn ours(root: &std::path::Path) -> std::collections::BTreeMap<String, Vec<String
     use scaffold::doctor::{imports::Graph, repo::Repo as Tree};
     let tree = Tree::load(root);
     let gomod = scaffold::go::gomod::parse(&read(root.join("go.mod"))).unwrap();
-    let graph = Graph::build(&tree, &gomod, "", None, &[]);
+    let graph = Graph::build(&tree, &gomod, "", None, &[], None);
     graph
         .packages
         .iter()

@@ -53,9 +53,12 @@ pub fn need(tool: &str, probe: &[&str], install: &str) -> bool {
     true
 }
 
-/// The binary under test, built by cargo for the integration tests.
+/// The binary under test, built by cargo for the integration tests; `SCAFFOLD_TEST_BIN`
+/// names another build (to see a test fail on the binary before a fix).
 pub fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_scaffold"))
+    std::env::var_os("SCAFFOLD_TEST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_scaffold")))
 }
 
 /// Variables that would change what the binary prints or writes; every run clears them.

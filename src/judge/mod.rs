@@ -1,0 +1,222 @@
+//! Go is the judge: whether the builder stage builds is asked of Go itself, run where the
+//! Docker build runs it, on exactly the files the build would have ([`stage`]), with the exact
+//! Go release of the builder image ([`run`]), step by step ([`replay`]). scaffold's own rules
+//! (`doctor`'s checks, the block's refusals) stay as the instant path and as the answer when Go
+//! cannot be asked; every verdict says which of the two gave it ([`Judge`]).
+
+pub mod golist;
+pub mod replay;
+pub mod run;
+pub mod stage;
+
+use crate::docker::ignore::DockerIgnore;
+use crate::doctor::repo::Repo;
+use crate::doctor::stage::Model;
+pub use replay::{Depth, Failure, Replay};
+use serde::Serialize;
+
+/// Who gave a verdict: Go (which release, how far the stage was replayed) or scaffold's static
+/// rules (and why Go was not asked). `--json` carries it as `judge`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Judge {
+    /// `go` or `static`.
+    pub by: &'static str,
+    /// The Go release asked (`1.26.5`), when Go decided.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub go: Option<String>,
+    /// How far the builder stage was replayed when Go decided: `list` (module steps run,
+    /// builds listed) or `build` (built).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replayed: Option<&'static str>,
+    /// Why Go was not asked, when the static rules decided.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+}
+
+impl Judge {
+    pub fn is_go(&self) -> bool {
+        self.by == "go"
+    }
+
+    pub fn static_rules(why: impl Into<String>) -> Judge {
+        Judge {
+            by: "static",
+            go: None,
+            replayed: None,
+            why: Some(why.into()),
+        }
+    }
+
+    /// One line for people: `Go 1.26.5 (the staged build, listed)` or `scaffold's static rules
+    /// (Go is not on PATH)`.
+    pub fn describe(&self) -> String {
+        match (&self.go, self.replayed) {
+            (Some(go), Some("build")) => format!("Go {go}, which built the staged builder stage"),
+            (Some(go), _) => format!("Go {go}, run on the staged builder stage"),
+            _ => format!(
+                "scaffold's static rules only ({})",
+                self.why.as_deref().unwrap_or("Go was not asked")
+            ),
+        }
+    }
+}
+
+/// A verdict: who gave it, and Go's replay when Go did.
+#[derive(Debug, Clone)]
+pub struct Judgement {
+    pub judge: Judge,
+    pub replay: Option<Replay>,
+}
+
+impl Judgement {
+    fn static_rules(why: impl Into<String>) -> Judgement {
+        Judgement {
+            judge: Judge::static_rules(why),
+            replay: None,
+        }
+    }
+
+    /// Whether Go decided, and the stage built (or listed) without failing.
+    pub fn go_green(&self) -> Option<bool> {
+        self.replay.as_ref().map(|r| r.failure.is_none())
+    }
+}
+
+/// Variables that turn the judge off (`SCAFFOLD_JUDGE=static`): for a machine where running
+/// Go is not wanted; the verdict then says it is the static one.
+pub fn forced_static() -> bool {
+    std::env::var("SCAFFOLD_JUDGE").is_ok_and(|v| v == "static")
+}
+
+/// Asks Go, at `depth`, whether the builder stage of `model` builds from `repo` (the build
+/// context) as Docker would send it through `ignore`. Falls back to the static rules, saying
+/// why, when Go cannot be asked or the stage cannot be replayed faithfully.
+pub fn judge(repo: &Repo, model: &Model, ignore: &DockerIgnore, depth: Depth) -> Judgement {
+    if forced_static() {
+        return Judgement::static_rules("SCAFFOLD_JUDGE=static");
+    }
+    if !run::on_path() {
+        return Judgement::static_rules("Go is not on PATH");
+    }
+    let Some(build) = &model.build else {
+        return Judgement::static_rules("the Dockerfile has no `go build` to replay");
+    };
+    let chain = model.docker.chain(build.stage);
+    let base = &model.docker.stages[chain[0]].base;
+    let version = match builder_go(base) {
+        Ok(v) => v,
+        Err(why) => return Judgement::static_rules(why),
+    };
+    let go = match run::Go::exact(&version) {
+        Ok(go) => go,
+        Err(why) => return Judgement::static_rules(why),
+    };
+    let mut staging = match stage::Staging::new(repo, &model.docker, ignore) {
+        Ok(s) => s,
+        Err(why) => return Judgement::static_rules(why),
+    };
+    match replay::replay(model, &mut staging, &go, depth) {
+        Ok(r) => {
+            if let Some(why) = unreachable(&r) {
+                return Judgement::static_rules(why);
+            }
+            Judgement {
+                judge: Judge {
+                    by: "go",
+                    go: Some(go.release().to_string()),
+                    replayed: Some(match depth {
+                        Depth::List => "list",
+                        Depth::Build => "build",
+                    }),
+                    why: None,
+                },
+                replay: Some(r),
+            }
+        }
+        Err(why) => Judgement::static_rules(why),
+    }
+}
+
+/// A failure that is the network's, not the repo's: Go could not fetch a module, so it did
+/// not decide.
+fn unreachable(r: &Replay) -> Option<String> {
+    let Some(Failure::Go { output, errors, .. }) = &r.failure else {
+        return None;
+    };
+    const SIGNS: [&str; 7] = [
+        "dial tcp",
+        "no such host",
+        "connection refused",
+        "i/o timeout",
+        "TLS handshake timeout",
+        "GOPROXY=off",
+        "module lookup disabled",
+    ];
+    let texts = std::iter::once(output.as_str()).chain(errors.iter().map(|e| e.text.as_str()));
+    for t in texts {
+        if let Some(line) = t.lines().find(|l| SIGNS.iter().any(|s| l.contains(s))) {
+            return Some(format!(
+                "Go could not fetch a module, so it could not decide: {}",
+                line.trim()
+            ));
+        }
+    }
+    None
+}
+
+/// The exact Go release of a builder image: a pluginbuilder's (from the release table) or a
+/// `golang:1.26.3` tag's; `Err` says why it is not known.
+pub fn builder_go(base: &str) -> Result<String, String> {
+    let name = base.split('@').next().unwrap_or(base);
+    let (repo, tag) = match name.rsplit_once(':') {
+        Some((r, t)) if !t.contains('/') => (r, t),
+        _ => (name, "latest"),
+    };
+    let last = repo.rsplit('/').next().unwrap_or(repo).to_ascii_lowercase();
+    if last == "nakama-pluginbuilder" {
+        return crate::versions::find(tag)
+            .map(|r| r.builder_go().to_string())
+            .map_err(|_| {
+                format!("the builder image `{base}` names a Nakama release scaffold does not know, so its Go release is unknown")
+            });
+    }
+    if last == "golang" {
+        let version = tag.split('-').next().unwrap_or(tag);
+        if crate::go::GoVersion::parse_exact(version).is_some() {
+            return Ok(version.to_string());
+        }
+        return Err(format!(
+            "the builder image `{base}` names no exact Go release (a tag like golang:1.26.3)"
+        ));
+    }
+    Err(format!(
+        "the builder image `{base}` is neither heroiclabs/nakama-pluginbuilder nor golang, so its Go release is unknown"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builder_images_go() {
+        let pb = crate::versions::find("3.40.0")
+            .unwrap()
+            .builder_go()
+            .to_string();
+        assert_eq!(
+            builder_go("heroiclabs/nakama-pluginbuilder:3.40.0").unwrap(),
+            pb
+        );
+        assert_eq!(
+            builder_go("docker.io/heroiclabs/nakama-pluginbuilder:3.40.0@sha256:ab").unwrap(),
+            pb
+        );
+        assert_eq!(builder_go("golang:1.26.3").unwrap(), "1.26.3");
+        assert_eq!(builder_go("golang:1.26.3-bookworm").unwrap(), "1.26.3");
+        assert!(builder_go("golang:1.26").is_err());
+        assert!(builder_go("golang").is_err());
+        assert!(builder_go("heroiclabs/nakama-pluginbuilder:9.9.9").is_err());
+        assert!(builder_go("debian:bookworm").is_err());
+    }
+}

@@ -17,7 +17,6 @@ pub mod error;
 pub mod files;
 pub mod git;
 pub mod go;
-pub mod judge;
 pub mod manifest;
 pub mod prompts;
 pub mod repo;

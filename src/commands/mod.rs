@@ -78,7 +78,7 @@ pub fn finish_judged(
     dry_run: bool,
     ui: Ui,
     headline: Option<Headline>,
-    judge: crate::judge::Judge,
+    judge: crate::doctor::judge::Judge,
 ) -> Result<()> {
     let mut report = Report::new(command, root).with("judge", &judge);
     report.dry_run = dry_run;
@@ -117,7 +117,7 @@ pub fn finish_judged(
 }
 
 /// Says who judged the build: a status line for Go, a warning for the static rules.
-pub fn judged(judge: &crate::judge::Judge, report: &mut Report, ui: Ui) {
+pub fn judged(judge: &crate::doctor::judge::Judge, report: &mut Report, ui: Ui) {
     if judge.is_go() {
         ui.status(
             "Checked",

@@ -2,8 +2,8 @@
 //! ([`crate::docker::replay`]) up to the plugin's `go build`, which folder it runs in, with which
 //! flags and variables, and which repo files are in the image by then.
 
-use super::buildline::{self, GoFlags};
 use super::repo::{Kind, Repo};
+use crate::docker::buildline::{self, GoFlags};
 use crate::docker::copy::{has_wildcard, Context};
 use crate::docker::glob::Glob;
 use crate::docker::ignore::DockerIgnore;

@@ -28,10 +28,10 @@ pub fn run(args: DoctorArgs, ui: Ui) -> super::Outcome {
     };
     let target = doctor::Target::with_dockerfile(&args.dir, args.dockerfile.as_deref());
     if !args.fix {
-        let depth = if crate::judge::forced_static() {
+        let depth = if crate::doctor::judge::forced_static() {
             None
         } else if args.build {
-            Some(crate::judge::Depth::Build)
+            Some(crate::doctor::judge::Depth::Build)
         } else {
             Some(crate::doctor::judged::DEFAULT_DEPTH)
         };

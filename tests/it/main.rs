@@ -28,6 +28,7 @@ mod go_checks;
 mod go_reader;
 mod install;
 mod interactive;
+mod judge;
 mod releases;
 mod rollback;
 mod safety_repo;

@@ -10,9 +10,9 @@
 use super::golist::{self, GoError, Package};
 use super::run::{self, Go};
 use super::stage::{RunPoint, Staging};
+use crate::docker::buildline::{self, GoFlags, ShellCommand};
 use crate::docker::path::join;
 use crate::docker::replay::Placed;
-use crate::doctor::buildline::{self, GoFlags, ShellCommand};
 use crate::doctor::stage::Model;
 use std::collections::BTreeMap;
 use std::path::Path;

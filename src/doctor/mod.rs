@@ -449,11 +449,6 @@ pub fn repo_path(modroot: &str, abs: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Whether `id` names a check (`D001`…).
-pub fn known_id(id: &str) -> bool {
-    checks::find(id).is_some()
-}
-
 /// The outcome of `--fix`: the problems before, those left after the planned fixes, the plan
 /// itself (not yet written), and the fixes left out because they would have made the repo worse.
 pub struct FixOutcome {

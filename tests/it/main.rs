@@ -23,6 +23,7 @@ mod doctor_corpus;
 mod doctor_gobuild;
 mod doctor_props;
 mod doctor_shapes;
+mod fuzz_readers;
 mod generated_ci;
 mod go_checks;
 mod go_reader;

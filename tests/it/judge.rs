@@ -205,11 +205,13 @@ fn make(s: &Shapes) -> Repo {
     r
 }
 
-/// doctor's verdict (`--json`) at one depth: (green, who judged).
+/// doctor's verdict (`--json`) at one depth: (green, who judged). The plugins `--build`
+/// keeps go to the test's own cache folder.
 fn verdict(r: &Repo, args: &[&str]) -> (bool, serde_json::Value, String) {
     let mut all = vec!["--json", "doctor"];
     all.extend_from_slice(args);
-    let out = r.run(&all);
+    let cache = r.tmp.path().join("cache");
+    let out = r.run_env(&all, &[("XDG_CACHE_HOME", cache.to_str().unwrap())]);
     let json = out.json();
     let green = json["problems"].as_array().is_some_and(|p| p.is_empty());
     assert_eq!(green, out.code == 0, "{out:#?}");

@@ -600,6 +600,39 @@ impl Kept {
         }
         // A rename onto a link of the same file leaves both names: the spare one goes.
         let _ = std::fs::remove_file(&fresh);
+        if let Some(all) = dir.parent() {
+            prune(all, KEPT_BUILDS);
+        }
+    }
+}
+
+/// How many repos' plugins are kept (each is the size of a plugin, tens of MB).
+const KEPT_BUILDS: usize = 8;
+
+/// Removes all but the `keep` most recently used entries of `dir`.
+fn prune(dir: &Path, keep: usize) {
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<(std::time::SystemTime, std::path::PathBuf)> = read
+        .flatten()
+        .filter_map(|e| {
+            let used = e
+                .path()
+                .join("plugin.so")
+                .metadata()
+                .ok()?
+                .modified()
+                .ok()?;
+            Some((used, e.path()))
+        })
+        .collect();
+    if entries.len() <= keep {
+        return;
+    }
+    entries.sort();
+    for (_, old) in &entries[..entries.len() - keep] {
+        let _ = std::fs::remove_dir_all(old);
     }
 }
 

@@ -105,8 +105,8 @@ fn make(s: &Shapes) -> Repo {
     }
     if let Some(prod) = s.tags {
         edit_df(
-            "RUN go build -trimpath",
-            "RUN go build -tags prod -trimpath",
+            "    go build -trimpath",
+            "    go build -tags prod -trimpath",
         );
         let tag = if prod { "prod" } else { "!prod" };
         r.write(

@@ -116,9 +116,15 @@ pub fn finish_judged(
     Ok(())
 }
 
-/// Says who judged the build: a status line for Go, a warning for the static rules.
+/// Says who judged the build: a status line for Go (or the static rules the user asked for:
+/// `--no-go`, `SCAFFOLD_JUDGE=static`), a warning for the static rules when Go could not be
+/// asked.
 pub fn judged(judge: &crate::doctor::judge::Judge, report: &mut Report, ui: Ui) {
-    if judge.is_go() {
+    let asked = matches!(
+        judge.why.as_deref(),
+        Some("--no-go" | "SCAFFOLD_JUDGE=static")
+    );
+    if judge.is_go() || asked {
         ui.status(
             "Checked",
             &format!("the Docker build with {}", judge.describe()),

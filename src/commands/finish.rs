@@ -78,13 +78,15 @@ pub fn finish_judged(
     Ok(report)
 }
 
-/// Says who judged the build: a status line for Go, a warning for the static rules, unless
-/// the user asked for them (`--no-go`): the report's `judge` says so either way.
+/// Says who judged the build: a status line for Go, or for the static rules the user asked
+/// for (`--no-go`, `SCAFFOLD_JUDGE=static`); a warning for the static rules when Go could not
+/// be asked. The report's `judge` says which either way.
 pub fn judged(judge: &crate::doctor::judge::Judge, report: &mut Report, ui: Ui) {
-    if judge.why.as_deref() == Some("--no-go") {
-        return;
-    }
-    if judge.is_go() {
+    let asked = matches!(
+        judge.why.as_deref(),
+        Some("--no-go" | "SCAFFOLD_JUDGE=static")
+    );
+    if judge.is_go() || asked {
         ui.status(
             "Checked",
             &format!("the Docker build with {}", judge.describe()),

@@ -205,13 +205,31 @@ fn make(s: &Shapes) -> Repo {
     r
 }
 
+/// Go's build cache as the developer has it (before XDG_CACHE_HOME moves).
+fn gocache() -> &'static str {
+    static CACHE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    CACHE.get_or_init(|| {
+        let out = Command::new("go")
+            .args(["env", "GOCACHE"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    })
+}
+
 /// doctor's verdict (`--json`) at one depth: (green, who judged). The plugins `--build`
-/// keeps go to the test's own cache folder.
+/// keeps go to the test's own cache folder (Go's build cache stays the developer's).
 fn verdict(r: &Repo, args: &[&str]) -> (bool, serde_json::Value, String) {
     let mut all = vec!["--json", "doctor"];
     all.extend_from_slice(args);
     let cache = r.tmp.path().join("cache");
-    let out = r.run_env(&all, &[("XDG_CACHE_HOME", cache.to_str().unwrap())]);
+    let out = r.run_env(
+        &all,
+        &[
+            ("XDG_CACHE_HOME", cache.to_str().unwrap()),
+            ("GOCACHE", gocache()),
+        ],
+    );
     let json = out.json();
     let green = json["problems"].as_array().is_some_and(|p| p.is_empty());
     assert_eq!(green, out.code == 0, "{out:#?}");

@@ -399,6 +399,10 @@ fn readers() -> Vec<Reader> {
                 "[",
                 "{{x {\"a\":",
                 "{{{{raw}}}}",
+                // Brackets and quotes that never close, inside one tag.
+                "{{x [",
+                "{{x '",
+                "{{x \\'",
             ],
         ),
     ]

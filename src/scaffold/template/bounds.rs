@@ -78,13 +78,14 @@ pub fn scan(text: &str) -> Result<(), String> {
     );
     let mut live = 1usize;
     let mut cost = 0u64;
+    let mut ends = Ends::default();
     while let Some((pos, mut states)) = frontier.pop_first() {
         states.sort();
         states.dedup();
         live -= states.len().min(live);
         for s in states {
             let mut next = Vec::new();
-            step(b, pos, s, last_long_end, &mut next)?;
+            step(b, pos, s, last_long_end, &mut ends, &mut next)?;
             // handlebars counts the line and column of each piece it parses from the start
             // of the text: its parse takes the sum of where its tags are, square in the text.
             for (at, n) in &next {
@@ -124,6 +125,34 @@ fn find(b: &[u8], from: usize, pat: &[u8]) -> Option<usize> {
         .map(|i| i + from)
 }
 
+/// Where the last search for the end of a path part or a string (by its quote and reading)
+/// started and what it found. Readings are followed in the order of the text, and each `[`
+/// or `'` of a run that never closes opens one that looks for the same end: looked for again
+/// from each, the scan was square in the text.
+#[derive(Default)]
+struct Ends {
+    key: Option<(usize, Option<usize>)>,
+    strs: [Option<(usize, Option<usize>)>; 3],
+}
+
+/// The end `search` finds from `pos`, or the one a search from earlier found when `pos` lies
+/// between that start and that end (a path part holds no `]` before its end; a string's
+/// reading is at the same place at `pos`, just past a quote that did not close it).
+fn ended(
+    slot: &mut Option<(usize, Option<usize>)>,
+    pos: usize,
+    search: impl FnOnce() -> Option<usize>,
+) -> Option<usize> {
+    if let Some((from, found)) = *slot {
+        if pos >= from && found.is_none_or(|e| pos <= e) {
+            return found;
+        }
+    }
+    let found = search();
+    *slot = Some((pos, found));
+    found
+}
+
 /// Follows one reading from `pos` to its next branch or change of mode; pushes where it
 /// goes on (nothing at the end of the text).
 fn step(
@@ -131,6 +160,7 @@ fn step(
     pos: usize,
     s: State,
     last_long_end: Option<usize>,
+    ends: &mut Ends,
     next: &mut Vec<(usize, State)>,
 ) -> Result<(), String> {
     let with = |mode: Mode| State { mode, ..s };
@@ -223,24 +253,32 @@ fn step(
             Ok(())
         }
         Mode::Key => {
-            if let Some(e) = find(b, pos, b"]") {
+            if let Some(e) = ended(&mut ends.key, pos, || find(b, pos, b"]")) {
                 next.push((e + 1, with(Mode::Tag { raw_start: false })));
             }
             Ok(())
         }
         Mode::Str { quote, partial } => {
-            let mut i = pos;
-            while i < b.len() {
-                match b[i] {
-                    b'\\' if !partial => i += 2,
-                    // A quoted partial name reads `\'` as a quote and any other `\` alone.
-                    b'\\' if b.get(i + 1) == Some(&quote) => i += 2,
-                    c if c == quote => {
-                        next.push((i + 1, with(Mode::Tag { raw_start: false })));
-                        return Ok(());
+            let slot = match (quote, partial) {
+                (b'"', _) => 0,
+                (_, false) => 1,
+                (_, true) => 2,
+            };
+            let close = || {
+                let mut i = pos;
+                while i < b.len() {
+                    match b[i] {
+                        b'\\' if !partial => i += 2,
+                        // A quoted partial name reads `\'` as a quote and any other `\` alone.
+                        b'\\' if b.get(i + 1) == Some(&quote) => i += 2,
+                        c if c == quote => return Some(i),
+                        _ => i += 1,
                     }
-                    _ => i += 1,
                 }
+                None
+            };
+            if let Some(e) = ended(&mut ends.strs[slot], pos, close) {
+                next.push((e + 1, with(Mode::Tag { raw_start: false })));
             }
             Ok(())
         }
@@ -772,6 +810,21 @@ mod tests {
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(default)
+    }
+
+    /// Brackets and quotes that never close: each opens a reading that looks for its end,
+    /// which must not be looked for again from every one of them (that was square).
+    #[test]
+    fn unclosed_brackets_and_quotes_scan_in_linear_time() {
+        let start = std::time::Instant::now();
+        for open in ["[", "'", "[\"", "'[", "\\'"] {
+            let _ = scan(&format!("{{{{x {}", open.repeat(200_000)));
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
     #[test]

@@ -285,3 +285,35 @@ fn update_keeps_the_users_own_cache_mounts_or_stops_at_a_conflict() {
     );
     assert_eq!(merged.matches("go build").count(), 2, "{merged}");
 }
+
+/// What a RUN writes under a cache mount stays in the cache, not in the image: a `go mod
+/// vendor` into a cache mount over vendor/ leaves the next RUN's `-mod=vendor` build without
+/// vendor/ (Go, replaying the stage with the mounts, says so), while a later RUN that mounts
+/// the same cache sees it.
+#[test]
+fn a_cache_mount_keeps_what_a_run_writes_out_of_the_image() {
+    if !go_required() {
+        return;
+    }
+    let repo = Repo::new(&[]);
+    let docker = repo.read("Dockerfile");
+    // Without the cache over vendor/ on the build: no vendor/ there.
+    let text = docker.replacen(
+        BUILD_RUN,
+        &format!(
+            "RUN --mount=type=cache,target=/backend/vendor go mod vendor\n{BUILD_RUN} -mod=vendor"
+        ),
+        1,
+    );
+    repo.write("Dockerfile", &text);
+    let out = repo.run(&["doctor"]).code(1);
+    assert!(out.stdout.contains("vendor"), "{out:#?}");
+    // With the same cache mounted on the build too, vendor/ is there.
+    let text = docker.replacen(
+        BUILD_RUN,
+        "RUN --mount=type=cache,target=/backend/vendor go mod vendor\nRUN --mount=type=cache,target=/backend/vendor \\\n    go build -mod=vendor",
+        1,
+    );
+    repo.write("Dockerfile", &text);
+    repo.run(&["doctor"]).ok();
+}

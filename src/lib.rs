@@ -13,7 +13,6 @@ pub mod doctor;
 pub mod error;
 pub(crate) mod files;
 pub mod go;
-pub mod judge;
 pub(crate) mod prompts;
 pub mod repo;
 pub mod scaffold;

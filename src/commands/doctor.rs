@@ -2,23 +2,12 @@
 //! `--fix` writes the safe fixes atomically (`--dry-run` shows their diff only).
 
 use crate::cli::DoctorArgs;
-use crate::doctor::{self, checks, report, report::Report};
+use crate::doctor::{self, report, report::Report};
 use crate::error::{Error, Result};
 use crate::ui::{colour_diff, Ui};
 
 pub fn run(args: DoctorArgs, ui: Ui) -> super::Outcome {
-    let mut allow = Vec::new();
-    for id in &args.allow {
-        let id = id.trim().to_ascii_uppercase();
-        if !doctor::known_id(&id) {
-            let known: Vec<&str> = checks::ALL.iter().map(|c| c.id).collect();
-            return Err(Error::Usage(format!(
-                "--allow {id}: no such check; the checks are {}",
-                known.join(", ")
-            )));
-        }
-        allow.push(id);
-    }
+    let allow = doctor::checks::allowed(&args.allow)?;
     // Any folder may be checked, made by scaffold or not. Only `--fix` writes, so only it takes
     // the lock (and finishes an interrupted run); a check creates nothing.
     let _lock = if args.dir.is_dir() {
@@ -28,10 +17,10 @@ pub fn run(args: DoctorArgs, ui: Ui) -> super::Outcome {
     };
     let target = doctor::Target::with_dockerfile(&args.dir, args.dockerfile.as_deref());
     if !args.fix {
-        let depth = if crate::judge::forced_static() {
+        let depth = if crate::doctor::judge::forced_static() {
             None
         } else if args.build {
-            Some(crate::judge::Depth::Build)
+            Some(crate::doctor::judge::Depth::Build)
         } else {
             Some(crate::doctor::judged::DEFAULT_DEPTH)
         };

@@ -41,7 +41,7 @@ pub fn finish_judged(
     dry_run: bool,
     ui: Ui,
     headline: Option<Headline>,
-    judge: crate::judge::Judge,
+    judge: crate::doctor::judge::Judge,
 ) -> Result<Report> {
     let mut report = Report::new(command, root).with("judge", &judge);
     report.dry_run = dry_run;
@@ -78,8 +78,12 @@ pub fn finish_judged(
     Ok(report)
 }
 
-/// Says who judged the build: a status line for Go, a warning for the static rules.
-pub fn judged(judge: &crate::judge::Judge, report: &mut Report, ui: Ui) {
+/// Says who judged the build: a status line for Go, a warning for the static rules, unless
+/// the user asked for them (`--no-go`): the report's `judge` says so either way.
+pub fn judged(judge: &crate::doctor::judge::Judge, report: &mut Report, ui: Ui) {
+    if judge.why.as_deref() == Some("--no-go") {
+        return;
+    }
     if judge.is_go() {
         ui.status(
             "Checked",

@@ -37,7 +37,7 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> super::Outcome {
     // that follow the write) is judged before anything is written.
     plan.check()?;
     let judge = if args.no_go {
-        crate::judge::Judge::static_rules("--no-go")
+        crate::doctor::judge::Judge::static_rules("--no-go")
     } else {
         crate::doctor::gate::check_plan_tidied(root, &plan)?
     };

@@ -60,16 +60,10 @@ impl DockerIgnore {
     /// The last pattern that matches `rel` or one of its parent folders: the one that decides.
     pub fn decider(&self, rel: &str) -> Option<&Pattern> {
         let rel = rel.trim_matches('/');
-        let mut parents = Vec::new();
-        for (i, c) in rel.char_indices() {
-            if c == '/' {
-                parents.push(&rel[..i]);
-            }
-        }
         self.patterns
             .iter()
             .rev()
-            .find(|p| p.glob.matches(rel) || parents.iter().any(|parent| p.glob.matches(parent)))
+            .find(|p| p.glob.matches_or_parent(rel))
     }
 }
 

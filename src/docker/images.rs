@@ -302,7 +302,8 @@ pub fn retag_args(text: &str, version: &str) -> (String, Vec<usize>) {
         .enumerate()
         .map(|(i, line)| {
             let t = line.trim_start();
-            let is_arg = t.len() > 4 && t[..4].eq_ignore_ascii_case("ARG ");
+            // `get`: the line's fourth byte may be inside a character (this panicked).
+            let is_arg = t.len() > 4 && t.get(..4).is_some_and(|k| k.eq_ignore_ascii_case("ARG "));
             let Some((name, value)) = t
                 .get(4..)
                 .filter(|_| is_arg)
@@ -344,6 +345,12 @@ mod tests {
             "{moved}"
         );
         assert!(moved.contains("golang:${GO} AS tools"), "{moved}");
+    }
+
+    #[test]
+    fn a_line_whose_fourth_byte_is_inside_a_character() {
+        let text = "ARé=1\nAR\u{1F600}\nFROM heroiclabs/nakama:3.37.1\n";
+        assert_eq!(retag_args(text, "3.40.0"), (text.to_string(), vec![]));
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! The Docker model: everything scaffold knows about a Dockerfile and its build context, read
-//! without Docker. The parser ([`parse`]) and its shell words ([`shellwords`]); `.dockerignore`
+//! without Docker. The parser ([`parse`]) and its shell words ([`shellwords`]), and the go
+//! commands a RUN runs ([`buildline`]); `.dockerignore`
 //! ([`ignore`]) and the wildcards it shares with COPY ([`glob`]); what a COPY source names in the
 //! context ([`copy`]); the stages replayed, so it is known which context paths end up where in
 //! an image ([`replay`]); slash paths ([`path`]); and the two things scaffold edits: the managed
 //! `# scaffold:packages` block ([`block`]) and the Nakama image tags ([`images`]).
 
 pub mod block;
+pub mod buildline;
 pub mod copy;
 pub mod glob;
 pub mod ignore;

@@ -133,6 +133,23 @@ pub fn readme_table() -> Vec<String> {
     out
 }
 
+/// The ids `--allow` names, upper-cased; an id no check has is a usage error naming them all.
+pub fn allowed(ids: &[String]) -> crate::error::Result<Vec<String>> {
+    let mut allow = Vec::new();
+    for id in ids {
+        let id = id.trim().to_ascii_uppercase();
+        if find(&id).is_none() {
+            let known: Vec<&str> = ALL.iter().map(|c| c.id).collect();
+            return Err(crate::error::Error::Usage(format!(
+                "--allow {id}: no such check; the checks are {}",
+                known.join(", ")
+            )));
+        }
+        allow.push(id);
+    }
+    Ok(allow)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,8 +5,8 @@
 
 use super::judged::BUILD_CHECKS;
 use super::repo::{Kind, Repo};
+use crate::doctor::judge::Judge;
 use crate::error::{bail, Result};
-use crate::judge::Judge;
 use crate::repo::plan::Plan;
 use std::path::Path;
 
@@ -47,7 +47,7 @@ pub fn check_plan(root: &Path, plan: &Plan) -> Result<Judge> {
 /// those, made in a scratch copy. Without Go it is the plan as it is.
 pub fn check_plan_tidied(root: &Path, plan: &Plan) -> Result<Judge> {
     let repo = planned_repo(root, plan);
-    if crate::judge::forced_static() || !crate::go::tool::available() {
+    if crate::doctor::judge::forced_static() || !crate::go::tool::available() {
         return check_repo(repo);
     }
     let tidied = super::fix::tidy_module(&repo, "", &Default::default()).map_err(|e| {
@@ -61,7 +61,7 @@ pub fn check_plan_tidied(root: &Path, plan: &Plan) -> Result<Judge> {
 }
 
 fn check_repo(repo: Repo) -> Result<Judge> {
-    let depth = (!crate::judge::forced_static()).then_some(super::judged::DEFAULT_DEPTH);
+    let depth = (!crate::doctor::judge::forced_static()).then_some(super::judged::DEFAULT_DEPTH);
     let diagnosis = match super::diagnose_repo_judged(&repo, "Dockerfile", depth) {
         Ok(d) => d,
         // A repo doctor cannot read (no go.mod) is the command's to refuse, by its own rules.

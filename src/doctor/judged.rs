@@ -1,4 +1,4 @@
-//! D010: Go's own verdict on the staged builder stage ([`crate::judge`]), turned into findings
+//! D010: Go's own verdict on the staged builder stage ([`crate::doctor::judge`]), turned into findings
 //! that point at the line to change: the Dockerfile line that should copy what Go misses, the
 //! `.dockerignore` line that hides it, go.sum, vendor/, the go line.
 //!
@@ -11,7 +11,7 @@ use super::copies::{block, copy_fix, Block};
 use super::report::{Note, Problem};
 use super::{Facts, Finding, Remedy};
 use crate::docker::path::{clean, join, parent_of};
-use crate::judge::{self, golist::GoError, Depth, Failure, Judgement};
+use crate::doctor::judge::{self, golist::GoError, Depth, Failure, Judgement};
 use regex::Regex;
 use std::sync::LazyLock;
 

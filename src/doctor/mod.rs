@@ -6,7 +6,6 @@
 //! contents, runs every check again on the planned tree, and keeps a fix only when the whole
 //! diagnosis after it is no worse.
 
-pub mod buildline;
 pub mod checks;
 pub mod copies;
 pub mod encoding;
@@ -15,6 +14,7 @@ pub mod gate;
 pub mod gosum;
 pub mod imports;
 pub mod initmodule;
+pub mod judge;
 pub mod judged;
 pub mod markers;
 pub mod plugin_build;
@@ -78,9 +78,9 @@ pub struct Facts<'a> {
     /// Whether `go build` reads vendor/ (flag, GOFLAGS, or go ≥ 1.14 with vendor/ present).
     pub vendor_mode: bool,
     /// How far Go is asked ([`judged`]); `None` for the static rules only.
-    pub judging: Option<crate::judge::Depth>,
+    pub judging: Option<crate::doctor::judge::Depth>,
     /// Go's verdict (or why the static rules gave it), set by D010.
-    pub judged: std::cell::OnceCell<crate::judge::Judgement>,
+    pub judged: std::cell::OnceCell<crate::doctor::judge::Judgement>,
 }
 
 impl Facts<'_> {
@@ -135,9 +135,9 @@ pub struct Diagnosis {
     /// The module's folder in the context ("" for the context root).
     pub moddir: String,
     /// Who gave the verdict: Go (and how far it replayed the stage) or the static rules.
-    pub judge: crate::judge::Judge,
+    pub judge: crate::doctor::judge::Judge,
     /// Go's replay, when Go decided.
-    pub replay: Option<crate::judge::Replay>,
+    pub replay: Option<crate::doctor::judge::Replay>,
 }
 
 impl Diagnosis {
@@ -204,7 +204,10 @@ pub fn diagnose(root: &Path) -> Result<Diagnosis> {
 
 /// Checks the build context and Dockerfile of `target`, asking Go as far as `judging` says
 /// (`None`: the static rules only).
-pub fn diagnose_judged(target: &Target, judging: Option<crate::judge::Depth>) -> Result<Diagnosis> {
+pub fn diagnose_judged(
+    target: &Target,
+    judging: Option<crate::doctor::judge::Depth>,
+) -> Result<Diagnosis> {
     let root = &target.context;
     if !root.is_dir() {
         return Err(cannot_run(format!(
@@ -305,7 +308,7 @@ pub fn diagnose_repo(repo: &Repo, dockerfile_path: &str) -> Result<Diagnosis> {
 pub fn diagnose_repo_judged(
     repo: &Repo,
     dockerfile_path: &str,
-    judging: Option<crate::judge::Depth>,
+    judging: Option<crate::doctor::judge::Depth>,
 ) -> Result<Diagnosis> {
     let Some(dockerfile) = repo.text(dockerfile_path) else {
         if !repo.is_file("go.mod") {
@@ -362,7 +365,7 @@ pub fn diagnose_repo_judged(
     // The builder image's Go decides which `go1.N` tags hold.
     let go_minor = model.build.as_ref().and_then(|b| {
         let base = &model.docker.stages[model.docker.chain(b.stage)[0]].base;
-        let go = crate::judge::builder_go(base).ok()?;
+        let go = crate::versions::builder_go(base).ok()?;
         crate::go::GoVersion::parse(&go).map(|v| v.1)
     });
     let graph = Graph::build(
@@ -403,8 +406,8 @@ pub fn diagnose_repo_judged(
     let judgement = facts
         .judged
         .take()
-        .unwrap_or_else(|| crate::judge::Judgement {
-            judge: crate::judge::Judge::static_rules("Go was not asked"),
+        .unwrap_or_else(|| crate::doctor::judge::Judgement {
+            judge: crate::doctor::judge::Judge::static_rules("Go was not asked"),
             replay: None,
         });
     judged::settle(&judgement, &mut findings, &mut warnings);
@@ -444,11 +447,6 @@ pub fn repo_path(modroot: &str, abs: &str) -> Option<String> {
     abs.strip_prefix(modroot)
         .and_then(|r| r.strip_prefix('/'))
         .map(str::to_string)
-}
-
-/// Whether `id` names a check (`D001`…).
-pub fn known_id(id: &str) -> bool {
-    checks::find(id).is_some()
 }
 
 /// The outcome of `--fix`: the problems before, those left after the planned fixes, the plan

@@ -68,7 +68,7 @@ pub struct Report {
     pub warnings: Vec<Note>,
     pub fixed: Vec<Problem>,
     /// Who gave the verdict (Go, or the static rules and why).
-    pub judge: Option<crate::judge::Judge>,
+    pub judge: Option<crate::doctor::judge::Judge>,
 }
 
 impl Report {

@@ -3,8 +3,8 @@
 //! flags and variables, and which repo files are in the image by then (or bind-mounted from the
 //! context into that RUN: `RUN --mount=type=bind,target=. go build`).
 
-use super::buildline::{self, GoFlags};
 use super::repo::{Kind, Repo};
+use crate::docker::buildline::{self, GoFlags};
 use crate::docker::copy::{has_wildcard, Context};
 use crate::docker::glob::Glob;
 use crate::docker::ignore::DockerIgnore;

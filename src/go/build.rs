@@ -108,7 +108,8 @@ pub fn embedded<'a>(pattern: &str, files: &'a [String]) -> Vec<&'a String> {
 fn tag_on(tag: &str, tags: &[String], go_minor: Option<u64>) -> bool {
     if let Some(n) = tag.strip_prefix("go1.") {
         if let Ok(n) = n.parse::<u64>() {
-            return go_minor.is_none_or(|m| n <= m);
+            // go1.1 is the first release tag; there is no go1.0.
+            return n >= 1 && go_minor.is_none_or(|m| n <= m);
         }
     }
     [GOOS, GOARCH, "unix", "cgo", "gc"].contains(&tag) || tags.iter().any(|t| t == tag)
@@ -303,6 +304,7 @@ mod tests {
         assert!(!builds("a.go", &f("go1.27"), &[], Some(26)));
         assert!(builds("a.go", &f("!go1.27"), &[], Some(26)));
         assert!(builds("a.go", &f("go1.27"), &[], None));
+        assert!(!builds("a.go", &f("go1.0"), &[], Some(26)));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! exact Go release a plugin is built with, as the go command fetches it
 //! (`GOTOOLCHAIN=go1.26.5` puts `golang.org/toolchain@v0.0.1-go1.26.5.<os>-<arch>` in the
 //! module cache). `scaffold dev` builds with it; doctor and the commands that write the
-//! Dockerfile's block ask it whether the staged build works ([`crate::judge`]).
+//! Dockerfile's block ask it whether the staged build works ([`crate::doctor::judge`]).
 //!
 //! Go is looked for on PATH only: a machine without it gets scaffold's static rules, and says
 //! so, rather than a Go found somewhere the user did not put it.

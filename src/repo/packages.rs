@@ -32,6 +32,65 @@ pub struct PackageDir {
 /// Files planned but not yet on disk, by repo-relative path; they count as present.
 pub type Overlay<'a> = BTreeMap<PathBuf, &'a [u8]>;
 
+/// What decides which files the plugin's build compiles, read from the Dockerfile as planned
+/// (or on disk): the build line's `-tags` and the builder image's Go (its `go1.N` tags).
+#[derive(Debug, Clone, Default)]
+pub struct BuildContext {
+    pub tags: Vec<String>,
+    pub go_minor: Option<u64>,
+}
+
+impl BuildContext {
+    /// The context of the repo at `root`; the default (no tags, any Go) without a Dockerfile or
+    /// a `go build` in it.
+    pub fn read(root: &Path, overlay: &Overlay) -> BuildContext {
+        let text = match overlay.get(Path::new("Dockerfile")) {
+            Some(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+            None => match crate::files::read_to_string(&root.join("Dockerfile")) {
+                Ok(t) => t,
+                Err(_) => return BuildContext::default(),
+            },
+        };
+        let stages = crate::docker::replay::Stages::read(&text);
+        // The plugin's build: the first with -buildmode=plugin, else the first `go build`.
+        let mut found: Option<(usize, Vec<String>, bool)> = None;
+        for (si, st) in stages.stages.iter().enumerate() {
+            for ins in &stages.df.instructions[st.start..st.end] {
+                if ins.keyword != "RUN" {
+                    continue;
+                }
+                for cmd in crate::docker::buildline::go_builds(ins) {
+                    let goflags = cmd
+                        .env
+                        .iter()
+                        .rev()
+                        .find(|(k, _)| k == "GOFLAGS")
+                        .map(|(_, v)| v.as_str());
+                    let (flags, _) = crate::docker::buildline::parse_flags(&cmd.args, goflags);
+                    let plugin = flags.buildmode.as_deref() == Some("plugin");
+                    if found.as_ref().is_none_or(|f| plugin && !f.2) {
+                        found = Some((si, flags.tags, plugin));
+                    }
+                }
+            }
+        }
+        let Some((stage, tags, _)) = found else {
+            return BuildContext::default();
+        };
+        let base = &stages.stages[stages.chain(stage)[0]].base;
+        let go_minor = crate::versions::builder_go(base)
+            .ok()
+            .and_then(|g| crate::go::GoVersion::parse(&g))
+            .map(|v| v.1);
+        BuildContext { tags, go_minor }
+    }
+
+    /// Whether Go compiles this non-test file in this build.
+    pub fn builds(&self, name: &str, file: &GoFile) -> bool {
+        crate::go::build::builds(name, file, &self.tags, self.go_minor)
+    }
+}
+
 /// Top-level folders never copied: Go ignores them, and vendor/ is `go mod vendor`'s.
 pub fn skipped_folder(name: &str) -> bool {
     ignored_name(name) || name == "vendor"
@@ -61,12 +120,13 @@ pub fn discover(root: &Path, overlay: &Overlay) -> Result<Vec<PackageDir>> {
             }
         }
     }
+    let build = BuildContext::read(root, overlay);
     let mut out = Vec::new();
     for folder in folders {
         if skipped_folder(&folder) || root.join(&folder).join("go.mod").exists() {
             continue;
         }
-        if let Some(pkg) = inspect(root, &folder, overlay)? {
+        if let Some(pkg) = inspect(root, &folder, overlay, &build)? {
             out.push(pkg);
         }
     }
@@ -74,7 +134,12 @@ pub fn discover(root: &Path, overlay: &Overlay) -> Result<Vec<PackageDir>> {
 }
 
 /// Reads one top-level folder: `None` when no Go file lives anywhere below it.
-fn inspect(root: &Path, folder: &str, overlay: &Overlay) -> Result<Option<PackageDir>> {
+fn inspect(
+    root: &Path,
+    folder: &str,
+    overlay: &Overlay,
+    build: &BuildContext,
+) -> Result<Option<PackageDir>> {
     // The folder's own .go files (not tests) tell its package name, Register and RPC ids.
     let mut top: BTreeMap<String, String> = BTreeMap::new();
     let mut has_tests = false;
@@ -136,7 +201,7 @@ fn inspect(root: &Path, folder: &str, overlay: &Overlay) -> Result<Option<Packag
     for (file_name, text) in &top {
         let file = source::parse(text);
         // Only the files Go compiles on the builder say what the package is and registers.
-        if !crate::go::build::builds(file_name, &file, &[], None) {
+        if !build.builds(file_name, &file) {
             continue;
         }
         pkg.sources.push(file_name.clone());
@@ -206,12 +271,11 @@ pub fn module_go_files(root: &Path, overlay: &Overlay) -> Result<Vec<(String, Go
             texts.insert(rel.clone(), String::from_utf8_lossy(bytes).into_owned());
         }
     }
+    let build = BuildContext::read(root, overlay);
     Ok(texts
         .into_iter()
         .map(|(path, text)| (path, source::parse(&text)))
-        .filter(|(path, file)| {
-            crate::go::build::builds(path.rsplit('/').next().unwrap_or(path), file, &[], None)
-        })
+        .filter(|(path, file)| build.builds(path.rsplit('/').next().unwrap_or(path), file))
         .collect())
 }
 
@@ -301,6 +365,7 @@ pub fn root_inputs(root: &Path, overlay: &Overlay) -> Result<(Vec<String>, Vec<S
             entries.insert(first.as_os_str().to_string_lossy().into_owned(), dir);
         }
     }
+    let build = BuildContext::read(root, overlay);
     let mut files: Vec<(String, GoFile)> = Vec::new();
     for name in entries
         .iter()
@@ -313,7 +378,7 @@ pub fn root_inputs(root: &Path, overlay: &Overlay) -> Result<(Vec<String>, Vec<S
                 .with_context(|| format!("reading {}", root.join(name).display()))?,
         };
         let file = source::parse(&text);
-        if crate::go::build::builds(name, &file, &[], None) {
+        if build.builds(name, &file) {
             files.push((name.clone(), file));
         }
     }

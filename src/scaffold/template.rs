@@ -70,6 +70,10 @@ pub mod limits {
     pub const NESTING: usize = 200;
     /// Subexpressions nested in one tag (`(a (b (c ...)))`), and literals in literals.
     pub const SUBEXPRESSIONS: usize = 32;
+    /// What handlebars' parser may cost on one text: it finds each piece's line and column by
+    /// reading the text from its start, so the sum of where the pieces are (2^27: some 2,000
+    /// tags in 64 KiB; the substitution renderer needs no parse).
+    pub const PARSE_COST: u64 = 1 << 27;
     /// Blocks and partials open at once while a template renders: a partial can include
     /// itself through a name computed as it renders, which no static check sees.
     pub const RENDER_DEPTH: usize = 256;

@@ -255,9 +255,58 @@ pub fn go_sum(release: &Release) -> Option<&'static str> {
         .or_else(|| refresh::cached_go_sum(&release.nakama))
 }
 
+/// The exact Go release of a builder image: a pluginbuilder's (from the release table) or a
+/// `golang:1.26.3` tag's; `Err` says why it is not known.
+pub fn builder_go(base: &str) -> Result<String, String> {
+    let name = base.split('@').next().unwrap_or(base);
+    let (repo, tag) = match name.rsplit_once(':') {
+        Some((r, t)) if !t.contains('/') => (r, t),
+        _ => (name, "latest"),
+    };
+    let last = repo.rsplit('/').next().unwrap_or(repo).to_ascii_lowercase();
+    if last == "nakama-pluginbuilder" {
+        return find(tag)
+            .map(|r| r.builder_go().to_string())
+            .map_err(|_| {
+                format!("the builder image `{base}` names a Nakama release scaffold does not know, so its Go release is unknown")
+            });
+    }
+    if last == "golang" {
+        let version = tag.split('-').next().unwrap_or(tag);
+        if crate::go::GoVersion::parse_exact(version).is_some() {
+            return Ok(version.to_string());
+        }
+        return Err(format!(
+            "the builder image `{base}` names no exact Go release (a tag like golang:1.26.3)"
+        ));
+    }
+    Err(format!(
+        "the builder image `{base}` is neither heroiclabs/nakama-pluginbuilder nor golang, so its Go release is unknown"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_builder_images_go() {
+        let pb = find("3.40.0").unwrap().builder_go().to_string();
+        assert_eq!(
+            builder_go("heroiclabs/nakama-pluginbuilder:3.40.0").unwrap(),
+            pb
+        );
+        assert_eq!(
+            builder_go("docker.io/heroiclabs/nakama-pluginbuilder:3.40.0@sha256:ab").unwrap(),
+            pb
+        );
+        assert_eq!(builder_go("golang:1.26.3").unwrap(), "1.26.3");
+        assert_eq!(builder_go("golang:1.26.3-bookworm").unwrap(), "1.26.3");
+        assert!(builder_go("golang:1.26").is_err());
+        assert!(builder_go("golang").is_err());
+        assert!(builder_go("heroiclabs/nakama-pluginbuilder:9.9.9").is_err());
+        assert!(builder_go("debian:bookworm").is_err());
+    }
 
     #[test]
     fn the_compiled_table_is_the_toml_file() {

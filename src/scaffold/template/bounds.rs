@@ -54,7 +54,8 @@ struct State {
 const READINGS: usize = 256;
 
 /// Refuses a text whose tags nest subexpressions deeper than [`limits::SUBEXPRESSIONS`] or
-/// whose blocks nest deeper than [`limits::NESTING`], before handlebars parses it.
+/// whose blocks nest deeper than [`limits::NESTING`], or that handlebars would take too long
+/// to parse ([`limits::PARSE_COST`]), before handlebars parses it.
 ///
 /// Handlebars' grammar is followed where it decides where a tag, a string or a path part
 /// ends; where the scan cannot tell two readings apart without parsing, it keeps both, so
@@ -76,6 +77,7 @@ pub fn scan(text: &str) -> Result<(), String> {
         }],
     );
     let mut live = 1usize;
+    let mut cost = 0u64;
     while let Some((pos, mut states)) = frontier.pop_first() {
         states.sort();
         states.dedup();
@@ -83,6 +85,21 @@ pub fn scan(text: &str) -> Result<(), String> {
         for s in states {
             let mut next = Vec::new();
             step(b, pos, s, last_long_end, &mut next)?;
+            // handlebars counts the line and column of each piece it parses from the start
+            // of the text: its parse takes the sum of where its tags are, square in the text.
+            for (at, n) in &next {
+                if matches!(n.mode, Mode::Tag { .. } | Mode::Comment { .. })
+                    && matches!(s.mode, Mode::Text | Mode::RawBody)
+                {
+                    cost += 2 * *at as u64;
+                }
+            }
+            if cost > limits::PARSE_COST {
+                return Err(format!(
+                    "has too many tags for its size for handlebars to parse in good time (its parser takes the sum of where each tag is, more than {} here); split it into smaller files",
+                    limits::PARSE_COST
+                ));
+            }
             for (at, n) in next {
                 let here = frontier.entry(at).or_default();
                 if !here.contains(&n) {
@@ -769,6 +786,12 @@ mod tests {
         assert!(scan(&hidden).unwrap_err().contains("nested more than 32"));
         let blocks = "{{#if a}}".repeat(201);
         assert!(scan(&blocks).unwrap_err().contains("nested more than 200"));
+        // Handlebars' parse is square in the text (16,000 tags took 40 s): refused first.
+        let many = "{{> p}}\n".repeat(16_000);
+        assert!(scan(&many)
+            .unwrap_err()
+            .contains("too many tags for its size"));
+        assert_eq!(scan(&"{{> p}}\n".repeat(2_000)), Ok(()));
         for ok in [
             "{{name}} (((((((((((((((((((((((((((((((((((((((",
             "{{!-- (((((((((((((((((((((((((((((((((((((( --}}",

@@ -102,8 +102,27 @@ pub fn judge(repo: &Repo, model: &Model, ignore: &DockerIgnore, depth: Depth) ->
         return Judgement::static_rules("the Dockerfile has no `go build` to replay");
     };
     let chain = model.docker.chain(build.stage);
+    // A RUN that bind-mounts files of the build context (Docker's Go guide does, instead of
+    // COPY) sees files the staging, which lays out what COPY and ADD bring, does not have:
+    // the replay would fail where Docker builds, so the static rules (which read such mounts)
+    // decide, and say why.
+    let binds = chain.iter().any(|&st| {
+        let stage = &model.docker.stages[st];
+        model.docker.df.instructions[stage.start..stage.end]
+            .iter()
+            .any(|i| {
+                i.mounts()
+                    .iter()
+                    .any(|m| m.kind == "bind" && m.from.is_none())
+            })
+    });
+    if binds {
+        return Judgement::static_rules(
+            "a RUN bind-mounts files of the build context, which the staged replay does not lay out",
+        );
+    }
     let base = &model.docker.stages[chain[0]].base;
-    let version = match builder_go(base) {
+    let version = match crate::versions::builder_go(base) {
         Ok(v) => v,
         Err(why) => return Judgement::static_rules(why),
     };
@@ -162,61 +181,4 @@ fn unreachable(r: &Replay) -> Option<String> {
         }
     }
     None
-}
-
-/// The exact Go release of a builder image: a pluginbuilder's (from the release table) or a
-/// `golang:1.26.3` tag's; `Err` says why it is not known.
-pub fn builder_go(base: &str) -> Result<String, String> {
-    let name = base.split('@').next().unwrap_or(base);
-    let (repo, tag) = match name.rsplit_once(':') {
-        Some((r, t)) if !t.contains('/') => (r, t),
-        _ => (name, "latest"),
-    };
-    let last = repo.rsplit('/').next().unwrap_or(repo).to_ascii_lowercase();
-    if last == "nakama-pluginbuilder" {
-        return crate::versions::find(tag)
-            .map(|r| r.builder_go().to_string())
-            .map_err(|_| {
-                format!("the builder image `{base}` names a Nakama release scaffold does not know, so its Go release is unknown")
-            });
-    }
-    if last == "golang" {
-        let version = tag.split('-').next().unwrap_or(tag);
-        if crate::go::GoVersion::parse_exact(version).is_some() {
-            return Ok(version.to_string());
-        }
-        return Err(format!(
-            "the builder image `{base}` names no exact Go release (a tag like golang:1.26.3)"
-        ));
-    }
-    Err(format!(
-        "the builder image `{base}` is neither heroiclabs/nakama-pluginbuilder nor golang, so its Go release is unknown"
-    ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_builder_images_go() {
-        let pb = crate::versions::find("3.40.0")
-            .unwrap()
-            .builder_go()
-            .to_string();
-        assert_eq!(
-            builder_go("heroiclabs/nakama-pluginbuilder:3.40.0").unwrap(),
-            pb
-        );
-        assert_eq!(
-            builder_go("docker.io/heroiclabs/nakama-pluginbuilder:3.40.0@sha256:ab").unwrap(),
-            pb
-        );
-        assert_eq!(builder_go("golang:1.26.3").unwrap(), "1.26.3");
-        assert_eq!(builder_go("golang:1.26.3-bookworm").unwrap(), "1.26.3");
-        assert!(builder_go("golang:1.26").is_err());
-        assert!(builder_go("golang").is_err());
-        assert!(builder_go("heroiclabs/nakama-pluginbuilder:9.9.9").is_err());
-        assert!(builder_go("debian:bookworm").is_err());
-    }
 }

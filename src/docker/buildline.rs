@@ -1,8 +1,8 @@
 //! Finds the `go build` in a RUN instruction and reads its flags, the folder it runs in and the
 //! environment it sees (`cd dir &&`, `export X=y`, `CGO_ENABLED=0 go build`, `env X=y go ...`).
 
-use crate::docker::parse::{Args, Instruction};
-use crate::docker::shellwords::commands;
+use super::parse::{Args, Instruction};
+use super::shellwords::commands;
 
 /// The flags of a `go build` that decide whether a plugin builds and loads.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -10,9 +10,9 @@
 use super::golist::{self, GoError, Package};
 use super::run::{self, Go};
 use super::stage::{RunPoint, Staging};
+use crate::docker::buildline::{self, GoFlags, ShellCommand};
 use crate::docker::path::join;
 use crate::docker::replay::Placed;
-use crate::doctor::buildline::{self, GoFlags, ShellCommand};
 use crate::doctor::stage::Model;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -621,6 +621,39 @@ impl Kept {
         }
         // A rename onto a link of the same file leaves both names: the spare one goes.
         let _ = std::fs::remove_file(&fresh);
+        if let Some(all) = dir.parent() {
+            prune(all, KEPT_BUILDS);
+        }
+    }
+}
+
+/// How many repos' plugins are kept (each is the size of a plugin, tens of MB).
+const KEPT_BUILDS: usize = 8;
+
+/// Removes all but the `keep` most recently used entries of `dir`.
+fn prune(dir: &Path, keep: usize) {
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<(std::time::SystemTime, std::path::PathBuf)> = read
+        .flatten()
+        .filter_map(|e| {
+            let used = e
+                .path()
+                .join("plugin.so")
+                .metadata()
+                .ok()?
+                .modified()
+                .ok()?;
+            Some((used, e.path()))
+        })
+        .collect();
+    if entries.len() <= keep {
+        return;
+    }
+    entries.sort();
+    for (_, old) in &entries[..entries.len() - keep] {
+        let _ = std::fs::remove_dir_all(old);
     }
 }
 

@@ -137,8 +137,13 @@ fn a_users_own_cache_mounts_pass_doctor_and_survive_add_package_and_upgrade() {
 fn the_context_bind_mounted_into_the_build_is_what_go_build_sees() {
     let repo = Repo::new(&[]);
     repo.write("Dockerfile", BIND_MOUNTED);
-    // Nothing is copied, yet go.mod, go.sum and every package are there for go build.
+    // Nothing is copied, yet go.mod, go.sum and every package are there for go build: for
+    // the static rules, and for Go replaying the stage with the mounts in place.
     repo.run(&["doctor"]).ok();
+    if go_required() {
+        let report = repo.run(&["doctor", "--json"]).ok().json();
+        assert_eq!(report["judge"]["by"], "go", "{report}");
+    }
     // .dockerignore still decides what the mount holds.
     let ignore = repo.read(".dockerignore");
     repo.write(".dockerignore", format!("{ignore}profile\n"));

@@ -96,6 +96,8 @@ pub struct Mount {
     pub from: Option<String>,
     /// `rw` / `readwrite` on a bind mount (read-only otherwise); its writes are still dropped.
     pub rw: bool,
+    /// `id=` of a cache mount (its target when absent): mounts with one id share one cache.
+    pub id: Option<String>,
 }
 
 impl Mount {
@@ -108,6 +110,7 @@ impl Mount {
             source: None,
             from: None,
             rw: false,
+            id: None,
         };
         for field in value.split(',') {
             let field = field.trim().trim_matches('"');
@@ -119,6 +122,7 @@ impl Mount {
                 "target" | "dst" | "destination" => m.target = Some(v),
                 "source" | "src" => m.source = Some(v),
                 "from" => m.from = Some(v),
+                "id" => m.id = Some(v),
                 "rw" | "readwrite" => m.rw = yes,
                 "ro" | "readonly" => m.rw = !yes,
                 _ => {}
@@ -563,6 +567,7 @@ mod tests {
         assert_eq!(mounts[0].target.as_deref(), Some("/go/pkg/mod"));
         assert_eq!(mounts[1].target.as_deref(), Some("/root/.cache/go-build"));
         assert!(!mounts[1].from_context());
+        assert_eq!(mounts[1].id.as_deref(), Some("gb"));
         assert_eq!(mounts[2].kind, "bind");
         assert_eq!(mounts[2].target.as_deref(), Some("."));
         assert_eq!(mounts[2].source, None);

@@ -406,10 +406,24 @@ impl Stages {
 
 /// The absolute targets of a RUN's mounts (any kind): what the RUN writes there is gone after it.
 fn mount_targets(ins: &Instruction, esc: char, image: &Image) -> Vec<String> {
+    mount_points(ins, esc, image)
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect()
+}
+
+/// A RUN's `--mount`s that have a target, each with its target made absolute (variables
+/// expanded, relative to WORKDIR).
+pub fn mount_points(ins: &Instruction, esc: char, image: &Image) -> Vec<(parse::Mount, String)> {
     ins.mounts()
-        .iter()
-        .filter_map(|m| m.target.as_deref())
-        .map(|t| join(&image.workdir, &expand(t, esc, &image.env)))
+        .into_iter()
+        .filter_map(|m| {
+            let abs = join(
+                &image.workdir,
+                &expand(m.target.as_deref()?, esc, &image.env),
+            );
+            Some((m, abs))
+        })
         .collect()
 }
 

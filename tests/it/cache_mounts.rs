@@ -137,8 +137,13 @@ fn a_users_own_cache_mounts_pass_doctor_and_survive_add_package_and_upgrade() {
 fn the_context_bind_mounted_into_the_build_is_what_go_build_sees() {
     let repo = Repo::new(&[]);
     repo.write("Dockerfile", BIND_MOUNTED);
-    // Nothing is copied, yet go.mod, go.sum and every package are there for go build.
+    // Nothing is copied, yet go.mod, go.sum and every package are there for go build: for
+    // the static rules, and for Go replaying the stage with the mounts in place.
     repo.run(&["doctor"]).ok();
+    if go_required() {
+        let report = repo.run(&["doctor", "--json"]).ok().json();
+        assert_eq!(report["judge"]["by"], "go", "{report}");
+    }
     // .dockerignore still decides what the mount holds.
     let ignore = repo.read(".dockerignore");
     repo.write(".dockerignore", format!("{ignore}profile\n"));
@@ -284,4 +289,36 @@ fn update_keeps_the_users_own_cache_mounts_or_stops_at_a_conflict() {
         "{merged}"
     );
     assert_eq!(merged.matches("go build").count(), 2, "{merged}");
+}
+
+/// What a RUN writes under a cache mount stays in the cache, not in the image: a `go mod
+/// vendor` into a cache mount over vendor/ leaves the next RUN's `-mod=vendor` build without
+/// vendor/ (Go, replaying the stage with the mounts, says so), while a later RUN that mounts
+/// the same cache sees it.
+#[test]
+fn a_cache_mount_keeps_what_a_run_writes_out_of_the_image() {
+    if !go_required() {
+        return;
+    }
+    let repo = Repo::new(&[]);
+    let docker = repo.read("Dockerfile");
+    // Without the cache over vendor/ on the build: no vendor/ there.
+    let text = docker.replacen(
+        BUILD_RUN,
+        &format!(
+            "RUN --mount=type=cache,target=/backend/vendor go mod vendor\n{BUILD_RUN} -mod=vendor"
+        ),
+        1,
+    );
+    repo.write("Dockerfile", &text);
+    let out = repo.run(&["doctor"]).code(1);
+    assert!(out.stdout.contains("vendor"), "{out:#?}");
+    // With the same cache mounted on the build too, vendor/ is there.
+    let text = docker.replacen(
+        BUILD_RUN,
+        "RUN --mount=type=cache,target=/backend/vendor go mod vendor\nRUN --mount=type=cache,target=/backend/vendor \\\n    go build -mod=vendor",
+        1,
+    );
+    repo.write("Dockerfile", &text);
+    repo.run(&["doctor"]).ok();
 }

@@ -485,6 +485,21 @@ const CASES: &[Case] = &[
         },
     },
     Case {
+        // A cache mount over vendor/: what go mod vendor writes there is gone for the next
+        // RUN, whose -mod=vendor build then finds no vendor/modules.txt.
+        name: "go mod vendor into a cache mount, -mod=vendor build in the next RUN",
+        new: &[],
+        edit: |r| {
+            let text = r.read("Dockerfile").replacen(
+                BUILD_RUN,
+                &format!("RUN --mount=type=cache,target=/backend/vendor go mod vendor\n{BUILD_RUN} -mod=vendor"),
+                1,
+            );
+            r.write("Dockerfile", text);
+            Ends::Hand
+        },
+    },
+    Case {
         // Go 1.26 builds no file tagged `//go:build go1.27`: the package is imported, and
         // empty for the builder (the static rule took every go1.N as true).
         name: "go1.N: a package file for a newer Go, synced",

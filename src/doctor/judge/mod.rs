@@ -102,25 +102,6 @@ pub fn judge(repo: &Repo, model: &Model, ignore: &DockerIgnore, depth: Depth) ->
         return Judgement::static_rules("the Dockerfile has no `go build` to replay");
     };
     let chain = model.docker.chain(build.stage);
-    // A RUN that bind-mounts files of the build context (Docker's Go guide does, instead of
-    // COPY) sees files the staging, which lays out what COPY and ADD bring, does not have:
-    // the replay would fail where Docker builds, so the static rules (which read such mounts)
-    // decide, and say why.
-    let binds = chain.iter().any(|&st| {
-        let stage = &model.docker.stages[st];
-        model.docker.df.instructions[stage.start..stage.end]
-            .iter()
-            .any(|i| {
-                i.mounts()
-                    .iter()
-                    .any(|m| m.kind == "bind" && m.from.is_none())
-            })
-    });
-    if binds {
-        return Judgement::static_rules(
-            "a RUN bind-mounts files of the build context, which the staged replay does not lay out",
-        );
-    }
     let base = &model.docker.stages[chain[0]].base;
     let version = match crate::versions::builder_go(base) {
         Ok(v) => v,

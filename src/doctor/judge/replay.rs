@@ -137,6 +137,24 @@ pub fn replay(
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
+        // The RUN's own mounts, for the time it runs (the build's stay: its packages' origins
+        // are read after it).
+        let mounted = staging.mount(&point, &image);
+        if let Some((line, source, why)) = mounted.missing.first() {
+            out.failure = Some(Failure::Copy {
+                line: *line,
+                source: source.clone(),
+                why: if why.is_empty() {
+                    "its bind mount's source is not in the build context".into()
+                } else {
+                    why.trim()
+                        .trim_start_matches('(')
+                        .trim_end_matches(')')
+                        .into()
+                },
+            });
+            break;
+        }
         let mut failed = false;
         for cmd in buildline::shell_commands(ins) {
             let mut cwd = image.workdir.clone();
@@ -164,6 +182,9 @@ pub fn replay(
         }
         if failed {
             break;
+        }
+        if !is_build {
+            staging.unmount(mounted);
         }
     }
     out.placed = staging.placed().clone();

@@ -42,6 +42,18 @@ pub struct CopyFailure {
     pub why: String,
 }
 
+/// What a RUN's mounts put over the staged tree, to take away after that RUN.
+pub struct Mounted {
+    /// Each mount's staged target, where what the image had there was moved meanwhile, and
+    /// for a cache mount where its cache is kept between RUNs.
+    hidden: Vec<(PathBuf, Option<PathBuf>, Option<PathBuf>)>,
+    /// The tree's files before the mounts.
+    placed: BTreeMap<String, Placed>,
+    /// A bind mount's source that is not in the build context (Docker fails the RUN):
+    /// (line, source, why).
+    pub missing: Vec<(usize, String, String)>,
+}
+
 /// The temp image root and what has been copied into it so far.
 pub struct Staging<'a> {
     repo: &'a Repo,
@@ -162,6 +174,98 @@ impl<'a> Staging<'a> {
             self.point_links(&image);
         }
         image
+    }
+
+    /// Puts the RUN's mounts over the tree for the time it runs, as BuildKit does: a bind
+    /// mount of the build context shows those context files at its target, a cache mount its
+    /// cache (empty at first, as in a first build, then what earlier RUNs of this build left in
+    /// the cache of that id), a tmpfs mount an empty folder; what the image had there is hidden.
+    /// [`Staging::unmount`] takes them away again with whatever the RUN wrote into them. A bind
+    /// mount `from` another stage or image is left as the image has it (not modelled).
+    pub fn mount(&mut self, point: &RunPoint, image: &Image) -> Mounted {
+        let ins = &self.stages.df.instructions[point.index];
+        let points = crate::docker::replay::mount_points(ins, self.stages.df.escape, image);
+        let mut mounted = Mounted {
+            hidden: Vec::new(),
+            placed: self.placed.clone(),
+            missing: Vec::new(),
+        };
+        // What the context bind mounts show, as the Docker model reads them.
+        let mut shown = Image {
+            workdir: image.workdir.clone(),
+            env: image.env.clone(),
+            ..Image::default()
+        };
+        self.stages
+            .mount_context(ins, &self.ctx, self.ignore, &mut shown, &mut Vec::new());
+        mounted.missing = shown.missing.clone();
+        for (m, abs) in &points {
+            let covers = m.from_context() || m.kind == "cache" || m.kind == "tmpfs";
+            let Some(staged) = self.inside(abs).filter(|_| covers) else {
+                continue;
+            };
+            let hide = self
+                ._dir
+                .path()
+                .join(format!("hidden-{}", mounted.hidden.len()));
+            let moved = fs::symlink_metadata(&staged).is_ok() && fs::rename(&staged, &hide).is_ok();
+            self.placed
+                .retain(|p, _| !crate::docker::path::within(p, abs));
+            self.safe_dirs.retain(|d| !d.starts_with(&staged));
+            let cache = (m.kind == "cache").then(|| {
+                let id = m.id.as_deref().unwrap_or(abs);
+                let name: String = id
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                    .collect();
+                self._dir.path().join(format!("cache-{name}"))
+            });
+            let is_dir = !m.from_context() || shown.dirs.contains(abs);
+            if is_dir {
+                let _ = self.make_dir(&staged);
+            }
+            // The cache's content from an earlier RUN, in place of the empty folder.
+            if let Some(store) = cache.as_ref().filter(|s| s.is_dir()) {
+                if fs::remove_dir(&staged).is_ok() && fs::rename(store, &staged).is_err() {
+                    let _ = self.make_dir(&staged);
+                }
+            }
+            mounted
+                .hidden
+                .push((staged.clone(), moved.then_some(hide), cache));
+        }
+        for (path, placed) in shown.files {
+            self.write_from(&path, &placed.from);
+            self.placed.insert(path, placed);
+        }
+        mounted
+    }
+
+    /// Takes a RUN's mounts away again: what was written under them goes, what the image
+    /// had there comes back.
+    pub fn unmount(&mut self, mounted: Mounted) {
+        for (staged, hidden, cache) in mounted.hidden.into_iter().rev() {
+            // A cache keeps what the RUN left in it, for the next RUN that mounts it.
+            let kept = cache.is_some_and(|store| {
+                fs::symlink_metadata(&staged).is_ok_and(|m| m.is_dir())
+                    && fs::rename(&staged, store).is_ok()
+            });
+            match fs::symlink_metadata(&staged) {
+                _ if kept => {}
+                Ok(m) if m.is_dir() => {
+                    let _ = fs::remove_dir_all(&staged);
+                }
+                Ok(_) => {
+                    let _ = fs::remove_file(&staged);
+                }
+                Err(_) => {}
+            }
+            self.safe_dirs.retain(|d| !d.starts_with(&staged));
+            if let Some(h) = hidden {
+                let _ = fs::rename(h, &staged);
+            }
+        }
+        self.placed = mounted.placed;
     }
 
     /// The staged path of image path `abs`, or `None` for a path that climbs out of it.

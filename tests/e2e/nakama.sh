@@ -272,7 +272,9 @@ ctx="$tmp/ctx"
 workdir="$("$py" "$repo/tests/support/docker_context.py" "$game" "$ctx" 2>>"$current_log")"
 build_dir="$ctx/$workdir"
 echo "  builder WORKDIR: /${workdir#.}"
-builder_run="$(awk 'toupper($1)=="FROM"{n++} n==1 && toupper($1)=="RUN" && /go build/' "$game/Dockerfile")"
+# Continued lines joined first: the build RUN carries its cache mounts on lines of their own.
+builder_run="$(awk '/\\$/ {sub(/\\$/, ""); line = line $0; next} {print line $0; line = ""}' "$game/Dockerfile" \
+    | awk 'toupper($1)=="FROM"{n++} n==1 && toupper($1)=="RUN" && /go build/')"
 check "Dockerfile builder runs go build -trimpath -buildmode=plugin" \
     grep -qE 'go build .*-trimpath.*-buildmode=plugin|go build .*-buildmode=plugin.*-trimpath' <<<"$builder_run"
 (cd "$build_dir" && "$go_bin" build -trimpath -buildmode=plugin -o backend.so .) >>"$current_log" 2>&1

@@ -9,6 +9,31 @@ use super::{
 };
 use super::{Facts, Finding};
 
+/// The checks' stable ids, named for what they find: code says `id::NOT_COPIED`, users and
+/// `--allow` say `D001`.
+pub mod id {
+    /// D001: a package the plugin needs is not copied.
+    pub const NOT_COPIED: &str = "D001";
+    /// D002: vendor/ missing, not copied or stale.
+    pub const VENDOR: &str = "D002";
+    /// D003: a disagreement with the Nakama release.
+    pub const RELEASE: &str = "D003";
+    /// D004: an import under a path that is not the module's.
+    pub const IMPORT_PATH: &str = "D004";
+    /// D005: the go build line itself.
+    pub const BUILD_LINE: &str = "D005";
+    /// D006: line endings and BOMs.
+    pub const ENCODING: &str = "D006";
+    /// D007: InitModule.
+    pub const INIT_MODULE: &str = "D007";
+    /// D008: conflict and block markers.
+    pub const MARKERS: &str = "D008";
+    /// D009: go.sum.
+    pub const GO_SUM: &str = "D009";
+    /// D010: what Go says when it replays the builder stage.
+    pub const GO_SAYS: &str = "D010";
+}
+
 /// Every check's id and summary, read from the table in [`super::checks`].
 pub const CHECKS: [(&str, &str); ALL.len()] = {
     let mut out = [("", ""); ALL.len()];
@@ -38,70 +63,70 @@ pub struct Check {
 /// The checks, in the order they run (the report sorts what they find).
 pub const ALL: &[Check] = &[
     Check {
-        id: "D001",
+        id: id::NOT_COPIED,
         summary: "a package (or go.mod/go.sum) the plugin needs is not copied by the builder stage",
         finds: "a package the plugin imports (directly or through other packages) that the Dockerfile's builder stage never copies: `COPY . .`, globs, `WORKDIR`, `--from`/`--chown`, and `.dockerignore` (with `!` exceptions) are understood",
         severity: Severity::Error,
         run: |f, _| copies::check(f),
     },
     Check {
-        id: "D002",
+        id: id::VENDOR,
         summary: "the build uses vendor/ but it is missing, not copied or stale",
         finds: "`-mod=vendor` with `vendor/` missing, not copied, or stale against go.mod",
         severity: Severity::Error,
         run: |f, _| vendor::check(f),
     },
     Check {
-        id: "D003",
+        id: id::RELEASE,
         summary: "nakama-common, the image tags and the go line disagree with the Nakama release",
         finds: "nakama-common, the two image tags and the go line disagreeing with one Nakama release",
         severity: Severity::Error,
         run: release::check,
     },
     Check {
-        id: "D004",
+        id: id::IMPORT_PATH,
         summary: "an import names a folder of this repo under a path that is not the module's",
         finds: "imports of a folder of this repo under a path that is not the module's (`is not in std`)",
         severity: Severity::Error,
         run: |f, _| imports::check(f),
     },
     Check {
-        id: "D005",
+        id: id::BUILD_LINE,
         summary: "the go build lacks -buildmode=plugin or -trimpath, has cgo off, or writes under a mount",
         finds: "a build line without `-buildmode=plugin` or `-trimpath`, `CGO_ENABLED=0`, or writing the plugin under one of its `RUN --mount`s (read-only, or gone after the RUN)",
         severity: Severity::Error,
         run: |f, _| plugin_build::check(f),
     },
     Check {
-        id: "D006",
+        id: id::ENCODING,
         summary: "CRLF line endings or a UTF-8 BOM where they break builds",
         finds: "CRLF line endings in the Dockerfile, shell scripts or YAML; a UTF-8 BOM",
         severity: Severity::Error,
         run: |f, _| encoding::check(f),
     },
     Check {
-        id: "D007",
+        id: id::INIT_MODULE,
         summary: "the root package has no InitModule with Nakama's signature",
         finds: "no `InitModule` with Nakama's signature in the root package",
         severity: Severity::Error,
         run: |f, _| initmodule::check(f),
     },
     Check {
-        id: "D008",
+        id: id::MARKERS,
         summary: "the Dockerfile holds merge conflict markers, or block markers Docker does not see",
         finds: "git conflict markers in the Dockerfile; the managed block's markers inside a continued line or a heredoc, doubled or unterminated",
         severity: Severity::Error,
         run: |f, _| markers::check(f),
     },
     Check {
-        id: "D009",
+        id: id::GO_SUM,
         summary: "go.sum lacks the hashes of the nakama-common or protobuf go.mod requires",
         finds: "go.sum missing, or without the hashes of the nakama-common and protobuf versions go.mod requires (`missing go.sum entry`); `--fix` runs `go mod tidy` when Go is installed",
         severity: Severity::Error,
         run: |f, _| gosum::check(f),
     },
     Check {
-        id: "D010",
+        id: id::GO_SAYS,
         summary: "Go (the builder image's exact release) fails on the staged builder stage",
         finds: "what Go itself says when the builder stage is replayed in a temp folder holding exactly what the Dockerfile copies (`.dockerignore` and `Dockerfile.dockerignore` applied), with the builder image's Go: `go mod download` and the other module steps run where they stand, the build listed (`go list -e -deps`), or built with `--build`; without Go the static checks give the verdict and the report says so",
         severity: Severity::Error,

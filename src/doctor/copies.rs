@@ -1,6 +1,7 @@
 //! D001: a package the plugin needs (or go.mod, go.sum) that the builder stage never copies
 //! into the folder `go build` runs in — the seed bug: `COPY *.go .` and nothing for `profile/`.
 
+use super::checks::id;
 use super::imports::not_found_message;
 use super::report::Problem;
 use super::stage::GoBuild;
@@ -78,7 +79,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
             other => format!("restore `{other}` or take it out of the COPY"),
         };
         out.push(Finding::manual(Problem::new(
-            "D001",
+            id::NOT_COPIED,
             &f.dockerfile_path,
             *line,
             format!("COPY source `{src}` is not in the build context{why}; the build fails at this line with `not found`"),
@@ -91,7 +92,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
     };
     if !image.files.contains_key(&join(root, "go.mod")) {
         out.push(Finding::manual(Problem::new(
-            "D001",
+            id::NOT_COPIED,
             &f.dockerfile_path,
             b.line,
             format!("go.mod is never copied into {root}, where go build runs; the build fails with `go: go.mod file not found`"),
@@ -107,7 +108,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
     let needs_sum = !f.vendor_mode && !f.gomod.requires.is_empty() && f.modrepo.is_file("go.sum");
     if needs_sum && !image.files.contains_key(&join(root, "go.sum")) {
         out.push(Finding::manual(Problem::new(
-            "D001",
+            id::NOT_COPIED,
             &f.dockerfile_path,
             b.line,
             format!(
@@ -139,7 +140,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
             format!("add `COPY {ctx}/ {dest}/` before line {}", b.line)
         };
         out.push(Finding::manual(Problem::new(
-            "D001",
+            id::NOT_COPIED,
             &f.dockerfile_path,
             b.line,
             format!("go.mod replaces {path} with {target} (go.mod line {line}), which is never copied into {root}; the build fails with `{path}@{}: replacement directory {target} does not exist`", f.gomod.require(path).unwrap_or("")),
@@ -155,7 +156,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
             format!("restore {}/ or fix the import", a.folder)
         };
         out.push(Finding::manual(Problem::new(
-            "D001",
+            id::NOT_COPIED,
             &f.at(&a.file),
             a.line,
             format!(
@@ -170,7 +171,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
         // Imported, but Go compiles none of its files on the builder.
         if let (true, Some((file, line))) = (pkg.files.is_empty() && !dir.is_empty(), &pkg.by) {
             out.push(Finding::manual(Problem::new(
-                "D001",
+                id::NOT_COPIED,
                 &f.at(file),
                 *line,
                 format!("{dir}/ is imported here, but build constraints or file names exclude every Go file in it on linux/amd64; the build fails with `build constraints exclude all Go files in {}`", join(root, dir)),
@@ -211,7 +212,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
                 format!("{}/", f.at(dir))
             };
             out.push(Finding::manual(Problem::new(
-                "D001",
+                id::NOT_COPIED,
                 ignore_file,
                 pat.line,
                 tidy(&format!("{what}{by} is left out of the build context by `{}` (line {}), so the build never sees it", pat.text, pat.line)),
@@ -233,7 +234,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
             };
             out.push(Finding::fixable(
                 Problem::new(
-                    "D001",
+                    id::NOT_COPIED,
                     &f.dockerfile_path,
                     line,
                     format!("{input} is read by the plugin's main package (`//go:embed` or cgo) but never copied into {root}; the build fails"),
@@ -246,7 +247,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
         if dir.is_empty() {
             let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
             out.push(Finding::manual(Problem::new(
-                "D001",
+                id::NOT_COPIED,
                 &f.dockerfile_path,
                 b.line,
                 format!(
@@ -264,7 +265,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
         // the next `scaffold sync`, so say what sync says.
         if excluded(f).iter().any(|e| e == top) {
             out.push(Finding::manual(Problem::new(
-                "D001",
+                id::NOT_COPIED,
                 &f.at(crate::repo::project::FILE),
                 1,
                 tidy(&format!("{what}{by} is excluded from the build in scaffold.toml ([packages] excluded), so the build fails with `{fails}`")),
@@ -297,7 +298,13 @@ pub fn check(f: &Facts) -> Vec<Finding> {
             format!("{what}{by} is never copied into {root}; the build fails with `{fails}`")
         };
         out.push(Finding::fixable(
-            Problem::new("D001", &f.dockerfile_path, line, tidy(&message), fix),
+            Problem::new(
+                id::NOT_COPIED,
+                &f.dockerfile_path,
+                line,
+                tidy(&message),
+                fix,
+            ),
             remedies,
         ));
     }

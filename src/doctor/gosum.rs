@@ -3,6 +3,7 @@
 //! by hand (or by a fix) without `go mod tidy` leaves exactly that. With vendor/ in use, D002
 //! checks vendor/modules.txt instead.
 
+use super::checks::id;
 use super::report::Problem;
 use super::{Facts, Finding, Remedy};
 use crate::docker::path::join;
@@ -68,7 +69,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
         let (path, version, line) = required[0];
         return vec![Finding::fixable(
             Problem::new(
-                "D009",
+                id::GO_SUM,
                 &f.at("go.mod"),
                 *line,
                 format!("the module has no go.sum, so the build fails with `missing go.sum entry for module providing package {path}/…` ({path} {version})"),
@@ -94,7 +95,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
     };
     vec![Finding::fixable(
         Problem::new(
-            "D009",
+            id::GO_SUM,
             &placed.from,
             1,
             format!(

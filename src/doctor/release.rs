@@ -1,6 +1,7 @@
 //! D003: nakama-common, the pluginbuilder and nakama image tags and the go line must all belong
 //! to one Nakama release (the built-in table), or the plugin fails to build or to load.
 
+use super::checks::id;
 use super::report::{Note, Problem};
 use super::vendor::go_version;
 use super::{Facts, Finding, Remedy};
@@ -111,7 +112,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
             .unwrap_or_default();
         out.push(Finding::fixable(
             Problem::new(
-                "D003",
+                id::RELEASE,
                 &f.dockerfile_path,
                 img.line,
                 format!("`{}` is not an image Heroic Labs publishes (did you mean `{fixed}`?); the build fails pulling it (`pull access denied` or `not found`)", img.name),
@@ -192,7 +193,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
             ),
         };
         out.push(Finding::fixable(
-            Problem::new("D003", &f.dockerfile_path, first, message, fix),
+            Problem::new(id::RELEASE, &f.dockerfile_path, first, message, fix),
             remedies,
         ));
     }
@@ -200,7 +201,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
     if let Some((r, from)) = &target {
         match common {
             None => out.push(Finding::manual(Problem::new(
-                "D003",
+                id::RELEASE,
                 &f.at("go.mod"),
                 1,
                 format!("go.mod does not require {COMMON}; a plugin's InitModule needs it (`no required module provides package {COMMON}/runtime`)"),
@@ -208,7 +209,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
             ))),
             Some((_, v, line)) if *v != r.nakama_common => out.push(Finding::fixable(
                 Problem::new(
-                    "D003",
+                    id::RELEASE,
                     &f.at("go.mod"),
                     *line,
                     format!("go.mod requires nakama-common {v}, but Nakama {} ({from}) is built with {}; the plugin fails to load with `plugin was built with a different version of package {COMMON}/api`", r.nakama, r.nakama_common),
@@ -256,7 +257,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
                     )
                 };
                 out.push(Finding::manual(Problem::new(
-                    "D003",
+                    id::RELEASE,
                     &f.at("go.mod"),
                     *line,
                     format!("go.mod requires protobuf {v}, but Nakama {} ({from}) is built with {}; {effect}", r.nakama, r.protobuf),
@@ -286,7 +287,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
         {
             if *have != r.go {
                 out.push(Finding::manual(Problem::new(
-                    "D003",
+                    id::RELEASE,
                     &f.dockerfile_path,
                     *line,
                     format!("the plugin is built with {image}, but Nakama {} is built with Go {}; it fails to load with `plugin was built with a different version of package runtime`", r.nakama, r.go),
@@ -295,7 +296,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
             }
         } else if img.tag.matches('.').count() < 2 {
             out.push(Finding::manual(Problem::new(
-                "D003",
+                id::RELEASE,
                 &f.dockerfile_path,
                 img.line,
                 format!("the plugin is built with {}:{}, which is not one exact Go release; Nakama {} needs Go {}", img.name, img.tag, r.nakama, r.go),
@@ -394,7 +395,7 @@ fn go_line(
     };
     let problem = |message: String, fix: String| {
         Finding::manual(Problem::new(
-            "D003",
+            id::RELEASE,
             &f.at("go.mod"),
             f.gomod.go_line,
             message,

@@ -6,8 +6,21 @@ use crate::doctor::{self, report, report::Report};
 use crate::error::{Error, Result};
 use crate::ui::{colour_diff, Ui};
 
-pub fn run(args: DoctorArgs, ui: Ui) -> super::Outcome {
+pub fn run(mut args: DoctorArgs, ui: Ui) -> super::Outcome {
     let allow = doctor::checks::allowed(&args.allow)?;
+    // Run at a game repo's root, the one plugin below it (its compose service or Dockerfile).
+    if args.dockerfile.is_none()
+        && args.dir.is_dir()
+        && !crate::repo::locate::is_plugin_dir(&args.dir)
+    {
+        if let Some(p) = crate::repo::locate::one_below(&args.dir)? {
+            ui.status("Plugin", &p.describe(&args.dir.canonicalize()?));
+            if p.dockerfile != "Dockerfile" {
+                args.dockerfile = Some(p.context.join(&p.dockerfile));
+            }
+            args.dir = p.context;
+        }
+    }
     // Any folder may be checked, made by scaffold or not. Only `--fix` writes, so only it takes
     // the lock (and finishes an interrupted run); a check creates nothing.
     let _lock = if args.dir.is_dir() {

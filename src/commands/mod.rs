@@ -27,6 +27,9 @@ use std::path::Path;
 /// it (an interrupted run finished, undone, or left alone).
 pub fn open(dir: &Path, ui: Ui, writes: bool) -> Result<Opened> {
     let opened = open::open(dir, writes)?;
+    if let Some(at) = &opened.located {
+        ui.status("Plugin", at);
+    }
     if let Some(note) = &opened.note {
         ui.warn(note);
     }

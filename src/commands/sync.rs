@@ -10,12 +10,16 @@ use crate::repo::regen::{self, Mode};
 use crate::ui::{colour_diff, Report, Ui};
 
 pub fn run(args: SyncArgs, ui: Ui) -> super::Outcome {
+    // Run at a game repo's root, the one plugin below it.
+    let (dir, located) = crate::repo::locate::resolve(&args.dir)?;
+    if let Some(at) = &located {
+        ui.status("Plugin", at);
+    }
     let root = if args.adopt {
-        args.dir
-            .canonicalize()
-            .with_context(|| format!("cannot open {}", args.dir.display()))?
+        dir.canonicalize()
+            .with_context(|| format!("cannot open {}", dir.display()))?
     } else {
-        project::find_root(&args.dir)?
+        project::find_root(&dir)?
     };
     let _lock = super::hold(&root, ui, !(args.check || args.dry_run))?;
     let mut plan = if args.adopt {

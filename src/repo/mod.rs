@@ -8,6 +8,7 @@ pub mod check_template;
 pub mod confine;
 pub mod git;
 pub mod journal;
+pub mod locate;
 pub mod lock;
 pub mod merge;
 pub mod new;

@@ -46,6 +46,8 @@ pub struct Opened {
     pub root: PathBuf,
     pub record: Record,
     pub note: Option<String>,
+    /// Where the plugin was found when the command was run above it ([`crate::repo::locate`]).
+    pub located: Option<String>,
     _lock: Held,
 }
 
@@ -56,15 +58,18 @@ impl Opened {
     }
 }
 
-/// Opens the repo that holds `dir` ([`hold`], then scaffold.toml).
+/// Opens the repo that holds `dir` ([`hold`], then scaffold.toml); run above a plugin (a
+/// game repo's root), the one plugin below it ([`crate::repo::locate::resolve`]).
 pub fn open(dir: &Path, writes: bool) -> Result<Opened> {
-    let root = project::find_root(dir)?;
+    let (dir, located) = crate::repo::locate::resolve(dir)?;
+    let root = project::find_root(&dir)?;
     let locked = hold(&root, writes)?;
     let record = project::load(&root)?;
     Ok(Opened {
         root,
         record,
         note: locked.note,
+        located,
         _lock: locked.held,
     })
 }

@@ -340,17 +340,40 @@ fn copied_folder(i: &parse::Instruction, workdir: &str) -> Option<String> {
         return None;
     }
     let words = copy_words(i);
-    let [src, dst] = words.as_slice() else {
-        return None;
-    };
-    let plain = |w: &str| !w.is_empty() && !w.contains(['$', '*', '?', '[', '\\']);
-    if !plain(src) || !plain(dst) || src.starts_with('/') {
+    let (dst, srcs) = words.split_last()?;
+    if srcs.is_empty() {
         return None;
     }
-    let folder = super::path::clean(src);
+    let plain = |w: &str| !w.is_empty() && !w.contains(['$', '*', '?', '[', '\\']);
+    if !plain(dst) || srcs.iter().any(|s| !plain(s) || s.starts_with('/')) {
+        return None;
+    }
     let into = |w: &str| super::path::join(workdir, w);
-    let top = !folder.contains('/') && folder != "." && folder != "..";
-    (top && into(dst) == into(&folder)).then_some(folder)
+    // Docker puts each source into `dst` when it ends in `/` or there are several.
+    let into_folder = dst.ends_with('/') || srcs.len() > 1;
+    let mut top: Option<String> = None;
+    for src in srcs {
+        let path = super::path::clean(src);
+        let first = path.split('/').next().unwrap_or("").to_string();
+        if first.is_empty() || first == "." || first == ".." {
+            return None;
+        }
+        // The folder itself (`COPY f f`, `COPY ./f /backend/f/`), or files in it put where
+        // the block's `COPY f/ f/` puts them (`COPY profile/profile.go profile/`).
+        let lands = if path == first {
+            srcs.len() == 1 && into(dst) == into(&path)
+        } else if into_folder {
+            let base = path.rsplit('/').next().unwrap_or(&path);
+            into(&super::path::join(dst, base)) == into(&path)
+        } else {
+            into(dst) == into(&path)
+        };
+        if !lands || top.as_ref().is_some_and(|t| *t != first) {
+            return None;
+        }
+        top = Some(first);
+    }
+    top
 }
 
 /// Replaces lines `from..to` (0-based) with a freshly hashed block holding `copy`. Every other
@@ -556,6 +579,24 @@ mod tests {
         let out = adopt(&other, &folders, &[]).unwrap();
         assert!(out.contains("COPY ./profile /backend/profile\n"), "{out}");
         assert!(!out.contains("COPY [\"inventory/\""), "{out}");
+    }
+
+    /// Per-file copies of a package's files, into the folder the block copies whole, are
+    /// folded too: kept, the files would be copied twice (and after `remove-package`).
+    #[test]
+    fn adopt_folds_per_file_copies_into_the_block() {
+        let seed = "FROM heroiclabs/nakama-pluginbuilder:3.40.0 AS builder\nWORKDIR /backend\nCOPY main.go go.mod go.sum ./\nCOPY profile/profile.go profile/\nCOPY inventory/a.go inventory/b.go /backend/inventory/\nCOPY stats/s.go other/\nCOPY lobby/l.go profile/l.go ./x/\nRUN go build -buildmode=plugin .\n";
+        let folders: Vec<String> = ["inventory", "lobby", "profile", "stats"]
+            .map(String::from)
+            .to_vec();
+        let out = adopt(seed, &folders, &["packages_gen.go".into()]).unwrap();
+        assert!(!out.contains("COPY profile/profile.go"), "{out}");
+        assert!(!out.contains("COPY inventory/a.go"), "{out}");
+        // Into another folder, or two packages at once: not the block's copy, kept.
+        assert!(out.contains("COPY stats/s.go other/\n"), "{out}");
+        assert!(out.contains("COPY lobby/l.go profile/l.go ./x/\n"), "{out}");
+        assert!(out.contains("COPY main.go go.mod go.sum ./\n"), "{out}");
+        assert!(out.contains("COPY packages_gen.go ./\n"), "{out}");
     }
 
     #[test]

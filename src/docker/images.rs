@@ -177,7 +177,8 @@ pub fn from_images(text: &str) -> Vec<FromImage> {
         out.push(FromImage {
             line: s.line,
             builder,
-            tag: tag.to_string(),
+            // The release: `3.22.0-arm` is an arm64 build of 3.22.0.
+            tag: crate::versions::split_tag(tag).0.to_string(),
             written,
         });
     }
@@ -257,7 +258,10 @@ pub fn dropped_digests(text: &str, version: &str) -> Vec<usize> {
         .filter(|(_, line)| {
             scan(line)
                 .iter()
-                .any(|f| f.digest.is_some() && line[f.tag.clone()] != *version)
+                .any(|f| {
+                    f.digest.is_some()
+                        && crate::versions::split_tag(&line[f.tag.clone()]).0 != version
+                })
         })
         .map(|(i, _)| i + 1)
         .collect()
@@ -271,9 +275,11 @@ pub fn retag(text: &str, version: &str) -> String {
             let mut out = line.to_string();
             // Back to front, so earlier ranges stay valid.
             for f in scan(line).iter().rev() {
-                if line[f.tag.clone()] != *version {
+                // `3.22.0-arm` moves to `3.40.0-arm`: the same build of another release.
+                let (release, suffix) = crate::versions::split_tag(&line[f.tag.clone()]);
+                if release != version {
                     let end = f.digest.as_ref().map_or(f.tag.end, |d| d.end);
-                    out.replace_range(f.tag.start..end, version);
+                    out.replace_range(f.tag.start..end, &format!("{version}{suffix}"));
                 }
             }
             out
@@ -365,6 +371,20 @@ mod tests {
             quoted.replace("3.37.1", "3.40.0")
         );
         assert!(retag_args("FROM x\n", "3.40.0").1.is_empty());
+    }
+
+    /// `-arm` tags are Heroic Labs' arm64 builds of a release: moving the release keeps the
+    /// suffix, and one already on the release is left alone.
+    #[test]
+    fn arm_tags_keep_their_suffix() {
+        let text = "FROM heroiclabs/nakama-pluginbuilder:3.22.0-arm AS b\nFROM heroiclabs/nakama:3.22.0-arm\n";
+        assert_eq!(
+            retag(text, "3.40.0"),
+            "FROM heroiclabs/nakama-pluginbuilder:3.40.0-arm AS b\nFROM heroiclabs/nakama:3.40.0-arm\n"
+        );
+        assert_eq!(retag(text, "3.22.0"), text);
+        let found = from_images(text);
+        assert!(found.iter().all(|i| i.tag == "3.22.0"), "{found:?}");
     }
 
     #[test]

@@ -27,7 +27,10 @@ struct Image {
     kind: Kind,
     /// The image name without tag, as written after expansion.
     name: String,
+    /// The release the tag names (`3.22.0` of `3.22.0-arm`).
     tag: String,
+    /// The suffix the tag was published with (`-arm`), kept when --fix moves the tag.
+    suffix: String,
     line: usize,
     /// The reference exactly as written, when it has no variables (so --fix can edit it).
     literal: Option<String>,
@@ -72,10 +75,18 @@ fn images(f: &Facts) -> Vec<Image> {
             Args::Shell(t) => raw_words(t, f.model.docker.df.escape).into_iter().next(),
             Args::Exec(_) => None,
         };
+        let tag = tag.unwrap_or_else(|| "latest".into());
+        // A golang tag's suffix (`-bookworm`) is read where the Go release is.
+        let (release, suffix) = match kind {
+            Kind::Builder | Kind::Server => versions::split_tag(&tag),
+            _ => (tag.as_str(), ""),
+        };
+        let (tag, suffix) = (release.to_string(), suffix.to_string());
         out.push(Image {
             kind,
             name,
-            tag: tag.unwrap_or_else(|| "latest".into()),
+            tag,
+            suffix,
             line: s.line,
             literal: raw.filter(|r| *r == s.base),
         });
@@ -87,7 +98,7 @@ fn set_tag(img: &Image, to: &str) -> Option<Remedy> {
     let from = img.literal.clone()?;
     Some(Remedy::SetImage {
         line: img.line,
-        to: format!("{}:{to}", img.name),
+        to: format!("{}:{to}{}", img.name, img.suffix),
         from,
     })
 }
@@ -170,7 +181,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
     if tags.len() > 1 || !off.is_empty() {
         let listed: Vec<String> = nakama
             .iter()
-            .map(|i| format!("{}:{} (line {})", i.name, i.tag, i.line))
+            .map(|i| format!("{}:{}{} (line {})", i.name, i.tag, i.suffix, i.line))
             .collect();
         let first = off.first().map_or(nakama[0].line, |i| i.line);
         let (message, fix, remedies) = match &target {

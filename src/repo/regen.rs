@@ -81,12 +81,24 @@ pub fn plan(root: &Path, module: &str, plan: &mut Plan, mode: Mode) -> Result<Ou
         .into_iter()
         .collect();
     refuse_ignored_inputs(root, &overlay, &pkgs, &folders, &root_files)?;
-    let wanted = dockerfile::copy_lines(&folders, &root_files);
-    let rewritten = match dockerfile::rewrite(&dockerfile, &wanted, mode.force) {
-        Err(dockerfile::BlockError::Missing) if mode.adopt => dockerfile::adopt(&dockerfile, &folders, &root_files)
-            .context("the Dockerfile has no builder stage with a COPY or `go build` line to put the package block next to; add `# scaffold:packages begin` and `# scaffold:packages end` lines where the package COPY lines belong, then run `scaffold sync`")?,
-        other => other.map_err(|e| crate::error::err!("Dockerfile: {e}"))?,
+    let block_for = |root_files: &[String]| -> Result<String> {
+        let wanted = dockerfile::copy_lines(&folders, root_files);
+        Ok(match dockerfile::rewrite(&dockerfile, &wanted, mode.force) {
+            Err(dockerfile::BlockError::Missing) if mode.adopt => dockerfile::adopt(&dockerfile, &folders, root_files)
+                .context("the Dockerfile has no builder stage with a COPY or `go build` line to put the package block next to; add `# scaffold:packages begin` and `# scaffold:packages end` lines where the package COPY lines belong, then run `scaffold sync`")?,
+            other => other.map_err(|e| crate::error::err!("Dockerfile: {e}"))?,
+        })
     };
+    let mut rewritten = block_for(&root_files)?;
+    // A Dockerfile that copies the root's files one by one (`COPY main.go go.mod go.sum ./`)
+    // never copies packages_gen.go: the block copies it then, or calling registerPackages
+    // fails the build with `undefined: registerPackages`. Decided on the block without it, so
+    // every run decides the same.
+    if !copies_wiring(root, &overlay, &rewritten) {
+        let mut with = root_files.clone();
+        with.push(wiring::FILE.to_string());
+        rewritten = block_for(&with)?;
+    }
     // A hand-made repo may already have a block (`doctor --fix` adds one for the folders it
     // found missing) beside its own COPY lines: adopting folds those in too.
     let rewritten = if mode.adopt {
@@ -94,7 +106,7 @@ pub fn plan(root: &Path, module: &str, plan: &mut Plan, mode: Mode) -> Result<Ou
     } else {
         rewritten
     };
-    let generated = wiring::render(module, &pkgs);
+    let generated = wiring::render_in(&root_package(root, &overlay), module, &pkgs);
     let existing = read_planned(root, &overlay, wiring::FILE)?;
     let generated = match &existing {
         Some(old) => restyle(&generated, eol_of(old), old),
@@ -261,4 +273,68 @@ fn calls_register_packages(root: &Path, overlay: &Overlay) -> bool {
                 .iter()
                 .any(|c| c.name == "registerPackages")
         })
+}
+
+/// The package name the root's Go files declare (`main` when none does): packages_gen.go
+/// joins that package.
+fn root_package(root: &Path, overlay: &Overlay) -> String {
+    root_go_files(root, overlay)
+        .iter()
+        .filter_map(|n| read_planned(root, overlay, n).ok().flatten())
+        .filter_map(|text| crate::go::source::parse(&text).package)
+        .next()
+        .unwrap_or_else(|| "main".to_string())
+}
+
+/// The root's Go files (on disk and planned), tests and packages_gen.go left out; sorted.
+fn root_go_files(root: &Path, overlay: &Overlay) -> Vec<String> {
+    let mut names: Vec<String> = overlay
+        .keys()
+        .filter(|p| p.components().count() == 1)
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    if let Ok(entries) = fs::read_dir(root) {
+        names.extend(
+            entries
+                .flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                .map(|e| e.file_name().to_string_lossy().into_owned()),
+        );
+    }
+    names.retain(|n| n.ends_with(".go") && !n.ends_with("_test.go") && n != wiring::FILE);
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Whether the Dockerfile `text` puts packages_gen.go into the image the plugin is built in
+/// (read as doctor reads the build: COPY sources, globs, WORKDIR and the ignore file).
+fn copies_wiring(root: &Path, overlay: &Overlay, text: &str) -> bool {
+    use crate::doctor::repo::{Kind, Repo};
+    let mut repo = Repo::load(root);
+    for path in overlay.keys() {
+        let rel = crate::files::slash(path);
+        let mut at = 0;
+        while let Some(p) = rel[at..].find('/') {
+            repo.entries
+                .entry(rel[..at + p].to_string())
+                .or_insert(Kind::Dir);
+            at += p + 1;
+        }
+        repo.entries.insert(rel, Kind::File);
+    }
+    repo.entries.insert(wiring::FILE.to_string(), Kind::File);
+    let ignore = ["Dockerfile.dockerignore", ".dockerignore"]
+        .iter()
+        .find_map(|f| read_planned(root, overlay, f).ok().flatten())
+        .map(|t| crate::docker::ignore::DockerIgnore::parse(&t))
+        .unwrap_or_default();
+    let model = crate::doctor::stage::Model::new(text, &repo, &ignore);
+    // No build in sight (a script builds): the block cannot tell, and adds nothing.
+    model.build.is_none()
+        || model
+            .image
+            .files
+            .values()
+            .any(|placed| placed.from == wiring::FILE)
 }

@@ -73,7 +73,12 @@ pub fn check(f: &Facts) -> Vec<Finding> {
     let ignore_file = f.ignore_file.as_deref().unwrap_or(".dockerignore");
 
     // A COPY source that is not in the context stops the build at that line.
-    for (line, src, why) in &image.missing {
+    for crate::docker::replay::Missing {
+        line,
+        source: src,
+        why,
+    } in &image.missing
+    {
         let restore = match src.trim_end_matches('/') {
             "go.sum" => "restore go.sum (`go mod tidy` writes it; commit it)".to_string(),
             other => format!("restore `{other}` or take it out of the COPY"),
@@ -123,7 +128,12 @@ pub fn check(f: &Facts) -> Vec<Finding> {
     }
 
     // A required module replaced by a folder: Go reads the folder's go.mod to build.
-    for (path, target, line) in &f.gomod.local_replaces {
+    for crate::go::gomod::LocalReplace {
+        path,
+        dir: target,
+        line,
+    } in &f.gomod.local_replaces
+    {
         if f.gomod.require(path).is_none() {
             continue;
         }

@@ -327,7 +327,7 @@ fn foreign_folder(repo: &Repo, gomod: &GoMod, path: &str) -> Option<String> {
     let required = gomod
         .requires
         .iter()
-        .any(|(p, _, _)| path == p || path.starts_with(&format!("{p}/")));
+        .any(|r| path == r.path || path.starts_with(&format!("{}/", r.path)));
     if required {
         return None;
     }

@@ -7,6 +7,7 @@ use super::vendor::go_version;
 use super::{Facts, Finding, Remedy};
 use crate::docker::images;
 use crate::docker::parse::{raw_words, Args};
+use crate::go::gomod::Require;
 use crate::go::GoVersion;
 use crate::versions::{self, Release};
 
@@ -157,7 +158,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
             });
         }
     }
-    let common = f.gomod.requires.iter().find(|(p, _, _)| p == COMMON);
+    let common = f.gomod.requires.iter().find(|r| r.path == COMMON);
     // The one release everything is aligned to: the nakama image's, else nakama-common's.
     let server = nakama.iter().find(|i| i.kind == Kind::Server);
     let target: Option<(&'static Release, String)> = server
@@ -167,10 +168,16 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
                 .map(|r| (r, format!("the nakama image tag (line {})", s.line)))
         })
         .or_else(|| {
-            common.and_then(|(_, v, l)| {
-                versions::by_common(v)
-                    .map(|r| (r, format!("go.mod's nakama-common {v} (line {l})")))
-            })
+            common.and_then(
+                |Require {
+                     version: v,
+                     line: l,
+                     ..
+                 }| {
+                    versions::by_common(v)
+                        .map(|r| (r, format!("go.mod's nakama-common {v} (line {l})")))
+                },
+            )
         });
 
     let tags: std::collections::BTreeSet<&str> = nakama.iter().map(|i| i.tag.as_str()).collect();
@@ -218,7 +225,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
                 format!("go.mod does not require {COMMON}; a plugin's InitModule needs it (`no required module provides package {COMMON}/runtime`)"),
                 format!("add `require {COMMON} {}` and run `go mod tidy`", r.nakama_common),
             ))),
-            Some((_, v, line)) if *v != r.nakama_common => out.push(Finding::fixable(
+            Some(Require { version: v, line, .. }) if *v != r.nakama_common => out.push(Finding::fixable(
                 Problem::new(
                     id::RELEASE,
                     &f.at("go.mod"),
@@ -239,10 +246,15 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
             _ => {}
         }
         // Checked once nakama-common agrees: tidying a new nakama-common moves protobuf too.
-        let common_ok = common.is_none_or(|(_, v, _)| *v == r.nakama_common);
-        if let (true, Some((_, v, line))) = (
+        let common_ok = common.is_none_or(|c| c.version == r.nakama_common);
+        if let (
+            true,
+            Some(Require {
+                version: v, line, ..
+            }),
+        ) = (
             common_ok,
-            f.gomod.requires.iter().find(|(p, _, _)| p == PROTOBUF),
+            f.gomod.requires.iter().find(|r| r.path == PROTOBUF),
         ) {
             if *v != r.protobuf {
                 let newer = go_version(v) > go_version(&r.protobuf);

@@ -206,7 +206,7 @@ fn stale(f: &Facts) -> Vec<Finding> {
     let text = f.modrepo.text("vendor/modules.txt").unwrap_or_default();
     let vendored = read_modules_txt(&text);
     let mut diffs: Vec<(usize, String)> = Vec::new();
-    for (path, version, _) in &f.gomod.requires {
+    for crate::go::gomod::Require { path, version, .. } in &f.gomod.requires {
         match vendored.get(path) {
             None => diffs.push((
                 1,

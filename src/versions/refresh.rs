@@ -13,6 +13,7 @@
 //! that is unreachable or serves something malformed leaves the cache as it was.
 
 use super::{builtin, Release};
+use crate::docker::parse::Keyword;
 use crate::error::{bail, Context, Error, Result};
 use crate::go::{gomod, GoVersion};
 use std::path::{Path, PathBuf};
@@ -393,7 +394,7 @@ fn golang_tag(path: &Path) -> Option<String> {
     docker
         .instructions
         .iter()
-        .filter(|i| i.keyword == "FROM")
+        .filter(|i| i.keyword == Keyword::From)
         .find_map(|i| {
             let crate::docker::parse::Args::Shell(args) = &i.args else {
                 return None;

@@ -256,12 +256,9 @@ pub fn dropped_digests(text: &str, version: &str) -> Vec<usize> {
     text.lines()
         .enumerate()
         .filter(|(_, line)| {
-            scan(line)
-                .iter()
-                .any(|f| {
-                    f.digest.is_some()
-                        && crate::versions::split_tag(&line[f.tag.clone()]).0 != version
-                })
+            scan(line).iter().any(|f| {
+                f.digest.is_some() && crate::versions::split_tag(&line[f.tag.clone()]).0 != version
+            })
         })
         .map(|(i, _)| i + 1)
         .collect()

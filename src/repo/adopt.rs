@@ -36,8 +36,8 @@ pub fn plan(root: &Path, nakama: Option<&str>) -> Result<Plan> {
         .and_then(|m| {
             m.requires
                 .iter()
-                .find(|r| r.0 == COMMON)
-                .map(|r| (r.1.clone(), r.2))
+                .find(|r| r.path == COMMON)
+                .map(|r| (r.version.clone(), r.line))
         });
     let nakama = match nakama {
         Some(v) => versions::find(v)?.nakama.clone(),
@@ -92,11 +92,14 @@ fn release_of(dockerfile: &str, common: Option<&(String, usize)>) -> Result<Stri
     };
     let gomod_says = || match (common, by_common) {
         (Some((v, l)), Some(r)) => {
-            format!("go.mod's nakama-common {v} (line {l}) is Nakama {}'s", r.nakama)
+            format!(
+                "go.mod's nakama-common {v} (line {l}) is Nakama {}'s",
+                r.nakama
+            )
         }
-        (Some((v, l)), None) => format!(
-            "go.mod's nakama-common {v} (line {l}) is no release's in scaffold's table"
-        ),
+        (Some((v, l)), None) => {
+            format!("go.mod's nakama-common {v} (line {l}) is no release's in scaffold's table")
+        }
         (None, _) => "go.mod does not require nakama-common".to_string(),
     };
     let pinned: Vec<&crate::docker::images::FromImage> = images
@@ -201,10 +204,20 @@ fn wire_init_module(root: &Path, plan: &mut Plan) -> Result<()> {
             continue;
         }
         if let Some(c) = re.captures(&text) {
-            found.push((name.clone(), text.clone(), c.get(0).map_or(0, |m| m.end()), {
-                let p: Vec<&str> = (1..=5).map(|i| c.get(i).map_or("", |m| m.as_str())).collect();
-                (p.join(", "), c.get(6).map_or("\n", |m| m.as_str()).to_string())
-            }));
+            found.push((
+                name.clone(),
+                text.clone(),
+                c.get(0).map_or(0, |m| m.end()),
+                {
+                    let p: Vec<&str> = (1..=5)
+                        .map(|i| c.get(i).map_or("", |m| m.as_str()))
+                        .collect();
+                    (
+                        p.join(", "),
+                        c.get(6).map_or("\n", |m| m.as_str()).to_string(),
+                    )
+                },
+            ));
         }
     }
     let [(name, text, at, (args, eol))] = found.as_slice() else {

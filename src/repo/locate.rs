@@ -160,7 +160,7 @@ pub fn builds_plugin(path: &Path) -> bool {
     let df = parse::parse(&text);
     df.instructions
         .iter()
-        .filter(|i| i.keyword == "RUN")
+        .filter(|i| i.keyword == parse::Keyword::Run)
         .flat_map(buildline::go_builds)
         .any(|b| buildline::parse_flags(&b.args, None).0.buildmode.as_deref() == Some("plugin"))
 }

@@ -5,7 +5,8 @@
 
 use super::report::{Note, Severity};
 use super::{
-    copies, encoding, gosum, imports, initmodule, judged, markers, plugin_build, release, vendor,
+    copies, encoding, gosum, imports, initmodule, judged, markers, plugin_build, release, unwired,
+    vendor,
 };
 use super::{Facts, Finding};
 
@@ -32,6 +33,8 @@ pub mod id {
     pub const GO_SUM: &str = "D009";
     /// D010: what Go says when it replays the builder stage.
     pub const GO_SAYS: &str = "D010";
+    /// D011: a package nothing wires.
+    pub const UNWIRED: &str = "D011";
 }
 
 /// Every check's id and summary, read from the table in [`super::checks`].
@@ -131,6 +134,13 @@ pub const ALL: &[Check] = &[
         finds: "what Go itself says when the builder stage is replayed in a temp folder holding exactly what the Dockerfile copies (`.dockerignore` and `Dockerfile.dockerignore` applied), with the builder image's Go: `go mod download` and the other module steps run where they stand, the build listed (`go list -e -deps`), or built with `--build`; without Go the static checks give the verdict and the report says so",
         severity: Severity::Error,
         run: judged::check,
+    },
+    Check {
+        id: id::UNWIRED,
+        summary: "a package folder's Register is never called, or InitModule never calls registerPackages",
+        finds: "a top-level folder declaring Nakama's `Register` that nothing in the build imports and calls, or an `InitModule` whose package defines `registerPackages` (packages_gen.go) and never calls it: the plugin builds and loads, and its RPCs answer 404",
+        severity: Severity::Error,
+        run: |f, _| unwired::check(f),
     },
 ];
 

@@ -22,6 +22,7 @@ pub mod release;
 pub mod repo;
 pub mod report;
 pub mod stage;
+pub mod unwired;
 pub mod vendor;
 
 use crate::docker::ignore::DockerIgnore;

@@ -196,12 +196,19 @@ fn wire_init_module(root: &Path, plan: &mut Plan) -> Result<()> {
         let Ok(text) = crate::files::read_to_string(&root.join(name)) else {
             continue;
         };
-        let parsed = crate::go::source::parse(&text);
-        if parsed.calls.iter().any(|c| c.name == "registerPackages") {
-            return Ok(());
-        }
+        // The generated file calls Register for every package: that is not InitModule's.
         if name == crate::repo::wiring::FILE {
             continue;
+        }
+        let parsed = crate::go::source::parse(&text);
+        // Already wired, or wiring packages itself (`profile.Register(...)`): calling
+        // registerPackages too would register their RPCs twice.
+        if parsed
+            .calls
+            .iter()
+            .any(|c| c.name == "registerPackages" || c.name == "Register")
+        {
+            return Ok(());
         }
         if let Some(c) = re.captures(&text) {
             found.push((

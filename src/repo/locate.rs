@@ -89,8 +89,13 @@ pub fn plugins_below(dir: &Path) -> Vec<Plugin> {
             );
         }
     }
+    // A Dockerfile a compose service names is that service's, not a plugin of its own.
+    let named: Vec<PathBuf> = out
+        .iter()
+        .filter_map(|p| p.context.join(&p.dockerfile).canonicalize().ok())
+        .collect();
     for df in dockerfiles(&root, 2) {
-        if !builds_plugin(&df) {
+        if named.contains(&df) || !builds_plugin(&df) {
             continue;
         }
         let Some(context) = df.parent().map(Path::to_path_buf) else {

@@ -113,9 +113,16 @@ pub fn plan(root: &Path, module: &str, plan: &mut Plan, mode: Mode) -> Result<Ou
         None => generated,
     };
     let calls = calls_register_packages(root, &overlay);
+    let wires_itself = root_calls_register(root, &overlay);
     plan.put("Dockerfile", rewritten)?;
     plan.put(wiring::FILE, generated)?;
-    if !calls {
+    if !calls && wires_itself {
+        // Calling registerPackages beside those calls would register each RPC twice.
+        warnings.push(format!(
+            "InitModule wires the packages itself (it calls their Register), so {} is not called: a package folder added later is not wired until you replace those calls with `if err := registerPackages(ctx, logger, db, nk, initializer); err != nil {{ return err }}`",
+            wiring::FILE
+        ));
+    } else if !calls {
         warnings.push(format!(
             "no Go file at the root calls registerPackages; add `if err := registerPackages(ctx, logger, db, nk, initializer); err != nil {{ return err }}` to InitModule so {} takes effect",
             wiring::FILE
@@ -337,4 +344,17 @@ fn copies_wiring(root: &Path, overlay: &Overlay, text: &str) -> bool {
             .files
             .values()
             .any(|placed| placed.from == wiring::FILE)
+}
+
+/// Whether a root Go file calls a package's `Register` itself (`profile.Register(...)`).
+fn root_calls_register(root: &Path, overlay: &Overlay) -> bool {
+    root_go_files(root, overlay)
+        .iter()
+        .filter_map(|n| read_planned(root, overlay, n).ok().flatten())
+        .any(|text| {
+            crate::go::source::parse(&text)
+                .calls
+                .iter()
+                .any(|c| c.name == "Register")
+        })
 }

@@ -91,7 +91,7 @@ fn sh(dir: &Path, script: &str, toolchain: &str) -> Result<(), String> {
 /// toolchain. A fresh CI machine starts with an empty module cache; the build itself stays
 /// offline, so it can only use what the builder stage copied plus the cache, as in the image.
 /// Failures are left for the build to report (some fixtures are broken on purpose).
-fn prefetch(root: &Path, toolchain: &str) {
+pub(crate) fn prefetch(root: &Path, toolchain: &str) {
     for dir in [root.to_path_buf(), root.join("backend")] {
         let Ok(gomod) = std::fs::read(dir.join("go.mod")) else {
             continue;
@@ -148,6 +148,25 @@ fn go_build(root: &Path, labels: &Labels) -> Result<(), String> {
         labels.build.as_deref().unwrap_or(PLUGIN_BUILD),
         &toolchain,
     )
+}
+
+/// [`go_build`] for another corpus: the plugin at `root`, built with its `dockerfile` (default
+/// `Dockerfile`) and the builder's Go `go` (default: local Go).
+pub(crate) fn build_stage(
+    root: &Path,
+    dockerfile: Option<&str>,
+    go: Option<&str>,
+) -> Result<(), String> {
+    let labels = Labels {
+        shape: String::new(),
+        setup: Vec::new(),
+        dockerfile: dockerfile.map(str::to_string),
+        target: None,
+        build: None,
+        go: go.map(str::to_string),
+        problem: Vec::new(),
+    };
+    go_build(root, &labels)
 }
 
 /// The real builder, when asked for and there: `Some(built)`.

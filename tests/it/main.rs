@@ -4,6 +4,7 @@
 
 mod common;
 
+mod adopt_corpus;
 mod block_property;
 mod cache_mounts;
 mod cli_add_package;

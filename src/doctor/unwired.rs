@@ -79,7 +79,18 @@ pub fn check(f: &Facts) -> Vec<Finding> {
             folders.insert(folder.to_string(), (path.clone(), line, name));
         }
     }
+    // Folders scaffold.toml takes out of the build (`remove-package` kept them on disk) are
+    // left out on purpose.
+    let excluded: Vec<String> = f
+        .modrepo
+        .text(crate::repo::project::FILE)
+        .and_then(|t| toml::from_str::<crate::repo::project::Record>(&t).ok())
+        .map(|r| r.packages.excluded)
+        .unwrap_or_default();
     for (folder, (file, line, name)) in folders {
+        if excluded.contains(&folder) {
+            continue;
+        }
         let import = format!("{}/{folder}", f.gomod.module);
         let importers: Vec<(&String, &GoFile)> = graph
             .parsed

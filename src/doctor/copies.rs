@@ -279,7 +279,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
                 &f.at(crate::repo::project::FILE),
                 1,
                 tidy(&format!("{what}{by} is excluded from the build in scaffold.toml ([packages] excluded), so the build fails with `{fails}`")),
-                format!("bring it back (remove `{top}` from `excluded`, then `scaffold sync`), or remove the import"),
+                format!("bring it back (`scaffold add-package {top}`), or remove the import"),
             )));
             continue;
         }

@@ -425,7 +425,29 @@ fn go_line(
             fix,
         ))
     };
+    // Before Go 1.21 the go line was advice: a newer `go 1.N` builds (and only a compile error
+    // notes it), and a go line with a patch release does not parse at all.
+    let before_121 = |minor: u64| want.0 == 1 && minor < 21;
+    let patched = go.matches('.').count() >= 2;
     match known {
+        Known::Exact(have) if before_121(have.1) && patched => out.push(problem(
+            format!("go.mod says `go {go}` but {image} has Go {have}, which reads only `go 1.N` lines; the build fails with `go: errors parsing go.mod: go.mod:{}: invalid go version '{go}': must match format 1.23`", f.gomod.go_line),
+            format!("set `go {}.{}` in go.mod", have.0, have.1),
+        )),
+        Known::Minor(a, b) if before_121(*b) && patched => out.push(problem(
+            format!("go.mod says `go {go}` but {image} is Go {a}.{b}.x, which reads only `go 1.N` lines; the build fails with `go: errors parsing go.mod: go.mod:{}: invalid go version '{go}': must match format 1.23`", f.gomod.go_line),
+            format!("set `go {a}.{b}` in go.mod"),
+        )),
+        Known::Exact(have) if before_121(have.1) && want > *have => notes.push(Note {
+            file: f.at("go.mod"),
+            line: f.gomod.go_line,
+            message: format!("go.mod says `go {go}` but {image} has Go {have}, which builds it anyway (before Go 1.21 the go line was advice); code that needs Go {go} fails to compile there with `note: module requires Go {go}`"),
+        }),
+        Known::Minor(a, b) if before_121(*b) && (want.0, want.1) > (*a, *b) => notes.push(Note {
+            file: f.at("go.mod"),
+            line: f.gomod.go_line,
+            message: format!("go.mod says `go {go}` but {image} is Go {a}.{b}.x, which builds it anyway (before Go 1.21 the go line was advice); code that needs Go {go} fails to compile there with `note: module requires Go {go}`"),
+        }),
         Known::Exact(have) if want > *have => out.push(problem(
             format!("go.mod says `go {go}` but {image} has Go {have}; {}", fails(&have.to_string())),
             format!("set `go {have}` in go.mod"),

@@ -73,6 +73,16 @@ pub fn check(f: &Facts) -> Vec<Finding> {
             continue;
         };
         let file = crate::go::source::parse(&text);
+        // A file the build leaves out (`//go:build ignore`, another GOOS) registers nothing.
+        let tags = f
+            .model
+            .build
+            .as_ref()
+            .map(|b| b.flags.tags.clone())
+            .unwrap_or_default();
+        if !crate::go::build::builds(name, &file, &tags, None) {
+            continue;
+        }
         if crate::repo::packages::register_shape(&file) == Some(true) {
             let line = file.funcs_named("Register").next().map_or(1, |d| d.line);
             let name = file.package.clone().unwrap_or_else(|| folder.to_string());

@@ -23,6 +23,11 @@ pub fn plan(
     force: bool,
 ) -> Result<(Plan, Vec<String>)> {
     let folder = root.join(name);
+    if folder.is_dir() {
+        if let Some(back) = bring_back(root, name, force)? {
+            return Ok(back);
+        }
+    }
     if folder.exists() {
         bail!(
             "{} already exists; pick another name, or run `scaffold sync` to wire a folder you made by hand",
@@ -132,4 +137,33 @@ pub fn plan(
 
     let outcome = regenerated?;
     Ok((plan, outcome.warnings))
+}
+
+/// `add-package NAME` on a folder scaffold.toml excludes (`remove-package` kept it on disk):
+/// it comes back into the build as it is: out of `excluded`, then copied and wired again.
+/// `None` when the folder is not excluded.
+fn bring_back(root: &Path, name: &str, force: bool) -> Result<Option<(Plan, Vec<String>)>> {
+    let mut record = crate::repo::project::load(root)?;
+    if !record.packages.excluded.iter().any(|e| e == name) {
+        return Ok(None);
+    }
+    record.packages.excluded.retain(|e| e != name);
+    let module = gomod::module_of(root)?;
+    let mut plan = Plan::new(root);
+    let path = root.join(crate::repo::project::FILE);
+    let text = crate::files::read_to_string(&path).unwrap_or_default();
+    plan.put(
+        crate::repo::project::FILE,
+        crate::repo::project::record_text(&text, &record),
+    )?;
+    let outcome = regen::plan(
+        root,
+        &module,
+        &mut plan,
+        Mode {
+            force,
+            adopt: false,
+        },
+    )?;
+    Ok(Some((plan, outcome.warnings)))
 }

@@ -119,7 +119,11 @@ fn release_of(dockerfile: &str, common: Option<&(String, usize)>) -> Result<Stri
             .iter()
             .map(|i| format!("{} names Nakama {}", said(i), i.tag))
             .collect();
-        format!("{}, and {}", listed.join(", "), gomod_says())
+        format!(
+            "the image tags differ: {}, and {}",
+            listed.join(", "),
+            gomod_says()
+        )
     } else if let Some(i) = pinned.first() {
         match versions::find(&i.tag) {
             Err(_) => format!(

@@ -197,7 +197,7 @@ fn refuse_excluded_imports(
             .collect();
         if !importers.is_empty() {
             bail!(
-                "{folder}/ is excluded from the build (scaffold.toml [packages] excluded) but {} imports it, so the Docker build would fail; bring it back (remove it from `excluded`, then `scaffold sync`) or remove the import",
+                "{folder}/ is excluded from the build (scaffold.toml [packages] excluded) but {} imports it, so the Docker build would fail; bring it back (`scaffold add-package {folder}`) or remove the import",
                 importers.join(", ")
             );
         }

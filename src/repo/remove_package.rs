@@ -71,7 +71,7 @@ pub fn plan(
     let mut warnings = outcome.warnings;
     if !delete {
         warnings.push(format!(
-            "{name}/ stays on disk, out of the build; delete it with `scaffold remove-package {name} --delete`, or bring it back by removing it from `excluded` in scaffold.toml and running `scaffold sync`"
+            "{name}/ stays on disk, out of the build; delete it with `scaffold remove-package {name} --delete`, or bring it back with `scaffold add-package {name}`"
         ));
     }
     Ok((plan, warnings))

@@ -302,3 +302,63 @@ fn doctor_fix_and_adopt_are_right_on_the_repos_people_have() {
     assert!(precision >= 0.95, "precision {:.1} %", precision * 100.0);
     assert!(recall >= 0.95, "recall {:.1} %", recall * 100.0);
 }
+
+/// D003 quotes what the builder's Go really prints about the go line: Go before 1.21 cannot
+/// parse a go line with a patch release (`invalid go version '1.23.7': must match format 1.23`,
+/// not the `GOTOOLCHAIN=local` error of newer Go), and builds a newer `go 1.N` line anyway.
+#[test]
+fn the_go_line_message_is_the_builders_go_s_own() {
+    let diagnose = |builder: &str, go: &str| {
+        let dir = tmp();
+        let root = dir.path();
+        std::fs::write(
+            root.join("go.mod"),
+            format!("module example.com/g\n\ngo {go}\n\nrequire github.com/heroiclabs/nakama-common v1.47.0\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("main.go"),
+            "package main\n\nimport (\n\t\"context\"\n\t\"database/sql\"\n\n\t\"github.com/heroiclabs/nakama-common/runtime\"\n)\n\nfunc InitModule(ctx context.Context, logger runtime.Logger, db *sql.DB, nk runtime.NakamaModule, initializer runtime.Initializer) error {\n\treturn nil\n}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("Dockerfile"),
+            format!("FROM {builder} AS builder\nWORKDIR /b\nCOPY . .\nRUN go build -trimpath -buildmode=plugin -o b.so .\n\nFROM heroiclabs/nakama:3.40.0\nCOPY --from=builder /b/b.so /nakama/data/modules/\n"),
+        )
+        .unwrap();
+        let d =
+            scaffold::doctor::diagnose_judged(&scaffold::doctor::Target::root(root), None).unwrap();
+        let go_line: Vec<String> = d
+            .findings
+            .iter()
+            .filter(|f| f.problem.file == "go.mod" && f.problem.line == 3)
+            .map(|f| f.problem.message.clone())
+            .collect();
+        let notes: Vec<String> = d
+            .warnings
+            .iter()
+            .filter(|n| n.file == "go.mod")
+            .map(|n| n.message.clone())
+            .collect();
+        (go_line, notes)
+    };
+    let (old, _) = diagnose("golang:1.20.14", "1.23.7");
+    assert!(
+        old.iter()
+            .any(|m| m.contains("invalid go version '1.23.7': must match format 1.23")),
+        "{old:?}"
+    );
+    assert!(old.iter().all(|m| !m.contains("GOTOOLCHAIN")), "{old:?}");
+    // `go 1.21` is advice to Go 1.20: it builds, so no problem, only a note.
+    let (advice, notes) = diagnose("golang:1.20.14", "1.21");
+    assert!(advice.is_empty(), "{advice:?}");
+    assert!(
+        notes.iter().any(|n| n.contains("builds it anyway")),
+        "{notes:?}"
+    );
+    let (new, _) = diagnose("golang:1.22.0", "1.23.7");
+    assert!(
+        new.iter().any(|m| m.contains("GOTOOLCHAIN=local")),
+        "{new:?}"
+    );
+}

@@ -264,19 +264,22 @@ fn usage_errors_exit_2() {
 fn the_warning_s_way_back_works() {
     let (_tmp, root, _) = repo_with_inventory();
     let before = snapshot(&root);
-    run_in(&root, ["remove-package", "inventory"]).ok();
-    // "bring it back by removing it from `excluded` in scaffold.toml and running `scaffold sync`"
-    let record =
-        read(root.join("scaffold.toml")).replace("\n[packages]\nexcluded = [\"inventory\"]\n", "");
-    write(root.join("scaffold.toml"), &record);
-    let check = run_in(&root, ["sync", "--check"]).code(1);
+    let removed = run_in(&root, ["remove-package", "inventory"]).ok();
+    // The warning names the one command that brings it back.
     assert!(
-        check.stdout.contains("+COPY inventory/ inventory/"),
+        removed.stderr.contains("scaffold add-package inventory"),
         "{}",
-        check.stdout
+        removed.stderr
     );
-    run_in(&root, ["sync"]).ok();
+    let dry = run_in(&root, ["add-package", "inventory", "--dry-run"]).ok();
+    assert!(
+        dry.stdout.contains("+COPY inventory/ inventory/"),
+        "{}",
+        dry.stdout
+    );
+    run_in(&root, ["add-package", "inventory"]).ok();
     assert_unchanged(&before, &snapshot(&root));
+    run_in(&root, ["sync", "--check"]).ok();
 }
 
 #[test]

@@ -319,16 +319,33 @@ fn adopt_reads_the_arg_default_and_never_records_a_guess() {
     assert!(out.stderr.contains("static rules"), "{}", out.stderr);
     assert_eq!(recorded_release(r.path()), "3.38.0");
 
+    // `latest` with go.mod on 3.40.0's nakama-common: the release doctor infers, recorded,
+    // and the tags pinned to it.
     let r = fixture("latest-tags");
+    sync(r.path(), &["--adopt"]).ok();
+    assert_eq!(recorded_release(r.path()), "3.40.0");
+    let pinned = std::fs::read_to_string(r.path().join("Dockerfile")).unwrap();
+    assert!(
+        pinned.contains("FROM heroiclabs/nakama-pluginbuilder:3.40.0 AS builder")
+            && pinned.contains("FROM heroiclabs/nakama:3.40.0")
+            && !pinned.contains(":latest"),
+        "{pinned}"
+    );
+    // With a nakama-common no release of the table has, nothing tells the release: refused.
+    let r = fixture("latest-tags");
+    let gomod = std::fs::read_to_string(r.path().join("go.mod")).unwrap();
+    write(r.path().join("go.mod"), gomod.replace("v1.47.0", "v1.99.0"));
     let out = sync(r.path(), &["--adopt"]);
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     assert_eq!(out.stderr.trim().lines().count(), 1, "{}", out.stderr);
     assert!(
-        out.stderr.contains("`heroiclabs/nakama-pluginbuilder:latest` (line 1) is `latest`, which names no release; pass the release you deploy: `scaffold sync --adopt --nakama X`"),
+        out.stderr.contains("`heroiclabs/nakama-pluginbuilder:latest` (line 1) is `latest`, which names no release, and go.mod's nakama-common v1.99.0 (line 5) is no release's in scaffold's table; pass the release you deploy: `scaffold sync --adopt --nakama X`"),
         "{}",
         out.stderr
     );
     assert!(!r.path().join("scaffold.toml").exists());
+    // Told the release, adopt records it (the tags pinned to it).
+    write(r.path().join("go.mod"), &gomod);
     let out = sync(r.path(), &["--adopt", "--nakama", "3.99.0"]);
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("unknown Nakama version `3.99.0`"));

@@ -1,7 +1,7 @@
 //! D001: a package the plugin needs (or go.mod, go.sum) that the builder stage never copies
 //! into the folder `go build` runs in — the seed bug: `COPY *.go .` and nothing for `profile/`.
 
-use super::checks::id;
+use super::id;
 use super::imports::not_found_message;
 use super::report::Problem;
 use super::stage::GoBuild;

@@ -12,6 +12,7 @@ pub(crate) mod encoding;
 pub(crate) mod fix;
 pub(crate) mod gate;
 pub(crate) mod gosum;
+pub(crate) mod id;
 pub mod imports;
 pub(crate) mod initmodule;
 pub(crate) mod judge;

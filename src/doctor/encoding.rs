@@ -1,7 +1,7 @@
 //! D006: CRLF line endings in the Dockerfile, shell scripts and YAML (a Windows checkout
 //! without `.gitattributes`), and a UTF-8 BOM in those or in Go files and go.mod.
 
-use super::checks::id;
+use super::id;
 use super::repo::Kind;
 use super::report::{Problem, Severity};
 use super::{Facts, Finding, Remedy};

@@ -3,7 +3,7 @@
 //! builder stage would fail, the command refuses, naming the first problem and its fix, and
 //! writes nothing; without Go the static rules answer, and the command says so.
 
-use super::checks::id;
+use super::id;
 use super::judged::BUILD_CHECKS;
 use super::repo::{Kind, Repo};
 use crate::doctor::judge::Judge;

@@ -3,7 +3,7 @@
 //! by hand (or by a fix) without `go mod tidy` leaves exactly that. With vendor/ in use, D002
 //! checks vendor/modules.txt instead.
 
-use super::checks::id;
+use super::id;
 use super::report::Problem;
 use super::{Facts, Finding, Remedy};
 use crate::docker::path::join;

@@ -2,7 +2,7 @@
 //! following imports from the main package), and check D004: an import that names a folder of
 //! this repo under a path that is not the module's.
 
-use super::checks::id;
+use super::id;
 use super::repo::Repo;
 use super::report::{Note, Problem};
 use super::stage::Model;

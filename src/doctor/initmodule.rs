@@ -2,7 +2,7 @@
 //! `func InitModule(context.Context, runtime.Logger, *sql.DB, runtime.NakamaModule,
 //! runtime.Initializer) error`; Nakama looks it up by name and type when it loads the plugin.
 
-use super::checks::id;
+use super::id;
 use super::report::Problem;
 use super::{Facts, Finding};
 use crate::go::source::{local_name, FuncDecl, GoFile};

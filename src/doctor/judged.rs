@@ -7,8 +7,8 @@
 //! carry the better fix), and Go's findings that one of them already explains are not
 //! repeated ([`settle`]).
 
-use super::checks::id;
 use super::copies::{block, copy_fix, Block};
+use super::id;
 use super::report::{Note, Problem};
 use super::{Facts, Finding, Remedy};
 use crate::docker::path::{clean, join, parent_of};

@@ -2,7 +2,7 @@
 //! (Docker stops at `<<<<<<< HEAD`), or the managed block's markers where Docker does not see
 //! them (inside a continued line or a heredoc) or broken (doubled, unterminated).
 
-use super::checks::id;
+use super::id;
 use super::report::Problem;
 use super::{Facts, Finding};
 use crate::docker::block::{self, BlockError};

@@ -2,7 +2,7 @@
 //! official template writes it) and `-trimpath`, must run with cgo on, and must write the plugin
 //! where it stays (not under one of its RUN's mounts).
 
-use super::checks::id;
+use super::id;
 use super::report::Problem;
 use super::{Facts, Finding};
 use crate::docker::path::{join, within};

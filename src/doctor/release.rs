@@ -1,7 +1,7 @@
 //! D003: nakama-common, the pluginbuilder and nakama image tags and the go line must all belong
 //! to one Nakama release (the built-in table), or the plugin fails to build or to load.
 
-use super::checks::id;
+use super::id;
 use super::report::{Note, Problem};
 use super::vendor::go_version;
 use super::{Facts, Finding, Remedy};

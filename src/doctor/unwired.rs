@@ -3,7 +3,7 @@
 //! Nakama's `Register` that no file of the build imports and calls, or an `InitModule` whose
 //! package defines `registerPackages` (packages_gen.go) but never calls it.
 
-use super::checks::id;
+use super::id;
 use super::report::Problem;
 use super::{Facts, Finding};
 use crate::go::GoFile;

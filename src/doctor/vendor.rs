@@ -1,7 +1,7 @@
 //! D002: the build reads vendor/ (`-mod=vendor`, or go ≥ 1.14 with a vendor/ folder in the
 //! image) but vendor/ is missing, not copied, hidden, or stale against go.mod.
 
-use super::checks::id;
+use super::id;
 use super::report::Problem;
 use super::stage::Model;
 use super::{Facts, Finding};

@@ -23,14 +23,10 @@ const TAKEN: [&str; 10] = [
     "err",
 ];
 
-/// The whole text of packages_gen.go (gofmt-clean) for a module and its package folders.
-pub fn render(module: &str, packages: &[PackageDir]) -> String {
-    render_in("main", module, packages)
-}
-
-/// [`render`] in the package the root's own files declare (`package main` in a plugin; an
-/// adopted repo's root may build another package name into the plugin, and a file declaring
-/// `main` beside it would not compile).
+/// The whole text of packages_gen.go (gofmt-clean) for a module and its package folders, in
+/// the package the root's own files declare (`main` in a plugin; an adopted repo's root may
+/// build another package name into the plugin, and a file declaring `main` beside it would not
+/// compile).
 pub fn render_in(package: &str, module: &str, packages: &[PackageDir]) -> String {
     let wired: Vec<(&PackageDir, String)> = packages
         .iter()
@@ -113,14 +109,15 @@ mod tests {
 
     #[test]
     fn empty_has_no_fmt_import() {
-        let out = render("example.com/g", &[]);
+        let out = render_in("main", "example.com/g", &[]);
         assert!(!out.contains("fmt"));
         assert!(out.contains("\treturn nil\n}\n"));
     }
 
     #[test]
     fn aliases_names_that_collide() {
-        let out = render(
+        let out = render_in(
+            "main",
             "example.com/g",
             &[pkg("inventory", "inventory"), pkg("runtime", "runtime")],
         );
@@ -129,7 +126,7 @@ mod tests {
         );
         assert!(out.contains("runtimepkg.Register("));
         // A package named like a parameter of registerPackages would be shadowed by it.
-        let out = render("example.com/g", &[pkg("db", "db")]);
+        let out = render_in("main", "example.com/g", &[pkg("db", "db")]);
         assert!(out.contains("\tdbpkg \"example.com/g/db\"\n"));
         assert!(out.contains("dbpkg.Register(ctx, logger, db, nk, initializer)"));
     }

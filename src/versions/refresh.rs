@@ -251,11 +251,7 @@ struct Go {
 
 impl Go {
     fn new(work: &Path) -> Result<Go> {
-        let found = Command::new("go")
-            .arg("version")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !found {
+        if !crate::go::tool::available() {
             bail!("`scaffold releases --refresh` asks the Go module proxy with the go command, which is not on PATH; install Go (https://go.dev/dl/) and run it again");
         }
         Ok(Go {
@@ -264,9 +260,8 @@ impl Go {
     }
 
     fn command(&self, dir: &Path) -> Command {
-        let mut cmd = Command::new("go");
-        cmd.current_dir(dir)
-            .env("GO111MODULE", "on")
+        let mut cmd = crate::go::tool::command(dir);
+        cmd.env("GO111MODULE", "on")
             .env("GOWORK", "off")
             .env("GOFLAGS", "-mod=mod");
         cmd

@@ -362,3 +362,85 @@ fn the_go_line_message_is_the_builders_go_s_own() {
         "{new:?}"
     );
 }
+
+/// From the root of a game repo whose plugin is in server/ (a web client beside it, the
+/// compose file at the root building ./server), every command works on the plugin and says
+/// where it is: doctor, `sync --adopt`, `add-package`, `sync --check`, `remove-package` and
+/// `add-package` again to bring the package back; the plugin then builds.
+#[test]
+fn every_command_works_from_the_root_of_a_subfolder_plugin() {
+    if !crate::common::go::go_required() {
+        return;
+    }
+    let text = std::fs::read_to_string(crate_path(
+        "tests/fixtures/adopt/subfolder-compose/labels.toml",
+    ))
+    .unwrap();
+    let labels: Labels = toml::from_str(&text).unwrap();
+    let dir = copy("subfolder-compose", &labels);
+    let root = dir.path();
+    let run = |args: &[&str]| crate::common::run_in(root, args);
+    let doctor = run(&["doctor"]);
+    assert!(
+        doctor
+            .stderr
+            .contains("Plugin server/ (found through docker-compose.yml service `nakama`)"),
+        "{}",
+        doctor.stderr
+    );
+    assert!(doctor.stdout.contains("D011"), "{}", doctor.stdout);
+    let adopt = run(&["sync", "--adopt"]).ok();
+    assert!(adopt.stderr.contains("Plugin server/"), "{}", adopt.stderr);
+    assert!(root.join("server/scaffold.toml").is_file());
+    assert!(
+        !root.join("scaffold.toml").exists(),
+        "nothing is written at the root"
+    );
+    run(&["doctor"]).ok();
+    let added = run(&["add-package", "lobby"]).ok();
+    assert!(added.stderr.contains("Plugin server/"), "{}", added.stderr);
+    assert!(root.join("server/lobby").is_dir());
+    run(&["sync", "--check"]).ok();
+    // A package taken out of the build comes back with one command, the one the warning names.
+    let removed = run(&["remove-package", "lobby"]).ok();
+    assert!(
+        removed.stderr.contains("scaffold add-package lobby"),
+        "{}",
+        removed.stderr
+    );
+    run(&["add-package", "lobby"]).ok();
+    let docker = std::fs::read_to_string(root.join("server/Dockerfile")).unwrap();
+    assert!(docker.contains("COPY lobby/ lobby/"), "{docker}");
+    run(&["sync", "--check"]).ok();
+    run(&["doctor"]).ok();
+    build(root, &labels).unwrap();
+}
+
+/// Two plugins below the root: each command lists them and asks for `-C`, changing nothing.
+#[test]
+fn several_plugins_are_listed_and_one_is_asked_for() {
+    let dir = tmp();
+    let root = dir.path();
+    copy_tree(
+        &crate_path("tests/fixtures/adopt/root-healthy"),
+        &root.join("game-a"),
+    );
+    copy_tree(
+        &crate_path("tests/fixtures/adopt/arm-tags"),
+        &root.join("tools/game-b"),
+    );
+    let before = tree(root);
+    for args in [&["doctor"][..], &["sync", "--adopt"], &["add-package", "x"]] {
+        let out = crate::common::run_in(root, args);
+        assert_ne!(out.code, 0, "{args:?}");
+        assert!(
+            out.stderr.contains("2 plugins")
+                && out.stderr.contains("game-a/")
+                && out.stderr.contains("tools/game-b/")
+                && out.stderr.contains("-C"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+    assert_same_tree(&before, &tree(root), "asking for -C");
+}

@@ -26,6 +26,7 @@ pub fn label(r: &Remedy) -> String {
         Remedy::CopyFolder(_) => "the package COPY lines".into(),
         Remedy::SetImage { .. } => "the image tags".into(),
         Remedy::SetRequire { path, .. } => format!("{path} in go.mod"),
+        Remedy::SetGo { .. } => "the go line".into(),
         Remedy::Tidy => "go.sum (`go mod tidy`)".into(),
         Remedy::Normalize { file, .. } => format!("the line endings of {file}"),
     }
@@ -84,8 +85,12 @@ pub fn plan(repo: &Repo, paths: &Paths, findings: &[Finding]) -> Planned {
     if let Some(mut text) = text_of(&out, &gomod_path) {
         let before = text.clone();
         for r in &remedies {
-            if let Remedy::SetRequire { path, to } = r {
-                text = gomod::set_require(&text, path, to).unwrap_or(text);
+            match r {
+                Remedy::SetRequire { path, to } => {
+                    text = gomod::set_require(&text, path, to).unwrap_or(text);
+                }
+                Remedy::SetGo { to } => text = gomod::set_go(&text, to),
+                _ => {}
             }
         }
         if text != before {

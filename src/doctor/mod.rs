@@ -51,6 +51,10 @@ pub enum Remedy {
     /// Require `path` at version `to` in go.mod (`gomod::set_require`), then `go mod tidy`
     /// (and `go mod vendor` when the module vendors) so go.sum and vendor/ follow.
     SetRequire { path: String, to: String },
+    /// Set go.mod's go line to `to`: moving nakama-common to an older release moves the go
+    /// line down with it (no newer than that release's builder Go), so the release moves as
+    /// one step.
+    SetGo { to: String },
     /// `go mod tidy` (and `go mod vendor` when the module vendors): go.sum lacks entries.
     Tidy,
     /// Strip a UTF-8 BOM, and turn CRLF into LF when `eol` is set.

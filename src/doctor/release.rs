@@ -235,10 +235,20 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
                 ),
                 // Safe only with `go mod tidy` after it (go.sum, vendor/), which needs Go.
                 if crate::go::tool::available() {
-                    vec![Remedy::SetRequire {
+                    let mut moves = vec![Remedy::SetRequire {
                         path: COMMON.into(),
                         to: r.nakama_common.clone(),
-                    }]
+                    }];
+                    // The whole release in one step: a go line newer than the release's
+                    // builder Go comes down to the release's own go line.
+                    let builder = go_version(r.builder_go());
+                    let line = r.go_line.clone().unwrap_or_else(|| r.go.clone());
+                    if f.gomod.go.as_deref().is_some_and(|g| go_version(g) > builder)
+                        && go_version(&line) <= builder
+                    {
+                        moves.push(Remedy::SetGo { to: line });
+                    }
+                    moves
                 } else {
                     Vec::new()
                 },

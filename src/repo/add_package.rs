@@ -167,7 +167,7 @@ pub fn plan(
 /// `add-package NAME` on a folder scaffold.toml excludes (`remove-package` kept it on disk):
 /// it comes back into the build as it is: out of `excluded`, then copied and wired again.
 /// `None` when the folder is not excluded.
-fn bring_back(root: &Path, name: &str, force: bool) -> Result<Option<(Plan, Vec<String>)>> {
+fn bring_back(root: &Path, name: &str, force: bool) -> Result<Option<Planned>> {
     let mut record = crate::repo::project::load(root)?;
     if !record.packages.excluded.iter().any(|e| e == name) {
         return Ok(None);
@@ -190,5 +190,8 @@ fn bring_back(root: &Path, name: &str, force: bool) -> Result<Option<(Plan, Vec<
             adopt: false,
         },
     )?;
-    Ok(Some((plan, outcome.warnings)))
+    Ok(Some(Planned {
+        plan,
+        warnings: outcome.warnings,
+    }))
 }

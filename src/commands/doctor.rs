@@ -48,6 +48,27 @@ pub fn run(mut args: DoctorArgs, ui: Ui) -> super::Outcome {
             }
         }
         r.allow(&allow);
+        // A fix `--fix` would decline (it would add a problem) is not advertised as one it
+        // makes: the fixes are planned (nothing written) and the declined ones say so.
+        if r.problems.iter().any(|p| p.fixable) {
+            if let Ok(planned) = doctor::plan_fixes_for(&target, &allow) {
+                let declined: Vec<_> = planned
+                    .before
+                    .problems
+                    .iter()
+                    .filter(|p| !p.fixable)
+                    .map(|p| p.key())
+                    .collect();
+                for p in r
+                    .problems
+                    .iter_mut()
+                    .filter(|p| declined.contains(&p.key()))
+                {
+                    p.fixable = false;
+                }
+                r.warnings.extend(planned.dropped);
+            }
+        }
         let report = show(&r, json_report(&args, &r), ui)?;
         return Ok(Some(report.judged(verdict(&r, ui, &args))));
     }

@@ -593,6 +593,16 @@ pub fn plan_fixes_for(target: &Target, allow: &[String]) -> Result<FixOutcome> {
         .filter(|p| !left.contains(&stable_key(p)))
         .cloned()
         .collect();
+    // A problem the kept fixes leave is not one `--fix` makes (its fix was declined, and a
+    // warning says why): it is not advertised as fixable, before or after.
+    for p in before_report
+        .problems
+        .iter_mut()
+        .chain(after_report.problems.iter_mut())
+        .filter(|p| p.fixable && left.contains(&stable_key(p)))
+    {
+        p.fixable = false;
+    }
     let mut plan = crate::repo::plan::Plan::new(root);
     for (file, bytes) in planned.files {
         plan.put(file, bytes)?;

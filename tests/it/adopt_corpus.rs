@@ -444,3 +444,44 @@ fn several_plugins_are_listed_and_one_is_asked_for() {
     }
     assert_same_tree(&before, &tree(root), "asking for -C");
 }
+
+/// A fix `--fix` declines (aligning the builder to a 3.38.0 server would give it Go 1.25.5,
+/// older than the go line) is never advertised as one it makes: not by doctor, not after
+/// `--fix`; the warning says why it was left.
+#[test]
+fn a_declined_fix_is_not_advertised() {
+    if !crate::common::go::go_required() {
+        return;
+    }
+    let text = std::fs::read_to_string(crate_path("tests/fixtures/adopt/root-healthy/labels.toml"))
+        .unwrap();
+    let labels: Labels = toml::from_str(&text).unwrap();
+    let dir = copy("root-healthy", &labels);
+    let root = dir.path();
+    let edit = |file: &str, from: &str, to: &str| {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        std::fs::write(root.join(file), text.replace(from, to)).unwrap();
+    };
+    edit("go.mod", "v1.47.0", "v1.45.0");
+    edit("go.mod", "go 1.26.5", "go 1.26.1");
+    std::fs::write(
+        root.join("go.sum"),
+        std::fs::read_to_string(crate_path("scaffolds/gosum/3.38.0.sum")).unwrap(),
+    )
+    .unwrap();
+    edit("Dockerfile", "nakama:3.40.0", "nakama:3.38.0");
+    for args in [&[][..], &["--fix"]] {
+        let (code, problems) = doctor(root, args);
+        assert_eq!(code, 1, "{args:?}");
+        assert_eq!(problems.len(), 1, "{args:?}: {problems:?}");
+        assert_eq!((problems[0].0.as_str(), problems[0].4), ("D003", false));
+    }
+    let out = crate::common::run_in(root, &["doctor"]);
+    assert!(!out.stdout.contains("--fix does this"), "{}", out.stdout);
+    assert!(!out.stderr.contains("fixable"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("--fix left the image tags alone"),
+        "{}",
+        out.stderr
+    );
+}

@@ -476,7 +476,7 @@ fn a_declined_fix_is_not_advertised() {
         assert_eq!(problems.len(), 1, "{args:?}: {problems:?}");
         assert_eq!((problems[0].0.as_str(), problems[0].4), ("D003", false));
     }
-    let out = crate::common::run_in(root, &["doctor"]);
+    let out = crate::common::run_in(root, ["doctor"]);
     assert!(!out.stdout.contains("--fix does this"), "{}", out.stdout);
     assert!(!out.stderr.contains("fixable"), "{}", out.stderr);
     assert!(

@@ -3,6 +3,7 @@
 
 use crate::cli::UpgradeArgs;
 use crate::error::{bail, Result};
+use crate::go::GoVersion;
 use crate::repo::upgrade::{self, digest_warnings, plan, refuse_stale_vendor};
 use crate::repo::{git, project};
 use crate::ui::{colour_diff, Report, Ui};
@@ -19,6 +20,7 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> super::Outcome {
     let release = versions::find_offered(wanted)?;
     let repo = super::open(&args.dir, ui, !args.dry_run)?;
     let (root, record) = (&repo.root, &repo.record);
+    let from = record.project.nakama.clone();
     if !args.allow_dirty && !args.dry_run {
         let dirty = git::dirty_under(root)?;
         if !dirty.is_empty() {
@@ -74,10 +76,11 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> super::Outcome {
     if plan.is_empty() {
         ui.status("Fresh", &format!("already on Nakama {}", release.nakama));
     } else {
+        let older = GoVersion::parse_exact(&release.nakama) < GoVersion::parse_exact(&from);
         ui.status(
-            "Upgraded",
+            if older { "Downgraded" } else { "Upgraded" },
             &format!(
-                "to Nakama {} (nakama-common {}, Go {})",
+                "from Nakama {from} to {} (nakama-common {}, Go {})",
                 release.nakama, release.nakama_common, release.go
             ),
         );
@@ -115,21 +118,32 @@ fn run_go(root: &Path, release: &versions::Release, ui: Ui) -> Result<Vec<String
     upgrade::after_tidy(root, release)
 }
 
-/// The release table: text columns, or the report's `releases`. The root is the repo when
-/// run in one, else the current folder.
+/// The release table: text columns, the last marking the repo's release (`current`) and those
+/// `--nakama` takes (`offered`); or the report's `releases`. The root is the repo when run in
+/// one, else the current folder.
 fn list(dir: &Path, ui: Ui) -> super::Outcome {
+    let found = project::find_root(dir).ok();
+    let current = found.as_deref().and_then(|root| project::load(root).ok());
+    let current = current.map(|r| r.project.nakama);
     let mut text = format!(
         "{:<8} {:<14} {:<8} protobuf\n",
         "nakama", "nakama-common", "go"
     );
     for r in versions::releases() {
-        text += &format!(
-            "{:<8} {:<14} {:<8} {}\n",
+        let mark = match (current.as_deref() == Some(&r.nakama), r.not_offered()) {
+            (true, _) => "current",
+            (false, None) => "offered",
+            (false, Some(_)) => "",
+        };
+        let row = format!(
+            "{:<8} {:<14} {:<8} {:<10} {mark}",
             r.nakama, r.nakama_common, r.go, r.protobuf
         );
+        text += row.trim_end();
+        text.push('\n');
     }
     ui.out(&text)?;
-    let root = project::find_root(dir).unwrap_or_else(|_| crate::ui::here());
+    let root = found.unwrap_or_else(crate::ui::here);
     Ok(Some(
         Report::new("upgrade", &root).with("releases", versions::releases()),
     ))

@@ -753,21 +753,21 @@ fn refuses_bad_module_paths() {
 }
 
 #[test]
-fn refuses_an_unknown_nakama_version_listing_the_known_ones() {
+fn refuses_an_unknown_nakama_version_pointing_to_releases_refresh() {
     let tmp = tmp();
     let out = new_in(tmp.path(), &["game", "--yes", "--nakama", "3.99.0"]).refused(&[
-        "unknown Nakama version `3.99.0`",
-        "known versions: 3.40.0, 3.39.0, 3.38.0",
+        "unknown Nakama version `3.99.0`: newer than the newest release scaffold knows (3.40.0)",
+        "run `scaffold releases --refresh` to learn it",
     ]);
-    for (nakama, ..) in RELEASES {
-        assert!(out.stderr.contains(nakama), "{nakama} not listed");
-    }
+    assert_eq!(out.stderr.lines().count(), 1, "one line: {}", out.stderr);
     assert!(!tmp.path().join("game").exists());
-    refused(
-        |_| {},
-        &["game", "--yes", "--nakama", "latest"],
-        &["unknown Nakama version `latest`"],
-    );
+    // `latest` is the newest release offered.
+    new_in(
+        tmp.path(),
+        &["game", "--yes", "--no-git", "--nakama", "latest"],
+    )
+    .ok();
+    assert!(read(tmp.path().join("game/scaffold.toml")).contains("nakama = \"3.40.0\""));
 }
 
 #[test]

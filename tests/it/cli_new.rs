@@ -10,7 +10,9 @@ use std::path::Path;
 const DEFAULT_FILES: &[&str] = &[
     ".dockerignore",
     ".gitattributes",
+    ".github/dependabot.yml",
     ".github/workflows/ci.yml",
+    ".github/workflows/scaffold-bump.yml",
     ".gitignore",
     "Dockerfile",
     "Makefile",

@@ -75,6 +75,21 @@ pub fn render(template: Template, origin: Origin, given: &Given) -> Result<Rende
         plan.apply()?;
         files += plan.created().len();
     }
+    // The rpc kind again with `--rpc`: its code without the starter RPCs must build too.
+    let package = probe_package("rpc_ids");
+    let ids = [format!("{package}_get")];
+    let (plan, _) = add_package::plan(
+        &dir,
+        &resolved.template,
+        &resolved.data(),
+        &package,
+        "rpc",
+        &ids,
+        false,
+    )
+    .context("kind `rpc` with --rpc")?;
+    plan.apply()?;
+    files += plan.created().len();
     Ok(Rendered {
         _tmp: tmp,
         dir,

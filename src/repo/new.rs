@@ -99,7 +99,16 @@ pub fn plan(r: &Resolved) -> Result<Plan> {
     plan.create(crate::repo::project::FILE, record.to_toml());
     if let Some(pkg) = &r.package {
         let rpcs = [starter::default_rpc(pkg)];
-        for f in starter::render(&r.template, "rpc", pkg, &rpcs, &data)? {
+        for f in starter::render(
+            &r.template,
+            "rpc",
+            pkg,
+            starter::Rpcs {
+                ids: &rpcs,
+                starter: true,
+            },
+            &data,
+        )? {
             plan.create_file(f);
         }
     }

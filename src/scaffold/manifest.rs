@@ -104,7 +104,7 @@ pub const BUILTIN_VARS: [&str; 6] = [
 ];
 
 /// Names the engine gives a package kind's templates (`scaffold add-package`).
-const KIND_VARS: [&str; 2] = ["package", "rpcs"];
+const KIND_VARS: [&str; 3] = ["package", "rpcs", "starter"];
 
 /// A TOML parse error as one `file:line: message` line (toml's messages may span lines).
 pub fn toml_error(shown_path: &str, text: &str, err: &toml::de::Error) -> crate::error::Error {

@@ -190,7 +190,8 @@ pub struct AddPackageArgs {
     /// Print the package kinds, one line each, and change nothing
     #[arg(long)]
     pub list_kinds: bool,
-    /// RPC id to register, for --kind rpc (repeatable; default: <name>_echo)
+    /// RPC id to register, for --kind rpc (repeatable); replaces the starter RPCs
+    /// (<name>_echo, <name>_save, <name>_load)
     #[arg(long = "rpc", value_name = "ID")]
     pub rpcs: Vec<String>,
     /// Print the diff of every change, and write nothing

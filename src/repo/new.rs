@@ -33,14 +33,32 @@ pub struct Resolved {
 impl Resolved {
     /// The answers as handlebars data: the built-in ones, then the scaffold's own.
     pub fn data(&self) -> Map<String, Value> {
-        template_data(
+        let mut data = template_data(
             &self.name,
             &self.module,
             &self.release.nakama,
             Some(self.release),
             &self.answers,
-        )
+        );
+        if let (Some(pkg), false) = (&self.package, self.answers.contains_key("rpc")) {
+            data.insert("rpc".into(), Value::String(starter::default_rpc(pkg)));
+        }
+        data
     }
+}
+
+/// `rpc` in the template data when the repo has no starter RPC (`--no-package`).
+pub const NO_RPC: &str = "<rpc_id>";
+
+/// The starter RPC of the repo at `root` as `new` named it in the README: the first
+/// `<package>_echo` a package registers; `update` renders with it, so the README's example
+/// merges as `new` wrote it.
+pub fn starter_rpc_in(root: &Path) -> Option<String> {
+    let packages = crate::repo::packages::discover(root, &Default::default()).ok()?;
+    packages
+        .into_iter()
+        .flat_map(|p| p.rpc_ids)
+        .find(|id| id.ends_with("_echo"))
 }
 
 /// Handlebars data: `name`, `module`, `nakama` and the release's pins (`nakama_common`,
@@ -54,6 +72,8 @@ pub fn template_data(
     answers: &BTreeMap<String, toml::Value>,
 ) -> Map<String, Value> {
     let mut data = Map::new();
+    // The README's example RPC, until the caller names the repo's own ([`starter_rpc_in`]).
+    data.insert("rpc".into(), Value::String(NO_RPC.into()));
     for (k, v) in [("name", name), ("module", module), ("nakama", nakama)] {
         data.insert(k.into(), Value::String(v.to_string()));
     }

@@ -962,3 +962,23 @@ fn next_steps_fit_what_was_made() {
         "{steps:?}"
     );
 }
+
+/// The README calls the repo's own starter RPC (not a placeholder) and shows `scaffold dev`;
+/// (`update` renders it with the RPC found on disk: cli_update's tests show the result equal to
+/// what `new` writes.)
+#[test]
+fn the_readme_names_the_real_rpc_and_scaffold_dev() {
+    let tmp = tmp();
+    new_in(
+        tmp.path(),
+        &["game", "--yes", "--no-git", "--package", "inventory"],
+    )
+    .ok();
+    let readme = read(tmp.path().join("game/README.md"));
+    assert!(
+        readme.contains("/v2/rpc/inventory_echo?http_key=defaulthttpkey"),
+        "{readme}"
+    );
+    assert!(!readme.contains("<rpc_id>"), "{readme}");
+    assert!(readme.contains("\nscaffold dev "), "{readme}");
+}

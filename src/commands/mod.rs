@@ -1,18 +1,18 @@
 //! One module per subcommand; each only turns its arguments into calls on the library modules.
 
-pub mod add_package;
+pub(crate) mod add_package;
 pub mod completions;
-pub mod dev;
-pub mod doctor;
+pub(crate) mod dev;
+pub(crate) mod doctor;
 mod finish;
-pub mod man;
+pub(crate) mod man;
 pub mod new;
-pub mod releases;
-pub mod remove_package;
-pub mod sync;
-pub mod templates;
-pub mod update;
-pub mod upgrade;
+pub(crate) mod releases;
+pub(crate) mod remove_package;
+pub(crate) mod sync;
+pub(crate) mod templates;
+pub(crate) mod update;
+pub(crate) mod upgrade;
 
 use crate::error::Result;
 

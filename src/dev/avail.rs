@@ -116,7 +116,7 @@ pub fn unserved_requirement(
     let specs: Vec<String> = crate::go::gomod::parse(go_mod)?
         .requires
         .into_iter()
-        .map(|(p, v, _)| format!("{p}@{v}"))
+        .map(|r| format!("{}@{}", r.path, r.version))
         .collect();
     if specs.is_empty() {
         return Ok(None);

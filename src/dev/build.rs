@@ -4,6 +4,7 @@
 use super::long_step;
 use super::process::{run_captured, run_checked, which};
 use crate::error::{bail, Context, Result};
+use crate::go::toolchain;
 use crate::ui::Ui;
 use crate::versions::Release;
 use std::path::{Path, PathBuf};
@@ -11,60 +12,45 @@ use std::process::Command;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-/// The go command on this machine, as it is before any toolchain switch.
+/// The go command on this machine ([`crate::go::toolchain::GoEnv`], the one runner's view of
+/// it), with the run's temp folder: every go command (and the C compiler cgo runs) writes its
+/// temp files there, never in the system's, so a run stopped at any moment leaves nothing
+/// behind when the folder goes.
 pub struct GoEnv {
-    pub go: PathBuf,
-    /// The run's temp folder: every go command (and the C compiler cgo runs) writes its temp
-    /// files there, never in the system's, so a run stopped at any moment leaves nothing
-    /// behind when the folder goes.
+    pub go: toolchain::GoEnv,
     pub tmp: PathBuf,
-    local: String,
-    modcache: String,
-    platform: String,
-    /// Where modules come from, for the message when a release cannot be fetched.
-    pub goproxy: String,
 }
 
 impl GoEnv {
-    /// Finds `go` and the C compiler cgo needs; nothing is downloaded. Go's temp files are
+    /// Finds `go` (on PATH, or where the official archive installs it: `dev` cannot work
+    /// without Go) and the C compiler cgo needs; nothing is downloaded. Go's temp files are
     /// to go to `tmp`.
     pub fn probe(stop: &AtomicBool, tmp: &Path) -> Result<Self> {
-        let go = which("go")
+        let go = toolchain::GoEnv::on_path()
             .or_else(|| {
                 let p = PathBuf::from("/usr/local/go/bin/go");
-                p.is_file().then_some(p)
+                toolchain::is_executable(&p).then_some(p)
             })
             .context("`go` is not on PATH; install Go 1.21 or newer from https://go.dev/dl (it fetches the exact release a plugin needs by itself)")?;
-        let vars = ["GOVERSION", "GOMODCACHE", "GOOS", "GOARCH", "CC", "GOPROXY"];
-        // GOTOOLCHAIN=local: the installed go answers without switching or downloading.
-        let env = run_checked(
-            Command::new(&go)
-                .arg("env")
-                .args(vars)
-                .env("GOTOOLCHAIN", "local"),
-            stop,
-            "`go env`",
-        )?;
-        let lines: Vec<&str> = env.lines().collect();
-        let [local, modcache, goos, goarch, cc, goproxy] = lines[..] else {
-            bail!("unexpected `go env` output:\n{env}");
-        };
-        check_cc(cc)?;
+        let json = run_checked(&mut toolchain::GoEnv::env_command(&go), stop, "`go env`")?;
+        let go = toolchain::GoEnv::parse(&go, &json).map_err(crate::error::Error::msg)?;
+        check_cc(&go.cc)?;
         Ok(Self {
             go,
             tmp: tmp.to_path_buf(),
-            local: local.to_string(),
-            modcache: modcache.to_string(),
-            platform: format!("{goos}-{goarch}"),
-            goproxy: goproxy.to_string(),
         })
+    }
+
+    /// GOPROXY as `go env` has it, for messages about fetching.
+    pub fn goproxy(&self) -> &str {
+        self.go.goproxy()
     }
 }
 
 impl GoEnv {
     /// The installed go (no toolchain switch), its temp files in the run's folder.
     pub fn local_command(&self) -> Command {
-        let mut cmd = Command::new(&self.go);
+        let mut cmd = Command::new(&self.go.go);
         cmd.env("GOTOOLCHAIN", "local");
         temps_in(&mut cmd, &self.tmp);
         cmd
@@ -91,24 +77,19 @@ impl Toolchain {
     pub fn prepare(env: &GoEnv, release: &Release, stop: &AtomicBool, ui: Ui) -> Result<Self> {
         let version = format!("go{}", release.go);
         let this = Self {
-            go: env.go.clone(),
+            go: env.go.go.clone(),
             tmp: env.tmp.clone(),
             version: version.clone(),
         };
-        let cached = env.local == version
-            || Path::new(&env.modcache)
-                .join(format!(
-                    "golang.org/toolchain@v0.0.1-{version}.{}",
-                    env.platform
-                ))
-                .is_dir();
+        let cached = env.go.exact(&version).is_some();
         let check = || {
             run_checked(
                 this.command().args(["version"]),
                 stop,
                 &format!(
                     "fetching Go {} (golang.org/toolchain from {})",
-                    release.go, env.goproxy
+                    release.go,
+                    env.goproxy()
                 ),
             )
             .map_err(|err| {
@@ -137,7 +118,7 @@ impl Toolchain {
         if !answer.split_whitespace().any(|w| w == version) {
             bail!(
                 "the go command on PATH ({}) did not switch to {version}: `go version` said `{}`; install Go 1.21 or newer, and do not set GOTOOLCHAIN=local",
-                env.local,
+                env.go.local,
                 answer.trim()
             );
         }
@@ -219,12 +200,16 @@ mod tests {
     /// A GoEnv of Go 1.20 whose `go` command is `program`, with its module cache in `modcache`.
     fn env_with(program: &str, modcache: &Path) -> GoEnv {
         GoEnv {
-            go: which(program).unwrap(),
+            go: toolchain::GoEnv {
+                go: which(program).unwrap(),
+                local: "go1.20.14".into(),
+                modcache: modcache.display().to_string(),
+                cache: String::new(),
+                platform: "linux-amd64".into(),
+                cc: "gcc".into(),
+                network: vec![("GOPROXY".into(), "https://proxy.example".into())],
+            },
             tmp: std::env::temp_dir(),
-            local: "go1.20.14".into(),
-            modcache: modcache.display().to_string(),
-            platform: "linux-amd64".into(),
-            goproxy: "https://proxy.example".into(),
         }
     }
 

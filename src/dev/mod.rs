@@ -4,10 +4,10 @@
 //! `session` drives it; the other modules each own one piece (toolchain and plugin build, the
 //! server, the database, the watch, the log format, child processes).
 
-pub mod logs;
+pub(crate) mod logs;
 
 #[cfg(unix)]
-pub mod avail;
+pub(crate) mod avail;
 #[cfg(unix)]
 mod build;
 #[cfg(unix)]

@@ -32,14 +32,14 @@ fn cache_root() -> Result<PathBuf> {
 pub fn check_requirements(env: &GoEnv, release: &Release, src: &Source) -> Result<()> {
     let go_mod = crate::files::read_to_string(&src.dir.join("go.mod"))
         .with_context(|| format!("no go.mod in {}", src.dir.display()))?;
-    let Ok(Some((module, why))) = super::avail::unserved_requirement(&env.go, &env.tmp, &go_mod)
+    let Ok(Some((module, why))) = super::avail::unserved_requirement(&env.go.go, &env.tmp, &go_mod)
     else {
         return Ok(());
     };
     bail!(
         "cannot run Nakama {} here: the Go module proxy ({}) does not serve {module} ({why}), which its server needs\nPoint GOPROXY at a proxy that serves it, or move the repo to a release `scaffold dev` can run here with `scaffold upgrade --nakama VERSION` (`scaffold releases` shows them)",
         release.nakama,
-        env.goproxy
+        env.goproxy()
     )
 }
 
@@ -65,7 +65,7 @@ pub fn fetch_source(env: &GoEnv, release: &Release, stop: &AtomicBool) -> Result
         err!(
             "cannot fetch Nakama {} ({spec}) from the Go module proxy ({}): {why}\nIf the proxy does not serve that release, point GOPROXY at one that does, or move the repo to a release it serves with `scaffold upgrade --nakama VERSION` (`scaffold releases` shows which `scaffold dev` can run here)",
             release.nakama,
-            env.goproxy
+            env.goproxy()
         )
     };
     let info: serde_json::Value =

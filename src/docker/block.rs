@@ -10,6 +10,7 @@
 //! or a heredoc, and every byte outside the block, each line's own ending included, is kept.
 
 use super::parse;
+use crate::docker::parse::Keyword;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
@@ -216,15 +217,15 @@ pub fn adopt(text: &str, folders: &[String], root_files: &[String]) -> Option<St
     }
     let build = ins
         .iter()
-        .rposition(|i| i.keyword == "RUN" && shell_text(i).contains("go build"));
+        .rposition(|i| i.keyword == Keyword::Run && shell_text(i).contains("go build"));
     // The stage holding the build (or the first stage): from its FROM to the next one.
     let stage_start = ins[..build.unwrap_or(ins.len().min(1))]
         .iter()
-        .rposition(|i| i.keyword == "FROM")
+        .rposition(|i| i.keyword == Keyword::From)
         .unwrap_or(0);
     let stage_end = ins[stage_start + 1..]
         .iter()
-        .position(|i| i.keyword == "FROM")
+        .position(|i| i.keyword == Keyword::From)
         .map_or(ins.len(), |p| stage_start + 1 + p);
     let at_line = match build {
         Some(b) => ins[b].line - 1,
@@ -232,7 +233,7 @@ pub fn adopt(text: &str, folders: &[String], root_files: &[String]) -> Option<St
             ins[stage_start..stage_end]
                 .iter()
                 .rev()
-                .find(|i| i.keyword == "COPY")?
+                .find(|i| i.keyword == Keyword::Copy)?
                 .end_line
         }
     };
@@ -258,7 +259,7 @@ pub fn fold(text: &str, folders: &[String]) -> String {
     let ins = &stages.df.instructions[stages.stages[stage].start..stages.stages[stage].end];
     let workdir_after = |line: usize| {
         ins.iter()
-            .any(|i| i.keyword == "WORKDIR" && i.line > line && i.line < begin)
+            .any(|i| i.keyword == Keyword::Workdir && i.line > line && i.line < begin)
     };
     // Where the block's lines put a folder: under the WORKDIR in effect there (the base
     // image's, `/go` for the pluginbuilder, when the stage sets none).
@@ -300,7 +301,7 @@ pub fn copies_outside(text: &str, path: &str) -> Vec<(usize, String)> {
     parse::parse(text)
         .instructions
         .iter()
-        .filter(|i| matches!(i.keyword.as_str(), "COPY" | "ADD") && i.flag("from").is_none())
+        .filter(|i| i.keyword.copies() && i.flag("from").is_none())
         .filter(|i| !inside(i.line))
         .filter(|i| {
             let words = copy_words(i);
@@ -336,7 +337,7 @@ fn copy_words(i: &parse::Instruction) -> Vec<&str> {
 /// `WORKDIR /backend`), `COPY ["f/", "f/"]`. Flags (`--chown`, `--from`), wildcards and
 /// variables make another copy, which is left as written.
 fn copied_folder(i: &parse::Instruction, workdir: &str) -> Option<String> {
-    if i.keyword != "COPY" || !i.flags.is_empty() || !i.heredocs.is_empty() {
+    if i.keyword != Keyword::Copy || !i.flags.is_empty() || !i.heredocs.is_empty() {
         return None;
     }
     let words = copy_words(i);

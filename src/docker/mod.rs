@@ -7,13 +7,13 @@
 //! `# scaffold:packages` block ([`block`]) and the Nakama image tags ([`images`]).
 
 pub mod block;
-pub mod buildline;
-pub mod copy;
-pub mod glob;
+pub(crate) mod buildline;
+pub(crate) mod copy;
+pub(crate) mod glob;
 pub mod ignore;
 pub mod images;
 pub mod parse;
-pub mod path;
+pub(crate) mod path;
 pub mod replay;
 pub mod shellwords;
 

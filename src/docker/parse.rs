@@ -12,45 +12,129 @@ use super::shellwords::{expand_at, words};
 use super::Env;
 
 /// Every instruction BuildKit knows; anything else is reported and skipped.
-pub const KEYWORDS: [&str; 18] = [
-    "FROM",
-    "RUN",
-    "CMD",
-    "LABEL",
-    "MAINTAINER",
-    "EXPOSE",
-    "ENV",
-    "ADD",
-    "COPY",
-    "ENTRYPOINT",
-    "VOLUME",
-    "USER",
-    "WORKDIR",
-    "ARG",
-    "ONBUILD",
-    "STOPSIGNAL",
-    "HEALTHCHECK",
-    "SHELL",
-];
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Keyword {
+    From,
+    Run,
+    Cmd,
+    Label,
+    Maintainer,
+    Expose,
+    Env,
+    Add,
+    Copy,
+    Entrypoint,
+    Volume,
+    User,
+    Workdir,
+    Arg,
+    Onbuild,
+    Stopsignal,
+    Healthcheck,
+    Shell,
+}
 
-/// Instructions whose leading `--name[=value]` words are flags.
-const FLAGGED: [&str; 5] = ["FROM", "RUN", "COPY", "ADD", "HEALTHCHECK"];
+impl Keyword {
+    /// Every keyword, in BuildKit's order.
+    pub const ALL: [Keyword; 18] = [
+        Keyword::From,
+        Keyword::Run,
+        Keyword::Cmd,
+        Keyword::Label,
+        Keyword::Maintainer,
+        Keyword::Expose,
+        Keyword::Env,
+        Keyword::Add,
+        Keyword::Copy,
+        Keyword::Entrypoint,
+        Keyword::Volume,
+        Keyword::User,
+        Keyword::Workdir,
+        Keyword::Arg,
+        Keyword::Onbuild,
+        Keyword::Stopsignal,
+        Keyword::Healthcheck,
+        Keyword::Shell,
+    ];
 
-/// Instructions that may carry heredocs.
-const HEREDOC: [&str; 3] = ["RUN", "COPY", "ADD"];
+    /// The keyword as Dockerfiles spell it (upper case).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Keyword::From => "FROM",
+            Keyword::Run => "RUN",
+            Keyword::Cmd => "CMD",
+            Keyword::Label => "LABEL",
+            Keyword::Maintainer => "MAINTAINER",
+            Keyword::Expose => "EXPOSE",
+            Keyword::Env => "ENV",
+            Keyword::Add => "ADD",
+            Keyword::Copy => "COPY",
+            Keyword::Entrypoint => "ENTRYPOINT",
+            Keyword::Volume => "VOLUME",
+            Keyword::User => "USER",
+            Keyword::Workdir => "WORKDIR",
+            Keyword::Arg => "ARG",
+            Keyword::Onbuild => "ONBUILD",
+            Keyword::Stopsignal => "STOPSIGNAL",
+            Keyword::Healthcheck => "HEALTHCHECK",
+            Keyword::Shell => "SHELL",
+        }
+    }
 
-/// Instructions whose arguments may be a JSON array.
-const JSON_FORM: [&str; 7] = ["RUN", "CMD", "ENTRYPOINT", "COPY", "ADD", "SHELL", "VOLUME"];
+    /// The keyword a word names, in any case (`copy` is `COPY`).
+    pub fn parse(word: &str) -> Option<Keyword> {
+        Keyword::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(word))
+    }
+
+    /// Whether its leading `--name[=value]` words are flags.
+    fn takes_flags(self) -> bool {
+        use Keyword::*;
+        matches!(self, From | Run | Copy | Add | Healthcheck)
+    }
+
+    /// Whether it may carry heredocs.
+    fn takes_heredocs(self) -> bool {
+        matches!(self, Keyword::Run | Keyword::Copy | Keyword::Add)
+    }
+
+    /// Whether its arguments may be a JSON array.
+    fn takes_json(self) -> bool {
+        use Keyword::*;
+        matches!(self, Run | Cmd | Entrypoint | Copy | Add | Shell | Volume)
+    }
+
+    /// COPY or ADD: the instructions that bring files into the image.
+    pub fn copies(self) -> bool {
+        matches!(self, Keyword::Copy | Keyword::Add)
+    }
+}
+
+impl std::fmt::Display for Keyword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// A parsed Dockerfile. Line numbers are 1-based, as editors show them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Dockerfile {
     /// The escape character: `\` unless a `# escape=` directive says `` ` ``.
     pub escape: char,
-    /// Parser directives found at the top: (lower-case name, value, line).
-    pub directives: Vec<(String, String, usize)>,
+    /// Parser directives found at the top.
+    pub directives: Vec<Directive>,
     pub instructions: Vec<Instruction>,
     pub warnings: Vec<Warning>,
+}
+
+/// A parser directive (`# syntax=…`, `# escape=…`, `# check=…`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Directive {
+    /// Lower case.
+    pub name: String,
+    pub value: String,
+    pub line: usize,
 }
 
 /// Something the parser skipped or could not read.
@@ -67,8 +151,7 @@ pub struct Instruction {
     pub line: usize,
     /// The last line, heredoc bodies included.
     pub end_line: usize,
-    /// Upper-case keyword.
-    pub keyword: String,
+    pub keyword: Keyword,
     pub flags: Vec<Flag>,
     pub args: Args,
     pub heredocs: Vec<Heredoc>,
@@ -275,7 +358,7 @@ fn read_directives(lines: &[&str], df: &mut Dockerfile) -> usize {
         if !["syntax", "escape", "check"].contains(&lower.as_str()) {
             break;
         }
-        if df.directives.iter().any(|(n, _, _)| *n == lower) {
+        if df.directives.iter().any(|d| d.name == lower) {
             df.warnings.push(Warning {
                 line: i + 1,
                 message: format!("parser directive `{lower}` is given twice; the build fails"),
@@ -290,7 +373,11 @@ fn read_directives(lines: &[&str], df: &mut Dockerfile) -> usize {
                 }),
             }
         }
-        df.directives.push((lower, value, i + 1));
+        df.directives.push(Directive {
+            name: lower,
+            value,
+            line: i + 1,
+        });
         i += 1;
     }
     i
@@ -325,13 +412,12 @@ fn instruction(joined: &str, line: usize, escape: char) -> Result<Instruction, S
     if word.is_empty() || !word.chars().all(|c| c.is_ascii_alphabetic()) {
         return Err(format!("cannot read `{}`; skipped", shorten(t)));
     }
-    let keyword = word.to_ascii_uppercase();
-    if !KEYWORDS.contains(&keyword.as_str()) {
+    let Some(keyword) = Keyword::parse(word) else {
         return Err(format!("unknown instruction `{word}`; skipped"));
-    }
+    };
     let mut rest = t[kw_len..].trim_start();
     let mut flags = Vec::new();
-    if FLAGGED.contains(&keyword.as_str()) {
+    if keyword.takes_flags() {
         while rest.starts_with("--") {
             let end = raw_word_end(rest, escape);
             let raw = &rest[2..end];
@@ -347,7 +433,7 @@ fn instruction(joined: &str, line: usize, escape: char) -> Result<Instruction, S
         }
     }
     let rest = rest.trim_end();
-    let args = if JSON_FORM.contains(&keyword.as_str()) && rest.starts_with('[') {
+    let args = if keyword.takes_json() && rest.starts_with('[') {
         match serde_json::from_str::<Vec<String>>(rest) {
             Ok(v) => Args::Exec(v),
             // Not valid JSON: BuildKit runs it as a shell command, and so do we.
@@ -379,7 +465,7 @@ fn heredoc_names(ins: &Instruction) -> Vec<(String, bool)> {
     let Args::Shell(text) = &ins.args else {
         return Vec::new();
     };
-    if !HEREDOC.contains(&ins.keyword.as_str()) {
+    if !ins.keyword.takes_heredocs() {
         return Vec::new();
     }
     raw_words(text, '\\')
@@ -513,7 +599,7 @@ mod tests {
             df.instructions[1].args,
             Args::Shell("echo   go build    .".into())
         );
-        assert_eq!(df.directives[0].0, "syntax");
+        assert_eq!(df.directives[0].name, "syntax");
         assert!(df.warnings.is_empty());
     }
 

@@ -12,6 +12,7 @@ use super::ignore::DockerIgnore;
 use super::parse::{self, Args, Dockerfile, Instruction, Warning};
 use super::path::{clean, join, parent_of, within};
 use super::{shellwords, Env};
+use crate::docker::parse::Keyword;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Where a file in the image came from.
@@ -46,8 +47,19 @@ pub struct Image {
     /// (unless a later COPY brings go.sum again).
     pub downloaded_by_run: Option<usize>,
     /// COPY/ADD sources (no wildcard) that are not in the build context, which Docker fails
-    /// on: (line, source as written, why, e.g. the .dockerignore line that leaves it out).
-    pub missing: Vec<(usize, String, String)>,
+    /// on.
+    pub missing: Vec<Missing>,
+}
+
+/// A COPY or ADD source the build context lacks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Missing {
+    /// The instruction's line.
+    pub line: usize,
+    /// The source as written.
+    pub source: String,
+    /// Why, when something says (e.g. the .dockerignore line that leaves it out); or empty.
+    pub why: String,
 }
 
 impl Image {
@@ -168,20 +180,20 @@ impl Stages {
         let esc = self.df.escape;
         let end = upto.unwrap_or(info.end).min(info.end);
         for ins in &self.df.instructions[info.start + 1..end] {
-            match ins.keyword.as_str() {
-                "WORKDIR" => {
+            match ins.keyword {
+                Keyword::Workdir => {
                     if let Some(w) = ins.words(esc, &image.env).first() {
                         image.workdir = join(&image.workdir, w);
                         image.dirs.insert(image.workdir.clone());
                     }
                 }
-                "ENV" => {
+                Keyword::Env => {
                     for (k, v) in parse::key_values(ins, esc, &image.env, true) {
                         image.env.insert(k.clone(), v.unwrap_or_default());
                         image.env_origin.insert(k, (ins.line, true));
                     }
                 }
-                "ARG" => {
+                Keyword::Arg => {
                     for (k, v) in parse::key_values(ins, esc, &image.env, false) {
                         if image.env_origin.get(&k).is_some_and(|(_, by_env)| *by_env) {
                             continue;
@@ -193,11 +205,11 @@ impl Stages {
                         image.env_origin.insert(k, (ins.line, false));
                     }
                 }
-                "COPY" | "ADD" => self.copy(ins, ctx, ignore, &mut image, warnings),
+                Keyword::Copy | Keyword::Add => self.copy(ins, ctx, ignore, &mut image, warnings),
                 // RUN is not replayed, except that `go mod vendor` makes vendor/ in the image,
                 // and tidy or download write go.sum: unless a mount covers what they write
                 // (a cache or bind mount there takes it away after the RUN).
-                "RUN" => {
+                Keyword::Run => {
                     let mounted = mount_targets(ins, esc, &image);
                     let kept = |rel: &str| {
                         let abs = join(&image.workdir, rel);
@@ -289,7 +301,11 @@ impl Stages {
                     ),
                     _ => String::new(),
                 };
-                image.missing.push((ins.line, source, why));
+                image.missing.push(Missing {
+                    line: ins.line,
+                    source,
+                    why,
+                });
             }
         }
     }
@@ -354,7 +370,11 @@ impl Stages {
                     _ => String::new(),
                 };
                 if why.is_empty() {
-                    image.missing.push((ins.line, src.clone(), why));
+                    image.missing.push(Missing {
+                        line: ins.line,
+                        source: src.clone(),
+                        why,
+                    });
                 } else {
                     // Left out by .dockerignore: the package and vendor checks name the line
                     // of .dockerignore for what Go needs; anything else stays a warning.
@@ -450,7 +470,7 @@ fn split(df: &Dockerfile) -> (Vec<Stage>, Env) {
     let mut global = Env::new();
     let mut stages: Vec<Stage> = Vec::new();
     for (i, ins) in df.instructions.iter().enumerate() {
-        if ins.keyword == "FROM" {
+        if ins.keyword == Keyword::From {
             if let Some(last) = stages.last_mut() {
                 last.end = i;
             }
@@ -473,7 +493,7 @@ fn split(df: &Dockerfile) -> (Vec<Stage>, Env) {
                 end: df.instructions.len(),
                 parent,
             });
-        } else if stages.is_empty() && ins.keyword == "ARG" {
+        } else if stages.is_empty() && ins.keyword == Keyword::Arg {
             for (k, v) in parse::key_values(ins, df.escape, &global, false) {
                 global.insert(k, v.unwrap_or_default());
             }
@@ -578,7 +598,14 @@ mod tests {
             ]
         );
         assert_eq!(image.files["/src/go.mod"].line, 4);
-        assert_eq!(image.missing, vec![(4, "gone".to_string(), String::new())]);
+        assert_eq!(
+            image.missing,
+            vec![Missing {
+                line: 4,
+                source: "gone".into(),
+                why: String::new()
+            }]
+        );
         assert!(warnings.is_empty(), "{warnings:?}");
     }
 }

@@ -3,6 +3,7 @@
 //! README's doctor table all come from here, so a new check is its file (and `mod` line) plus
 //! one row.
 
+use super::id;
 use super::report::{Note, Severity};
 use super::{
     copies, encoding, gosum, imports, initmodule, judged, markers, plugin_build, release, vendor,
@@ -38,70 +39,70 @@ pub struct Check {
 /// The checks, in the order they run (the report sorts what they find).
 pub const ALL: &[Check] = &[
     Check {
-        id: "D001",
+        id: id::NOT_COPIED,
         summary: "a package (or go.mod/go.sum) the plugin needs is not copied by the builder stage",
         finds: "a package the plugin imports (directly or through other packages) that the Dockerfile's builder stage never copies: `COPY . .`, globs, `WORKDIR`, `--from`/`--chown`, and `.dockerignore` (with `!` exceptions) are understood",
         severity: Severity::Error,
         run: |f, _| copies::check(f),
     },
     Check {
-        id: "D002",
+        id: id::VENDOR,
         summary: "the build uses vendor/ but it is missing, not copied or stale",
         finds: "`-mod=vendor` with `vendor/` missing, not copied, or stale against go.mod",
         severity: Severity::Error,
         run: |f, _| vendor::check(f),
     },
     Check {
-        id: "D003",
+        id: id::RELEASE,
         summary: "nakama-common, the image tags and the go line disagree with the Nakama release",
         finds: "nakama-common, the two image tags and the go line disagreeing with one Nakama release",
         severity: Severity::Error,
         run: release::check,
     },
     Check {
-        id: "D004",
+        id: id::IMPORT_PATH,
         summary: "an import names a folder of this repo under a path that is not the module's",
         finds: "imports of a folder of this repo under a path that is not the module's (`is not in std`)",
         severity: Severity::Error,
         run: |f, _| imports::check(f),
     },
     Check {
-        id: "D005",
+        id: id::BUILD_LINE,
         summary: "the go build lacks -buildmode=plugin or -trimpath, has cgo off, or writes under a mount",
         finds: "a build line without `-buildmode=plugin` or `-trimpath`, `CGO_ENABLED=0`, or writing the plugin under one of its `RUN --mount`s (read-only, or gone after the RUN)",
         severity: Severity::Error,
         run: |f, _| plugin_build::check(f),
     },
     Check {
-        id: "D006",
+        id: id::ENCODING,
         summary: "CRLF line endings or a UTF-8 BOM where they break builds",
         finds: "CRLF line endings in the Dockerfile, shell scripts or YAML; a UTF-8 BOM",
         severity: Severity::Error,
         run: |f, _| encoding::check(f),
     },
     Check {
-        id: "D007",
+        id: id::INIT_MODULE,
         summary: "the root package has no InitModule with Nakama's signature",
         finds: "no `InitModule` with Nakama's signature in the root package",
         severity: Severity::Error,
         run: |f, _| initmodule::check(f),
     },
     Check {
-        id: "D008",
+        id: id::MARKERS,
         summary: "the Dockerfile holds merge conflict markers, or block markers Docker does not see",
         finds: "git conflict markers in the Dockerfile; the managed block's markers inside a continued line or a heredoc, doubled or unterminated",
         severity: Severity::Error,
         run: |f, _| markers::check(f),
     },
     Check {
-        id: "D009",
+        id: id::GO_SUM,
         summary: "go.sum lacks the hashes of the nakama-common or protobuf go.mod requires",
         finds: "go.sum missing, or without the hashes of the nakama-common and protobuf versions go.mod requires (`missing go.sum entry`); `--fix` runs `go mod tidy` when Go is installed",
         severity: Severity::Error,
         run: |f, _| gosum::check(f),
     },
     Check {
-        id: "D010",
+        id: id::GO_SAYS,
         summary: "Go (the builder image's exact release) fails on the staged builder stage",
         finds: "what Go itself says when the builder stage is replayed in a temp folder holding exactly what the Dockerfile copies (`.dockerignore` and `Dockerfile.dockerignore` applied), with the builder image's Go: `go mod download` and the other module steps run where they stand, the build listed (`go list -e -deps`), or built with `--build`; without Go the static checks give the verdict and the report says so",
         severity: Severity::Error,

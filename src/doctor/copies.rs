@@ -1,6 +1,7 @@
 //! D001: a package the plugin needs (or go.mod, go.sum) that the builder stage never copies
 //! into the folder `go build` runs in — the seed bug: `COPY *.go .` and nothing for `profile/`.
 
+use super::id;
 use super::imports::not_found_message;
 use super::report::Problem;
 use super::stage::GoBuild;
@@ -66,32 +67,58 @@ pub(crate) fn copy_fix(f: &Facts, folder: &str, place: &Block) -> (usize, String
 }
 
 pub fn check(f: &Facts) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let image = &f.model.image;
-    let root = &f.modroot;
-    let ignore_file = f.ignore_file.as_deref().unwrap_or(".dockerignore");
+    let mut out = missing_sources(f);
+    // What the build needs is known only from its `go build` line.
+    let Some(b) = &f.model.build else {
+        return out;
+    };
+    if !module_files(f, b, &mut out) {
+        return out;
+    }
+    replaced_folders(f, b, &mut out);
+    absent_imports(f, &mut out);
+    let place = block(f, b);
+    out.extend(
+        f.graph
+            .packages
+            .iter()
+            .filter_map(|(dir, pkg)| package(f, b, &place, dir, pkg)),
+    );
+    out
+}
 
-    // A COPY source that is not in the context stops the build at that line.
-    for (line, src, why) in &image.missing {
+/// COPY sources that are not in the context: the build stops at that line.
+fn missing_sources(f: &Facts) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for crate::docker::replay::Missing {
+        line,
+        source: src,
+        why,
+    } in &f.model.image.missing
+    {
         let restore = match src.trim_end_matches('/') {
             "go.sum" => "restore go.sum (`go mod tidy` writes it; commit it)".to_string(),
             other => format!("restore `{other}` or take it out of the COPY"),
         };
         out.push(Finding::manual(Problem::new(
-            "D001",
+            id::NOT_COPIED,
             &f.dockerfile_path,
             *line,
             format!("COPY source `{src}` is not in the build context{why}; the build fails at this line with `not found`"),
             restore,
         )));
     }
-    // What the build needs is known only from its `go build` line.
-    let Some(b) = &f.model.build else {
-        return out;
-    };
+    out
+}
+
+/// go.mod (and go.sum, when the build needs it) copied where go build runs; `false` when
+/// go.mod is not, as nothing else can be judged then.
+fn module_files(f: &Facts, b: &GoBuild, out: &mut Vec<Finding>) -> bool {
+    let image = &f.model.image;
+    let root = &f.modroot;
     if !image.files.contains_key(&join(root, "go.mod")) {
         out.push(Finding::manual(Problem::new(
-            "D001",
+            id::NOT_COPIED,
             &f.dockerfile_path,
             b.line,
             format!("go.mod is never copied into {root}, where go build runs; the build fails with `go: go.mod file not found`"),
@@ -102,12 +129,12 @@ pub fn check(f: &Facts) -> Vec<Finding> {
                 b.line
             ),
         )));
-        return out;
+        return false;
     }
     let needs_sum = !f.vendor_mode && !f.gomod.requires.is_empty() && f.modrepo.is_file("go.sum");
     if needs_sum && !image.files.contains_key(&join(root, "go.sum")) {
         out.push(Finding::manual(Problem::new(
-            "D001",
+            id::NOT_COPIED,
             &f.dockerfile_path,
             b.line,
             format!(
@@ -121,8 +148,19 @@ pub fn check(f: &Facts) -> Vec<Finding> {
         )));
     }
 
-    // A required module replaced by a folder: Go reads the folder's go.mod to build.
-    for (path, target, line) in &f.gomod.local_replaces {
+    true
+}
+
+/// A required module replaced by a folder: Go reads the folder's go.mod to build.
+fn replaced_folders(f: &Facts, b: &GoBuild, out: &mut Vec<Finding>) {
+    let image = &f.model.image;
+    let root = &f.modroot;
+    for crate::go::gomod::LocalReplace {
+        path,
+        dir: target,
+        line,
+    } in &f.gomod.local_replaces
+    {
         if f.gomod.require(path).is_none() {
             continue;
         }
@@ -139,13 +177,17 @@ pub fn check(f: &Facts) -> Vec<Finding> {
             format!("add `COPY {ctx}/ {dest}/` before line {}", b.line)
         };
         out.push(Finding::manual(Problem::new(
-            "D001",
+            id::NOT_COPIED,
             &f.dockerfile_path,
             b.line,
             format!("go.mod replaces {path} with {target} (go.mod line {line}), which is never copied into {root}; the build fails with `{path}@{}: replacement directory {target} does not exist`", f.gomod.require(path).unwrap_or("")),
             fix,
         )));
     }
+}
+
+/// Imports of folders the repo does not have.
+fn absent_imports(f: &Facts, out: &mut Vec<Finding>) {
     for a in &f.graph.absent {
         let fails = not_found_message(&a.path, f.vendor_mode);
         let fix = if a.file == crate::repo::wiring::FILE {
@@ -155,7 +197,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
             format!("restore {}/ or fix the import", a.folder)
         };
         out.push(Finding::manual(Problem::new(
-            "D001",
+            id::NOT_COPIED,
             &f.at(&a.file),
             a.line,
             format!(
@@ -165,143 +207,154 @@ pub fn check(f: &Facts) -> Vec<Finding> {
             fix,
         )));
     }
-    let place = block(f, b);
-    for (dir, pkg) in &f.graph.packages {
-        // Imported, but Go compiles none of its files on the builder.
-        if let (true, Some((file, line))) = (pkg.files.is_empty() && !dir.is_empty(), &pkg.by) {
-            out.push(Finding::manual(Problem::new(
-                "D001",
-                &f.at(file),
-                *line,
-                format!("{dir}/ is imported here, but build constraints or file names exclude every Go file in it on linux/amd64; the build fails with `build constraints exclude all Go files in {}`", join(root, dir)),
-                format!("remove the import, or fix the `//go:build` lines or `_<os>`/`_<arch>` file names in {dir}/"),
-            )));
-            continue;
-        }
-        let missing: Vec<&String> = pkg
-            .files
-            .iter()
-            .chain(&pkg.inputs)
-            .filter(|file| !image.files.contains_key(&join(root, file)))
-            .collect();
-        if missing.is_empty() {
-            continue;
-        }
-        let what = if dir.is_empty() {
-            format!("{} (the plugin's main package)", f.at(missing[0]))
+}
+
+/// One package the build compiles: a finding when some of its files (or what it embeds)
+/// never reach the folder go build runs in.
+fn package(
+    f: &Facts,
+    b: &GoBuild,
+    place: &Block,
+    dir: &str,
+    pkg: &super::imports::Pkg,
+) -> Option<Finding> {
+    let image = &f.model.image;
+    let root = &f.modroot;
+    let ignore_file = f.ignore_file.as_deref().unwrap_or(".dockerignore");
+    // Imported, but Go compiles none of its files on the builder.
+    if let (true, Some((file, line))) = (pkg.files.is_empty() && !dir.is_empty(), &pkg.by) {
+        return Some(Finding::manual(Problem::new(
+            id::NOT_COPIED,
+            &f.at(file),
+            *line,
+            format!("{dir}/ is imported here, but build constraints or file names exclude every Go file in it on linux/amd64; the build fails with `build constraints exclude all Go files in {}`", join(root, dir)),
+            format!("remove the import, or fix the `//go:build` lines or `_<os>`/`_<arch>` file names in {dir}/"),
+        )));
+    }
+    let missing: Vec<&String> = pkg
+        .files
+        .iter()
+        .chain(&pkg.inputs)
+        .filter(|file| !image.files.contains_key(&join(root, file)))
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let what = if dir.is_empty() {
+        format!("{} (the plugin's main package)", f.at(missing[0]))
+    } else {
+        format!("{}/", f.at(dir))
+    };
+    let by = pkg
+        .by
+        .as_ref()
+        .map(|(file, _)| format!(" is imported by {} but", f.at(file)))
+        .unwrap_or_default();
+    let fails = not_found_message(&pkg.path, f.vendor_mode);
+
+    // Hidden by .dockerignore: the file would be there without it.
+    let hidden = missing
+        .iter()
+        .find(|file| f.model.bare.files.contains_key(&join(root, file)))
+        .and_then(|file| f.ignore.decider(&f.at(file)).filter(|p| !p.exception));
+    if let Some(pat) = hidden {
+        let shown = if dir.is_empty() {
+            f.at(missing[0])
         } else {
             format!("{}/", f.at(dir))
         };
-        let by = pkg
-            .by
-            .as_ref()
-            .map(|(file, _)| format!(" is imported by {} but", f.at(file)))
-            .unwrap_or_default();
-        let fails = not_found_message(&pkg.path, f.vendor_mode);
+        return Some(Finding::manual(Problem::new(
+            id::NOT_COPIED,
+            ignore_file,
+            pat.line,
+            tidy(&format!("{what}{by} is left out of the build context by `{}` (line {}), so the build never sees it", pat.text, pat.line)),
+            format!("delete line {} of {ignore_file}, or add `!{shown}` below it", pat.line),
+        )));
+    }
 
-        // Hidden by .dockerignore: the file would be there without it.
-        let hidden = missing
-            .iter()
-            .find(|file| f.model.bare.files.contains_key(&join(root, file)))
-            .and_then(|file| f.ignore.decider(&f.at(file)).filter(|p| !p.exception));
-        if let Some(pat) = hidden {
-            let shown = if dir.is_empty() {
-                f.at(missing[0])
-            } else {
-                format!("{}/", f.at(dir))
-            };
-            out.push(Finding::manual(Problem::new(
-                "D001",
-                ignore_file,
-                pat.line,
-                tidy(&format!("{what}{by} is left out of the build context by `{}` (line {}), so the build never sees it", pat.text, pat.line)),
-                format!("delete line {} of {ignore_file}, or add `!{shown}` below it", pat.line),
-            )));
-            continue;
-        }
-
-        // A file the main package embeds or compiles from C, at the root or in a folder.
-        let input = missing.iter().find(|m| pkg.inputs.contains(m));
-        if let (true, Some(input)) = (dir.is_empty(), input) {
-            let (line, fix, remedies) = match input.split_once('/') {
-                Some((top, _)) => copy_fix(f, top, &place),
-                None => (
-                    b.line,
-                    format!("add `COPY {} ./` before line {} (in a repo made by scaffold, `scaffold sync` puts it in the block)", f.at(input), b.line),
-                    Vec::new(),
-                ),
-            };
-            out.push(Finding::fixable(
-                Problem::new(
-                    "D001",
-                    &f.dockerfile_path,
-                    line,
-                    format!("{input} is read by the plugin's main package (`//go:embed` or cgo) but never copied into {root}; the build fails"),
-                    fix,
-                ),
-                remedies,
-            ));
-            continue;
-        }
-        if dir.is_empty() {
-            let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
-            out.push(Finding::manual(Problem::new(
-                "D001",
-                &f.dockerfile_path,
+    // A file the main package embeds or compiles from C, at the root or in a folder.
+    let input = missing.iter().find(|m| pkg.inputs.contains(m));
+    if let (true, Some(input)) = (dir.is_empty(), input) {
+        let (line, fix, remedies) = match input.split_once('/') {
+            Some((top, _)) => copy_fix(f, top, place),
+            None => (
                 b.line,
-                format!(
-                    "{} (the plugin's main package) {} never copied into {root}, where go build runs",
-                    names.join(", "),
-                    if names.len() == 1 { "is" } else { "are" }
-                ),
-                format!("add `COPY {} ./` before line {}", f.at("*.go"), b.line),
-            )));
-            continue;
-        }
-
-        let top = dir.split('/').next().unwrap_or(dir);
-        // scaffold.toml took it out of the build: adding the COPY back would only be undone by
-        // the next `scaffold sync`, so say what sync says.
-        if excluded(f).iter().any(|e| e == top) {
-            out.push(Finding::manual(Problem::new(
-                "D001",
-                &f.at(crate::repo::project::FILE),
-                1,
-                tidy(&format!("{what}{by} is excluded from the build in scaffold.toml ([packages] excluded), so the build fails with `{fails}`")),
-                format!("bring it back (remove `{top}` from `excluded`, then `scaffold sync`), or remove the import"),
-            )));
-            continue;
-        }
-        let (line, fix, remedies) = copy_fix(f, top, &place);
-        // Copied, but to a folder go build does not look in.
-        let elsewhere = image.files.iter().find_map(|(abs, p)| {
-            missing
-                .iter()
-                .find(|m| f.at(m) == p.from)
-                .map(|m| (abs, p, m))
-        });
-        let message = if let Some((abs, placed, m)) = elsewhere {
-            format!(
-                "{what}{by} is copied to the wrong place: line {} puts {} at {abs}, not at {}, so go build (in {root}) fails with `{fails}`",
-                placed.line,
-                placed.from,
-                join(root, m)
-            )
-        } else if missing.len() < pkg.files.len() {
-            let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
-            format!(
-                "{what}{by} is copied only in part: {} never reaches {root}",
-                names.join(", ")
-            )
-        } else {
-            format!("{what}{by} is never copied into {root}; the build fails with `{fails}`")
+                format!("add `COPY {} ./` before line {} (in a repo made by scaffold, `scaffold sync` puts it in the block)", f.at(input), b.line),
+                Vec::new(),
+            ),
         };
-        out.push(Finding::fixable(
-            Problem::new("D001", &f.dockerfile_path, line, tidy(&message), fix),
+        return Some(Finding::fixable(
+            Problem::new(
+                id::NOT_COPIED,
+                &f.dockerfile_path,
+                line,
+                format!("{input} is read by the plugin's main package (`//go:embed` or cgo) but never copied into {root}; the build fails"),
+                fix,
+            ),
             remedies,
         ));
     }
-    out
+    if dir.is_empty() {
+        let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
+        return Some(Finding::manual(Problem::new(
+            id::NOT_COPIED,
+            &f.dockerfile_path,
+            b.line,
+            format!(
+                "{} (the plugin's main package) {} never copied into {root}, where go build runs",
+                names.join(", "),
+                if names.len() == 1 { "is" } else { "are" }
+            ),
+            format!("add `COPY {} ./` before line {}", f.at("*.go"), b.line),
+        )));
+    }
+
+    let top = dir.split('/').next().unwrap_or(dir);
+    // scaffold.toml took it out of the build: adding the COPY back would only be undone by
+    // the next `scaffold sync`, so say what sync says.
+    if excluded(f).iter().any(|e| e == top) {
+        return Some(Finding::manual(Problem::new(
+            id::NOT_COPIED,
+            &f.at(crate::repo::project::FILE),
+            1,
+            tidy(&format!("{what}{by} is excluded from the build in scaffold.toml ([packages] excluded), so the build fails with `{fails}`")),
+            format!("bring it back (remove `{top}` from `excluded`, then `scaffold sync`), or remove the import"),
+        )));
+    }
+    let (line, fix, remedies) = copy_fix(f, top, place);
+    // Copied, but to a folder go build does not look in.
+    let elsewhere = image.files.iter().find_map(|(abs, p)| {
+        missing
+            .iter()
+            .find(|m| f.at(m) == p.from)
+            .map(|m| (abs, p, m))
+    });
+    let message = if let Some((abs, placed, m)) = elsewhere {
+        format!(
+            "{what}{by} is copied to the wrong place: line {} puts {} at {abs}, not at {}, so go build (in {root}) fails with `{fails}`",
+            placed.line,
+            placed.from,
+            join(root, m)
+        )
+    } else if missing.len() < pkg.files.len() {
+        let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
+        format!(
+            "{what}{by} is copied only in part: {} never reaches {root}",
+            names.join(", ")
+        )
+    } else {
+        format!("{what}{by} is never copied into {root}; the build fails with `{fails}`")
+    };
+    Some(Finding::fixable(
+        Problem::new(
+            id::NOT_COPIED,
+            &f.dockerfile_path,
+            line,
+            tidy(&message),
+            fix,
+        ),
+        remedies,
+    ))
 }
 
 /// The folders scaffold.toml takes out of the build (none when there is no scaffold.toml).

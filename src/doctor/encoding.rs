@@ -1,6 +1,7 @@
 //! D006: CRLF line endings in the Dockerfile, shell scripts and YAML (a Windows checkout
 //! without `.gitattributes`), and a UTF-8 BOM in those or in Go files and go.mod.
 
+use super::id;
 use super::repo::Kind;
 use super::report::{Problem, Severity};
 use super::{Facts, Finding, Remedy};
@@ -95,7 +96,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
             fix.push_str("; keep it so with `* text=auto eol=lf` in .gitattributes");
         }
         let mut problem = Problem::new(
-            "D006",
+            id::ENCODING,
             path,
             if bom { 1 } else { crlf.unwrap_or(1) },
             format!("{path} has {}; {effect}", parts.join(" and ")),

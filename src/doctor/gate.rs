@@ -3,6 +3,7 @@
 //! builder stage would fail, the command refuses, naming the first problem and its fix, and
 //! writes nothing; without Go the static rules answer, and the command says so.
 
+use super::id;
 use super::judged::BUILD_CHECKS;
 use super::repo::{Kind, Repo};
 use crate::doctor::judge::Judge;
@@ -85,7 +86,7 @@ fn check_repo(repo: Repo) -> Result<Judge> {
     let first = report
         .problems
         .iter()
-        .find(|p| p.id == "D010")
+        .find(|p| p.id == id::GO_SAYS)
         .or_else(|| {
             report
                 .problems

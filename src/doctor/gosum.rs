@@ -3,9 +3,11 @@
 //! by hand (or by a fix) without `go mod tidy` leaves exactly that. With vendor/ in use, D002
 //! checks vendor/modules.txt instead.
 
+use super::id;
 use super::report::Problem;
 use super::{Facts, Finding, Remedy};
 use crate::docker::path::join;
+use crate::go::gomod::Require;
 
 /// The modules every plugin shares with Nakama.
 const SHARED: [&str; 2] = [
@@ -38,11 +40,11 @@ pub fn check(f: &Facts) -> Vec<Finding> {
     if f.vendor_mode || image.tidied_by_run.is_some_and(|l| l < b.line) {
         return Vec::new();
     }
-    let required: Vec<&(String, String, usize)> = f
+    let required: Vec<&Require> = f
         .gomod
         .requires
         .iter()
-        .filter(|(p, _, _)| SHARED.contains(&p.as_str()))
+        .filter(|r| SHARED.contains(&r.path.as_str()))
         .collect();
     if required.is_empty() {
         return Vec::new();
@@ -61,14 +63,18 @@ pub fn check(f: &Facts) -> Vec<Finding> {
         let named = image
             .missing
             .iter()
-            .any(|(_, src, _)| src.trim_end_matches('/').ends_with("go.sum"));
+            .any(|m| m.source.trim_end_matches('/').ends_with("go.sum"));
         if f.modrepo.is_file("go.sum") || named {
             return Vec::new();
         }
-        let (path, version, line) = required[0];
+        let Require {
+            path,
+            version,
+            line,
+        } = required[0];
         return vec![Finding::fixable(
             Problem::new(
-                "D009",
+                id::GO_SUM,
                 &f.at("go.mod"),
                 *line,
                 format!("the module has no go.sum, so the build fails with `missing go.sum entry for module providing package {path}/…` ({path} {version})"),
@@ -80,7 +86,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
     let sum = f.repo.text(&placed.from).unwrap_or_default();
     let downloaded = image.downloaded_by_run.is_some_and(|l| l < b.line);
     let mut missing = Vec::new();
-    for (path, version, _) in &required {
+    for Require { path, version, .. } in &required {
         for v in lacking(&sum, path, version, downloaded) {
             missing.push(format!("{path} {v}"));
         }
@@ -94,7 +100,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
     };
     vec![Finding::fixable(
         Problem::new(
-            "D009",
+            id::GO_SUM,
             &placed.from,
             1,
             format!(

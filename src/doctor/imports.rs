@@ -2,6 +2,7 @@
 //! following imports from the main package), and check D004: an import that names a folder of
 //! this repo under a path that is not the module's.
 
+use super::id;
 use super::repo::Repo;
 use super::report::{Note, Problem};
 use super::stage::Model;
@@ -326,7 +327,7 @@ fn foreign_folder(repo: &Repo, gomod: &GoMod, path: &str) -> Option<String> {
     let required = gomod
         .requires
         .iter()
-        .any(|(p, _, _)| path == p || path.starts_with(&format!("{p}/")));
+        .any(|r| path == r.path || path.starts_with(&format!("{}/", r.path)));
     if required {
         return None;
     }
@@ -359,7 +360,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
         .map(|x| {
             let right = format!("{module}/{}", x.folder);
             Finding::manual(Problem::new(
-                "D004",
+                id::IMPORT_PATH,
                 &f.at(&x.file),
                 x.line,
                 format!(

@@ -2,6 +2,7 @@
 //! `func InitModule(context.Context, runtime.Logger, *sql.DB, runtime.NakamaModule,
 //! runtime.Initializer) error`; Nakama looks it up by name and type when it loads the plugin.
 
+use super::id;
 use super::report::Problem;
 use super::{Facts, Finding};
 use crate::go::source::{local_name, FuncDecl, GoFile};
@@ -100,7 +101,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
     };
     if pkg.files.is_empty() {
         return vec![Finding::manual(Problem::new(
-            "D007",
+            id::INIT_MODULE,
             &f.at("go.mod"),
             1,
             format!("{shown_dir} has no Go files, so there is no plugin package to build"),
@@ -126,7 +127,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
         .find(|(_, n)| n != "main")
     {
         out.push(Finding::manual(Problem::new(
-            "D007",
+            id::INIT_MODULE,
             &f.at(other.0),
             1,
             format!("{} declares `package {}`; a plugin's main package must be `package main` (`-buildmode=plugin requires exactly one main package`)", f.at(other.0), other.1),
@@ -141,7 +142,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
         .collect();
     match decls.first() {
         None => out.push(Finding::manual(Problem::new(
-            "D007",
+            id::INIT_MODULE,
             &f.at(&first),
             1,
             format!("the plugin's main package ({shown_dir}) declares no InitModule; Nakama fails with `Error looking up InitModule function`"),
@@ -151,7 +152,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
             let g = &f.graph.parsed[*file];
             if let Some(why) = mismatch(d, g) {
                 out.push(Finding::manual(Problem::new(
-                    "D007",
+                    id::INIT_MODULE,
                     &f.at(file),
                     d.line,
                     format!("InitModule {why}; Nakama fails with `Error reading InitModule function`"),

@@ -8,6 +8,7 @@
 //! repeated ([`settle`]).
 
 use super::copies::{block, copy_fix, Block};
+use super::id;
 use super::report::{Note, Problem};
 use super::{Facts, Finding, Remedy};
 use crate::docker::path::{clean, join, parent_of};
@@ -16,7 +17,7 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 /// The static checks about what the build reads, which Go's verdict overrules.
-pub const BUILD_CHECKS: [&str; 4] = ["D001", "D002", "D004", "D009"];
+pub const BUILD_CHECKS: [&str; 4] = [id::NOT_COPIED, id::VENDOR, id::IMPORT_PATH, id::GO_SUM];
 
 /// At most this many of Go's errors become findings: the first ones say what to fix.
 const MAX_FINDINGS: usize = 8;
@@ -80,12 +81,12 @@ pub fn settle(judgement: &Judgement, findings: &mut Vec<Finding>, warnings: &mut
     }
     let statics: Vec<Problem> = findings
         .iter()
-        .filter(|f| f.problem.id != "D010")
+        .filter(|f| f.problem.id != id::GO_SAYS)
         .map(|f| f.problem.clone())
         .collect();
     // A D010 is dropped only for a static finding that names the same thing, so Go's
     // failure always leaves at least one finding.
-    findings.retain(|f| f.problem.id != "D010" || !explained(f, &statics));
+    findings.retain(|f| f.problem.id != id::GO_SAYS || !explained(f, &statics));
 }
 
 /// Whether a static finding already names what Go's finding is about.
@@ -157,7 +158,7 @@ fn findings(f: &Facts, j: &Judgement, failure: &Failure) -> Vec<Finding> {
     let df = &f.dockerfile_path;
     match failure {
         Failure::Copy { line, source, why } => vec![Finding::manual(Problem::new(
-            "D010",
+            id::GO_SAYS,
             df,
             *line,
             about(
@@ -167,7 +168,7 @@ fn findings(f: &Facts, j: &Judgement, failure: &Failure) -> Vec<Finding> {
             format!("make `{source}` a file or folder of the build context, or take it out of the COPY"),
         ))],
         Failure::Shell { line, what } => vec![Finding::manual(Problem::new(
-            "D010",
+            id::GO_SAYS,
             df,
             *line,
             format!("the build fails at line {line}: {what}"),
@@ -180,7 +181,7 @@ fn findings(f: &Facts, j: &Judgement, failure: &Failure) -> Vec<Finding> {
                 let (fix_line, fix, remedies) = copy_for(f, file, *line);
                 Finding::fixable(
                     Problem::new(
-                        "D010",
+                        id::GO_SAYS,
                         df,
                         fix_line,
                         about(
@@ -235,7 +236,7 @@ fn findings(f: &Facts, j: &Judgement, failure: &Failure) -> Vec<Finding> {
                     .find(|l| !l.is_empty())
                     .unwrap_or("(no output)");
                 out.push(Finding::manual(Problem::new(
-                    "D010",
+                    id::GO_SAYS,
                     df,
                     *line,
                     format!("Go {go} fails at line {line} (`{shown}`) in the staged build: {first}"),
@@ -302,7 +303,7 @@ fn one(f: &Facts, s: &Step, e: &GoError) -> Finding {
             let sum = f.at("go.sum");
             if f.repo.is_file(&sum) && !copied(f, &sum) {
                 return Finding::manual(Problem::new(
-                    "D010",
+                    id::GO_SAYS,
                     df,
                     s.line,
                     about(format!("{}: `{said}`: go.sum is in the repo but no COPY before line {} brings it", s.fails(), s.line), "go.sum"),
@@ -311,7 +312,7 @@ fn one(f: &Facts, s: &Step, e: &GoError) -> Finding {
             }
             Finding::fixable(
                 Problem::new(
-                    "D010",
+                    id::GO_SAYS,
                     &sum,
                     1,
                     about(format!("{}: `{said}`", s.fails()), "go.sum"),
@@ -322,7 +323,7 @@ fn one(f: &Facts, s: &Step, e: &GoError) -> Finding {
         }
         Some(Kind::Vendoring) => Finding::fixable(
             Problem::new(
-                "D010",
+                id::GO_SAYS,
                 &f.at("vendor/modules.txt"),
                 1,
                 about(format!("{}: `{said}`", s.fails()), "vendor/"),
@@ -361,7 +362,7 @@ fn one(f: &Facts, s: &Step, e: &GoError) -> Finding {
                 .map(|n| crate::doctor::join_rel(&ctx, &n))
                 .unwrap_or_else(|| at.clone().map_or(df.clone(), |(p, _)| p));
             Finding::manual(Problem::new(
-                "D010",
+                id::GO_SAYS,
                 &file,
                 1,
                 about(format!("{}: `{said}`: Go {} builds none of {ctx}/'s non-test files for linux/amd64{tags}, yet the build imports it", s.fails(), s.go), &format!("{ctx}/")),
@@ -382,7 +383,7 @@ fn one(f: &Facts, s: &Step, e: &GoError) -> Finding {
                 None => String::new(),
             };
             Finding::manual(Problem::new(
-                "D010",
+                id::GO_SAYS,
                 &file,
                 line,
                 about(format!("{}: `{said}`{why}", s.fails()), &wanted),
@@ -402,7 +403,7 @@ fn one(f: &Facts, s: &Step, e: &GoError) -> Finding {
                 .map(|b| f.model.docker.stages[f.model.docker.chain(b.stage)[0]].line)
                 .unwrap_or(1);
             Finding::manual(Problem::new(
-                "D010",
+                id::GO_SAYS,
                 &file,
                 1,
                 about(format!("{}: `{said}`: the builder image (Dockerfile line {from}) has Go {}, older than the go line", s.fails(), cap(2)), &format!("go {}", cap(1))),
@@ -410,7 +411,7 @@ fn one(f: &Facts, s: &Step, e: &GoError) -> Finding {
             ))
         }
         None => Finding::manual(Problem::new(
-            "D010",
+            id::GO_SAYS,
             df,
             s.line,
             format!("{}: {said}", s.fails()),
@@ -445,7 +446,7 @@ fn missing_package(
         if let Some(by) = ignored(f, &ctx) {
             let (file, line) = ignore_line(f, &ctx);
             return Finding::manual(Problem::new(
-                "D010",
+                id::GO_SAYS,
                 &file,
                 line,
                 about(format!("{}: `{said}`: {by}", s.fails()), &key),
@@ -456,7 +457,7 @@ fn missing_package(
             let (line, fix, remedies) = copy_for(f, &ctx, s.line);
             return Finding::fixable(
                 Problem::new(
-                    "D010",
+                    id::GO_SAYS,
                     df,
                     line,
                     about(format!("{}: `{said}`: {ctx}/ is in the repo but no COPY before line {} brings it into the image", s.fails(), s.line), &key),
@@ -467,7 +468,7 @@ fn missing_package(
         }
         let (file, line) = at.unwrap_or_else(|| (df.clone(), s.line));
         return Finding::manual(Problem::new(
-            "D010",
+            id::GO_SAYS,
             &file,
             line,
             about(
@@ -484,7 +485,7 @@ fn missing_package(
     if said.contains("-mod=vendor") || f.vendor_mode {
         return Finding::fixable(
             Problem::new(
-                "D010",
+                id::GO_SAYS,
                 &file,
                 line,
                 about(
@@ -499,7 +500,7 @@ fn missing_package(
     }
     Finding::fixable(
         Problem::new(
-            "D010",
+            id::GO_SAYS,
             &file,
             line,
             about(
@@ -525,7 +526,7 @@ fn local_folder(f: &Facts, s: &Step, target: &str, said: &str, what: &str) -> Fi
     let key = format!("{ctx}/");
     if outside || !f.repo.is_dir(&ctx) {
         return Finding::manual(Problem::new(
-            "D010",
+            id::GO_SAYS,
             &f.at(if what.starts_with("go.work") {
                 "go.work"
             } else {
@@ -545,7 +546,7 @@ fn local_folder(f: &Facts, s: &Step, target: &str, said: &str, what: &str) -> Fi
     if let Some(by) = ignored(f, &ctx) {
         let (file, line) = ignore_line(f, &ctx);
         return Finding::manual(Problem::new(
-            "D010",
+            id::GO_SAYS,
             &file,
             line,
             about(format!("{}: `{said}`: {by}", s.fails()), &key),
@@ -567,7 +568,7 @@ fn local_folder(f: &Facts, s: &Step, target: &str, said: &str, what: &str) -> Fi
     };
     Finding::fixable(
         Problem::new(
-            "D010",
+            id::GO_SAYS,
             df,
             line,
             about(

@@ -2,6 +2,7 @@
 //! (Docker stops at `<<<<<<< HEAD`), or the managed block's markers where Docker does not see
 //! them (inside a continued line or a heredoc) or broken (doubled, unterminated).
 
+use super::id;
 use super::report::Problem;
 use super::{Facts, Finding};
 use crate::docker::block::{self, BlockError};
@@ -30,7 +31,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
         BlockError::Missing | BlockError::Edited(..) => return Vec::new(),
     };
     vec![Finding::manual(Problem::new(
-        "D008",
+        id::MARKERS,
         &f.dockerfile_path,
         line,
         e.to_string(),

@@ -7,22 +7,23 @@
 //! diagnosis after it is no worse.
 
 pub mod checks;
-pub mod copies;
-pub mod encoding;
-pub mod fix;
-pub mod gate;
-pub mod gosum;
+pub(crate) mod copies;
+pub(crate) mod encoding;
+pub(crate) mod fix;
+pub(crate) mod gate;
+pub(crate) mod gosum;
+pub(crate) mod id;
 pub mod imports;
-pub mod initmodule;
-pub mod judge;
-pub mod judged;
-pub mod markers;
-pub mod plugin_build;
-pub mod release;
+pub(crate) mod initmodule;
+pub(crate) mod judge;
+pub(crate) mod judged;
+pub(crate) mod markers;
+pub(crate) mod plugin_build;
+pub(crate) mod release;
 pub mod repo;
 pub mod report;
-pub mod stage;
-pub mod vendor;
+pub(crate) mod stage;
+pub(crate) mod vendor;
 
 use crate::docker::ignore::DockerIgnore;
 use crate::docker::path::{join, parent_of};

@@ -2,6 +2,7 @@
 //! official template writes it) and `-trimpath`, must run with cgo on, and must write the plugin
 //! where it stays (not under one of its RUN's mounts).
 
+use super::id;
 use super::report::Problem;
 use super::{Facts, Finding};
 use crate::docker::path::{join, within};
@@ -16,7 +17,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
         }
         let line = f.model.docker.stages.first().map_or(1, |s| s.line);
         return vec![Finding::manual(Problem::new(
-            "D005",
+            id::BUILD_LINE,
             &f.dockerfile_path,
             line,
             "the Dockerfile has no RUN with `go build`, so doctor cannot tell how the plugin is built (a build script it cannot read, or no build at all)".into(),
@@ -27,7 +28,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
     match b.flags.buildmode.as_deref() {
         Some("plugin") => {}
         other => out.push(Finding::manual(Problem::new(
-            "D005",
+            id::BUILD_LINE,
             &f.dockerfile_path,
             b.line,
             match other {
@@ -39,7 +40,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
     }
     if b.flags.trimpath != Some(true) {
         out.push(Finding::manual(Problem::new(
-            "D005",
+            id::BUILD_LINE,
             &f.dockerfile_path,
             b.line,
             format!("the go build on line {} lacks -trimpath; the plugin fails to load with `plugin was built with a different version of package internal/goarch`", b.line),
@@ -63,7 +64,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
             )
         };
         out.push(Finding::manual(Problem::new(
-            "D005",
+            id::BUILD_LINE,
             &f.dockerfile_path,
             b.line,
             format!("the go build on line {} writes {shown} into {target}, {what} (`--mount=type={}`); {fails}", b.line, m.kind),
@@ -73,7 +74,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
     if let Some((value, line)) = &b.cgo {
         if value.trim() == "0" {
             out.push(Finding::manual(Problem::new(
-                "D005",
+                id::BUILD_LINE,
                 &f.dockerfile_path,
                 *line,
                 format!("CGO_ENABLED=0 (line {line}) reaches the go build on line {}; it fails with `-buildmode=plugin requires external (cgo) linking, but cgo is not enabled`", b.line),

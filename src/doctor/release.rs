@@ -1,11 +1,13 @@
 //! D003: nakama-common, the pluginbuilder and nakama image tags and the go line must all belong
 //! to one Nakama release (the built-in table), or the plugin fails to build or to load.
 
+use super::id;
 use super::report::{Note, Problem};
 use super::vendor::go_version;
 use super::{Facts, Finding, Remedy};
 use crate::docker::images;
 use crate::docker::parse::{raw_words, Args};
+use crate::go::gomod::Require;
 use crate::go::GoVersion;
 use crate::versions::{self, Release};
 
@@ -127,7 +129,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
             .unwrap_or_default();
         out.push(Finding::fixable(
             Problem::new(
-                "D003",
+                id::RELEASE,
                 &f.dockerfile_path,
                 img.line,
                 format!("`{}` is not an image Heroic Labs publishes (did you mean `{fixed}`?); the build fails pulling it (`pull access denied` or `not found`)", img.name),
@@ -161,7 +163,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
             });
         }
     }
-    let common = f.gomod.requires.iter().find(|(p, _, _)| p == COMMON);
+    let common = f.gomod.requires.iter().find(|r| r.path == COMMON);
     // The one release everything is aligned to: the nakama image's, else nakama-common's.
     let server = nakama.iter().find(|i| i.kind == Kind::Server);
     let target: Option<(&'static Release, String)> = server
@@ -171,10 +173,16 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
                 .map(|r| (r, format!("the nakama image tag (line {})", s.line)))
         })
         .or_else(|| {
-            common.and_then(|(_, v, l)| {
-                versions::by_common(v)
-                    .map(|r| (r, format!("go.mod's nakama-common {v} (line {l})")))
-            })
+            common.and_then(
+                |Require {
+                     version: v,
+                     line: l,
+                     ..
+                 }| {
+                    versions::by_common(v)
+                        .map(|r| (r, format!("go.mod's nakama-common {v} (line {l})")))
+                },
+            )
         });
 
     let tags: std::collections::BTreeSet<&str> = nakama.iter().map(|i| i.tag.as_str()).collect();
@@ -208,7 +216,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
             ),
         };
         out.push(Finding::fixable(
-            Problem::new("D003", &f.dockerfile_path, first, message, fix),
+            Problem::new(id::RELEASE, &f.dockerfile_path, first, message, fix),
             remedies,
         ));
     }
@@ -216,19 +224,19 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
     if let Some((r, from)) = &target {
         match common {
             None => out.push(Finding::manual(Problem::new(
-                "D003",
+                id::RELEASE,
                 &f.at("go.mod"),
                 1,
                 format!("go.mod does not require {COMMON}; a plugin's InitModule needs it (`no required module provides package {COMMON}/runtime`)"),
                 format!("add `require {COMMON} {}` and run `go mod tidy`", r.nakama_common),
             ))),
-            Some((_, v, line)) if *v != r.nakama_common => out.push(Finding::fixable(
+            Some(Require { version: v, line, .. }) if *v != r.nakama_common => out.push(Finding::fixable(
                 {
                     let (message, fix) = bumped_alone(v, r, from).unwrap_or_else(|| (
                         format!("go.mod requires nakama-common {v}, but Nakama {} ({from}) is built with {}; the plugin fails to load with `plugin was built with a different version of package {COMMON}/api`", r.nakama, r.nakama_common),
                         format!("require {COMMON} {}, then run `go mod tidy` (and `go mod vendor` if you vendor)", r.nakama_common),
                     ));
-                    Problem::new("D003", &f.at("go.mod"), *line, message, fix)
+                    Problem::new(id::RELEASE, &f.at("go.mod"), *line, message, fix)
                 },
                 // Safe only with `go mod tidy` after it (go.sum, vendor/), which needs Go.
                 if crate::go::tool::available() {
@@ -243,10 +251,15 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
             _ => {}
         }
         // Checked once nakama-common agrees: tidying a new nakama-common moves protobuf too.
-        let common_ok = common.is_none_or(|(_, v, _)| *v == r.nakama_common);
-        if let (true, Some((_, v, line))) = (
+        let common_ok = common.is_none_or(|c| c.version == r.nakama_common);
+        if let (
+            true,
+            Some(Require {
+                version: v, line, ..
+            }),
+        ) = (
             common_ok,
-            f.gomod.requires.iter().find(|(p, _, _)| p == PROTOBUF),
+            f.gomod.requires.iter().find(|r| r.path == PROTOBUF),
         ) {
             if *v != r.protobuf {
                 let newer = go_version(v) > go_version(&r.protobuf);
@@ -272,7 +285,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
                     )
                 };
                 out.push(Finding::manual(Problem::new(
-                    "D003",
+                    id::RELEASE,
                     &f.at("go.mod"),
                     *line,
                     format!("go.mod requires protobuf {v}, but Nakama {} ({from}) is built with {}; {effect}", r.nakama, r.protobuf),
@@ -302,7 +315,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
         {
             if *have != r.go {
                 out.push(Finding::manual(Problem::new(
-                    "D003",
+                    id::RELEASE,
                     &f.dockerfile_path,
                     *line,
                     format!("the plugin is built with {image}, but Nakama {} is built with Go {}; it fails to load with `plugin was built with a different version of package runtime`", r.nakama, r.go),
@@ -311,7 +324,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
             }
         } else if img.tag.matches('.').count() < 2 {
             out.push(Finding::manual(Problem::new(
-                "D003",
+                id::RELEASE,
                 &f.dockerfile_path,
                 img.line,
                 format!("the plugin is built with {}:{}, which is not one exact Go release; Nakama {} needs Go {}", img.name, img.tag, r.nakama, r.go),
@@ -410,7 +423,7 @@ fn go_line(
     };
     let problem = |message: String, fix: String| {
         Finding::manual(Problem::new(
-            "D003",
+            id::RELEASE,
             &f.at("go.mod"),
             f.gomod.go_line,
             message,

@@ -8,6 +8,7 @@ use crate::docker::buildline::{self, GoFlags};
 use crate::docker::copy::{has_wildcard, Context};
 use crate::docker::glob::Glob;
 use crate::docker::ignore::DockerIgnore;
+use crate::docker::parse::Keyword;
 use crate::docker::parse::{Mount, Warning};
 use crate::docker::path::join;
 use crate::docker::replay::{Image, Stages};
@@ -74,7 +75,7 @@ impl Model {
                 .df
                 .instructions
                 .iter()
-                .filter(|i| i.keyword == "RUN")
+                .filter(|i| i.keyword == Keyword::Run)
                 .find_map(|i| buildline::script_run(i).map(|s| (i.line, s)));
             if let Some((line, script)) = &model.script {
                 warnings.push(Warning {
@@ -164,7 +165,7 @@ impl Model {
         for (si, s) in self.docker.stages.iter().enumerate() {
             for idx in s.start..s.end {
                 let ins = &self.docker.df.instructions[idx];
-                if ins.keyword == "RUN" {
+                if ins.keyword == Keyword::Run {
                     for cmd in buildline::go_builds(ins) {
                         all.push((si, idx, cmd));
                     }
@@ -326,7 +327,7 @@ mod tests {
         assert_eq!(m.warnings.len(), 1, "{:?}", m.warnings);
         assert!(m.warnings[0].message.contains(".dockerignore line 1"));
         assert_eq!(m.image.missing.len(), 1, "{:?}", m.image.missing);
-        assert_eq!(m.image.missing[0].1, "nothere");
+        assert_eq!(m.image.missing[0].source, "nothere");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! D002: the build reads vendor/ (`-mod=vendor`, or go ≥ 1.14 with a vendor/ folder in the
 //! image) but vendor/ is missing, not copied, hidden, or stale against go.mod.
 
+use super::id;
 use super::report::Problem;
 use super::stage::Model;
 use super::{Facts, Finding};
@@ -118,7 +119,7 @@ pub fn check(f: &Facts) -> Vec<Finding> {
             "the repo has no vendor/"
         };
         return vec![Finding::manual(Problem::new(
-            "D002",
+            id::VENDOR,
             &f.dockerfile_path,
             b.line,
             format!("{why}, but {what}; the build fails with `go: inconsistent vendoring` or `import lookup disabled by -mod=vendor`"),
@@ -138,14 +139,14 @@ pub fn check(f: &Facts) -> Vec<Finding> {
             .filter(|p| !p.exception);
         return vec![match (hidden, pat) {
             (true, Some(p)) => Finding::manual(Problem::new(
-                "D002",
+                id::VENDOR,
                 ignore_file,
                 p.line,
                 format!("{why}, but `{}` (line {}) leaves vendor/ out of the build context", p.text, p.line),
                 format!("delete line {} of {ignore_file}, or add `!vendor/` below it", p.line),
             )),
             _ => Finding::manual(Problem::new(
-                "D002",
+                id::VENDOR,
                 &f.dockerfile_path,
                 b.line,
                 format!("{why}, but vendor/ is never copied into {root}; the build fails with `cannot find module providing package …: import lookup disabled by -mod=vendor`"),
@@ -191,7 +192,7 @@ fn vendored_too_early(f: &Facts, line: usize) -> Vec<Finding> {
         .map(|p| format!(" (line {})", p.line))
         .unwrap_or_default();
     vec![Finding::manual(Problem::new(
-        "D002",
+        id::VENDOR,
         &f.dockerfile_path,
         line,
         format!("`RUN go mod vendor` runs before {}{copied} is copied, so vendor/ lacks {path}, which it imports; the build fails with `cannot find module providing package {path}: import lookup disabled by -mod=vendor`", f.at(file)),
@@ -205,7 +206,7 @@ fn stale(f: &Facts) -> Vec<Finding> {
     let text = f.modrepo.text("vendor/modules.txt").unwrap_or_default();
     let vendored = read_modules_txt(&text);
     let mut diffs: Vec<(usize, String)> = Vec::new();
-    for (path, version, _) in &f.gomod.requires {
+    for crate::go::gomod::Require { path, version, .. } in &f.gomod.requires {
         match vendored.get(path) {
             None => diffs.push((
                 1,
@@ -243,7 +244,7 @@ fn stale(f: &Facts) -> Vec<Finding> {
         String::new()
     };
     vec![Finding::manual(Problem::new(
-        "D002",
+        id::VENDOR,
         &f.at("vendor/modules.txt"),
         line,
         format!(

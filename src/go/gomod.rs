@@ -12,11 +12,29 @@ pub struct GoMod {
     pub go: Option<String>,
     /// The 1-based line of the `go` directive (0 when there is none).
     pub go_line: usize,
-    /// (module path, version, 1-based line)
-    pub requires: Vec<(String, String, usize)>,
-    /// `replace` directives to a folder (`=> ./rules`): (module path, folder as written,
-    /// 1-based line).
-    pub local_replaces: Vec<(String, String, usize)>,
+    pub requires: Vec<Require>,
+    /// `replace` directives to a folder (`=> ./rules`).
+    pub local_replaces: Vec<LocalReplace>,
+}
+
+/// One `require` line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Require {
+    pub path: String,
+    pub version: String,
+    /// 1-based.
+    pub line: usize,
+}
+
+/// A `replace` by a folder: `path [version] => ./folder`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalReplace {
+    /// The module path replaced.
+    pub path: String,
+    /// The folder as written (`./rules`, `../lib`).
+    pub dir: String,
+    /// 1-based.
+    pub line: usize,
 }
 
 impl GoMod {
@@ -24,8 +42,8 @@ impl GoMod {
     pub fn require(&self, path: &str) -> Option<&str> {
         self.requires
             .iter()
-            .find(|(p, _, _)| p == path)
-            .map(|(_, v, _)| v.as_str())
+            .find(|r| r.path == path)
+            .map(|r| r.version.as_str())
     }
 }
 
@@ -55,8 +73,11 @@ fn local_replace(gm: &mut GoMod, spec: &str, line: usize) {
     };
     let target = unquote(target);
     if target.starts_with("./") || target.starts_with("../") || target.starts_with('/') {
-        gm.local_replaces
-            .push((unquote(path).to_string(), target.to_string(), line));
+        gm.local_replaces.push(LocalReplace {
+            path: unquote(path).to_string(),
+            dir: target.to_string(),
+            line,
+        });
     }
 }
 
@@ -93,7 +114,11 @@ pub fn parse(text: &str) -> Result<GoMod> {
             if line == ")" {
                 in_require = false;
             } else if let [p, v, ..] = line.split_whitespace().collect::<Vec<_>>()[..] {
-                gm.requires.push((unquote(p).into(), v.into(), i + 1));
+                gm.requires.push(Require {
+                    path: unquote(p).into(),
+                    version: v.into(),
+                    line: i + 1,
+                });
             }
             continue;
         }
@@ -109,7 +134,11 @@ pub fn parse(text: &str) -> Result<GoMod> {
             }
             Some("require") => match (words.next(), words.next()) {
                 (Some("("), _) => in_require = true,
-                (Some(p), Some(v)) => gm.requires.push((unquote(p).into(), v.into(), i + 1)),
+                (Some(p), Some(v)) => gm.requires.push(Require {
+                    path: unquote(p).into(),
+                    version: v.into(),
+                    line: i + 1,
+                }),
                 _ => {}
             },
             Some("replace") => {
@@ -175,7 +204,11 @@ mod tests {
         );
         assert_eq!(
             gm.requires[1],
-            ("google.golang.org/protobuf".into(), "v1.36.11".into(), 8)
+            Require {
+                path: "google.golang.org/protobuf".into(),
+                version: "v1.36.11".into(),
+                line: 8
+            }
         );
         assert!(parse("go 1.22\n").is_err());
         // The block form of the module directive.
@@ -186,8 +219,16 @@ mod tests {
         assert_eq!(
             gm.local_replaces,
             vec![
-                ("a.com/x".into(), "./x".into(), 2),
-                ("b.com/y".into(), "../y".into(), 4)
+                LocalReplace {
+                    path: "a.com/x".into(),
+                    dir: "./x".into(),
+                    line: 2
+                },
+                LocalReplace {
+                    path: "b.com/y".into(),
+                    dir: "../y".into(),
+                    line: 4
+                }
             ]
         );
         assert_eq!(parse("module gopher\n").unwrap().go_line, 0);

@@ -6,11 +6,11 @@
 
 pub mod build;
 pub mod gomod;
-pub mod names;
+pub(crate) mod names;
 pub mod source;
-pub mod tool;
-pub mod toolchain;
-pub mod version;
+pub(crate) mod tool;
+pub(crate) mod toolchain;
+pub(crate) mod version;
 
 pub use gomod::GoMod;
 pub use source::GoFile;

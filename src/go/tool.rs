@@ -1,6 +1,9 @@
-//! The go tool itself, for the one thing doctor's fixes need it for: `go mod tidy` (and
-//! `go mod vendor`) after go.mod changes, run on a scratch copy of the module so nothing is
-//! written until the whole fix is planned and checked.
+//! The go tool's short steps, run one way: the `go` on PATH in a folder, its failure read the
+//! same way everywhere ([`step`], [`Failed`]). doctor's fixes run `go mod tidy` (and
+//! `go mod vendor`) through it on a scratch copy of the module, so nothing is written until
+//! the whole fix is planned and checked; `upgrade`, `templates check` and `releases
+//! --refresh` run their steps through it. Builds pinned to a release go through
+//! [`super::toolchain`], which finds the exact Go.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,6 +19,45 @@ pub fn available() -> bool {
             .output()
             .is_ok_and(|o| o.status.success())
     })
+}
+
+/// A go step that did not succeed: which step, and what go said.
+#[derive(Debug, Clone)]
+pub struct Failed {
+    /// `go mod tidy`.
+    pub step: String,
+    /// go's own words (stderr, trimmed), or why it could not be started.
+    pub said: String,
+}
+
+impl Failed {
+    /// The first line of what go said: its error, without the lines that follow.
+    pub fn first_line(&self) -> &str {
+        self.said.lines().next().unwrap_or("").trim()
+    }
+}
+
+/// The go on PATH, run in `dir`: the command every short step starts from.
+pub fn command(dir: &Path) -> Command {
+    let mut cmd = Command::new("go");
+    cmd.current_dir(dir);
+    cmd
+}
+
+/// Runs `cmd` (from [`command`]) with `args`; its stdout, or how it failed.
+pub fn step(mut cmd: Command, args: &[&str]) -> Result<Vec<u8>, Failed> {
+    let label = format!("go {}", args.join(" "));
+    let out = cmd.args(args).output().map_err(|e| Failed {
+        step: label.clone(),
+        said: format!("cannot run go: {e}"),
+    })?;
+    if !out.status.success() {
+        return Err(Failed {
+            step: label,
+            said: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        });
+    }
+    Ok(out.stdout)
 }
 
 /// What `go mod tidy` (and `go mod vendor`) changed in a module.
@@ -57,20 +99,11 @@ pub fn tidy(
     if vendor {
         steps.push(["mod", "vendor"]);
     }
-    for step in steps {
-        let out = Command::new("go")
-            .args(step)
-            .current_dir(dir.path())
-            // The user's GOFLAGS (`-mod=vendor`) must not change what tidy does.
-            .env("GOFLAGS", "-mod=mod")
-            .env("GOWORK", "off")
-            .output()
-            .map_err(|e| format!("cannot run go: {e}"))?;
-        if !out.status.success() {
-            let err = String::from_utf8_lossy(&out.stderr);
-            let first = err.lines().next().unwrap_or("").trim();
-            return Err(format!("`go {}` failed: {first}", step.join(" ")));
-        }
+    for args in steps {
+        let mut cmd = command(dir.path());
+        // The user's GOFLAGS (`-mod=vendor`) must not change what tidy does.
+        cmd.env("GOFLAGS", "-mod=mod").env("GOWORK", "off");
+        step(cmd, &args).map_err(|f| format!("`{}` failed: {}", f.step, f.first_line()))?;
     }
     let mut out = Tidied::default();
     for name in ["go.mod", "go.sum"] {

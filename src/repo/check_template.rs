@@ -8,7 +8,6 @@ use crate::scaffold::answers::{self, Given};
 use crate::scaffold::template::Template;
 use crate::scaffold::Origin;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// The go steps run on the rendered repo, in order.
 pub const GO_STEPS: [&[&str]; 4] = [
@@ -131,18 +130,10 @@ fn probe_package(kind: &str) -> String {
 
 /// One go step in the rendered repo, with cgo on (the plugin build needs it).
 pub fn run_go(dir: &Path, args: &[&str]) -> Result<()> {
-    let out = Command::new("go")
-        .args(args)
-        .current_dir(dir)
-        .env("CGO_ENABLED", "1")
-        .output()
-        .with_context(|| format!("cannot run go {}", args.join(" ")))?;
-    if !out.status.success() {
-        bail!(
-            "go {} failed on the rendered scaffold: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
+    let mut cmd = crate::go::tool::command(dir);
+    cmd.env("CGO_ENABLED", "1");
+    match crate::go::tool::step(cmd, args) {
+        Ok(_) => Ok(()),
+        Err(f) => bail!("{} failed on the rendered scaffold: {}", f.step, f.said),
     }
-    Ok(())
 }

@@ -2,22 +2,22 @@
 //! applied all-or-nothing), the package folders on disk, the generated wiring, the
 //! regeneration every command shares, scaffold.toml, and the operations the commands call.
 
-pub mod add_package;
-pub mod adopt;
-pub mod check_template;
-pub mod confine;
-pub mod git;
-pub mod journal;
-pub mod lock;
-pub mod merge;
+pub(crate) mod add_package;
+pub(crate) mod adopt;
+pub(crate) mod check_template;
+pub(crate) mod confine;
+pub(crate) mod git;
+pub(crate) mod journal;
+pub(crate) mod lock;
+pub(crate) mod merge;
 pub mod new;
-pub mod open;
-pub mod packages;
-pub mod plan;
+pub(crate) mod open;
+pub(crate) mod packages;
+pub(crate) mod plan;
 pub mod project;
-pub mod regen;
-pub mod remove_package;
-pub mod seal;
-pub mod update;
-pub mod upgrade;
-pub mod wiring;
+pub(crate) mod regen;
+pub(crate) mod remove_package;
+pub(crate) mod seal;
+pub(crate) mod update;
+pub(crate) mod upgrade;
+pub(crate) mod wiring;

@@ -3,6 +3,7 @@
 //! check that runs before anything is written.
 
 use crate::error::{bail, Context, Result};
+use crate::go::gomod::Require;
 use crate::repo::plan::Plan;
 use crate::repo::project::{Answers, Record};
 use crate::repo::regen::{self, Mode};
@@ -185,7 +186,7 @@ fn plain_gomod(plan: &Plan) -> bool {
     let Ok(gm) = crate::go::gomod::parse(&String::from_utf8_lossy(&change.after)) else {
         return false;
     };
-    gm.requires.iter().all(|(p, _, _)| {
+    gm.requires.iter().all(|Require { path: p, .. }| {
         p == "github.com/heroiclabs/nakama-common" || p == "google.golang.org/protobuf"
     })
 }

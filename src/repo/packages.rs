@@ -1,6 +1,7 @@
 //! Finds the package folders actually on disk (plus any planned ones): what the Dockerfile must
 //! copy and which packages the generated wiring registers.
 
+use crate::docker::parse::Keyword;
 use crate::error::{Context, Result};
 use crate::go::build::ignored_name;
 use crate::go::source::{self, GoFile};
@@ -56,7 +57,7 @@ impl BuildContext {
         let mut found: Option<(usize, Vec<String>, bool)> = None;
         for (si, st) in stages.stages.iter().enumerate() {
             for ins in &stages.df.instructions[st.start..st.end] {
-                if ins.keyword != "RUN" {
+                if ins.keyword != Keyword::Run {
                     continue;
                 }
                 for cmd in crate::docker::buildline::go_builds(ins) {

@@ -143,19 +143,14 @@ pub fn go_steps(root: &Path) -> Vec<Vec<&'static str>> {
 
 /// Runs one of [`go_steps`] in the repo.
 pub fn run_go_step(root: &Path, step: &[&str]) -> Result<()> {
-    let label = format!("go {}", step.join(" "));
-    let out = std::process::Command::new("go")
-        .args(step)
-        .current_dir(root)
-        .output()
-        .with_context(|| format!("cannot run {label}"))?;
-    if !out.status.success() {
-        bail!(
-            "{label} failed after the upgrade was written (review it with `git diff`): {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
+    match crate::go::tool::step(crate::go::tool::command(root), step) {
+        Ok(_) => Ok(()),
+        Err(f) => bail!(
+            "{} failed after the upgrade was written (review it with `git diff`): {}",
+            f.step,
+            f.said
+        ),
     }
-    Ok(())
 }
 
 /// What go.mod says after `go mod tidy`: a go line past the pluginbuilder's Go, or a module

@@ -5,12 +5,12 @@
 //! package kind (`starter`). Nothing here reads or writes a repo: `repo/` does, using this.
 
 pub mod answers;
-pub mod cache;
-pub mod config;
+pub(crate) mod cache;
+pub(crate) mod config;
 pub mod manifest;
-pub mod origin;
+pub(crate) mod origin;
 pub mod source;
-pub mod starter;
+pub(crate) mod starter;
 pub mod template;
 
 pub use origin::Origin;

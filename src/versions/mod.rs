@@ -4,7 +4,7 @@
 //! module proxy and keeps in the user's cache folder ([`refresh`]); without that cache (or
 //! offline) the built-in table alone.
 
-pub mod refresh;
+pub(crate) mod refresh;
 
 use crate::error::{err, Result};
 use crate::go::GoVersion;

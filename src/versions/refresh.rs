@@ -13,6 +13,7 @@
 //! that is unreachable or serves something malformed leaves the cache as it was.
 
 use super::{builtin, Release};
+use crate::docker::parse::Keyword;
 use crate::error::{bail, Context, Error, Result};
 use crate::go::{gomod, GoVersion};
 use std::path::{Path, PathBuf};
@@ -250,11 +251,7 @@ struct Go {
 
 impl Go {
     fn new(work: &Path) -> Result<Go> {
-        let found = Command::new("go")
-            .arg("version")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !found {
+        if !crate::go::tool::available() {
             bail!("`scaffold releases --refresh` asks the Go module proxy with the go command, which is not on PATH; install Go (https://go.dev/dl/) and run it again");
         }
         Ok(Go {
@@ -263,9 +260,8 @@ impl Go {
     }
 
     fn command(&self, dir: &Path) -> Command {
-        let mut cmd = Command::new("go");
-        cmd.current_dir(dir)
-            .env("GO111MODULE", "on")
+        let mut cmd = crate::go::tool::command(dir);
+        cmd.env("GO111MODULE", "on")
             .env("GOWORK", "off")
             .env("GOFLAGS", "-mod=mod");
         cmd
@@ -393,7 +389,7 @@ fn golang_tag(path: &Path) -> Option<String> {
     docker
         .instructions
         .iter()
-        .filter(|i| i.keyword == "FROM")
+        .filter(|i| i.keyword == Keyword::From)
         .find_map(|i| {
             let crate::docker::parse::Args::Shell(args) = &i.args else {
                 return None;

@@ -4,10 +4,10 @@
 //! (`doctor`'s checks, the block's refusals) stay as the instant path and as the answer when Go
 //! cannot be asked; every verdict says which of the two gave it ([`Judge`]).
 
-pub mod golist;
+pub(crate) mod golist;
 pub mod replay;
-pub mod run;
-pub mod stage;
+pub(crate) mod run;
+pub(crate) mod stage;
 
 use crate::docker::ignore::DockerIgnore;
 use crate::doctor::repo::Repo;

@@ -12,6 +12,7 @@ use super::run::{self, Go};
 use super::stage::{RunPoint, Staging};
 use crate::docker::buildline::{self, GoFlags, ShellCommand};
 use crate::docker::path::join;
+use crate::docker::replay::Missing;
 use crate::docker::replay::Placed;
 use crate::doctor::stage::Model;
 use std::collections::BTreeMap;
@@ -115,7 +116,7 @@ pub fn replay(
             });
             break;
         }
-        if let Some((line, source, why)) = image.missing.first() {
+        if let Some(Missing { line, source, why }) = image.missing.first() {
             out.failure = Some(Failure::Copy {
                 line: *line,
                 source: source.clone(),
@@ -140,7 +141,7 @@ pub fn replay(
         // The RUN's own mounts, for the time it runs (the build's stay: its packages' origins
         // are read after it).
         let mounted = staging.mount(&point, &image);
-        if let Some((line, source, why)) = mounted.missing.first() {
+        if let Some(Missing { line, source, why }) = mounted.missing.first() {
             out.failure = Some(Failure::Copy {
                 line: *line,
                 source: source.clone(),

@@ -15,6 +15,7 @@
 
 use crate::docker::copy::Context;
 use crate::docker::ignore::DockerIgnore;
+use crate::docker::parse::Keyword;
 use crate::docker::path::parent_of;
 use crate::docker::replay::{Image, Placed, Stages};
 use crate::doctor::repo::{Kind, Repo};
@@ -49,9 +50,8 @@ pub struct Mounted {
     hidden: Vec<(PathBuf, Option<PathBuf>, Option<PathBuf>)>,
     /// The tree's files before the mounts.
     placed: BTreeMap<String, Placed>,
-    /// A bind mount's source that is not in the build context (Docker fails the RUN):
-    /// (line, source, why).
-    pub missing: Vec<(usize, String, String)>,
+    /// A bind mount's source that is not in the build context (Docker fails the RUN).
+    pub missing: Vec<crate::docker::replay::Missing>,
 }
 
 /// The temp image root and what has been copied into it so far.
@@ -130,7 +130,7 @@ impl<'a> Staging<'a> {
             };
             for index in info.start + 1..end {
                 let ins = &stages.df.instructions[index];
-                if ins.keyword == "RUN" {
+                if ins.keyword == Keyword::Run {
                     out.push(RunPoint {
                         stage: s,
                         index,

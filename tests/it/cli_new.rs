@@ -982,3 +982,34 @@ fn the_readme_names_the_real_rpc_and_scaffold_dev() {
     assert!(!readme.contains("<rpc_id>"), "{readme}");
     assert!(readme.contains("\nscaffold dev "), "{readme}");
 }
+
+/// Inside a clone, `new` proposes the module its `origin` remote names (with the folder below
+/// the clone's root), not example.com/<name>.
+#[test]
+fn inside_a_clone_the_module_comes_from_the_remote() {
+    let tmp = tmp();
+    let clone = tmp.path().join("space-game");
+    std::fs::create_dir_all(&clone).unwrap();
+    git(&clone, &["init", "-q"]);
+    git(
+        &clone,
+        &[
+            "remote",
+            "add",
+            "origin",
+            "git@github.com:Acme/space-game.git",
+        ],
+    );
+    new_in(&clone, &[".", "--yes", "--force", "--no-package"]).ok();
+    assert!(
+        read(clone.join("go.mod")).starts_with("module github.com/Acme/space-game\n"),
+        "{}",
+        read(clone.join("go.mod"))
+    );
+    new_in(&clone, &["tools/bot", "--yes", "--no-git", "--name", "bot"]).ok();
+    assert!(read(clone.join("tools/bot/go.mod"))
+        .starts_with("module github.com/Acme/space-game/tools/bot\n"));
+    // Outside a clone, the default stays example.com/<name>.
+    new_in(tmp.path(), &["game", "--yes", "--no-git"]).ok();
+    assert!(read(tmp.path().join("game/go.mod")).starts_with("module example.com/game\n"));
+}

@@ -111,7 +111,7 @@ pub enum Command {
     CheckTemplate(CheckTemplateArgs),
     /// Print a shell completion script
     #[command(
-        after_help = "Examples:\n  scaffold completions bash > ~/.local/share/bash-completion/completions/scaffold\n  scaffold completions zsh > \"${fpath[1]}/_scaffold\""
+        after_help = "Examples:\n  mkdir -p ~/.local/share/bash-completion/completions\n  scaffold completions bash > ~/.local/share/bash-completion/completions/scaffold\n  scaffold completions zsh > \"${fpath[1]}/_scaffold\""
     )]
     Completions {
         /// The shell to complete for

@@ -752,6 +752,18 @@ fn refuses_bad_module_paths() {
             &[why, "example.com/mygame"],
         );
     }
+    // A URL: the module path is what follows the scheme.
+    refused(
+        |_| {},
+        &[
+            "game",
+            "--yes",
+            "--no-git",
+            "--module",
+            "https://github.com/you/game",
+        ],
+        &["starts with the URL scheme `https://`; drop the scheme: `github.com/you/game`"],
+    );
 }
 
 #[test]

@@ -310,8 +310,10 @@ fn render_text(
     // handlebars' parser recurses once per nested `(` and cannot be stopped: the text is
     // scanned first.
     bounds::scan(text)?;
-    let mut tpl = handlebars::template::Template::compile(text)
-        .map_err(|e| one_line(&handlebars::RenderError::from(e)))?;
+    let mut tpl = handlebars::template::Template::compile(text).map_err(|e| {
+        let at = e.pos().map(|(l, c)| format!("line {l}, column {c}: "));
+        format!("{}{}", at.unwrap_or_default(), e.reason())
+    })?;
     partials::check(&tpl)?;
     bounds::wrap(&mut tpl, bounds::Wrapped::Body);
     bounds::reset();
@@ -572,13 +574,22 @@ impl handlebars::Output for Bounded {
     }
 }
 
-/// A handlebars error as one line: its reason and where, without the source excerpt.
+/// A handlebars error as one line: where (the caller names the file) and its reason, without
+/// the source excerpt or handlebars' "Unnamed template".
 fn one_line(e: &handlebars::RenderError) -> String {
-    let text = e.to_string();
-    let first = text.lines().next().unwrap_or("").to_string();
-    match e.line_no {
-        Some(line) if !first.contains("line") => format!("line {line}: {first}"),
-        _ => first,
+    let reason = match e.reason() {
+        handlebars::RenderErrorReason::MissingVariable(Some(v)) => {
+            format!(
+                "unknown variable `{v}` (templates are strict: every variable must have a value)"
+            )
+        }
+        other => other.to_string(),
+    };
+    let reason = reason.lines().next().unwrap_or("");
+    match (e.line_no, e.column_no) {
+        (Some(l), Some(c)) => format!("line {l}, column {c}: {reason}"),
+        (Some(l), None) => format!("line {l}: {reason}"),
+        _ => reason.to_string(),
     }
 }
 
@@ -1138,6 +1149,41 @@ mod tests {
                 proptest::prop_assert_eq!(Some(out), want.ok(), "{:?}", text);
             }
         }
+    }
+
+    /// A render error names the template's line and column and what is wrong, never
+    /// handlebars' "Unnamed template" (the caller adds the file's path).
+    #[test]
+    fn render_errors_say_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        std::fs::write(p.join("template.toml"), "name = \"t\"\n").unwrap();
+        std::fs::create_dir_all(p.join("project")).unwrap();
+        std::fs::write(
+            p.join("project/a.txt.hbs"),
+            "ok\n{{#if name}}{{nope}}{{/if}}\n",
+        )
+        .unwrap();
+        let t = Template::from_dir(p).unwrap();
+        let err = t
+            .render("project", &json!({"name": "x"}))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "template `project/a.txt.hbs`: line 2, column 13: unknown variable `nope` (templates are strict: every variable must have a value)"
+        );
+        std::fs::write(p.join("project/a.txt.hbs"), "ok\n{{#if name}}\n{{/each}}\n").unwrap();
+        let t = Template::from_dir(p).unwrap();
+        let err = t
+            .render("project", &json!({"name": "x"}))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("template `project/a.txt.hbs`: line 3, column 1: "),
+            "{err}"
+        );
+        assert!(!err.contains("Unnamed"), "{err}");
     }
 
     #[test]

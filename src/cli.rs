@@ -111,7 +111,7 @@ pub enum Command {
     CheckTemplate(CheckTemplateArgs),
     /// Print a shell completion script
     #[command(
-        after_help = "Examples:\n  mkdir -p ~/.local/share/bash-completion/completions\n  scaffold completions bash > ~/.local/share/bash-completion/completions/scaffold\n  scaffold completions zsh > \"${fpath[1]}/_scaffold\""
+        after_help = "Examples:\n  scaffold completions zsh > \"${fpath[1]}/_scaffold\"\n  mkdir -p ~/.local/share/bash-completion/completions\n  scaffold completions bash > ~/.local/share/bash-completion/completions/scaffold"
     )]
     Completions {
         /// The shell to complete for
@@ -321,6 +321,9 @@ pub struct RemovePackageArgs {
 pub struct EjectArgs {
     /// The folder to write (must not exist, or be empty)
     pub dir: PathBuf,
+    /// The scaffold's name, written to its template.toml (default: the folder's name)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -4,7 +4,7 @@
 use crate::cli::AddPackageArgs;
 use crate::error::bail;
 use crate::go::names;
-use crate::repo::add_package::plan;
+use crate::repo::add_package::{plan, NewPackage};
 use crate::repo::project;
 use crate::scaffold::starter;
 use crate::scaffold::template::Template;
@@ -46,22 +46,26 @@ pub fn run(args: AddPackageArgs, ui: Ui) -> super::Outcome {
         );
     }
     let answers = record_data(record);
-    let plan = plan(
-        root, &template, &answers, name, &args.kind, &args.rpcs, args.force,
-    )?;
-    super::finish(
-        "add-package",
+    let asked = NewPackage {
+        name,
+        kind: &args.kind,
+        rpcs: &args.rpcs,
+        force: args.force,
+    };
+    let planned = plan(root, &template, &answers, asked)?;
+    super::Finish {
+        command: "add-package",
         root,
-        plan.0,
-        plan.1,
-        args.dry_run,
-        ui,
-        Some(super::Headline {
+        plan: planned.plan,
+        warnings: planned.warnings,
+        dry_run: args.dry_run,
+        headline: Some(super::Headline {
             done: "Added",
             dry: "Would add",
             what: format!("{} package {name}", args.kind),
         }),
-    )
+    }
+    .run(ui)
     .map(Some)
 }
 

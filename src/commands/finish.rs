@@ -13,69 +13,72 @@ pub struct Headline {
     pub what: String,
 }
 
-/// Shows or writes a plan, and reports it the way every maintaining command does.
-pub fn finish(
-    command: &str,
-    root: &Path,
-    plan: Plan,
-    warnings: Vec<String>,
-    dry_run: bool,
-    ui: Ui,
-    headline: Option<Headline>,
-) -> Result<Report> {
-    // The plan's own refusals first (they name the line), then green means it builds: the
-    // repo as planned is judged (by Go when it is there).
-    plan.check()?;
-    let judge = crate::doctor::gate::check_plan(root, &plan)?;
-    finish_judged(command, root, plan, warnings, dry_run, ui, headline, judge)
+/// What a maintaining command hands over at its end: its plan, shown or written and reported
+/// the way every maintaining command does.
+pub struct Finish<'a> {
+    /// The command's name in the report (`add-package`).
+    pub command: &'static str,
+    pub root: &'a Path,
+    pub plan: Plan,
+    pub warnings: Vec<String>,
+    pub dry_run: bool,
+    pub headline: Option<Headline>,
 }
 
-/// [`finish`] with the build already judged (a command that judges the repo as it will be
-/// after steps of its own, as `upgrade` after `go mod tidy`).
-#[allow(clippy::too_many_arguments)]
-pub fn finish_judged(
-    command: &str,
-    root: &Path,
-    plan: Plan,
-    warnings: Vec<String>,
-    dry_run: bool,
-    ui: Ui,
-    headline: Option<Headline>,
-    judge: crate::doctor::judge::Judge,
-) -> Result<Report> {
-    let mut report = Report::new(command, root).with("judge", &judge);
-    report.dry_run = dry_run;
-    report.created = plan.created();
-    report.changed = plan.changed();
-    report.deleted = plan.removed();
-    report.warnings = warnings;
-    if dry_run {
-        // A dry run says what the run would do, refusals included (checked above).
-        ui.out(&colour_diff(&plan.diff()))?;
-    } else {
-        plan.apply()?;
+impl Finish<'_> {
+    /// Checks the plan (its own refusals, which name the line), then judges the repo as
+    /// planned (by Go when it is there: green means it builds), then shows or writes it.
+    pub fn run(self, ui: Ui) -> Result<Report> {
+        self.plan.check()?;
+        let judge = crate::doctor::gate::check_plan(self.root, &self.plan)?;
+        self.judged(judge, ui)
     }
-    if !ui.json {
-        match headline {
-            _ if plan.is_empty() => ui.status("Fresh", "nothing to change"),
-            Some(h) => ui.status(if dry_run { h.dry } else { h.done }, &h.what),
-            None => {}
+
+    /// [`Finish::run`] with the build already judged (a command that judges the repo as it
+    /// will be after steps of its own, as `upgrade` after `go mod tidy`).
+    pub fn judged(self, judge: crate::doctor::judge::Judge, ui: Ui) -> Result<Report> {
+        let Finish {
+            command,
+            root,
+            plan,
+            warnings,
+            dry_run,
+            headline,
+        } = self;
+        let mut report = Report::new(command, root).with("judge", &judge);
+        report.dry_run = dry_run;
+        report.created = plan.created();
+        report.changed = plan.changed();
+        report.deleted = plan.removed();
+        report.warnings = warnings;
+        if dry_run {
+            // A dry run says what the run would do, refusals included (checked above).
+            ui.out(&colour_diff(&plan.diff()))?;
+        } else {
+            plan.apply()?;
         }
-        for f in &report.created {
-            ui.status(if dry_run { "Would create" } else { "Created" }, f);
+        if !ui.json {
+            match headline {
+                _ if plan.is_empty() => ui.status("Fresh", "nothing to change"),
+                Some(h) => ui.status(if dry_run { h.dry } else { h.done }, &h.what),
+                None => {}
+            }
+            for f in &report.created {
+                ui.status(if dry_run { "Would create" } else { "Created" }, f);
+            }
+            for f in &report.deleted {
+                ui.status(if dry_run { "Would delete" } else { "Deleted" }, f);
+            }
+            for f in &report.changed {
+                ui.status(if dry_run { "Would update" } else { "Updated" }, f);
+            }
         }
-        for f in &report.deleted {
-            ui.status(if dry_run { "Would delete" } else { "Deleted" }, f);
+        judged(&judge, &mut report, ui);
+        for w in &report.warnings {
+            ui.warn(w);
         }
-        for f in &report.changed {
-            ui.status(if dry_run { "Would update" } else { "Updated" }, f);
-        }
+        Ok(report)
     }
-    judged(&judge, &mut report, ui);
-    for w in &report.warnings {
-        ui.warn(w);
-    }
-    Ok(report)
 }
 
 /// Says who judged the build: a status line for Go, or for the static rules the user asked

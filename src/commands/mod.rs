@@ -43,4 +43,4 @@ pub fn hold(root: &Path, ui: Ui, writes: bool) -> Result<Held> {
     Ok(locked.held)
 }
 
-pub use finish::{finish, finish_judged, judged, Headline};
+pub use finish::{judged, Finish, Headline};

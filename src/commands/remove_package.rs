@@ -18,18 +18,18 @@ pub fn run(args: RemovePackageArgs, ui: Ui) -> super::Outcome {
         );
     }
     let (plan, warnings) = plan(&root, &mut record, name, args.delete, args.force)?;
-    super::finish(
-        "remove-package",
-        &root,
+    super::Finish {
+        command: "remove-package",
+        root: &root,
         plan,
         warnings,
-        args.dry_run,
-        ui,
-        Some(super::Headline {
+        dry_run: args.dry_run,
+        headline: Some(super::Headline {
             done: "Removed",
             dry: "Would remove",
             what: format!("package {name} from the build"),
         }),
-    )
+    }
+    .run(ui)
     .map(Some)
 }

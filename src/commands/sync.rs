@@ -67,14 +67,14 @@ pub fn run(args: SyncArgs, ui: Ui) -> super::Outcome {
             "out of date: run `scaffold sync` and commit the result".into(),
         ))));
     }
-    super::finish(
-        "sync",
-        &root,
+    super::Finish {
+        command: "sync",
+        root: &root,
         plan,
-        outcome.warnings,
-        args.dry_run,
-        ui,
-        None,
-    )
+        warnings: outcome.warnings,
+        dry_run: args.dry_run,
+        headline: None,
+    }
+    .run(ui)
     .map(Some)
 }

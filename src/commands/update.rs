@@ -60,19 +60,19 @@ pub fn run(args: UpdateArgs, ui: Ui) -> super::Outcome {
     warnings.extend(up.conflicts.iter().map(|c| {
         format!("{}: conflict; you and the scaffold changed the same or adjacent lines, marked <<<<<<< yours ... >>>>>>> {}", c.path, target.marker())
     }));
-    let report = match super::finish(
-        "update",
+    let finish = super::Finish {
+        command: "update",
         root,
-        up.plan,
+        plan: up.plan,
         warnings,
-        args.dry_run,
-        ui,
-        Some(super::Headline {
+        dry_run: args.dry_run,
+        headline: Some(super::Headline {
             done: "Updated",
             dry: "Would update",
             what: format!("from {recorded} to {}", target.label()),
         }),
-    ) {
+    };
+    let report = match finish.run(ui) {
         // A reader that stopped reading the diff leaves the verdict as it is.
         Err(e) if e.is_broken_pipe() => Report::new("update", root),
         other => other?,

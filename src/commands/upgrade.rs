@@ -45,8 +45,15 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> super::Outcome {
     };
     if args.dry_run {
         // `finish` prints the diff and the would-be changes, and writes nothing.
-        return super::finish_judged("upgrade", root, plan, warnings, true, ui, None, judge)
-            .map(Some);
+        let finish = super::Finish {
+            command: "upgrade",
+            root,
+            plan,
+            warnings,
+            dry_run: true,
+            headline: None,
+        };
+        return finish.judged(judge, ui).map(Some);
     }
     if !ui.quiet {
         ui.out(&colour_diff(&plan.diff()))?;

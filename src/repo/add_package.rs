@@ -12,16 +12,38 @@ use crate::scaffold::template::Template;
 use serde_json::{Map, Value};
 use std::path::Path;
 
+/// The package asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct NewPackage<'a> {
+    /// The folder and Go package name.
+    pub name: &'a str,
+    /// The kind of the template to start it from (`rpc`).
+    pub kind: &'a str,
+    /// `--rpc` ids.
+    pub rpcs: &'a [String],
+    /// Replace a hand-edited Dockerfile block.
+    pub force: bool,
+}
+
+/// A planned package: its files and the regeneration, and what to warn about.
+pub struct Planned {
+    pub plan: Plan,
+    pub warnings: Vec<String>,
+}
+
 /// Plans a new package and the regeneration, refusing anything that would clash.
 pub fn plan(
     root: &Path,
     template: &Template,
     answers: &Map<String, Value>,
-    name: &str,
-    kind: &str,
-    rpcs: &[String],
-    force: bool,
-) -> Result<(Plan, Vec<String>)> {
+    asked: NewPackage<'_>,
+) -> Result<Planned> {
+    let NewPackage {
+        name,
+        kind,
+        rpcs,
+        force,
+    } = asked;
     let folder = root.join(name);
     if folder.exists() {
         bail!(
@@ -135,5 +157,8 @@ pub fn plan(
     }
 
     let outcome = regenerated?;
-    Ok((plan, outcome.warnings))
+    Ok(Planned {
+        plan,
+        warnings: outcome.warnings,
+    })
 }

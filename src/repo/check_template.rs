@@ -61,34 +61,30 @@ pub fn render(template: Template, origin: Origin, given: &Given) -> Result<Rende
     // the one `new` starts with.
     for (kind, _) in crate::scaffold::starter::kinds(&resolved.template) {
         let package = probe_package(&kind);
-        let (plan, _) = add_package::plan(
-            &dir,
-            &resolved.template,
-            &resolved.data(),
-            &package,
-            &kind,
-            &[],
-            false,
-        )
-        .with_context(|| format!("kind `{kind}`"))?;
-        plan.apply()?;
-        files += plan.created().len();
+        let asked = add_package::NewPackage {
+            name: &package,
+            kind: &kind,
+            rpcs: &[],
+            force: false,
+        };
+        let planned = add_package::plan(&dir, &resolved.template, &resolved.data(), asked)
+            .with_context(|| format!("kind `{kind}`"))?;
+        planned.plan.apply()?;
+        files += planned.plan.created().len();
     }
     // The rpc kind again with `--rpc`: its code without the starter RPCs must build too.
     let package = probe_package("rpc_ids");
     let ids = [format!("{package}_get")];
-    let (plan, _) = add_package::plan(
-        &dir,
-        &resolved.template,
-        &resolved.data(),
-        &package,
-        "rpc",
-        &ids,
-        false,
-    )
-    .context("kind `rpc` with --rpc")?;
-    plan.apply()?;
-    files += plan.created().len();
+    let asked = add_package::NewPackage {
+        name: &package,
+        kind: "rpc",
+        rpcs: &ids,
+        force: false,
+    };
+    let planned = add_package::plan(&dir, &resolved.template, &resolved.data(), asked)
+        .context("kind `rpc` with --rpc")?;
+    planned.plan.apply()?;
+    files += planned.plan.created().len();
     Ok(Rendered {
         _tmp: tmp,
         dir,

@@ -21,6 +21,16 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> super::Outcome {
     let repo = super::open(&args.dir, ui, !args.dry_run)?;
     let (root, record) = (&repo.root, &repo.record);
     let from = record.project.nakama.clone();
+    let older = GoVersion::parse_exact(&release.nakama) < GoVersion::parse_exact(&from);
+    if older && wanted.trim() == versions::LATEST {
+        // `latest` never goes back (a scheduled upgrade on a repo ahead of this table).
+        let (ahead, newest) = (format!("on Nakama {from}"), &release.nakama);
+        ui.status(
+            "Fresh",
+            &format!("{ahead}, newer than the newest offered ({newest})"),
+        );
+        return Ok(Some(Report::new("upgrade", root)));
+    }
     if !args.allow_dirty && !args.dry_run {
         let dirty = git::dirty_under(root)?;
         if !dirty.is_empty() {
@@ -83,7 +93,6 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> super::Outcome {
     if plan.is_empty() {
         ui.status("Fresh", &format!("already on Nakama {}", release.nakama));
     } else {
-        let older = GoVersion::parse_exact(&release.nakama) < GoVersion::parse_exact(&from);
         ui.status(
             if older { "Downgraded" } else { "Upgraded" },
             &format!(
@@ -132,23 +141,7 @@ fn list(dir: &Path, ui: Ui) -> super::Outcome {
     let found = project::find_root(dir).ok();
     let current = found.as_deref().and_then(|root| project::load(root).ok());
     let current = current.map(|r| r.project.nakama);
-    let mut text = format!(
-        "{:<8} {:<14} {:<8} protobuf\n",
-        "nakama", "nakama-common", "go"
-    );
-    for r in versions::releases() {
-        let mark = match (current.as_deref() == Some(&r.nakama), r.not_offered()) {
-            (true, _) => "current",
-            (false, None) => "offered",
-            (false, Some(_)) => "",
-        };
-        let row = format!(
-            "{:<8} {:<14} {:<8} {:<10} {mark}",
-            r.nakama, r.nakama_common, r.go, r.protobuf
-        );
-        text += row.trim_end();
-        text.push('\n');
-    }
+    let text = upgrade::table_text(current.as_deref());
     ui.out(&text)?;
     let root = found.unwrap_or_else(crate::ui::here);
     Ok(Some(

@@ -137,7 +137,11 @@ fn refresh_learns_a_new_release_that_new_then_uses() {
     let mut cmd = scaffold();
     with_proxy(&mut cmd, &url, home.path());
     let out = output(cmd.args(["releases", "--refresh"])).ok();
-    assert!(out.stderr.contains("no Nakama release newer"), "{out:#?}");
+    assert!(
+        out.stderr
+            .contains("Checked the Go module proxy: no Nakama release newer than the known ones"),
+        "{out:#?}"
+    );
     let mut cmd = scaffold();
     with_proxy(&mut cmd, &url, home.path());
     let r = output(cmd.args(["--json", "releases", "--refresh"])).report();

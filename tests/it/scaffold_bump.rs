@@ -210,7 +210,10 @@ fn the_bump_workflow_passes_actionlint() {
 
 #[test]
 fn the_bump_workflow_pushes_the_update_and_the_lockstep_upgrade() {
-    crate::common::require_go();
+    // `releases --refresh` and `go mod tidy` need Go (skipped only through SCAFFOLD_TEST_SKIP).
+    if !crate::common::go_required() {
+        return;
+    }
     let env = Env::new();
     stub_gh(&env);
     // A team scaffold at v1, a repo made from it, the repo's remote; then the team's v2.

@@ -893,3 +893,35 @@ fn go_mod_tidy_downloads_into_an_empty_module_cache() {
         "the module was downloaded into the empty cache"
     );
 }
+
+/// `latest` never goes back: a repo made for a release this machine learned (here from a
+/// releases cache) stays put where the table does not know it, and the line says why.
+#[test]
+fn latest_never_downgrades_a_repo_ahead_of_the_table() {
+    let tmp = tmp();
+    let cache = tmp.path().join("cache");
+    let dir = cache.join("scaffold/releases");
+    write(
+        dir.join("releases.toml"),
+        "[[release]]\nnakama = \"3.41.0\"\nnakama_common = \"v1.47.0\"\ngo = \"1.26.5\"\nprotobuf = \"v1.36.11\"\n",
+    );
+    write(
+        dir.join("3.41.0.sum"),
+        read(crate_path("scaffolds/gosum/3.40.0.sum")),
+    );
+    let mut cmd = scaffold();
+    cmd.current_dir(tmp.path())
+        .env("XDG_CACHE_HOME", &cache)
+        .args(["new", "game", "--yes", "--nakama", "3.41.0"]);
+    output(&mut cmd).ok();
+    let root = tmp.path().join("game");
+    let before = snapshot(&root);
+    // Without that cache, the newest offered release is 3.40.0.
+    let out = run_in(&root, ["upgrade", "--nakama", "latest", "--no-go"]).ok();
+    assert!(
+        out.stderr
+            .contains("Fresh on Nakama 3.41.0, newer than the newest offered (3.40.0)"),
+        "{out:#?}"
+    );
+    assert_unchanged(&before, &snapshot(&root));
+}

@@ -116,19 +116,8 @@ pub fn replay(
             });
             break;
         }
-        if let Some(Missing { line, source, why }) = image.missing.first() {
-            out.failure = Some(Failure::Copy {
-                line: *line,
-                source: source.clone(),
-                why: if why.is_empty() {
-                    "it is not in the build context".into()
-                } else {
-                    why.trim()
-                        .trim_start_matches('(')
-                        .trim_end_matches(')')
-                        .into()
-                },
-            });
+        if let Some(m) = image.missing.first() {
+            out.failure = Some(copy_failure(m, "it is not in the build context"));
             break;
         }
         let is_build = point.index == build_index;
@@ -141,19 +130,11 @@ pub fn replay(
         // The RUN's own mounts, for the time it runs (the build's stay: its packages' origins
         // are read after it).
         let mounted = staging.mount(&point, &image);
-        if let Some(Missing { line, source, why }) = mounted.missing.first() {
-            out.failure = Some(Failure::Copy {
-                line: *line,
-                source: source.clone(),
-                why: if why.is_empty() {
-                    "its bind mount's source is not in the build context".into()
-                } else {
-                    why.trim()
-                        .trim_start_matches('(')
-                        .trim_end_matches(')')
-                        .into()
-                },
-            });
+        if let Some(m) = mounted.missing.first() {
+            out.failure = Some(copy_failure(
+                m,
+                "its bind mount's source is not in the build context",
+            ));
             break;
         }
         let mut failed = false;
@@ -470,6 +451,17 @@ fn modfile(args: &[String]) -> Option<String> {
 
 /// The cgo sources of the plugin's packages that the repo holds beside them but no COPY
 /// brought: `go list` does not read C files, and the compiler fails on a missing one.
+/// A source the build context lacks, as the replay's failure: why, from the replay's own
+/// words (without their brackets) or `otherwise`.
+fn copy_failure(m: &Missing, otherwise: &str) -> Failure {
+    let why = m.why.trim().trim_start_matches('(').trim_end_matches(')');
+    Failure::Copy {
+        line: m.line,
+        source: m.source.clone(),
+        why: if why.is_empty() { otherwise } else { why }.into(),
+    }
+}
+
 fn cgo_inputs_missing(listed: &[Package], staging: &Staging) -> Vec<(String, String)> {
     let mut missing = Vec::new();
     for p in listed.iter().filter(|p| !p.cgo_files.is_empty()) {

@@ -200,10 +200,14 @@ pub fn check_destination(dir: &Path, force: bool) -> Result<()> {
         );
     }
     if dir.is_dir() {
-        // The lock this `new` holds there is not content.
+        // The lock this `new` holds there is not content, and neither is `.git` alone: a fresh
+        // clone of an empty repository is where `scaffold new .` is run, and no file of its
+        // work tree can be overwritten.
         let non_empty = std::fs::read_dir(dir)
             .with_context(|| format!("cannot read {}", dir.display()))?
-            .any(|e| e.is_ok_and(|e| e.file_name() != crate::repo::lock::FILE));
+            .any(|e| {
+                e.is_ok_and(|e| e.file_name() != crate::repo::lock::FILE && e.file_name() != ".git")
+            });
         if non_empty && !force {
             bail!(
                 "{} already exists and is not empty; pick a new folder, or pass --force to add the missing files (existing ones are kept)",

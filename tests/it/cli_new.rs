@@ -1012,7 +1012,10 @@ fn inside_a_clone_the_module_comes_from_the_remote() {
             "git@github.com:Acme/space-game.git",
         ],
     );
-    new_in(&clone, &[".", "--yes", "--force", "--no-package"]).ok();
+    // The clone holds only .git: it is empty enough for `new .` without --force, and git is
+    // left to the clone (no second `git init`).
+    let made = new_in(&clone, &[".", "--yes", "--no-package"]).ok();
+    assert!(made.stderr.contains("skipped `git init`"), "{made:#?}");
     assert!(
         read(clone.join("go.mod")).starts_with("module github.com/Acme/space-game\n"),
         "{}",

@@ -14,7 +14,10 @@ bash scripts/oci/images.sh "$(sed -nE '0,/^nakama = "([^"]+)"/s//\1/p' scaffolds
 echo "==> cargo test"
 cargo test --all-targets
 echo "==> the crate as published (cargo package --locked: the scaffolds travel inside it, and it builds)"
-cargo package --locked --allow-dirty --quiet
+# Its own target folder: the packaged copy builds as the same crate, and in a shared target
+# folder its fingerprint (pointing at target/package/'s files) made later `cargo build`s of
+# this tree say Fresh over a stale lib.
+CARGO_TARGET_DIR="$root/target/package-verify" cargo package --locked --allow-dirty --quiet
 echo "==> docker-context helper tests"
 python3 -m pytest -q tests/support
 echo "==> version table vs. the Nakama releases' go.mod"

@@ -111,7 +111,7 @@ pub enum Command {
     CheckTemplate(CheckTemplateArgs),
     /// Print a shell completion script
     #[command(
-        after_help = "Examples:\n  scaffold completions bash > ~/.local/share/bash-completion/completions/scaffold\n  scaffold completions zsh > \"${fpath[1]}/_scaffold\""
+        after_help = "Examples:\n  scaffold completions zsh > \"${fpath[1]}/_scaffold\"\n  mkdir -p ~/.local/share/bash-completion/completions\n  scaffold completions bash > ~/.local/share/bash-completion/completions/scaffold"
     )]
     Completions {
         /// The shell to complete for
@@ -190,7 +190,8 @@ pub struct AddPackageArgs {
     /// Print the package kinds, one line each, and change nothing
     #[arg(long)]
     pub list_kinds: bool,
-    /// RPC id to register, for --kind rpc (repeatable; default: <name>_echo)
+    /// RPC id to register, for --kind rpc (repeatable); replaces the starter RPCs
+    /// (<name>_echo, <name>_save, <name>_load)
     #[arg(long = "rpc", value_name = "ID")]
     pub rpcs: Vec<String>,
     /// Print the diff of every change, and write nothing
@@ -320,6 +321,9 @@ pub struct RemovePackageArgs {
 pub struct EjectArgs {
     /// The folder to write (must not exist, or be empty)
     pub dir: PathBuf,
+    /// The scaffold's name, written to its template.toml (default: the folder's name)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -47,14 +47,20 @@ pub fn kinds() -> Vec<CompletionCandidate> {
         .collect()
 }
 
-/// `remove-package NAME`: the package folders of the repo around the current folder.
+/// `remove-package NAME`: the package folders of the repo around the current folder that are
+/// in the build (an excluded one is out already: only `--delete` takes it, and it is named in
+/// scaffold.toml).
 pub fn packages() -> Vec<CompletionCandidate> {
     let Ok(root) = crate::repo::project::find_root(std::path::Path::new(".")) else {
         return Vec::new();
     };
+    let excluded = crate::repo::project::load(&root)
+        .map(|r| r.packages.excluded)
+        .unwrap_or_default();
     crate::repo::packages::discover(&root, &Default::default())
         .unwrap_or_default()
         .into_iter()
+        .filter(|p| !excluded.contains(&p.folder))
         .map(|p| CompletionCandidate::new(p.folder))
         .collect()
 }

@@ -164,8 +164,8 @@ fn verdict(r: &Report, ui: Ui, args: &DoctorArgs) -> Result<()> {
         .unwrap_or_default();
     if problems.is_empty() {
         ui.status(
-            "Healthy",
-            &format!("no problems found in {}{by}", args.dir.display()),
+            "Checked",
+            &format!("{}: no problems found{by}", crate::ui::absolute(&args.dir)),
         );
         return Ok(());
     }

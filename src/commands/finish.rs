@@ -59,7 +59,9 @@ impl Finish<'_> {
         }
         if !ui.json {
             match headline {
-                _ if plan.is_empty() => ui.status("Fresh", "nothing to change"),
+                _ if plan.is_empty() => {
+                    ui.status("Fresh", "the repo already matches; nothing to change")
+                }
                 Some(h) => ui.status(if dry_run { h.dry } else { h.done }, &h.what),
                 None => {}
             }

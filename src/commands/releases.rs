@@ -80,8 +80,8 @@ fn learn(ui: Ui) -> Outcome {
     let mut report = Report::new("releases", &crate::ui::here());
     if learned.rows.is_empty() {
         ui.status(
-            "Fresh",
-            "the Go module proxy has no Nakama release newer than the known ones",
+            "Checked",
+            "the Go module proxy: no Nakama release newer than the known ones",
         );
     }
     for (r, why) in &learned.rows {

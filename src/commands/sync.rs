@@ -60,8 +60,8 @@ pub fn run(args: SyncArgs, ui: Ui) -> super::Outcome {
         if !stale {
             judged?;
             ui.status(
-                "Fresh",
-                "the Dockerfile block and packages_gen.go match the folders",
+                "Checked",
+                "the Dockerfile block and packages_gen.go: both match the package folders",
             );
             return Ok(Some(report));
         }

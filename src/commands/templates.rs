@@ -8,7 +8,7 @@ use crate::error::bail;
 use crate::repo::check_template;
 use crate::repo::plan::Plan;
 use crate::scaffold::template::Template;
-use crate::scaffold::{config, source};
+use crate::scaffold::{config, manifest, source};
 use crate::ui::{Report, Ui};
 use std::path::Path;
 
@@ -61,10 +61,26 @@ pub fn eject(args: EjectArgs, ui: Ui) -> Outcome {
             args.dir.display()
         );
     }
+    let name = match &args.name {
+        Some(n) => n.clone(),
+        None => crate::ui::absolute(&args.dir)
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_string(),
+    };
+    if crate::go::names::check_project_name(&name).is_err() {
+        bail!("scaffold name `{name}` is not usable: use letters, digits, `-` and `_`, starting with a letter or digit; pass --name NAME");
+    }
     let mut plan = Plan::new(&args.dir);
     let builtin = Template::builtin();
-    for (path, contents) in builtin.files {
+    for (path, mut contents) in builtin.files {
         let executable = builtin.executable.contains(&path);
+        // The team's own scaffold: its name, and none of scaffold's maintainer notes.
+        if path == std::path::Path::new("template.toml") {
+            let text = String::from_utf8_lossy(&contents);
+            contents = manifest::ejected(&text, &name).into_bytes().into();
+        }
         plan.create_file(crate::scaffold::template::RenderedFile {
             path,
             contents: contents.into_owned(),
@@ -79,7 +95,7 @@ pub fn eject(args: EjectArgs, ui: Ui) -> Outcome {
     ui.status(
         "Ejected",
         &format!(
-            "the built-in scaffold to {} ({} files); use it with `scaffold new DIR --from {}`",
+            "the built-in scaffold as `{name}` to {} ({} files); use it with `scaffold new DIR --from {}`",
             args.dir.display(),
             plan.changes.len(),
             args.dir.display()

@@ -3,6 +3,7 @@
 
 use crate::cli::UpgradeArgs;
 use crate::error::{bail, Result};
+use crate::go::GoVersion;
 use crate::repo::upgrade::{self, digest_warnings, plan, refuse_stale_vendor};
 use crate::repo::{git, project};
 use crate::ui::{colour_diff, Report, Ui};
@@ -19,6 +20,17 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> super::Outcome {
     let release = versions::find_offered(wanted)?;
     let repo = super::open(&args.dir, ui, !args.dry_run)?;
     let (root, record) = (&repo.root, &repo.record);
+    let from = record.project.nakama.clone();
+    let older = GoVersion::parse_exact(&release.nakama) < GoVersion::parse_exact(&from);
+    if older && wanted.trim() == versions::LATEST {
+        // `latest` never goes back (a scheduled upgrade on a repo ahead of this table).
+        let (ahead, newest) = (format!("on Nakama {from}"), &release.nakama);
+        ui.status(
+            "Fresh",
+            &format!("{ahead}, newer than the newest offered ({newest})"),
+        );
+        return Ok(Some(Report::new("upgrade", root)));
+    }
     if !args.allow_dirty && !args.dry_run {
         let dirty = git::dirty_under(root)?;
         if !dirty.is_empty() {
@@ -82,9 +94,9 @@ pub fn run(args: UpgradeArgs, ui: Ui) -> super::Outcome {
         ui.status("Fresh", &format!("already on Nakama {}", release.nakama));
     } else {
         ui.status(
-            "Upgraded",
+            if older { "Downgraded" } else { "Upgraded" },
             &format!(
-                "to Nakama {} (nakama-common {}, Go {})",
+                "from Nakama {from} to {} (nakama-common {}, Go {})",
                 release.nakama, release.nakama_common, release.go
             ),
         );
@@ -122,21 +134,16 @@ fn run_go(root: &Path, release: &versions::Release, ui: Ui) -> Result<Vec<String
     upgrade::after_tidy(root, release)
 }
 
-/// The release table: text columns, or the report's `releases`. The root is the repo when
-/// run in one, else the current folder.
+/// The release table: text columns, the last marking the repo's release (`current`) and those
+/// `--nakama` takes (`offered`); or the report's `releases`. The root is the repo when run in
+/// one, else the current folder.
 fn list(dir: &Path, ui: Ui) -> super::Outcome {
-    let mut text = format!(
-        "{:<8} {:<14} {:<8} protobuf\n",
-        "nakama", "nakama-common", "go"
-    );
-    for r in versions::releases() {
-        text += &format!(
-            "{:<8} {:<14} {:<8} {}\n",
-            r.nakama, r.nakama_common, r.go, r.protobuf
-        );
-    }
+    let found = project::find_root(dir).ok();
+    let current = found.as_deref().and_then(|root| project::load(root).ok());
+    let current = current.map(|r| r.project.nakama);
+    let text = upgrade::table_text(current.as_deref());
     ui.out(&text)?;
-    let root = project::find_root(dir).unwrap_or_else(|_| crate::ui::here());
+    let root = found.unwrap_or_else(crate::ui::here);
     Ok(Some(
         Report::new("upgrade", &root).with("releases", versions::releases()),
     ))

@@ -212,18 +212,33 @@ pub fn example_call(root: &Path, api: u16, extra: &[String]) -> String {
     let excluded = crate::repo::project::load(root)
         .map(|r| r.packages.excluded)
         .unwrap_or_default();
-    let rpc = crate::repo::packages::discover(root, &Default::default())
+    let ids: Vec<String> = crate::repo::packages::discover(root, &Default::default())
         .unwrap_or_default()
         .into_iter()
         .filter(|p| p.registers && !excluded.contains(&p.folder))
-        .find_map(|p| p.rpc_ids.into_iter().next());
-    match rpc {
+        .flat_map(|p| p.rpc_ids)
+        .collect();
+    match reading_rpc(&ids) {
         Some(id) => format!(
             "curl -d '{{}}' 'http://127.0.0.1:{api}/v2/rpc/{id}?http_key={}&unwrap'",
             http_key(root, extra)
         ),
         None => format!("curl http://127.0.0.1:{api}/healthcheck"),
     }
+}
+
+/// The RPC a "try" line may suggest: one that only reads, so pasting it changes nothing (an
+/// echo first, then a get/list/read/status one); never one that creates, saves or needs a
+/// signed-in player (`_load`: the http_key carries no user).
+fn reading_rpc(ids: &[String]) -> Option<&str> {
+    let reads = |id: &str| {
+        id.split('_')
+            .any(|w| matches!(w, "get" | "list" | "read" | "status" | "show" | "find"))
+    };
+    let ids = || ids.iter().map(String::as_str);
+    ids()
+        .find(|id| id.ends_with("_echo") || *id == "echo")
+        .or_else(|| ids().find(|id| reads(id)))
 }
 
 /// The server's `runtime.http_key`: a `--runtime.http_key` passed after `--` wins, then the
@@ -439,6 +454,19 @@ fn healthcheck(port: u16) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_try_line_suggests_an_rpc_that_reads() {
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let all = ids(&["lobby_create", "lobby_list", "profile_echo", "profile_save"]);
+        assert_eq!(reading_rpc(&all), Some("profile_echo"));
+        assert_eq!(
+            reading_rpc(&ids(&["lobby_create", "lobby_list"])),
+            Some("lobby_list")
+        );
+        assert_eq!(reading_rpc(&ids(&["wallet_add", "wallet_load"])), None);
+    }
+
     use super::*;
 
     #[test]

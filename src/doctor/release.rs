@@ -95,6 +95,22 @@ fn images(f: &Facts) -> Vec<Image> {
     out
 }
 
+/// A nakama-common newer than the images' release (a dependency bot bumped go.mod alone): the
+/// message names that, and the fix is the lockstep move, not the go.mod line.
+fn bumped_alone(v: &str, r: &Release, from: &str) -> Option<(String, String)> {
+    if go_version(v) <= go_version(&r.nakama_common) {
+        return None;
+    }
+    let upgrade = match versions::by_common(v) {
+        Some(newer) => format!("scaffold upgrade --nakama {}", newer.nakama),
+        None => "scaffold releases --refresh` then `scaffold upgrade --nakama latest".to_string(),
+    };
+    Some((
+        format!("nakama-common was bumped alone: go.mod requires {v}, but the images are Nakama {} ({from}), built with {}; the plugin fails to load with `plugin was built with a different version of package {COMMON}/api`", r.nakama, r.nakama_common),
+        format!("run `{upgrade}` to move the images, go line and go.sum with it (or require {COMMON} {} again and run `go mod tidy`)", r.nakama_common),
+    ))
+}
+
 fn set_tag(img: &Image, to: &str) -> Option<Remedy> {
     let from = img.literal.clone()?;
     Some(Remedy::SetImage {
@@ -226,13 +242,13 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
                 format!("add `require {COMMON} {}` and run `go mod tidy`", r.nakama_common),
             ))),
             Some(Require { version: v, line, .. }) if *v != r.nakama_common => out.push(Finding::fixable(
-                Problem::new(
-                    id::RELEASE,
-                    &f.at("go.mod"),
-                    *line,
-                    format!("go.mod requires nakama-common {v}, but Nakama {} ({from}) is built with {}; the plugin fails to load with `plugin was built with a different version of package {COMMON}/api`", r.nakama, r.nakama_common),
-                    format!("require {COMMON} {}, then run `go mod tidy` (and `go mod vendor` if you vendor)", r.nakama_common),
-                ),
+                {
+                    let (message, fix) = bumped_alone(v, r, from).unwrap_or_else(|| (
+                        format!("go.mod requires nakama-common {v}, but Nakama {} ({from}) is built with {}; the plugin fails to load with `plugin was built with a different version of package {COMMON}/api`", r.nakama, r.nakama_common),
+                        format!("require {COMMON} {}, then run `go mod tidy` (and `go mod vendor` if you vendor)", r.nakama_common),
+                    ));
+                    Problem::new(id::RELEASE, &f.at("go.mod"), *line, message, fix)
+                },
                 // Safe only with `go mod tidy` after it (go.sum, vendor/), which needs Go.
                 if crate::go::tool::available() {
                     let mut moves = vec![Remedy::SetRequire {

@@ -166,6 +166,13 @@ pub fn check_module_path(path: &str) -> crate::error::Result<()> {
     if path.is_empty() {
         return Err(crate::error::err!("module path is empty; {hint}"));
     }
+    // `https://github.com/you/game` is a URL; Go's module path is what follows the scheme.
+    if let Some((scheme, rest)) = path.split_once("://") {
+        return Err(crate::error::err!(
+            "module path `{path}` starts with the URL scheme `{scheme}://`; drop the scheme: `{}`",
+            rest.trim_end_matches('/').trim_end_matches(".git")
+        ));
+    }
     if path.starts_with('/') || path.ends_with('/') || path.contains("//") {
         return Err(crate::error::err!(
             "module path `{path}` has a leading, trailing or double `/`; {hint}"
@@ -362,6 +369,19 @@ mod tests {
     fn module_paths() {
         for vendored in ["example.com/vendor", "example.com/vendor/game", "vendor"] {
             assert!(check_module_path(vendored).is_err(), "{vendored}");
+        }
+        for (url, want) in [
+            (
+                "https://github.com/you/game",
+                "drop the scheme: `github.com/you/game`",
+            ),
+            (
+                "http://example.com/game.git",
+                "drop the scheme: `example.com/game`",
+            ),
+        ] {
+            let err = check_module_path(url).unwrap_err().to_string();
+            assert!(err.contains(want), "{err}");
         }
         for ok in [
             "example.com/game",

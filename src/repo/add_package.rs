@@ -79,7 +79,11 @@ pub fn plan(
     }
     let mut answers = answers.clone();
     answers.insert("module".into(), Value::String(module.clone()));
-    let files = starter::render(template, kind, name, &ids, &answers)?;
+    let asked = starter::Rpcs {
+        ids: &ids,
+        starter: rpcs.is_empty(),
+    };
+    let files = starter::render(template, kind, name, asked, &answers)?;
     // The kind's Go files (tests aside), read once.
     let new_code: Vec<gosrc::GoFile> = files
         .iter()

@@ -72,6 +72,19 @@ pub fn render(template: Template, origin: Origin, given: &Given) -> Result<Rende
         planned.plan.apply()?;
         files += planned.plan.created().len();
     }
+    // The rpc kind again with `--rpc`: its code without the starter RPCs must build too.
+    let package = probe_package("rpc_ids");
+    let ids = [format!("{package}_get")];
+    let asked = add_package::NewPackage {
+        name: &package,
+        kind: "rpc",
+        rpcs: &ids,
+        force: false,
+    };
+    let planned = add_package::plan(&dir, &resolved.template, &resolved.data(), asked)
+        .context("kind `rpc` with --rpc")?;
+    planned.plan.apply()?;
+    files += planned.plan.created().len();
     Ok(Rendered {
         _tmp: tmp,
         dir,

@@ -17,6 +17,44 @@ pub fn inside_work_tree(dir: &Path) -> bool {
         .unwrap_or(false)
 }
 
+/// The Go module path a repo at `dir` would have inside the git work tree around it: the
+/// `origin` remote's host and path (`github.com/owner/repo` from `git@github.com:owner/repo.git`
+/// or `https://github.com/owner/repo`), plus `dir`'s folder below the work tree's root. `None`
+/// outside a clone, or without an origin `new` can read.
+pub fn module_from_remote(dir: &Path) -> Option<String> {
+    let dir = std::env::current_dir().ok()?.join(dir);
+    let probe = dir.ancestors().find(|p| p.exists())?;
+    let repo = Repository::discover(probe).ok()?;
+    let top = repo.workdir()?.canonicalize().ok()?;
+    let existing = probe.canonicalize().ok()?;
+    let below = dir.strip_prefix(probe).ok()?;
+    let rel = existing.join(below);
+    let rel = rel.strip_prefix(&top).ok()?;
+    let url = repo.find_remote("origin").ok()?.url()?.to_string();
+    let mut module = module_of_url(&url)?;
+    for part in rel.components() {
+        module.push('/');
+        module.push_str(&part.as_os_str().to_string_lossy());
+    }
+    Some(module)
+}
+
+/// `host/owner/repo` of a git remote URL (https, ssh, or scp-like `git@host:owner/repo.git`).
+fn module_of_url(url: &str) -> Option<String> {
+    let rest = match url.split_once("://") {
+        Some((_, rest)) => rest.to_string(),
+        // scp-like: user@host:path
+        None => url.replacen(':', "/", 1),
+    };
+    let rest = rest.rsplit_once('@').map_or(rest.as_str(), |(_, r)| r);
+    let (host, path) = rest.split_once('/')?;
+    let host = host.split(':').next()?;
+    let path = path.trim_end_matches('/').trim_end_matches(".git");
+    let ok = |s: &str| !s.is_empty() && s.contains('.') && !s.starts_with('.');
+    (ok(host) && !path.is_empty() && path.split('/').all(|p| !p.is_empty() && p != ".."))
+        .then(|| format!("{}/{path}", host.to_ascii_lowercase()))
+}
+
 /// `git init` in `dir`, then one commit of the whole tree. Works without a configured identity.
 pub fn init_and_commit(dir: &Path, message: &str) -> Result<()> {
     let repo =
@@ -215,4 +253,32 @@ pub fn record_conflicts(root: &Path, files: &[Unmerged]) -> Result<bool> {
     }
     index.write()?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::module_of_url;
+
+    #[test]
+    fn module_paths_from_remote_urls() {
+        for (url, want) in [
+            (
+                "git@github.com:Acme/space-game.git",
+                Some("github.com/Acme/space-game"),
+            ),
+            ("https://github.com/acme/game", Some("github.com/acme/game")),
+            (
+                "https://user@GitHub.com/acme/game.git/",
+                Some("github.com/acme/game"),
+            ),
+            (
+                "ssh://git@github.com:22/acme/game.git",
+                Some("github.com/acme/game"),
+            ),
+            ("file:///tmp/game", None),
+            ("/srv/git/game.git", None),
+        ] {
+            assert_eq!(module_of_url(url).as_deref(), want, "{url}");
+        }
+    }
 }

@@ -34,14 +34,32 @@ pub struct Resolved {
 impl Resolved {
     /// The answers as handlebars data: the built-in ones, then the scaffold's own.
     pub fn data(&self) -> Map<String, Value> {
-        template_data(
+        let mut data = template_data(
             &self.name,
             &self.module,
             &self.release.nakama,
             Some(self.release),
             &self.answers,
-        )
+        );
+        if let (Some(pkg), false) = (&self.package, self.answers.contains_key("rpc")) {
+            data.insert("rpc".into(), Value::String(starter::default_rpc(pkg)));
+        }
+        data
     }
+}
+
+/// `rpc` in the template data when the repo has no starter RPC (`--no-package`).
+pub const NO_RPC: &str = "<rpc_id>";
+
+/// The starter RPC of the repo at `root` as `new` named it in the README: the first
+/// `<package>_echo` a package registers; `update` renders with it, so the README's example
+/// merges as `new` wrote it.
+pub fn starter_rpc_in(root: &Path) -> Option<String> {
+    let packages = crate::repo::packages::discover(root, &Default::default()).ok()?;
+    packages
+        .into_iter()
+        .flat_map(|p| p.rpc_ids)
+        .find(|id| id.ends_with("_echo"))
 }
 
 /// Handlebars data: `name`, `module`, `nakama` and the release's pins (`nakama_common`,
@@ -55,6 +73,8 @@ pub fn template_data(
     answers: &BTreeMap<String, toml::Value>,
 ) -> Map<String, Value> {
     let mut data = Map::new();
+    // The README's example RPC, until the caller names the repo's own ([`starter_rpc_in`]).
+    data.insert("rpc".into(), Value::String(NO_RPC.into()));
     for (k, v) in [("name", name), ("module", module), ("nakama", nakama)] {
         data.insert(k.into(), Value::String(v.to_string()));
     }
@@ -100,7 +120,16 @@ pub fn plan(r: &Resolved) -> Result<Plan> {
     plan.create(crate::repo::project::FILE, record.to_toml());
     if let Some(pkg) = &r.package {
         let rpcs = [starter::default_rpc(pkg)];
-        for f in starter::render(&r.template, "rpc", pkg, &rpcs, &data)? {
+        for f in starter::render(
+            &r.template,
+            "rpc",
+            pkg,
+            starter::Rpcs {
+                ids: &rpcs,
+                starter: true,
+            },
+            &data,
+        )? {
             plan.create_file(f);
         }
     }
@@ -171,10 +200,14 @@ pub fn check_destination(dir: &Path, force: bool) -> Result<()> {
         );
     }
     if dir.is_dir() {
-        // The lock this `new` holds there is not content.
+        // The lock this `new` holds there is not content, and neither is `.git` alone: a fresh
+        // clone of an empty repository is where `scaffold new .` is run, and no file of its
+        // work tree can be overwritten.
         let non_empty = std::fs::read_dir(dir)
             .with_context(|| format!("cannot read {}", dir.display()))?
-            .any(|e| e.is_ok_and(|e| e.file_name() != crate::repo::lock::FILE));
+            .any(|e| {
+                e.is_ok_and(|e| e.file_name() != crate::repo::lock::FILE && e.file_name() != ".git")
+            });
         if non_empty && !force {
             bail!(
                 "{} already exists and is not empty; pick a new folder, or pass --force to add the missing files (existing ones are kept)",

@@ -29,7 +29,7 @@ use crate::docker::block;
 use crate::error::{bail, Context, Result};
 use crate::files::slash;
 use crate::repo::merge::{is_binary, Files, Merged, Merger};
-use crate::repo::new::{project_files, template_data};
+use crate::repo::new::{project_files, starter_rpc_in, template_data};
 use crate::repo::plan::Plan;
 use crate::repo::project::{self, Record};
 use crate::repo::regen::{self, Mode};
@@ -318,11 +318,16 @@ fn managed(path: &Path) -> bool {
 
 /// A version's project files for these answers, without the regenerated ones.
 fn render(
+    root: &Path,
     version: &Version,
     record: &Record,
     answers: &BTreeMap<String, toml::Value>,
 ) -> Result<Files> {
-    let files = project_files(&version.template, &data(record, answers), answers)
+    let mut data = data(record, answers);
+    if let (Some(rpc), false) = (starter_rpc_in(root), answers.contains_key("rpc")) {
+        data.insert("rpc".into(), rpc.into());
+    }
+    let files = project_files(&version.template, &data, answers)
         .with_context(|| format!("cannot render {}", version.label()))?;
     Ok(files
         .into_iter()
@@ -342,8 +347,8 @@ pub fn plan(
 ) -> Result<Update> {
     let sides = Sides {
         root,
-        old: render(base, record, &record.answers)?,
-        new: render(target, record, answers)?,
+        old: render(root, base, record, &record.answers)?,
+        new: render(root, target, record, answers)?,
         merger: Merger::new()?,
         marker: target.marker(),
     };

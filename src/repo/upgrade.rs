@@ -185,3 +185,26 @@ pub fn after_tidy(root: &Path, release: &versions::Release) -> Result<Vec<String
     }
     Ok(warnings)
 }
+
+/// `upgrade --list`'s table: a header, then a row per known release, newest first, its last
+/// column marking the repo's release (`current`) and those `--nakama` takes (`offered`).
+pub fn table_text(current: Option<&str>) -> String {
+    let mut text = format!(
+        "{:<8} {:<14} {:<8} protobuf\n",
+        "nakama", "nakama-common", "go"
+    );
+    for r in versions::releases() {
+        let mark = match (current == Some(r.nakama.as_str()), r.not_offered()) {
+            (true, _) => "current",
+            (false, None) => "offered",
+            (false, Some(_)) => "",
+        };
+        let row = format!(
+            "{:<8} {:<14} {:<8} {:<10} {mark}",
+            r.nakama, r.nakama_common, r.go, r.protobuf
+        );
+        text += row.trim_end();
+        text.push('\n');
+    }
+    text
+}

@@ -104,7 +104,7 @@ pub const BUILTIN_VARS: [&str; 6] = [
 ];
 
 /// Names the engine gives a package kind's templates (`scaffold add-package`).
-const KIND_VARS: [&str; 2] = ["package", "rpcs"];
+const KIND_VARS: [&str; 3] = ["package", "rpcs", "starter"];
 
 /// A TOML parse error as one `file:line: message` line (toml's messages may span lines).
 pub fn toml_error(shown_path: &str, text: &str, err: &toml::de::Error) -> crate::error::Error {
@@ -123,6 +123,38 @@ pub fn toml_error(shown_path: &str, text: &str, err: &toml::de::Error) -> crate:
         .filter(|l| !l.is_empty())
         .collect();
     crate::error::err!("{shown_path}:{line}: {}", message.join("; "))
+}
+
+/// The built-in scaffold's template.toml as `eject` writes it for a team: named `name`, with
+/// the notes for scaffold's own maintainers (how its built-in versions are kept) replaced by
+/// how a team releases its scaffold.
+pub fn ejected(text: &str, name: &str) -> String {
+    let mut out = format!(
+        "# {name}: a Nakama Go plugin scaffold, ejected from scaffold's built-in nakama-go; yours to change.\n"
+    );
+    let mut maintainer = false;
+    let text = text.replace(
+        "# The built-in scaffold: a Nakama Go plugin repo. Files",
+        "# Files",
+    );
+    for line in text.lines() {
+        if line.starts_with("# In scaffold's own repo") {
+            maintainer = true;
+            out.push_str("# Raise it when project/ changes. In git, tag each release (v1, v2, ...): `scaffold update`\n# takes a repo made at a tag to the newest tag, and `scaffold update --check` says when one is out.\n");
+            continue;
+        }
+        if maintainer && line.starts_with('#') {
+            continue;
+        }
+        maintainer = false;
+        if line.starts_with("name = ") {
+            out.push_str(&format!("name = {}\n", toml::Value::String(name.into())));
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
 }
 
 /// Parses a manifest; errors name the file and line.

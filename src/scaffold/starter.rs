@@ -18,16 +18,25 @@ pub fn default_rpc(package: &str) -> String {
     format!("{package}_echo")
 }
 
-/// The files of a new package `name` of the given kind, registering `rpc_ids`. The kind comes
+/// What a new package registers: the RPC ids, and whether they are the kind's starter set
+/// (`starter`: no `--rpc` given, so the rpc kind adds its save/load pair too; `--rpc` replaces
+/// the starter RPCs with the ones asked for).
+pub struct Rpcs<'a> {
+    pub ids: &'a [String],
+    pub starter: bool,
+}
+
+/// The files of a new package `name` of the given kind, registering `rpcs`. The kind comes
 /// from the repo's scaffold, or from the built-in one when that scaffold does not define it.
 /// `answers` (the repo's recorded answers) are visible to the templates too.
 pub fn render(
     template: &Template,
     kind: &str,
     name: &str,
-    rpc_ids: &[String],
+    rpcs: Rpcs,
     answers: &Map<String, Value>,
 ) -> Result<Vec<RenderedFile>> {
+    let (rpc_ids, starter) = (rpcs.ids, rpcs.starter);
     let rpcs: Vec<Rpc> = rpc_ids
         .iter()
         .map(|id| Rpc {
@@ -38,6 +47,7 @@ pub fn render(
     let mut data = answers.clone();
     data.insert("package".into(), Value::String(name.into()));
     data.insert("rpcs".into(), serde_json::to_value(&rpcs)?);
+    data.insert("starter".into(), Value::Bool(starter));
     let sub = format!("kinds/{kind}");
     let files = if template.kinds().iter().any(|(k, _)| k == kind) {
         template.render(&sub, &data)?

@@ -310,8 +310,10 @@ fn render_text(
     // handlebars' parser recurses once per nested `(` and cannot be stopped: the text is
     // scanned first.
     bounds::scan(text)?;
-    let mut tpl = handlebars::template::Template::compile(text)
-        .map_err(|e| one_line(&handlebars::RenderError::from(e)))?;
+    let mut tpl = handlebars::template::Template::compile(text).map_err(|e| {
+        let at = e.pos().map(|(l, c)| format!("line {l}, column {c}: "));
+        format!("{}{}", at.unwrap_or_default(), e.reason())
+    })?;
     partials::check(&tpl)?;
     bounds::wrap(&mut tpl, bounds::Wrapped::Body);
     bounds::reset();
@@ -388,7 +390,7 @@ fn substitute(text: &str, data: &serde_json::Value) -> Option<std::result::Resul
                         fits &= match *t {
                             Token::Text(t) => out.push(t),
                             Token::Var(name) => out.push(lookup(item, name)?),
-                            Token::Each(_) | Token::End => return None,
+                            _ => return None,
                         };
                     }
                     if !fits {
@@ -398,7 +400,28 @@ fn substitute(text: &str, data: &serde_json::Value) -> Option<std::result::Resul
                 i += len;
                 fits
             }
-            Token::End => return None,
+            Token::If(name) => {
+                let len = tokens[i..].iter().position(|t| matches!(t, Token::EndIf))?;
+                let body = &tokens[i + 1..i + len];
+                let split = body.iter().position(|t| matches!(t, Token::Else));
+                let (yes, no) = match split {
+                    Some(at) => (&body[..at], &body[at + 1..]),
+                    None => (body, &[][..]),
+                };
+                // Only a bool is read here; handlebars decides any other value's truth.
+                let branch = if data.get(name)?.as_bool()? { yes } else { no };
+                let mut fits = true;
+                for t in branch {
+                    fits &= match *t {
+                        Token::Text(t) => out.push(t),
+                        Token::Var(name) => out.push(lookup(data, name)?),
+                        _ => return None,
+                    };
+                }
+                i += len;
+                fits
+            }
+            Token::End | Token::Else | Token::EndIf => return None,
         };
         if !fits {
             return Some(Err(too_large()));
@@ -415,6 +438,10 @@ enum Token<'a> {
     Var(&'a str),
     Each(&'a str),
     End,
+    /// `{{#if bool}}`, its `{{else}}` and `{{/if}}`.
+    If(&'a str),
+    Else,
+    EndIf,
 }
 
 /// The template's pieces, or `None` for anything [`substitute`] leaves to handlebars.
@@ -435,24 +462,36 @@ fn tokens(text: &str) -> Option<Vec<Token<'_>>> {
         }
         out.push(match tag {
             "/each" => Token::End,
-            _ => match tag.strip_prefix("#each ") {
-                Some(list) => Token::Each(variable(list)?),
-                None => Token::Var(variable(tag.strip_prefix("this.").unwrap_or(tag))?),
+            "/if" => Token::EndIf,
+            "else" => Token::Else,
+            _ => match (tag.strip_prefix("#each "), tag.strip_prefix("#if ")) {
+                (Some(list), _) => Token::Each(variable(list)?),
+                (_, Some(cond)) => Token::If(variable(cond)?),
+                _ => Token::Var(variable(tag.strip_prefix("this.").unwrap_or(tag))?),
             },
         });
     }
     out.push(Token::Text(rest));
-    // Blocks open and close in turn, never nested.
-    let mut open = false;
-    for t in &out {
-        match t {
-            Token::Each(_) if open => return None,
-            Token::End if !open => return None,
-            Token::Each(_) | Token::End => open = !open,
-            _ => {}
-        }
+    // Blocks open and close in turn, never nested; `else` only once inside an `if`.
+    #[derive(PartialEq)]
+    enum Open {
+        None,
+        Each,
+        If,
+        IfElse,
     }
-    (!open).then_some(out)
+    let mut open = Open::None;
+    for t in &out {
+        open = match (t, open) {
+            (Token::Each(_), Open::None) => Open::Each,
+            (Token::If(_), Open::None) => Open::If,
+            (Token::Else, Open::If) => Open::IfElse,
+            (Token::End, Open::Each) | (Token::EndIf, Open::If | Open::IfElse) => Open::None,
+            (Token::Text(_) | Token::Var(_), o) => o,
+            _ => return None,
+        };
+    }
+    (open == Open::None).then_some(out)
 }
 
 /// `name` when it is a plain variable name handlebars reads as a variable.
@@ -479,7 +518,7 @@ fn trim_standalone<'a>(tokens: &mut [Token<'a>]) {
     let blank = |s: &str| s.chars().all(|c| c == ' ' || c == '\t');
     let alone: Vec<bool> = (0..tokens.len())
         .map(|i| {
-            if !matches!(tokens[i], Token::Each(_) | Token::End) {
+            if matches!(tokens[i], Token::Text(_) | Token::Var(_)) {
                 return false;
             }
             // Tokens alternate, so text is always beside a tag.
@@ -535,13 +574,22 @@ impl handlebars::Output for Bounded {
     }
 }
 
-/// A handlebars error as one line: its reason and where, without the source excerpt.
+/// A handlebars error as one line: where (the caller names the file) and its reason, without
+/// the source excerpt or handlebars' "Unnamed template".
 fn one_line(e: &handlebars::RenderError) -> String {
-    let text = e.to_string();
-    let first = text.lines().next().unwrap_or("").to_string();
-    match e.line_no {
-        Some(line) if !first.contains("line") => format!("line {line}: {first}"),
-        _ => first,
+    let reason = match e.reason() {
+        handlebars::RenderErrorReason::MissingVariable(Some(v)) => {
+            format!(
+                "unknown variable `{v}` (templates are strict: every variable must have a value)"
+            )
+        }
+        other => other.to_string(),
+    };
+    let reason = reason.lines().next().unwrap_or("");
+    match (e.line_no, e.column_no) {
+        (Some(l), Some(c)) => format!("line {l}, column {c}: {reason}"),
+        (Some(l), None) => format!("line {l}: {reason}"),
+        _ => reason.to_string(),
     }
 }
 
@@ -936,7 +984,10 @@ mod tests {
             "rpcs".into(),
             json!([{"id": "inventory_echo", "handler": "Echo"}]),
         );
-        let data = json!(data);
+        let mut custom = data.clone();
+        data.insert("starter".into(), json!(true));
+        custom.insert("starter".into(), json!(false));
+        let (data, custom) = (json!(data), json!(custom));
         let current = Template::builtin().manifest.version.unwrap();
         let (mut substituted, mut left) = (0, 0);
         for t in (1..=current).filter_map(Template::builtin_at) {
@@ -945,14 +996,16 @@ mod tests {
                 if path.extension() != Some("hbs".as_ref()) {
                     continue;
                 }
-                match substitute(text, &data) {
-                    Some(out) => {
-                        let out = out.unwrap();
-                        substituted += 1;
-                        let want = hb.render_template(text, &data).unwrap();
-                        assert_eq!(out, want, "{}", path.display());
+                for data in [&data, &custom] {
+                    match substitute(text, data) {
+                        Some(out) => {
+                            let out = out.unwrap();
+                            substituted += 1;
+                            let want = hb.render_template(text, data).unwrap();
+                            assert_eq!(out, want, "{}", path.display());
+                        }
+                        None => left += 1,
                     }
-                    None => left += 1,
                 }
             }
         }
@@ -1078,6 +1131,7 @@ mod tests {
                 proptest::sample::select(vec![
                     "x", " ", "\t", "\n", "\r\n", "{{name}}", "{{this.name}}", "{{#each rpcs}}",
                     "{{/each}}", "{{this.id}}", "{{id}}", "{{#each none}}", "{{else}}", "}", "{",
+                    "{{#if yes}}", "{{#if no}}", "{{/if}}", "{{#if name}}",
                 ]),
                 0..24,
             )
@@ -1087,12 +1141,49 @@ mod tests {
                 "name": "game",
                 "none": [],
                 "rpcs": [{"id": "a_echo", "name": "n1"}, {"id": "b_echo", "name": "n2"}],
+                "yes": true,
+                "no": false,
             });
             if let Some(Ok(out)) = substitute(&text, &data) {
                 let want = engine().render_template(&text, &data);
                 proptest::prop_assert_eq!(Some(out), want.ok(), "{:?}", text);
             }
         }
+    }
+
+    /// A render error names the template's line and column and what is wrong, never
+    /// handlebars' "Unnamed template" (the caller adds the file's path).
+    #[test]
+    fn render_errors_say_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        std::fs::write(p.join("template.toml"), "name = \"t\"\n").unwrap();
+        std::fs::create_dir_all(p.join("project")).unwrap();
+        std::fs::write(
+            p.join("project/a.txt.hbs"),
+            "ok\n{{#if name}}{{nope}}{{/if}}\n",
+        )
+        .unwrap();
+        let t = Template::from_dir(p).unwrap();
+        let err = t
+            .render("project", &json!({"name": "x"}))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "template `project/a.txt.hbs`: line 2, column 13: unknown variable `nope` (templates are strict: every variable must have a value)"
+        );
+        std::fs::write(p.join("project/a.txt.hbs"), "ok\n{{#if name}}\n{{/each}}\n").unwrap();
+        let t = Template::from_dir(p).unwrap();
+        let err = t
+            .render("project", &json!({"name": "x"}))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("template `project/a.txt.hbs`: line 3, column 1: "),
+            "{err}"
+        );
+        assert!(!err.contains("Unnamed"), "{err}");
     }
 
     #[test]

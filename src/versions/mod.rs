@@ -217,18 +217,29 @@ pub fn split_tag(tag: &str) -> (&str, &str) {
     (tag, "")
 }
 
+/// What `--nakama` takes for the newest offered release.
+pub const LATEST: &str = "latest";
+
 /// Looks a release up by its Nakama version; accepts a leading `v`.
 pub fn find(version: &str) -> Result<&'static Release> {
     let wanted = version.trim().trim_start_matches('v');
     releases()
         .iter()
         .find(|r| r.nakama == wanted)
-        .ok_or_else(|| {
-            err!(
-                "unknown Nakama version `{version}`; known versions: {}",
-                known_list()
-            )
-        })
+        .ok_or_else(|| err!("{}", unknown(version)))
+}
+
+/// Why `version` is not a known release, and what to do, in one line (never the whole table:
+/// `scaffold releases` lists it).
+fn unknown(version: &str) -> String {
+    let newest = &releases()[0].nakama;
+    let newer =
+        GoVersion::parse_exact(version).is_some_and(|v| Some(v) > GoVersion::parse_exact(newest));
+    if newer {
+        format!("unknown Nakama version `{version}`: newer than the newest release scaffold knows ({newest}); run `scaffold releases --refresh` to learn it, then run this again")
+    } else {
+        format!("unknown Nakama version `{version}`; `scaffold releases` lists the known ones (newest {newest}; `scaffold releases --refresh` learns newer ones)")
+    }
 }
 
 /// The releases `new` and `upgrade` offer: those with a recorded go.sum, so the Dockerfile's
@@ -237,8 +248,12 @@ pub fn offered() -> impl Iterator<Item = &'static Release> {
     releases().iter().filter(|r| r.not_offered().is_none())
 }
 
-/// Looks a release up for `new` or `upgrade`: known, and offered.
+/// Looks a release up for `new` or `upgrade`: known, and offered. `latest` is the newest one
+/// offered (of those known: `scaffold releases --refresh` learns newer ones).
 pub fn find_offered(version: &str) -> Result<&'static Release> {
+    if version.trim() == LATEST {
+        return Ok(default_release());
+    }
     let release = find(version)?;
     if let Some(why) = release.not_offered() {
         let offered: Vec<&str> = offered().map(|r| r.nakama.as_str()).collect();
@@ -418,6 +433,13 @@ mod tests {
     fn finds_with_or_without_v() {
         assert_eq!(find("v3.38.0").unwrap().nakama_common, "v1.45.0");
         let err = find("3.99.0").unwrap_err().to_string();
-        assert!(err.contains("known versions: 3.40.0"), "{err}");
+        assert!(err.contains("newer than the newest release scaffold knows (3.40.0); run `scaffold releases --refresh`"), "{err}");
+        let err = find("2.9.0").unwrap_err().to_string();
+        assert!(
+            err.contains("`scaffold releases` lists the known ones"),
+            "{err}"
+        );
+        assert!(!err.contains("3.39.0"), "no dump of the table: {err}");
+        assert_eq!(find_offered("latest").unwrap(), default_release());
     }
 }

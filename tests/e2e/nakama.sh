@@ -542,7 +542,7 @@ fi
 
 # ---------------------------------------------------------------------------------------
 step "http kind: GET ${http_path:-/?}"
-check "the $http_pkg package serves /$http_pkg/status (const Path)" test "$http_path" = "/$http_pkg/status"
+check "the $http_pkg package serves /$http_pkg (const Path)" test "$http_path" = "/$http_pkg"
 answer="$("$py" "$helpers" fetch GET "$base_url$http_path")"
 echo "GET $http_path -> $answer" >>"$current_log"
 status="${answer%%$'\t'*}" rest="${answer#*$'\t'}"

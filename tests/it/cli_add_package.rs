@@ -541,35 +541,36 @@ fn dry_run_prints_a_unified_diff_and_writes_nothing() {
     );
 }
 
+/// `--rpc` replaces the rpc kind's starter RPCs, so ids and handlers that the starter's
+/// save/load pair would have taken (`shop_save`, `save` → `RpcSave`) are the user's to use.
 #[test]
-fn refuses_rpc_ids_that_clash_with_the_kinds_own_code() {
+fn rpc_ids_replace_the_starter_rpcs() {
     let repo = Repo::new(&[]);
-    // The rpc kind registers <name>_save and <name>_load with handlers RpcSave and RpcLoad:
-    // the same id would be registered twice, the same handler would not compile.
-    refused_unchanged(
-        &repo,
-        &["add-package", "shop", "--rpc", "shop_save"],
-        &["RPC id `shop_save` would be registered twice", "--rpc ID"],
+    repo.run(&["add-package", "shop", "--rpc", "shop_save"])
+        .ok();
+    let code = repo.read("shop/shop.go");
+    assert_eq!(code.matches("RegisterRpc(").count(), 1, "{code}");
+    assert!(
+        code.contains("RegisterRpc(\"shop_save\", RpcShopSave)"),
+        "{code}"
     );
-    refused_unchanged(
-        &repo,
-        &["add-package", "wallet", "--rpc", "save"],
-        &["RPC id `save` needs the handler `RpcSave`", "--rpc ID"],
+    repo.run(&["add-package", "wallet", "--rpc", "save", "--rpc", "load"])
+        .ok();
+    let code = repo.read("wallet/wallet.go");
+    assert!(
+        code.contains("func RpcSave(") && code.contains("func RpcLoad("),
+        "{code}"
     );
-    refused_unchanged(
-        &repo,
-        &[
-            "add-package",
-            "wallet",
-            "--rpc",
-            "wallet_get",
-            "--rpc",
-            "load",
-        ],
-        &["`RpcLoad`"],
-    );
-    // A distinct id is fine.
-    repo.run(&["add-package", "shop", "--rpc", "shop_buy"]).ok();
+    assert_eq!(code.matches("func RpcSave(").count(), 1, "{code}");
+    // Without --rpc, the starter set: echo, save and load.
+    repo.run(&["add-package", "bag"]).ok();
+    let code = repo.read("bag/bag.go");
+    for id in ["bag_echo", "bag_save", "bag_load"] {
+        assert!(
+            code.contains(&format!("RegisterRpc(\"{id}\"")),
+            "{id}: {code}"
+        );
+    }
 }
 
 /// Names Go would leave out of the build, or refuse to import, are refused up front with the

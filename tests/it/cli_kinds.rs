@@ -138,11 +138,13 @@ fn rpc_kind_with_rpc_ids() {
             "wallet_add",
         ],
     );
-    assert_eq!(
-        rpc_ids(&code),
-        ["wallet_get", "wallet_add", "wallet_save", "wallet_load"]
-    );
+    // `--rpc` replaces the starter RPCs: no echo, no save/load pair.
+    assert_eq!(rpc_ids(&code), ["wallet_get", "wallet_add"]);
     assert!(!code.contains("wallet_echo"), "{code}");
+    assert!(
+        !code.contains("RpcSave") && !code.contains("Collection"),
+        "{code}"
+    );
     let test = repo.read("wallet/wallet_test.go");
     assert!(
         test.contains("func TestRpcWalletGet(t *testing.T)"),
@@ -226,7 +228,7 @@ fn http_kind() {
         rpc_ids(&code).is_empty(),
         "an http package registers no RPC"
     );
-    assert!(code.contains("const Path = \"/api/status\""), "{code}");
+    assert!(code.contains("const Path = \"/api\""), "{code}");
     assert!(
         code.contains("initializer.RegisterHttp(Path, Status, http.MethodGet)"),
         "{code}"
@@ -240,6 +242,9 @@ fn http_kind() {
         test.contains("`{\"package\":\"api\",\"status\":\"ok\"}`"),
         "{test}"
     );
+    // A package named status answers on /status, not /status/status.
+    let (_, code) = add("status", &["--kind", "http"]);
+    assert!(code.contains("const Path = \"/status\""), "{code}");
 }
 
 // ---------------------------------------------------------------------------------------------

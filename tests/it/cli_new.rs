@@ -10,7 +10,9 @@ use std::path::Path;
 const DEFAULT_FILES: &[&str] = &[
     ".dockerignore",
     ".gitattributes",
+    ".github/dependabot.yml",
     ".github/workflows/ci.yml",
+    ".github/workflows/scaffold-bump.yml",
     ".gitignore",
     "Dockerfile",
     "Makefile",
@@ -750,24 +752,36 @@ fn refuses_bad_module_paths() {
             &[why, "example.com/mygame"],
         );
     }
+    // A URL: the module path is what follows the scheme.
+    refused(
+        |_| {},
+        &[
+            "game",
+            "--yes",
+            "--no-git",
+            "--module",
+            "https://github.com/you/game",
+        ],
+        &["starts with the URL scheme `https://`; drop the scheme: `github.com/you/game`"],
+    );
 }
 
 #[test]
-fn refuses_an_unknown_nakama_version_listing_the_known_ones() {
+fn refuses_an_unknown_nakama_version_pointing_to_releases_refresh() {
     let tmp = tmp();
     let out = new_in(tmp.path(), &["game", "--yes", "--nakama", "3.99.0"]).refused(&[
-        "unknown Nakama version `3.99.0`",
-        "known versions: 3.40.0, 3.39.0, 3.38.0",
+        "unknown Nakama version `3.99.0`: newer than the newest release scaffold knows (3.40.0)",
+        "run `scaffold releases --refresh` to learn it",
     ]);
-    for (nakama, ..) in RELEASES {
-        assert!(out.stderr.contains(nakama), "{nakama} not listed");
-    }
+    assert_eq!(out.stderr.lines().count(), 1, "one line: {}", out.stderr);
     assert!(!tmp.path().join("game").exists());
-    refused(
-        |_| {},
-        &["game", "--yes", "--nakama", "latest"],
-        &["unknown Nakama version `latest`"],
-    );
+    // `latest` is the newest release offered.
+    new_in(
+        tmp.path(),
+        &["game", "--yes", "--no-git", "--nakama", "latest"],
+    )
+    .ok();
+    assert!(read(tmp.path().join("game/scaffold.toml")).contains("nakama = \"3.40.0\""));
 }
 
 #[test]
@@ -959,4 +973,58 @@ fn next_steps_fit_what_was_made() {
         steps[0].starts_with("docker compose up --build"),
         "{steps:?}"
     );
+}
+
+/// The README calls the repo's own starter RPC (not a placeholder) and shows `scaffold dev`;
+/// (`update` renders it with the RPC found on disk: cli_update's tests show the result equal to
+/// what `new` writes.)
+#[test]
+fn the_readme_names_the_real_rpc_and_scaffold_dev() {
+    let tmp = tmp();
+    new_in(
+        tmp.path(),
+        &["game", "--yes", "--no-git", "--package", "inventory"],
+    )
+    .ok();
+    let readme = read(tmp.path().join("game/README.md"));
+    assert!(
+        readme.contains("/v2/rpc/inventory_echo?http_key=defaulthttpkey"),
+        "{readme}"
+    );
+    assert!(!readme.contains("<rpc_id>"), "{readme}");
+    assert!(readme.contains("\nscaffold dev "), "{readme}");
+}
+
+/// Inside a clone, `new` proposes the module its `origin` remote names (with the folder below
+/// the clone's root), not example.com/<name>.
+#[test]
+fn inside_a_clone_the_module_comes_from_the_remote() {
+    let tmp = tmp();
+    let clone = tmp.path().join("space-game");
+    std::fs::create_dir_all(&clone).unwrap();
+    git(&clone, &["init", "-q"]);
+    git(
+        &clone,
+        &[
+            "remote",
+            "add",
+            "origin",
+            "git@github.com:Acme/space-game.git",
+        ],
+    );
+    // The clone holds only .git: it is empty enough for `new .` without --force, and git is
+    // left to the clone (no second `git init`).
+    let made = new_in(&clone, &[".", "--yes", "--no-package"]).ok();
+    assert!(made.stderr.contains("skipped `git init`"), "{made:#?}");
+    assert!(
+        read(clone.join("go.mod")).starts_with("module github.com/Acme/space-game\n"),
+        "{}",
+        read(clone.join("go.mod"))
+    );
+    new_in(&clone, &["tools/bot", "--yes", "--no-git", "--name", "bot"]).ok();
+    assert!(read(clone.join("tools/bot/go.mod"))
+        .starts_with("module github.com/Acme/space-game/tools/bot\n"));
+    // Outside a clone, the default stays example.com/<name>.
+    new_in(tmp.path(), &["game", "--yes", "--no-git"]).ok();
+    assert!(read(tmp.path().join("game/go.mod")).starts_with("module example.com/game\n"));
 }

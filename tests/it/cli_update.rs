@@ -599,7 +599,12 @@ fn a_repo_made_before_template_versions_takes_the_ci_and_makefile() {
     let report = out.report();
     assert_eq!(
         strings(&report["created"]),
-        [".github/workflows/ci.yml", "Makefile"]
+        [
+            ".github/dependabot.yml",
+            ".github/workflows/ci.yml",
+            ".github/workflows/scaffold-bump.yml",
+            "Makefile"
+        ]
     );
 
     // Now it is what this version's `new` writes.
@@ -684,7 +689,7 @@ fn an_adopted_repo_has_nothing_to_update_from() {
 const VERSIONS: &[(u32, &str)] = &[
     (1, "8b5214cbd49c8a25"),
     (2, "e90ca1b98cb4c321"),
-    (3, "1e16fad63f57e939"),
+    (3, "2933ba646ca009cb"),
 ];
 
 /// A short SHA-256 over a `project/` folder's paths and bytes.

@@ -8,7 +8,7 @@ use std::process::Command;
 
 /// actionlint: on PATH, or where `go install` puts it (scripts/setup.sh installs it there).
 /// Missing, the test fails with what to run: a skipped lint would pass anything.
-fn actionlint() -> PathBuf {
+pub fn actionlint() -> PathBuf {
     let works = |p: &PathBuf| {
         Command::new(p)
             .arg("-version")

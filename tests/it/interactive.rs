@@ -275,7 +275,6 @@ fn bash_with_completion(repo: &Repo) -> PtySession {
     );
     let home = repo.tmp.path().join("home");
     let bin_dir = home.join("bin");
-    std::fs::create_dir_all(home.join(".local/share/bash-completion/completions")).unwrap();
     std::fs::create_dir_all(&bin_dir).unwrap();
     std::os::unix::fs::symlink(bin(), bin_dir.join("scaffold")).unwrap();
     let path = format!(
@@ -288,16 +287,16 @@ fn bash_with_completion(repo: &Repo) -> PtySession {
         ("PATH", path.as_str()),
         ("INPUTRC", "/dev/null"),
     ];
-    sh(
-        &home,
-        "bash",
-        &[
-            "-c",
-            "scaffold completions bash > ~/.local/share/bash-completion/completions/scaffold",
-        ],
-        &env,
-    )
-    .ok();
+    // The README's install lines, as they are written there (the folder does not exist yet).
+    let readme = crate_file("README.md");
+    let lines: Vec<&str> = readme.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("scaffold completions bash > "))
+        .expect("the README installs bash completion");
+    assert!(lines[at - 1].starts_with("mkdir -p "), "{}", lines[at - 1]);
+    let install = format!("set -e\n{}\n{}\n", lines[at - 1], lines[at]);
+    sh(&home, "bash", &["-c", &install], &env).ok();
     write(
         home.join(".bashrc"),
         format!(
@@ -341,6 +340,9 @@ fn listed(p: &mut PtySession, line: &str) -> String {
 fn bash_completes_values_on_a_terminal_as_the_readme_sets_it_up() {
     let repo = Repo::new(&["--nakama", "3.37.1"]);
     repo.run(&["add-package", "inventory", "--quiet"]).ok();
+    repo.run(&["add-package", "shop", "--quiet"]).ok();
+    // An excluded package is out of the build already: remove-package does not offer it.
+    repo.run(&["remove-package", "shop", "--quiet"]).ok();
     let mut p = bash_with_completion(&repo);
 
     let kinds = listed(&mut p, "scaffold add-package lobby --kind ");
@@ -354,6 +356,7 @@ fn bash_completes_values_on_a_terminal_as_the_readme_sets_it_up() {
         assert!(folders.contains(folder), "{folder}: {folders:?}");
     }
     assert!(!folders.contains("Dockerfile"), "file names: {folders:?}");
+    assert!(!folders.contains("shop"), "excluded: {folders:?}");
 
     // 3.40.0 is the only offered release starting 3.4 (3.4.0 is in the table, not offered):
     // one TAB completes it, and the upgrade runs with it.
@@ -374,4 +377,172 @@ fn bash_completes_values_on_a_terminal_as_the_readme_sets_it_up() {
     p.exp_string("ready> ").unwrap();
     p.send_line("exit").unwrap();
     p.exp_eof().unwrap();
+}
+
+// ---- what the prompts leave on the screen ---------------------------------------------------
+
+/// `scaffold ARGS` on a pseudo-terminal `cols` columns wide; keys pass as they are (raw), and
+/// output line breaks return to the first column, as on a terminal between two key reads.
+fn spawn_cols(cwd: &std::path::Path, cols: u16, args: &[&str]) -> PtySession {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!(
+            "stty rows 40 cols {cols} raw -echo opost onlcr && exec \"$0\" \"$@\""
+        ))
+        .arg(bin())
+        .args(args)
+        .current_dir(cwd)
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1");
+    spawn_command(cmd, Some(30_000)).expect("a pseudo-terminal")
+}
+
+/// The screen a terminal `cols` wide shows after `raw`: text wraps at the last column, and the
+/// escapes the prompts use move the cursor and erase (cursor up/down/column, erase line and
+/// below); colours and cursor visibility are ignored.
+fn screen(raw: &str, cols: usize) -> Vec<String> {
+    // rexpect hands over the bytes one char each: decode them as the terminal does, UTF-8.
+    let bytes: Vec<u8> = raw.chars().map(|c| c as u32 as u8).collect();
+    let raw = String::from_utf8_lossy(&bytes);
+    let mut rows: Vec<Vec<char>> = vec![Vec::new()];
+    let (mut r, mut c) = (0usize, 0usize);
+    let mut it = raw.chars().peekable();
+    while let Some(ch) = it.next() {
+        while rows.len() <= r {
+            rows.push(Vec::new());
+        }
+        match ch {
+            '\r' => c = 0,
+            '\n' => r += 1,
+            '\x1b' if it.peek() == Some(&'[') => {
+                it.next();
+                let mut params = String::new();
+                let mut fin = ' ';
+                for p in it.by_ref() {
+                    if p.is_ascii_alphabetic() {
+                        fin = p;
+                        break;
+                    }
+                    params.push(p);
+                }
+                let n: usize = params.trim_start_matches('?').parse().unwrap_or(0);
+                match fin {
+                    'A' => r = r.saturating_sub(n.max(1)),
+                    'B' => r += n.max(1),
+                    'C' => c += n.max(1),
+                    'D' => c = c.saturating_sub(n.max(1)),
+                    'G' => c = n.max(1) - 1,
+                    'K' if n == 2 => rows[r].clear(),
+                    'K' => rows[r].truncate(c),
+                    'J' => {
+                        rows[r].truncate(c);
+                        rows.truncate(r + 1);
+                    }
+                    _ => {}
+                }
+            }
+            ch if !ch.is_control() => {
+                if c >= cols {
+                    (r, c) = (r + 1, 0);
+                    while rows.len() <= r {
+                        rows.push(Vec::new());
+                    }
+                }
+                let row = &mut rows[r];
+                while row.len() < c {
+                    row.push(' ');
+                }
+                if c < row.len() {
+                    row[c] = ch;
+                } else {
+                    row.push(ch);
+                }
+                c += 1;
+            }
+            _ => {}
+        }
+    }
+    rows.into_iter()
+        .map(|l| l.into_iter().collect::<String>().trim_end().to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// Waits for `needle`, adding what came before it and itself to `shown`.
+fn seen(p: &mut PtySession, shown: &mut String, needle: &str) {
+    *shown += &p.exp_string(needle).unwrap();
+    *shown += needle;
+}
+
+/// On a narrow terminal, a refusal that wraps, a prompt whose default leaves no room and a
+/// list of releases wider than the screen are erased when the question is asked again and
+/// answered: the screen keeps one answer per question, and nothing of the refusal.
+#[test]
+fn a_prompt_that_wraps_leaves_no_residue() {
+    let tmp = tmp();
+    let mut p = spawn_cols(tmp.path(), 40, &["new", "game"]);
+    // Everything the terminal was sent, for the screen at the end.
+    let mut shown = String::new();
+    seen(&mut p, &mut shown, "Project name");
+    keys(&mut p, &[ENTER]);
+    seen(&mut p, &mut shown, "Go module path");
+    type_text(&mut p, "a b");
+    keys(&mut p, &[ENTER]);
+    seen(&mut p, &mut shown, "does not allow");
+    seen(&mut p, &mut shown, "Go module path");
+    type_text(&mut p, "github.com/acme/space-game-server");
+    keys(&mut p, &[ENTER]);
+    seen(&mut p, &mut shown, "Nakama version");
+    keys(&mut p, &[ENTER]);
+    seen(&mut p, &mut shown, "Add a first package?");
+    keys(&mut p, &["n"]);
+    seen(&mut p, &mut shown, "Start a git repository?");
+    keys(&mut p, &["n"]);
+    shown += &p.exp_eof().unwrap();
+    let lines = screen(&shown, 40);
+    let text = lines.join("\n");
+    for gone in ["a b", "allow", "mygame", "(example.com/game)"] {
+        assert!(
+            !text.contains(gone),
+            "`{gone}` is left on the screen:\n{text}"
+        );
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("✔ Go module path · github.com/acme/space")),
+        "{text}"
+    );
+    let gomod = read(tmp.path().join("game/go.mod"));
+    assert!(
+        gomod.starts_with("module github.com/acme/space-game-server\n"),
+        "{gomod}"
+    );
+}
+
+/// Enter on a question without a default says why it asks again; Ctrl-C says it stopped,
+/// exits non-zero and leaves nothing behind.
+#[test]
+fn an_empty_answer_is_explained_and_ctrl_c_says_it_stopped() {
+    let tmp = tmp();
+    let mut p = spawn(tmp.path(), &["new"]);
+    p.exp_string("Project name").unwrap();
+    keys(&mut p, &[ENTER]);
+    p.exp_string("type an answer: this question has no default to take")
+        .unwrap();
+    p.exp_string("Project name").unwrap();
+    type_text(&mut p, "game");
+    keys(&mut p, &[ENTER]);
+    p.exp_string("Go module path").unwrap();
+    keys(&mut p, &["\x03"]);
+    p.exp_string("error: interrupted by Ctrl-C; run the command again to start over")
+        .unwrap();
+    use rexpect::process::wait::WaitStatus;
+    let _ = p.exp_eof();
+    match p.process.wait().unwrap() {
+        WaitStatus::Exited(_, code) => assert_ne!(code, 0),
+        WaitStatus::Signaled(_, sig, _) => assert_eq!(sig, nix::sys::signal::Signal::SIGINT),
+        other => panic!("{other:?}"),
+    }
+    assert!(!tmp.path().join("game").exists());
 }

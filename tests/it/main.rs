@@ -35,6 +35,7 @@ mod releases;
 mod rollback;
 mod safety_repo;
 mod safety_scaffolds;
+mod scaffold_bump;
 mod soundness;
 mod team_scaffolds;
 mod untrusted_repo;

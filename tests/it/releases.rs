@@ -37,40 +37,6 @@ fn upgrade_moves_arg_defined_tags_and_the_readme_facts() {
 
 // ---- `releases --refresh` against a local file-system module proxy ----
 
-/// Writes a module version into a file-system proxy (the Go proxy protocol: .info, .mod, .zip
-/// under `<module>/@v/`), with `files` (path, text) in its zip.
-fn publish(
-    proxy: &std::path::Path,
-    module: &str,
-    version: &str,
-    gomod: &str,
-    files: &[(&str, &str)],
-) {
-    let dir = proxy.join(module).join("@v");
-    std::fs::create_dir_all(&dir).unwrap();
-    write(
-        dir.join(format!("{version}.info")),
-        format!("{{\"Version\":\"{version}\",\"Time\":\"2026-12-01T00:00:00Z\"}}\n"),
-    );
-    write(dir.join(format!("{version}.mod")), gomod);
-    let mut all: Vec<(String, String)> = vec![("go.mod".into(), gomod.into())];
-    all.extend(files.iter().map(|(p, t)| (p.to_string(), t.to_string())));
-    let spec = serde_json::to_string(&all).unwrap();
-    let zip = dir.join(format!("{version}.zip"));
-    let script = "import json, sys, zipfile\nprefix, out, spec = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])\nwith zipfile.ZipFile(out, 'w') as z:\n    for path, text in spec:\n        z.writestr(prefix + '/' + path, text)\n";
-    let ok = std::process::Command::new("python3")
-        .args([
-            "-c",
-            script,
-            &format!("{module}@{version}"),
-            zip.to_str().unwrap(),
-            &spec,
-        ])
-        .status()
-        .expect("python3 runs");
-    assert!(ok.success());
-}
-
 /// A proxy holding a fabricated Nakama 3.41.0 (nakama-common v1.48.0, Go 1.26.5) and the
 /// modules its go.sum needs.
 fn fabricated_proxy(nakama_gomod: &str) -> tempfile::TempDir {
@@ -171,7 +137,11 @@ fn refresh_learns_a_new_release_that_new_then_uses() {
     let mut cmd = scaffold();
     with_proxy(&mut cmd, &url, home.path());
     let out = output(cmd.args(["releases", "--refresh"])).ok();
-    assert!(out.stderr.contains("no Nakama release newer"), "{out:#?}");
+    assert!(
+        out.stderr
+            .contains("Checked the Go module proxy: no Nakama release newer than the known ones"),
+        "{out:#?}"
+    );
     let mut cmd = scaffold();
     with_proxy(&mut cmd, &url, home.path());
     let r = output(cmd.args(["--json", "releases", "--refresh"])).report();

@@ -983,8 +983,32 @@ fn eject_then_new_from_it_matches_the_builtin() {
     let env = Env::new();
     let ej = env.path("ej");
     eject(&env, &ej);
-    // The ejected scaffold is the compiled-in one, byte for byte.
-    assert_eq!(file_contents(&ej), file_contents(&builtin_source()));
+    // The ejected scaffold is the compiled-in one, byte for byte, except its manifest: the
+    // team's, named after the folder (or --name), without scaffold's maintainer notes.
+    let (mut ejected, mut builtin) = (file_contents(&ej), file_contents(&builtin_source()));
+    let manifest = String::from_utf8(ejected.remove("template.toml").unwrap()).unwrap();
+    let original = String::from_utf8(builtin.remove("template.toml").unwrap()).unwrap();
+    assert_eq!(ejected, builtin);
+    assert!(manifest.contains("\nname = \"ej\"\n"), "{manifest}");
+    for gone in [
+        "nakama-go\"",
+        "In scaffold's own repo",
+        "scaffolds/history",
+        "The built-in scaffold:",
+    ] {
+        assert!(!manifest.contains(gone), "`{gone}` in:\n{manifest}");
+    }
+    let fields = |t: &str| {
+        let mut v: toml::Table = t.parse().unwrap();
+        v.remove("name");
+        v
+    };
+    assert_eq!(fields(&manifest), fields(&original));
+    env.run(&["eject", "named", "--name", "acme-games"]).ok();
+    assert!(read(env.path("named/template.toml")).contains("\nname = \"acme-games\"\n"));
+    env.run(&["eject", "bad", "--name", "acme games"])
+        .fails_with(&["scaffold name `acme games` is not usable", "--name NAME"]);
+    assert!(!env.path("bad").exists());
 
     let common = [
         "--name",

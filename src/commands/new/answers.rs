@@ -88,12 +88,7 @@ pub fn resolve(args: &NewArgs) -> Result<Resolved> {
     names::check_project_name(&name)?;
     let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from(&name));
 
-    let prefix = config.module_prefix.as_deref().unwrap_or("example.com");
-    let default_module = format!(
-        "{}/{}",
-        prefix.trim_end_matches('/'),
-        name.to_ascii_lowercase()
-    );
+    let default_module = super::default_module(&config, &dir, &name);
     let module = match &args.module {
         Some(m) => m.clone(),
         None if ask => prompts::module_path(&default_module)?,

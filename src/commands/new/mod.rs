@@ -74,3 +74,21 @@ fn write(r: &Resolved, args: &NewArgs, ui: Ui) -> crate::commands::Outcome {
     }
     Ok(Some(report))
 }
+
+/// The module path `new` proposes: inside a clone, the one its `origin` remote names (plus the
+/// folder below the clone's root); else the config's `module_prefix` (or example.com) and the
+/// project's name.
+fn default_module(
+    config: &crate::scaffold::config::Config,
+    dir: &std::path::Path,
+    name: &str,
+) -> String {
+    crate::repo::git::module_from_remote(dir).unwrap_or_else(|| {
+        let prefix = config.module_prefix.as_deref().unwrap_or("example.com");
+        format!(
+            "{}/{}",
+            prefix.trim_end_matches('/'),
+            name.to_ascii_lowercase()
+        )
+    })
+}

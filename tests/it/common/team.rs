@@ -330,10 +330,16 @@ pub fn eject(env: &Env, dir: &Path) {
 /// The team scaffold in `dir`: the ejected built-in one, plus the team's variables, files and
 /// `leaderboard` kind.
 pub fn make_team_scaffold(env: &Env, dir: &Path) {
-    eject(env, dir);
+    env.run(&[
+        "eject".as_ref(),
+        dir.as_os_str(),
+        "--name".as_ref(),
+        "acme".as_ref(),
+    ])
+    .ok();
     let manifest = dir.join("template.toml");
     let mut text = read(&manifest);
-    text = text.replacen("name = \"nakama-go\"", "name = \"acme\"", 1);
+    assert!(text.contains("\nname = \"acme\"\n"), "{text}");
     text.push_str("min_scaffold = \"0.1.0\"\n");
     text.push_str(TEAM_MANIFEST);
     write(&manifest, text);

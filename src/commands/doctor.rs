@@ -9,15 +9,10 @@ use crate::ui::{colour_diff, Ui};
 pub fn run(mut args: DoctorArgs, ui: Ui) -> super::Outcome {
     let allow = doctor::checks::allowed(&args.allow)?;
     // Run at a game repo's root, the one plugin below it (its compose service or Dockerfile).
-    if args.dockerfile.is_none()
-        && args.dir.is_dir()
-        && !crate::repo::locate::is_plugin_dir(&args.dir)
-    {
-        if let Some(p) = crate::repo::locate::one_below(&args.dir)? {
+    if args.dockerfile.is_none() {
+        if let Some(p) = crate::repo::locate::at_root(&args.dir)? {
             ui.status("Plugin", &p.describe(&args.dir.canonicalize()?));
-            if p.dockerfile != "Dockerfile" {
-                args.dockerfile = Some(p.context.join(&p.dockerfile));
-            }
+            args.dockerfile = p.dockerfile_path();
             args.dir = p.context;
         }
     }
@@ -30,13 +25,7 @@ pub fn run(mut args: DoctorArgs, ui: Ui) -> super::Outcome {
     };
     let target = doctor::Target::with_dockerfile(&args.dir, args.dockerfile.as_deref());
     if !args.fix {
-        let depth = if crate::doctor::judge::forced_static() {
-            None
-        } else if args.build {
-            Some(crate::doctor::judge::Depth::Build)
-        } else {
-            Some(crate::doctor::judged::DEFAULT_DEPTH)
-        };
+        let depth = doctor::judged::depth(args.build);
         let mut r = doctor::diagnose_judged(&target, depth)?.report();
         if args.build {
             if let Some(j) = r.judge.as_ref().filter(|j| !j.is_go()) {
@@ -48,41 +37,16 @@ pub fn run(mut args: DoctorArgs, ui: Ui) -> super::Outcome {
             }
         }
         r.allow(&allow);
-        // A fix `--fix` would decline (it would add a problem) is not advertised as one it
-        // makes: the fixes are planned (nothing written) and the declined ones say so.
-        if r.problems.iter().any(|p| p.fixable) {
-            if let Ok(planned) = doctor::plan_fixes_for(&target, &allow) {
-                let declined: Vec<_> = planned
-                    .before
-                    .problems
-                    .iter()
-                    .filter(|p| !p.fixable)
-                    .map(|p| p.key())
-                    .collect();
-                for p in r
-                    .problems
-                    .iter_mut()
-                    .filter(|p| declined.contains(&p.key()))
-                {
-                    p.fixable = false;
-                }
-                r.warnings.extend(planned.dropped);
-            }
-        }
+        doctor::unadvertise_declined(&target, &allow, &mut r);
         let report = show(&r, json_report(&args, &r), ui)?;
         return Ok(Some(report.judged(verdict(&r, ui, &args))));
     }
 
     let mut outcome = doctor::plan_fixes_for(&target, &allow)?;
     // A fix that would add a problem is not applied; the report says which and why.
-    outcome
-        .before
-        .warnings
-        .extend(outcome.dropped.iter().cloned());
-    outcome
-        .after
-        .warnings
-        .extend(outcome.dropped.iter().cloned());
+    for warnings in [&mut outcome.before.warnings, &mut outcome.after.warnings] {
+        warnings.extend(outcome.dropped.iter().cloned());
+    }
     if !outcome.plan.is_empty() {
         crate::ui::shown(ui.out(&colour_diff(&outcome.plan.diff())))?;
     }

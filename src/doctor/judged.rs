@@ -679,3 +679,15 @@ fn pos_file(f: &Facts, s: &Step, e: &GoError) -> Option<(String, usize)> {
 
 /// How far the judge replays for doctor without `--build`.
 pub const DEFAULT_DEPTH: Depth = Depth::List;
+
+/// How far doctor asks Go to go: through the builds with `--build`, else the listing; `None`
+/// when the static rules were asked for (`SCAFFOLD_JUDGE=static`).
+pub fn depth(build: bool) -> Option<Depth> {
+    if super::judge::forced_static() {
+        None
+    } else if build {
+        Some(Depth::Build)
+    } else {
+        Some(DEFAULT_DEPTH)
+    }
+}

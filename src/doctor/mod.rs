@@ -526,6 +526,33 @@ pub fn plan_fixes(root: &Path, allow: &[String]) -> Result<FixOutcome> {
     plan_fixes_for(&Target::root(root), allow)
 }
 
+/// A fix `--fix` would decline (it would add a problem) is not advertised as one it makes:
+/// when `r` has fixable problems, the fixes are planned (nothing written), the declined ones
+/// are marked not fixable, and the warnings say why.
+pub fn unadvertise_declined(target: &Target, allow: &[String], r: &mut Report) {
+    if !r.problems.iter().any(|p| p.fixable) {
+        return;
+    }
+    let Ok(planned) = plan_fixes_for(target, allow) else {
+        return;
+    };
+    let declined: Vec<_> = planned
+        .before
+        .problems
+        .iter()
+        .filter(|p| !p.fixable)
+        .map(|p| p.key())
+        .collect();
+    for p in r
+        .problems
+        .iter_mut()
+        .filter(|p| declined.contains(&p.key()))
+    {
+        p.fixable = false;
+    }
+    r.warnings.extend(planned.dropped);
+}
+
 /// [`plan_fixes`] for a context and Dockerfile.
 pub fn plan_fixes_for(target: &Target, allow: &[String]) -> Result<FixOutcome> {
     let root = &target.context;

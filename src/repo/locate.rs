@@ -47,6 +47,20 @@ impl Plugin {
         };
         format!("{rel}/{df} (found through {})", self.how)
     }
+
+    /// The Dockerfile to name as `--dockerfile` when it is not the context's `Dockerfile`.
+    pub fn dockerfile_path(&self) -> Option<PathBuf> {
+        (self.dockerfile != "Dockerfile").then(|| self.context.join(&self.dockerfile))
+    }
+}
+
+/// The one plugin below `dir` when `dir` is a game repo's root rather than a plugin (see
+/// [`one_below`]); `None` when `dir` is a plugin itself or not a folder.
+pub fn at_root(dir: &Path) -> Result<Option<Plugin>> {
+    if !dir.is_dir() || is_plugin_dir(dir) {
+        return Ok(None);
+    }
+    one_below(dir)
 }
 
 /// Whether `dir` is itself a plugin repo (or a scaffold repo): the command works there.

@@ -178,8 +178,8 @@ fn an_old_release_is_checked_against_its_own_nakama_common() {
         has(
             &list,
             "D003",
-            "requires nakama-common v1.36.0, but Nakama 3.11.0"
-        ) && has(&list, "D003", "is built with v1.22.0"),
+            "go.mod requires v1.36.0, but the images are Nakama 3.11.0"
+        ) && has(&list, "D003", "built with v1.22.0"),
         "{list:?}"
     );
     write(root.join("go.mod"), gomod("v1.22.0"));

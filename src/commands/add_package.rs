@@ -74,7 +74,7 @@ pub fn run(args: AddPackageArgs, ui: Ui) -> super::Outcome {
 fn record_data(record: &project::Record) -> Map<String, Value> {
     let p = &record.project;
     let release = crate::versions::find(&p.nakama).ok();
-    crate::repo::new::template_data(&p.name, &p.module, &p.nakama, release, &record.answers)
+    crate::scaffold::answers::template_data(&p.name, &p.module, &p.nakama, release, &record.answers)
 }
 
 fn list_kinds(root: &Path, template: &Template, ui: Ui) -> super::Outcome {

@@ -3,6 +3,26 @@
 
 use std::ops::Range;
 
+/// The suffixes Heroic Labs has put after a release in an image tag for another build of the
+/// same release: `-arm`, the arm64 images (`heroiclabs/nakama:3.22.0-arm`), published while
+/// arm64 was built from Dockerfiles of its own (build/Dockerfile.arm64 and
+/// build/pluginbuilder/Dockerfile.arm64 in heroiclabs/nakama, May 2023 to January 2025; the
+/// images have been multi-platform under the plain tag since).
+pub const TAG_SUFFIXES: [&str; 1] = ["-arm"];
+
+/// An image tag split into the release it names and the suffix Heroic Labs published it
+/// with: `3.22.0-arm` is (`3.22.0`, `-arm`); any other tag is itself with no suffix.
+pub fn split_tag(tag: &str) -> (&str, &str) {
+    for suffix in TAG_SUFFIXES {
+        if let Some(release) = tag.strip_suffix(suffix) {
+            if crate::go::GoVersion::parse_exact(release).is_some() {
+                return (release, &tag[release.len()..]);
+            }
+        }
+    }
+    (tag, "")
+}
+
 /// An image reference that names a Nakama image, with its 1-based line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageRef {
@@ -178,7 +198,7 @@ pub fn from_images(text: &str) -> Vec<FromImage> {
             line: s.line,
             builder,
             // The release: `3.22.0-arm` is an arm64 build of 3.22.0.
-            tag: crate::versions::split_tag(tag).0.to_string(),
+            tag: split_tag(tag).0.to_string(),
             written,
         });
     }
@@ -256,9 +276,9 @@ pub fn dropped_digests(text: &str, version: &str) -> Vec<usize> {
     text.lines()
         .enumerate()
         .filter(|(_, line)| {
-            scan(line).iter().any(|f| {
-                f.digest.is_some() && crate::versions::split_tag(&line[f.tag.clone()]).0 != version
-            })
+            scan(line)
+                .iter()
+                .any(|f| f.digest.is_some() && split_tag(&line[f.tag.clone()]).0 != version)
         })
         .map(|(i, _)| i + 1)
         .collect()
@@ -273,7 +293,7 @@ pub fn retag(text: &str, version: &str) -> String {
             // Back to front, so earlier ranges stay valid.
             for f in scan(line).iter().rev() {
                 // `3.22.0-arm` moves to `3.40.0-arm`: the same build of another release.
-                let (release, suffix) = crate::versions::split_tag(&line[f.tag.clone()]);
+                let (release, suffix) = split_tag(&line[f.tag.clone()]);
                 if release != version {
                     let end = f.digest.as_ref().map_or(f.tag.end, |d| d.end);
                     out.replace_range(f.tag.start..end, &format!("{version}{suffix}"));

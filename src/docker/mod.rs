@@ -16,6 +16,8 @@ pub mod parse;
 pub(crate) mod path;
 pub mod replay;
 pub mod shellwords;
+pub mod stage;
+pub mod tree;
 
 /// Variables visible to an instruction (ARG and ENV values). Here, not in `parse`, because the
 /// parser and the shell-word splitter both need it and `parse` already uses `shellwords`.

@@ -4,10 +4,10 @@
 use super::id;
 use super::imports::not_found_message;
 use super::report::Problem;
-use super::stage::GoBuild;
 use super::{Facts, Finding, Remedy};
 use crate::docker::block as managed;
 use crate::docker::path::join;
+use crate::docker::stage::GoBuild;
 
 /// Where the missing COPY lines can go, and whether `--fix` may put them there.
 pub(crate) enum Block {

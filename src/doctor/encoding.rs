@@ -2,9 +2,9 @@
 //! without `.gitattributes`), and a UTF-8 BOM in those or in Go files and go.mod.
 
 use super::id;
-use super::repo::Kind;
 use super::report::{Problem, Severity};
 use super::{Facts, Finding, Remedy};
+use crate::docker::tree::Kind;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum FileType {

@@ -3,9 +3,9 @@
 //! package block) so the edits never fight, and running it on its own output changes nothing.
 
 use super::encoding::normalize;
-use super::repo::Repo;
 use super::{Finding, Remedy};
 use crate::docker;
+use crate::docker::tree::Repo;
 use crate::go::gomod;
 use crate::text::replace_word;
 use std::collections::{BTreeMap, BTreeSet};
@@ -134,7 +134,7 @@ pub(crate) fn tidy_module(
     let mut files = BTreeMap::new();
     let mut old_vendor = BTreeMap::new();
     for (rel, kind) in &module.entries {
-        if *kind != super::repo::Kind::File {
+        if *kind != crate::docker::tree::Kind::File {
             continue;
         }
         let Some(bytes) = module.bytes(rel) else {

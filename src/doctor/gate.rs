@@ -5,7 +5,7 @@
 
 use super::id;
 use super::judged::BUILD_CHECKS;
-use super::repo::{Kind, Repo};
+use crate::docker::tree::{Kind, Repo};
 use crate::doctor::judge::Judge;
 use crate::error::{bail, Result};
 use crate::repo::plan::Plan;

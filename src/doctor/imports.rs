@@ -3,10 +3,10 @@
 //! this repo under a path that is not the module's.
 
 use super::id;
-use super::repo::Repo;
 use super::report::{Note, Problem};
-use super::stage::Model;
 use super::{Facts, Finding};
+use crate::docker::stage::Model;
+use crate::docker::tree::Repo;
 use crate::go::build;
 use crate::go::source::{self as gosrc, GoFile};
 use crate::go::GoMod;
@@ -120,7 +120,7 @@ pub fn main_package(model: &Model, modroot: &str, module: &str) -> (String, Opti
     let files: Vec<&String> = b.packages.iter().filter(|p| p.ends_with(".go")).collect();
     if !files.is_empty() {
         let paths: Vec<String> = files.iter().map(|f| at(f)).collect();
-        let dir = super::repo::parent(&paths[0]).to_string();
+        let dir = crate::docker::tree::parent(&paths[0]).to_string();
         return (dir, Some(paths));
     }
     match b.packages.first().map(String::as_str) {
@@ -155,7 +155,7 @@ fn package_inputs(
     let below: Vec<String> = repo
         .entries
         .iter()
-        .filter(|(p, k)| **k == crate::doctor::repo::Kind::File && p.starts_with(&prefix))
+        .filter(|(p, k)| **k == crate::docker::tree::Kind::File && p.starts_with(&prefix))
         .map(|(p, _)| p[prefix.len()..].to_string())
         .collect();
     for (pattern, _) in files

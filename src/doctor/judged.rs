@@ -372,7 +372,7 @@ fn one(f: &Facts, s: &Step, e: &GoError) -> Finding {
         Some(Kind::Embed) => {
             let pattern = cap(1);
             let (file, line) = at.unwrap_or_else(|| (df.clone(), s.line));
-            let dir = crate::doctor::repo::parent(&file).to_string();
+            let dir = crate::docker::tree::parent(&file).to_string();
             let wanted = crate::doctor::join_rel(&dir, pattern.trim_start_matches("all:"));
             let why = match ignored(f, &wanted) {
                 Some(by) => format!(": {by}"),
@@ -650,7 +650,7 @@ fn context_dir(f: &Facts, s: &Step, dir: &str) -> String {
     };
     if let Some(r) = f.judged.get().and_then(|j| j.replay.as_ref()) {
         if let Some(p) = r.placed.iter().find(|(abs, _)| parent_of(abs) == dir) {
-            return crate::doctor::repo::parent(&p.1.from).to_string();
+            return crate::docker::tree::parent(&p.1.from).to_string();
         }
     }
     crate::doctor::repo_path(&f.modroot, &dir)

@@ -20,20 +20,18 @@ pub(crate) mod judged;
 pub(crate) mod markers;
 pub(crate) mod plugin_build;
 pub(crate) mod release;
-pub mod repo;
 pub mod report;
-pub(crate) mod stage;
 pub(crate) mod unwired;
 pub(crate) mod vendor;
 
 use crate::docker::ignore::DockerIgnore;
 use crate::docker::path::{join, parent_of};
+use crate::docker::stage::Model;
+use crate::docker::tree::{self as repo, Repo};
 use crate::error::Result;
 use crate::go::gomod::{self, GoMod};
 use imports::Graph;
-use repo::Repo;
 use report::{Note, Problem, Report};
-use stage::Model;
 use std::path::{Path, PathBuf};
 
 /// A safe, mechanical fix `--fix` may apply for a problem.

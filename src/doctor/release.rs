@@ -79,7 +79,7 @@ fn images(f: &Facts) -> Vec<Image> {
         let tag = tag.unwrap_or_else(|| "latest".into());
         // A golang tag's suffix (`-bookworm`) is read where the Go release is.
         let (release, suffix) = match kind {
-            Kind::Builder | Kind::Server => versions::split_tag(&tag),
+            Kind::Builder | Kind::Server => images::split_tag(&tag),
             _ => (tag.as_str(), ""),
         };
         let (tag, suffix) = (release.to_string(), suffix.to_string());

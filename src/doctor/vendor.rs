@@ -3,9 +3,9 @@
 
 use super::id;
 use super::report::Problem;
-use super::stage::Model;
 use super::{Facts, Finding};
 use crate::docker::path::join;
+use crate::docker::stage::Model;
 use crate::go::{GoMod, GoVersion};
 use std::collections::BTreeMap;
 

@@ -7,6 +7,7 @@ use crate::go::gomod::Require;
 use crate::repo::plan::Plan;
 use crate::repo::project::{Answers, Record};
 use crate::repo::regen::{self, Mode};
+use crate::scaffold::answers::template_data;
 use crate::scaffold::template::{RenderedFile, Template};
 use crate::scaffold::Origin;
 use crate::scaffold::{manifest, starter};
@@ -48,9 +49,6 @@ impl Resolved {
     }
 }
 
-/// `rpc` in the template data when the repo has no starter RPC (`--no-package`).
-pub const NO_RPC: &str = "<rpc_id>";
-
 /// The starter RPC of the repo at `root` as `new` named it in the README: the first
 /// `<package>_echo` a package registers; `update` renders with it, so the README's example
 /// merges as `new` wrote it.
@@ -60,37 +58,6 @@ pub fn starter_rpc_in(root: &Path) -> Option<String> {
         .into_iter()
         .flat_map(|p| p.rpc_ids)
         .find(|id| id.ends_with("_echo"))
-}
-
-/// Handlebars data: `name`, `module`, `nakama` and the release's pins (`nakama_common`,
-/// `go_version`, `protobuf`, when the release is known), then the scaffold's own answers.
-/// `new` and `add-package` both render with it, so a kind renders in a repo as it did there.
-pub fn template_data(
-    name: &str,
-    module: &str,
-    nakama: &str,
-    release: Option<&versions::Release>,
-    answers: &BTreeMap<String, toml::Value>,
-) -> Map<String, Value> {
-    let mut data = Map::new();
-    // The README's example RPC, until the caller names the repo's own ([`starter_rpc_in`]).
-    data.insert("rpc".into(), Value::String(NO_RPC.into()));
-    for (k, v) in [("name", name), ("module", module), ("nakama", nakama)] {
-        data.insert(k.into(), Value::String(v.to_string()));
-    }
-    if let Some(rel) = release {
-        for (k, v) in [
-            ("nakama_common", &rel.nakama_common),
-            ("go_version", &rel.go),
-            ("protobuf", &rel.protobuf),
-        ] {
-            data.insert(k.into(), Value::String(v.clone()));
-        }
-    }
-    for (k, v) in answers {
-        data.insert(k.clone(), serde_json::to_value(v).unwrap_or(Value::Null));
-    }
-    data
 }
 
 /// Every file of the new repo, in memory.

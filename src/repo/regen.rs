@@ -317,7 +317,7 @@ fn root_go_files(root: &Path, overlay: &Overlay) -> Vec<String> {
 /// Whether the Dockerfile `text` puts packages_gen.go into the image the plugin is built in
 /// (read as doctor reads the build: COPY sources, globs, WORKDIR and the ignore file).
 fn copies_wiring(root: &Path, overlay: &Overlay, text: &str) -> bool {
-    use crate::doctor::repo::{Kind, Repo};
+    use crate::docker::tree::{Kind, Repo};
     let mut repo = Repo::load(root);
     for path in overlay.keys() {
         let rel = crate::files::slash(path);
@@ -336,7 +336,7 @@ fn copies_wiring(root: &Path, overlay: &Overlay, text: &str) -> bool {
         .find_map(|f| read_planned(root, overlay, f).ok().flatten())
         .map(|t| crate::docker::ignore::DockerIgnore::parse(&t))
         .unwrap_or_default();
-    let model = crate::doctor::stage::Model::new(text, &repo, &ignore);
+    let model = crate::docker::stage::Model::new(text, &repo, &ignore);
     // No build in sight (a script builds): the block cannot tell, and adds nothing.
     model.build.is_none()
         || model

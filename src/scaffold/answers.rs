@@ -8,6 +8,40 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// `rpc` in the template data when the repo has no starter RPC (`--no-package`).
+pub const NO_RPC: &str = "<rpc_id>";
+
+/// Handlebars data: `name`, `module`, `nakama` and the release's pins (`nakama_common`,
+/// `go_version`, `protobuf`, when the release is known), then the scaffold's own answers.
+/// `new` and `add-package` both render with it, so a kind renders in a repo as it did there.
+pub fn template_data(
+    name: &str,
+    module: &str,
+    nakama: &str,
+    release: Option<&crate::versions::Release>,
+    answers: &BTreeMap<String, toml::Value>,
+) -> Map<String, Value> {
+    let mut data = Map::new();
+    // The README's example RPC, until the caller names the repo's own ([`starter_rpc_in`]).
+    data.insert("rpc".into(), Value::String(NO_RPC.into()));
+    for (k, v) in [("name", name), ("module", module), ("nakama", nakama)] {
+        data.insert(k.into(), Value::String(v.to_string()));
+    }
+    if let Some(rel) = release {
+        for (k, v) in [
+            ("nakama_common", &rel.nakama_common),
+            ("go_version", &rel.go),
+            ("protobuf", &rel.protobuf),
+        ] {
+            data.insert(k.into(), Value::String(v.clone()));
+        }
+    }
+    for (k, v) in answers {
+        data.insert(k.clone(), serde_json::to_value(v).unwrap_or(Value::Null));
+    }
+    data
+}
+
 /// Where answers may come from, besides prompts.
 #[derive(Debug, Default)]
 pub struct Given {

@@ -972,7 +972,7 @@ mod tests {
             "true".to_string(),
             toml::Value::from("a variable named true"),
         );
-        let mut data = crate::repo::new::template_data(
+        let mut data = crate::scaffold::answers::template_data(
             "game",
             "example.com/game",
             &release.nakama,

@@ -197,26 +197,6 @@ pub fn default_release() -> &'static Release {
     offered().next().unwrap_or(&releases()[0])
 }
 
-/// The suffixes Heroic Labs has put after a release in an image tag for another build of the
-/// same release: `-arm`, the arm64 images (`heroiclabs/nakama:3.22.0-arm`), published while
-/// arm64 was built from Dockerfiles of its own (build/Dockerfile.arm64 and
-/// build/pluginbuilder/Dockerfile.arm64 in heroiclabs/nakama, May 2023 to January 2025; the
-/// images have been multi-platform under the plain tag since).
-pub const TAG_SUFFIXES: [&str; 1] = ["-arm"];
-
-/// An image tag split into the release it names and the suffix Heroic Labs published it
-/// with: `3.22.0-arm` is (`3.22.0`, `-arm`); any other tag is itself with no suffix.
-pub fn split_tag(tag: &str) -> (&str, &str) {
-    for suffix in TAG_SUFFIXES {
-        if let Some(release) = tag.strip_suffix(suffix) {
-            if crate::go::GoVersion::parse_exact(release).is_some() {
-                return (release, &tag[release.len()..]);
-            }
-        }
-    }
-    (tag, "")
-}
-
 /// What `--nakama` takes for the newest offered release.
 pub const LATEST: &str = "latest";
 
@@ -300,7 +280,7 @@ pub fn builder_go(base: &str) -> Result<String, String> {
     };
     let last = repo.rsplit('/').next().unwrap_or(repo).to_ascii_lowercase();
     if last == "nakama-pluginbuilder" {
-        return find(split_tag(tag).0)
+        return find(crate::docker::images::split_tag(tag).0)
             .map(|r| r.builder_go().to_string())
             .map_err(|_| {
                 format!("the builder image `{base}` names a Nakama release scaffold does not know, so its Go release is unknown")

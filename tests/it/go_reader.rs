@@ -145,7 +145,7 @@ fn go_list(root: &std::path::Path) -> std::collections::BTreeMap<String, Vec<Str
 
 /// What scaffold's reader says, through doctor's import graph (which uses `crate::go`).
 fn ours(root: &std::path::Path) -> std::collections::BTreeMap<String, Vec<String>> {
-    use scaffold::doctor::{imports::Graph, repo::Repo as Tree};
+    use scaffold::{docker::tree::Repo as Tree, doctor::imports::Graph};
     let tree = Tree::load(root);
     let gomod = scaffold::go::gomod::parse(&read(root.join("go.mod"))).unwrap();
     let graph = Graph::build(&tree, &gomod, "", None, &[], None);

@@ -10,8 +10,8 @@ pub(crate) mod run;
 pub(crate) mod stage;
 
 use crate::docker::ignore::DockerIgnore;
-use crate::doctor::repo::Repo;
-use crate::doctor::stage::Model;
+use crate::docker::stage::Model;
+use crate::docker::tree::Repo;
 pub use replay::{Depth, Failure, Replay};
 use serde::Serialize;
 

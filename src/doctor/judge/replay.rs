@@ -14,7 +14,7 @@ use crate::docker::buildline::{self, GoFlags, ShellCommand};
 use crate::docker::path::join;
 use crate::docker::replay::Missing;
 use crate::docker::replay::Placed;
-use crate::doctor::stage::Model;
+use crate::docker::stage::Model;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -174,7 +174,7 @@ pub fn replay(
 }
 
 /// Whether a command of the build's RUN is the plugin's `go build` itself.
-fn build_command(cmd: &ShellCommand, build: &crate::doctor::stage::GoBuild) -> bool {
+fn build_command(cmd: &ShellCommand, build: &crate::docker::stage::GoBuild) -> bool {
     let Some(args) = cmd.go_args() else {
         return false;
     };
@@ -470,7 +470,7 @@ fn cgo_inputs_missing(listed: &[Package], staging: &Staging) -> Vec<(String, Str
             .placed()
             .iter()
             .find(|(abs, _)| crate::docker::path::parent_of(abs) == p.dir)
-            .map(|(_, placed)| crate::doctor::repo::parent(&placed.from).to_string())
+            .map(|(_, placed)| crate::docker::tree::parent(&placed.from).to_string())
         else {
             continue;
         };

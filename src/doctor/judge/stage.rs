@@ -18,7 +18,7 @@ use crate::docker::ignore::DockerIgnore;
 use crate::docker::parse::Keyword;
 use crate::docker::path::parent_of;
 use crate::docker::replay::{Image, Placed, Stages};
-use crate::doctor::repo::{Kind, Repo};
+use crate::docker::tree::{Kind, Repo};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //! flags and variables, and which repo files are in the image by then (or bind-mounted from the
 //! context into that RUN: `RUN --mount=type=bind,target=. go build`).
 
-use super::repo::{Kind, Repo};
+use super::tree::{Kind, Repo};
 use crate::docker::buildline::{self, GoFlags};
 use crate::docker::copy::{has_wildcard, Context};
 use crate::docker::glob::Glob;

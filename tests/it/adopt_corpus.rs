@@ -126,18 +126,7 @@ fn doctor_fix_and_adopt_are_right_on_the_repos_people_have() {
         return;
     }
     let corpus = crate_path("tests/fixtures/adopt");
-    let mut names: Vec<String> = std::fs::read_dir(&corpus)
-        .unwrap()
-        .flatten()
-        .filter(|e| e.path().join("labels.toml").is_file())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    assert!(
-        names.len() >= 15,
-        "the corpus has {} repos; it needs at least 15",
-        names.len()
-    );
+    let names = crate::doctor_corpus::labelled(&corpus, 15);
     let (mut labelled, mut found, mut right) = (0, 0, 0);
     let (mut adopted, mut refused, mut fixed) = (0, 0, 0);
     let mut failures = Vec::new();

@@ -209,13 +209,9 @@ struct Row {
     oci: Option<bool>,
 }
 
-#[test]
-fn doctor_is_right_on_the_corpus() {
-    if !crate::common::go::go_required() {
-        return;
-    }
-    let corpus = crate_path("tests/fixtures/doctor");
-    let mut names: Vec<String> = std::fs::read_dir(&corpus)
+/// The repos of a corpus folder (each with its labels.toml), sorted; at least `min` of them.
+pub(crate) fn labelled(corpus: &std::path::Path, min: usize) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(corpus)
         .unwrap()
         .flatten()
         .filter(|e| e.path().join("labels.toml").is_file())
@@ -223,10 +219,20 @@ fn doctor_is_right_on_the_corpus() {
         .collect();
     names.sort();
     assert!(
-        names.len() >= 20,
-        "the corpus has {} repos; it needs at least 20",
+        names.len() >= min,
+        "the corpus has {} repos; it needs at least {min}",
         names.len()
     );
+    names
+}
+
+#[test]
+fn doctor_is_right_on_the_corpus() {
+    if !crate::common::go::go_required() {
+        return;
+    }
+    let corpus = crate_path("tests/fixtures/doctor");
+    let names = labelled(&corpus, 20);
     let mut rows = Vec::new();
     let mut unsound = Vec::new();
     for name in &names {

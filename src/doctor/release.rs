@@ -123,6 +123,24 @@ fn set_tag(img: &Image, to: &str) -> Option<Remedy> {
 pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
     let mut out = Vec::new();
     let imgs = images(f);
+    misspelt(f, &imgs, &mut out);
+    let nakama: Vec<&Image> = imgs
+        .iter()
+        .filter(|i| matches!(i.kind, Kind::Builder | Kind::Server))
+        .collect();
+    unchecked_tags(f, &nakama, notes);
+    let common = f.gomod.requires.iter().find(|r| r.path == COMMON);
+    let target = target(&nakama, common);
+    tags_disagree(f, &nakama, target.as_ref(), &mut out);
+    if let Some((r, from)) = &target {
+        modules(f, common, r, from, &mut out);
+    }
+    go_of_builder(f, &imgs, target.as_ref(), &mut out, notes);
+    out
+}
+
+/// An image name Heroic Labs does not publish (`nakama-plugin-builder`): its fix.
+fn misspelt(f: &Facts, imgs: &[Image], out: &mut Vec<Finding>) {
     for img in imgs.iter().filter(|i| i.kind == Kind::Misspelt) {
         let right = images::misspelt(&img.name).unwrap_or("nakama");
         let prefix = &img.name[..img.name.len() - img.name.rsplit('/').next().unwrap_or("").len()];
@@ -149,12 +167,12 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
             remedies,
         ));
     }
-    let nakama: Vec<&Image> = imgs
-        .iter()
-        .filter(|i| matches!(i.kind, Kind::Builder | Kind::Server))
-        .collect();
+}
+
+/// Tags doctor cannot check against the table (`latest`, a release it does not know): notes.
+fn unchecked_tags(f: &Facts, nakama: &[&Image], notes: &mut Vec<Note>) {
     let mut unknown = std::collections::BTreeSet::new();
-    for img in &nakama {
+    for img in nakama {
         if img.tag == "latest" && unknown.insert(img.tag.as_str()) {
             notes.push(Note {
                 file: f.dockerfile_path.clone(),
@@ -174,10 +192,14 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
             });
         }
     }
-    let common = f.gomod.requires.iter().find(|r| r.path == COMMON);
-    // The one release everything is aligned to: the nakama image's, else nakama-common's.
-    let server = nakama.iter().find(|i| i.kind == Kind::Server);
-    let target: Option<(&'static Release, String)> = server
+}
+
+/// The one release everything is aligned to: the nakama image's, else nakama-common's, with
+/// where it was read.
+fn target(nakama: &[&Image], common: Option<&Require>) -> Option<(&'static Release, String)> {
+    nakama
+        .iter()
+        .find(|i| i.kind == Kind::Server)
         .and_then(|s| {
             versions::find(&s.tag)
                 .ok()
@@ -194,10 +216,18 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
                         .map(|r| (r, format!("go.mod's nakama-common {v} (line {l})")))
                 },
             )
-        });
+        })
+}
 
+/// The two image tags disagreeing with each other or with the target release.
+fn tags_disagree(
+    f: &Facts,
+    nakama: &[&Image],
+    target: Option<&(&'static Release, String)>,
+    out: &mut Vec<Finding>,
+) {
     let tags: std::collections::BTreeSet<&str> = nakama.iter().map(|i| i.tag.as_str()).collect();
-    let off: Vec<&&Image> = match &target {
+    let off: Vec<&&Image> = match target {
         Some((r, _)) => nakama.iter().filter(|i| i.tag != r.nakama).collect(),
         None => Vec::new(),
     };
@@ -207,7 +237,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
             .map(|i| format!("{}:{}{} (line {})", i.name, i.tag, i.suffix, i.line))
             .collect();
         let first = off.first().map_or(nakama[0].line, |i| i.line);
-        let (message, fix, remedies) = match &target {
+        let (message, fix, remedies) = match target {
             Some((r, from)) => {
                 let remedies: Option<Vec<Remedy>> = off.iter().map(|i| set_tag(i, &r.nakama)).collect();
                 (
@@ -231,96 +261,113 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
             remedies,
         ));
     }
+}
 
-    if let Some((r, from)) = &target {
-        match common {
-            None => out.push(Finding::manual(Problem::new(
+/// go.mod's nakama-common (then its protobuf) against the target release `r` (read from
+/// `from`).
+fn modules(f: &Facts, common: Option<&Require>, r: &Release, from: &str, out: &mut Vec<Finding>) {
+    match common {
+        None => out.push(Finding::manual(Problem::new(
+            id::RELEASE,
+            &f.at("go.mod"),
+            1,
+            format!("go.mod does not require {COMMON}; a plugin's InitModule needs it (`no required module provides package {COMMON}/runtime`)"),
+            format!("add `require {COMMON} {}` and run `go mod tidy`", r.nakama_common),
+        ))),
+        Some(Require { version: v, line, .. }) if *v != r.nakama_common => out.push(Finding::fixable(
+            {
+                let (message, fix) = bumped_alone(v, r, from).unwrap_or_else(|| (
+                    format!("go.mod requires nakama-common {v}, but Nakama {} ({from}) is built with {}; the plugin fails to load with `plugin was built with a different version of package {COMMON}/api`", r.nakama, r.nakama_common),
+                    format!("require {COMMON} {}, then run `go mod tidy` (and `go mod vendor` if you vendor)", r.nakama_common),
+                ));
+                Problem::new(id::RELEASE, &f.at("go.mod"), *line, message, fix)
+            },
+            // Safe only with `go mod tidy` after it (go.sum, vendor/), which needs Go.
+            if crate::go::tool::available() {
+                let mut moves = vec![Remedy::SetRequire {
+                    path: COMMON.into(),
+                    to: r.nakama_common.clone(),
+                }];
+                // The whole release in one step: a go line newer than the release's
+                // builder Go comes down to the release's own go line.
+                let builder = go_version(r.builder_go());
+                let line = r.go_line.clone().unwrap_or_else(|| r.go.clone());
+                if f.gomod.go.as_deref().is_some_and(|g| go_version(g) > builder)
+                    && go_version(&line) <= builder
+                {
+                    moves.push(Remedy::SetGo { to: line });
+                }
+                moves
+            } else {
+                Vec::new()
+            },
+        )),
+        _ => {}
+    }
+    protobuf(f, common, r, from, out);
+}
+
+/// go.mod's protobuf against the release's, checked once nakama-common agrees (tidying a new
+/// nakama-common moves protobuf too).
+fn protobuf(f: &Facts, common: Option<&Require>, r: &Release, from: &str, out: &mut Vec<Finding>) {
+    let common_ok = common.is_none_or(|c| c.version == r.nakama_common);
+    if let (
+        true,
+        Some(Require {
+            version: v, line, ..
+        }),
+    ) = (
+        common_ok,
+        f.gomod.requires.iter().find(|r| r.path == PROTOBUF),
+    ) {
+        if *v != r.protobuf {
+            let newer = go_version(v) > go_version(&r.protobuf);
+            // `// indirect`: a dependency raised it; otherwise the module asked for it.
+            let indirect = f
+                .modrepo
+                .text("go.mod")
+                .and_then(|t| t.lines().nth(line - 1).map(|l| l.contains("// indirect")))
+                .unwrap_or(false);
+            let (effect, fix) = if newer {
+                (
+                    format!("the plugin builds but fails to load with `plugin was built with a different version of package {PROTOBUF}/…`"),
+                    if indirect {
+                        format!("find the dependency that raised it (`go mod graph | grep {PROTOBUF}@{v}`) and use a version of it that needs at most {}, or build for a Nakama release made with protobuf {v}", r.protobuf)
+                    } else {
+                        format!("require {PROTOBUF} {} (`go get {PROTOBUF}@{}`, then `go mod tidy`), or build for a Nakama release made with protobuf {v}", r.protobuf, r.protobuf)
+                    },
+                )
+            } else {
+                (
+                    format!("nakama-common {} needs {}, so the build fails with `go: updates to go.mod needed`", r.nakama_common, r.protobuf),
+                    format!("require {PROTOBUF} {}, then run `go mod tidy`", r.protobuf),
+                )
+            };
+            out.push(Finding::manual(Problem::new(
                 id::RELEASE,
                 &f.at("go.mod"),
-                1,
-                format!("go.mod does not require {COMMON}; a plugin's InitModule needs it (`no required module provides package {COMMON}/runtime`)"),
-                format!("add `require {COMMON} {}` and run `go mod tidy`", r.nakama_common),
-            ))),
-            Some(Require { version: v, line, .. }) if *v != r.nakama_common => out.push(Finding::fixable(
-                {
-                    let (message, fix) = bumped_alone(v, r, from).unwrap_or_else(|| (
-                        format!("go.mod requires nakama-common {v}, but Nakama {} ({from}) is built with {}; the plugin fails to load with `plugin was built with a different version of package {COMMON}/api`", r.nakama, r.nakama_common),
-                        format!("require {COMMON} {}, then run `go mod tidy` (and `go mod vendor` if you vendor)", r.nakama_common),
-                    ));
-                    Problem::new(id::RELEASE, &f.at("go.mod"), *line, message, fix)
-                },
-                // Safe only with `go mod tidy` after it (go.sum, vendor/), which needs Go.
-                if crate::go::tool::available() {
-                    let mut moves = vec![Remedy::SetRequire {
-                        path: COMMON.into(),
-                        to: r.nakama_common.clone(),
-                    }];
-                    // The whole release in one step: a go line newer than the release's
-                    // builder Go comes down to the release's own go line.
-                    let builder = go_version(r.builder_go());
-                    let line = r.go_line.clone().unwrap_or_else(|| r.go.clone());
-                    if f.gomod.go.as_deref().is_some_and(|g| go_version(g) > builder)
-                        && go_version(&line) <= builder
-                    {
-                        moves.push(Remedy::SetGo { to: line });
-                    }
-                    moves
-                } else {
-                    Vec::new()
-                },
-            )),
-            _ => {}
-        }
-        // Checked once nakama-common agrees: tidying a new nakama-common moves protobuf too.
-        let common_ok = common.is_none_or(|c| c.version == r.nakama_common);
-        if let (
-            true,
-            Some(Require {
-                version: v, line, ..
-            }),
-        ) = (
-            common_ok,
-            f.gomod.requires.iter().find(|r| r.path == PROTOBUF),
-        ) {
-            if *v != r.protobuf {
-                let newer = go_version(v) > go_version(&r.protobuf);
-                // `// indirect`: a dependency raised it; otherwise the module asked for it.
-                let indirect = f
-                    .modrepo
-                    .text("go.mod")
-                    .and_then(|t| t.lines().nth(line - 1).map(|l| l.contains("// indirect")))
-                    .unwrap_or(false);
-                let (effect, fix) = if newer {
-                    (
-                        format!("the plugin builds but fails to load with `plugin was built with a different version of package {PROTOBUF}/…`"),
-                        if indirect {
-                            format!("find the dependency that raised it (`go mod graph | grep {PROTOBUF}@{v}`) and use a version of it that needs at most {}, or build for a Nakama release made with protobuf {v}", r.protobuf)
-                        } else {
-                            format!("require {PROTOBUF} {} (`go get {PROTOBUF}@{}`, then `go mod tidy`), or build for a Nakama release made with protobuf {v}", r.protobuf, r.protobuf)
-                        },
-                    )
-                } else {
-                    (
-                        format!("nakama-common {} needs {}, so the build fails with `go: updates to go.mod needed`", r.nakama_common, r.protobuf),
-                        format!("require {PROTOBUF} {}, then run `go mod tidy`", r.protobuf),
-                    )
-                };
-                out.push(Finding::manual(Problem::new(
-                    id::RELEASE,
-                    &f.at("go.mod"),
-                    *line,
-                    format!("go.mod requires protobuf {v}, but Nakama {} ({from}) is built with {}; {effect}", r.nakama, r.protobuf),
-                    fix,
-                )));
-            }
+                *line,
+                format!("go.mod requires protobuf {v}, but Nakama {} ({from}) is built with {}; {effect}", r.nakama, r.protobuf),
+                fix,
+            )));
         }
     }
+}
 
+/// The builder's Go: the go line not newer than it, and a plain golang builder exactly the
+/// Go that built the server.
+fn go_of_builder(
+    f: &Facts,
+    imgs: &[Image],
+    target: Option<&(&'static Release, String)>,
+    out: &mut Vec<Finding>,
+    notes: &mut Vec<Note>,
+) {
     // The go line must not be newer than the builder's Go (GOTOOLCHAIN=local in the image).
-    let builder = builder_image(f, &imgs);
+    let builder = builder_image(f, imgs);
     let known = builder.and_then(|i| builder_go(i).map(|g| (i, g)));
     if let (Some(go), Some((img, known))) = (&f.gomod.go, &known) {
-        go_line(f, go, img, known, &mut out, notes);
+        go_line(f, go, img, known, out, notes);
     }
     let builder_go: Option<(String, String, usize)> = known.as_ref().and_then(|(i, g)| match g {
         Known::Exact(v) if i.kind == Kind::Golang => {
@@ -329,7 +376,7 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
         _ => None,
     });
     // A plain golang builder must be the exact Go that built the server.
-    if let (Some((r, _)), Some(img)) = (&target, builder.filter(|i| i.kind == Kind::Golang)) {
+    if let (Some((r, _)), Some(img)) = (target, builder.filter(|i| i.kind == Kind::Golang)) {
         if let Some((have, image, line)) = builder_go
             .as_ref()
             .filter(|(_, image, _)| image.starts_with("golang:"))
@@ -353,7 +400,6 @@ pub fn check(f: &Facts, notes: &mut Vec<Note>) -> Vec<Finding> {
             )));
         }
     }
-    out
 }
 
 /// What doctor knows of the Go in the image the plugin is built in.

@@ -63,6 +63,12 @@ fn theme() -> Fitted {
 }
 
 impl Fitted {
+    /// A prompt folded to leave room for the answer shown beside it (at most half the line).
+    fn fold_beside(&self, prompt: &str, answer: &str) -> String {
+        let room = MARKS + console::measure_text_width(answer);
+        self.fold(prompt, room.min(self.width / 2))
+    }
+
     /// `text` broken at spaces into lines of at most `width - room` columns (a longer word
     /// is cut), `room` being what the theme writes beside it on the same line.
     fn fold(&self, text: &str, room: usize) -> String {
@@ -130,8 +136,7 @@ impl Theme for Fitted {
         prompt: &str,
         sel: &str,
     ) -> fmt::Result {
-        let room = MARKS + console::measure_text_width(sel);
-        let prompt = self.fold(prompt, room.min(self.width / 2));
+        let prompt = self.fold_beside(prompt, sel);
         self.inner.format_input_prompt_selection(f, &prompt, sel)
     }
 
@@ -166,8 +171,7 @@ impl Theme for Fitted {
         prompt: &str,
         sel: &str,
     ) -> fmt::Result {
-        let room = MARKS + console::measure_text_width(sel);
-        let prompt = self.fold(prompt, room.min(self.width / 2));
+        let prompt = self.fold_beside(prompt, sel);
         self.inner.format_select_prompt_selection(f, &prompt, sel)
     }
 

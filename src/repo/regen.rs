@@ -258,21 +258,8 @@ fn read_planned(root: &Path, overlay: &Overlay, rel: &str) -> Result<Option<Stri
 /// Whether a root Go file (as planned, or on disk) calls registerPackages, which main.go must
 /// do for packages_gen.go to take effect.
 fn calls_register_packages(root: &Path, overlay: &Overlay) -> bool {
-    let mut names: Vec<String> = overlay
-        .keys()
-        .filter(|p| p.components().count() == 1)
-        .map(|p| p.to_string_lossy().into_owned())
-        .collect();
-    if let Ok(entries) = fs::read_dir(root) {
-        names.extend(
-            entries
-                .flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned()),
-        );
-    }
-    names
+    root_go_files(root, overlay)
         .iter()
-        .filter(|n| n.ends_with(".go") && !n.ends_with("_test.go") && *n != wiring::FILE)
         .filter_map(|n| read_planned(root, overlay, n).ok().flatten())
         .any(|text| {
             crate::go::source::parse(&text)

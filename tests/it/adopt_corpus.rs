@@ -271,16 +271,10 @@ fn doctor_fix_and_adopt_are_right_on_the_repos_people_have() {
             outcome
         );
     }
-    let precision = if found == 0 {
-        1.0
-    } else {
-        right as f64 / found as f64
-    };
-    let recall = if labelled == 0 {
-        1.0
-    } else {
-        right as f64 / labelled as f64
-    };
+    let (precision, recall) = (
+        crate::doctor_corpus::share(right, found),
+        crate::doctor_corpus::share(right, labelled),
+    );
     println!(
         "{} repos, {labelled} labelled problems, {found} found, {right} right: precision {:.1} %, recall {:.1} %; --fix fixed {fixed}; adopt built {adopted}, refused {refused} (changing nothing)",
         names.len(),

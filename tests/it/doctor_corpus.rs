@@ -209,6 +209,15 @@ struct Row {
     oci: Option<bool>,
 }
 
+/// `part` of `whole` as a fraction; 1 when there is nothing to be right about.
+pub(crate) fn share(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        1.0
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
 /// The repos of a corpus folder (each with its labels.toml), sorted; at least `min` of them.
 pub(crate) fn labelled(corpus: &std::path::Path, min: usize) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(corpus)
@@ -358,16 +367,7 @@ fn doctor_is_right_on_the_corpus() {
     let found: usize = rows.iter().map(|r| r.found).sum();
     let right: usize = rows.iter().map(|r| r.right).sum();
     let labelled: usize = rows.iter().map(|r| r.labels).sum();
-    let precision = if found == 0 {
-        1.0
-    } else {
-        right as f64 / found as f64
-    };
-    let recall = if labelled == 0 {
-        1.0
-    } else {
-        right as f64 / labelled as f64
-    };
+    let (precision, recall) = (share(right, found), share(right, labelled));
     println!(
         "{} repos, {labelled} labelled problems, {found} found, {right} right: precision {:.1} %, recall {:.1} %",
         rows.len(),
